@@ -1,0 +1,1 @@
+"""lab-workbook CLI (in progress)."""

@@ -1,0 +1,72 @@
+"""lab-workbook-core: where experiments are stored and how.
+
+Shared by the writer (training side), the reader (notebook side) and the CLI:
+configuration, tags, the key layout and the storage backends. Nothing here is
+read at import time; boto3 is imported only when an S3 store is opened.
+"""
+
+from .__about__ import __version__
+from .config import Config, cache_dir, config_file_path, default_prefix, load_config, spool_dir, write_config_file
+from .errors import (
+    AccessDenied,
+    AlreadyExists,
+    ArtifactNotFound,
+    ConfigError,
+    CorruptArtifactError,
+    CredentialsError,
+    ExperimentClosedError,
+    ExperimentNotFound,
+    InvalidNameError,
+    InvalidValueError,
+    LabWorkbookError,
+    MissingDependencyError,
+    NotFoundError,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
+from .location import GluedPrefixWarning, Location, parse_prefix
+from .names import safe_relative_path, validate_name
+from .storage import Listing, LocalStorage, ObjectInfo, Storage, open_storage
+from .tags import claim_tag, is_generated_tag, new_tag, validate_tag
+
+__all__ = [
+    "AccessDenied",
+    "AlreadyExists",
+    "ArtifactNotFound",
+    "Config",
+    "ConfigError",
+    "CorruptArtifactError",
+    "CredentialsError",
+    "ExperimentClosedError",
+    "ExperimentNotFound",
+    "GluedPrefixWarning",
+    "InvalidNameError",
+    "InvalidValueError",
+    "LabWorkbookError",
+    "Listing",
+    "LocalStorage",
+    "Location",
+    "MissingDependencyError",
+    "NotFoundError",
+    "ObjectInfo",
+    "ObjectNotFound",
+    "Storage",
+    "StorageError",
+    "StorageUnavailable",
+    "__version__",
+    "cache_dir",
+    "claim_tag",
+    "config_file_path",
+    "default_prefix",
+    "is_generated_tag",
+    "load_config",
+    "new_tag",
+    "open_storage",
+    "parse_prefix",
+    "safe_relative_path",
+    "spool_dir",
+    "validate_name",
+    "validate_tag",
+    "write_config_file",
+]

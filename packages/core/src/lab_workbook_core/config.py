@@ -1,0 +1,179 @@
+"""Configuration: where the store is, and where each value came from.
+
+Highest first: an explicit argument, the environment variable
+``LAB_WORKBOOK_PREFIX``, the file ``~/.lab-workbook-config`` (path overridable by
+``LAB_WORKBOOK_CONFIG``), and last a built-in local store so that everything works
+with no cloud account. Configuration is read when an object is made
+(``new_experiment()``, ``ExperimentRepository()``), never at import time.
+
+The file keeps the original tool's format byte for byte::
+
+    # comments start with '#' or ';'
+    bucketPrefix = s3://your-bucket/experiments/
+    endpointUrl: https://minio.example.com:9000
+
+Keys are case-insensitive, ``=`` or ``:`` separate key and value, and whitespace
+around them is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+
+import platformdirs
+
+from .errors import ConfigError
+from .location import Location, parse_prefix
+
+__all__ = [
+    "CONFIG_KEYS",
+    "Config",
+    "cache_dir",
+    "config_file_path",
+    "default_prefix",
+    "load_config",
+    "read_config_file",
+    "spool_dir",
+    "write_config_file",
+]
+
+#: Keys the config file accepts (lower-cased) and what they mean.
+CONFIG_KEYS = {
+    "bucketprefix": "where experiments are stored: s3://bucket/path/ or a directory",
+    "endpointurl": "an S3-compatible endpoint (MinIO, Ceph, R2), when AWS_ENDPOINT_URL(_S3) is unset",
+}
+_APP = "lab-workbook"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration.
+
+    Attributes:
+        prefix: the store prefix as given (``s3://bucket/experiments/`` ...).
+        endpoint_url: an S3 endpoint from the config file, or ``None``.
+        sources: for each setting, where it came from ("argument", "environment variable
+            LAB_WORKBOOK_PREFIX", "/home/me/.lab-workbook-config line 3", "built-in default").
+        config_file: the config file consulted (it may not exist).
+    """
+
+    prefix: str
+    endpoint_url: str | None = None
+    sources: Mapping[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
+
+    @property
+    def location(self) -> Location:
+        """The parsed prefix."""
+        return parse_prefix(self.prefix)
+
+
+def config_file_path(environ: Mapping[str, str] | None = None) -> Path:
+    """``$LAB_WORKBOOK_CONFIG`` or ``~/.lab-workbook-config``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("LAB_WORKBOOK_CONFIG") or Path.home() / ".lab-workbook-config").expanduser()
+
+
+def default_prefix() -> str:
+    """The built-in local store: ``<user data dir>/lab-workbook/experiments/``.
+
+    On Linux that is ``~/.local/share/lab-workbook/experiments/``; on macOS
+    ``~/Library/Application Support/lab-workbook/experiments/``.
+    """
+    return str(platformdirs.user_data_path(_APP) / "experiments") + "/"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the reader caches finished artifacts: ``$LAB_WORKBOOK_CACHE_DIR`` or the platform cache dir."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("LAB_WORKBOOK_CACHE_DIR") or platformdirs.user_cache_path(_APP)).expanduser()
+
+
+def spool_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the writer keeps data not yet sent: ``$LAB_WORKBOOK_SPOOL_DIR`` or ``<user data dir>/lab-workbook/spool``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("LAB_WORKBOOK_SPOOL_DIR") or platformdirs.user_data_path(_APP) / "spool").expanduser()
+
+
+def read_config_file(path: Path) -> dict[str, tuple[str, int]]:
+    """Parse a config file into ``{lower-cased key: (value, line number)}``.
+
+    Raises:
+        ConfigError: naming the file and line of anything it cannot read.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text ({err}); rewrite it as plain text") from err
+    values: dict[str, tuple[str, int]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        separator = min((i for i in (line.find("="), line.find(":")) if i > 0), default=-1)
+        if separator < 0 or len(line[:separator].split()) != 1:
+            raise ConfigError(
+                f"{path}, line {number}: expected 'key = value', got {raw.strip()!r}; "
+                "for example: bucketPrefix = s3://your-bucket/experiments/"
+            )
+        key, value = line[:separator].strip(), line[separator + 1 :].strip()
+        if key.lower() not in CONFIG_KEYS:
+            known = ", ".join(("bucketPrefix", "endpointUrl"))
+            raise ConfigError(f"{path}, line {number}: unknown key {key!r}; known keys: {known}")
+        if not value:
+            raise ConfigError(f"{path}, line {number}: {key} has no value")
+        values[key.lower()] = (value, number)
+    return values
+
+
+def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """The effective configuration, by the precedence in this module's docstring.
+
+    Args:
+        prefix: an explicit store prefix; wins over everything else.
+        environ: the environment to read (default ``os.environ``).
+
+    Raises:
+        ConfigError: for a malformed config file or an unusable prefix.
+    """
+    env = os.environ if environ is None else environ
+    path = config_file_path(env)
+    file_values = read_config_file(path) if path.is_file() else {}
+    sources: dict[str, str] = {}
+    if prefix is not None:
+        chosen, sources["prefix"] = os.fspath(prefix), "argument"
+    elif env.get("LAB_WORKBOOK_PREFIX"):
+        chosen, sources["prefix"] = env["LAB_WORKBOOK_PREFIX"], "environment variable LAB_WORKBOOK_PREFIX"
+    elif "bucketprefix" in file_values:
+        value, line = file_values["bucketprefix"]
+        chosen, sources["prefix"] = value, f"{path} line {line}"
+    else:
+        chosen, sources["prefix"] = default_prefix(), "built-in default"
+    endpoint = None
+    for variable in ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+        if env.get(variable):
+            endpoint, sources["endpoint_url"] = env[variable], f"environment variable {variable}"
+            break
+    else:
+        if "endpointurl" in file_values:
+            endpoint, line = file_values["endpointurl"]
+            sources["endpoint_url"] = f"{path} line {line}"
+    try:  # fail now, naming the source, rather than at first use
+        parse_prefix(chosen, warn=False)
+    except ConfigError as err:
+        raise ConfigError(f"{err} (prefix from {sources['prefix']})") from err
+    return Config(prefix=chosen, endpoint_url=endpoint, sources=sources, config_file=path)
+
+
+def write_config_file(prefix: str, path: Path | None = None, *, endpoint_url: str | None = None) -> Path:
+    """Write a config file in the original's format (used by ``lab-workbook config --init``)."""
+    parse_prefix(prefix, warn=False)
+    target = path or config_file_path()
+    lines = ["# lab-workbook configuration (same format as the original lab-workbook)", f"bucketPrefix = {prefix}"]
+    if endpoint_url:
+        lines.append(f"endpointUrl = {endpoint_url}")
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target

@@ -1,0 +1,126 @@
+"""Every error lab-workbook raises, in one tree.
+
+Catch ``LabWorkbookError`` to handle anything of ours; catch the builtin a class
+also derives from (``KeyError``, ``ValueError``, ``FileNotFoundError`` ...) where
+the meaning is a builtin one, so ordinary Python code works unchanged::
+
+    LabWorkbookError
+    ├── ConfigError (ValueError)           bad config file, prefix or setting
+    ├── InvalidNameError (ValueError)      artifact name that could escape the store
+    ├── InvalidValueError (ValueError)     a value that cannot be recorded as asked
+    ├── ExperimentClosedError (RuntimeError)  write to a closed experiment
+    ├── NotFoundError (KeyError)           ``[]``-indexing found nothing
+    │   ├── ExperimentNotFound
+    │   └── ArtifactNotFound
+    ├── CorruptArtifactError (ValueError)  an artifact that cannot be parsed
+    ├── MissingDependencyError (ImportError)  an optional package is needed
+    └── StorageError (OSError)             the store failed us
+        ├── ObjectNotFound (FileNotFoundError)
+        ├── AccessDenied (PermissionError)
+        ├── AlreadyExists (FileExistsError)   a create-only write lost the race
+        ├── CredentialsError (PermissionError)
+        └── StorageUnavailable (ConnectionError)  network down, endpoint unreachable
+
+Every message says what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import difflib
+
+__all__ = [
+    "AccessDenied",
+    "AlreadyExists",
+    "ArtifactNotFound",
+    "ConfigError",
+    "CorruptArtifactError",
+    "CredentialsError",
+    "ExperimentClosedError",
+    "ExperimentNotFound",
+    "InvalidNameError",
+    "InvalidValueError",
+    "LabWorkbookError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "ObjectNotFound",
+    "StorageError",
+    "StorageUnavailable",
+]
+
+
+class LabWorkbookError(Exception):
+    """Base of every error lab-workbook raises."""
+
+
+class ConfigError(LabWorkbookError, ValueError):
+    """The configuration (file, environment or argument) cannot be used."""
+
+
+class InvalidNameError(LabWorkbookError, ValueError):
+    """An artifact or series name that is empty, reserved or could reach outside the store."""
+
+
+class InvalidValueError(LabWorkbookError, ValueError):
+    """A value that cannot be recorded as asked (not JSON, not finite, unknown field...)."""
+
+
+class ExperimentClosedError(LabWorkbookError, RuntimeError):
+    """A write to an experiment that was already closed: experiments are immutable once closed."""
+
+
+class NotFoundError(LabWorkbookError, KeyError):
+    """``[]``-indexing found nothing. A ``KeyError``, so ``dict``-style code keeps working."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message; show it as written.
+        return str(self.args[0]) if self.args else ""
+
+
+class ExperimentNotFound(NotFoundError):
+    """No experiment with this tag under the store's prefix."""
+
+
+class ArtifactNotFound(NotFoundError):
+    """The experiment has no artifact of this name."""
+
+
+class CorruptArtifactError(LabWorkbookError, ValueError):
+    """An artifact exists but cannot be parsed as its kind (bad CSV, bad JSON...)."""
+
+
+class MissingDependencyError(LabWorkbookError, ImportError):
+    """An optional package (torch, pygments, torchfile...) is needed for this call."""
+
+
+class StorageError(LabWorkbookError, OSError):
+    """The store (S3 or local folder) failed an operation."""
+
+
+class ObjectNotFound(StorageError, FileNotFoundError):
+    """No object under this key."""
+
+
+class AccessDenied(StorageError, PermissionError):
+    """The store refused the operation."""
+
+
+class AlreadyExists(StorageError, FileExistsError):
+    """A create-only write found the key taken."""
+
+
+class CredentialsError(StorageError, PermissionError):
+    """No usable credentials for the store."""
+
+
+class StorageUnavailable(StorageError, ConnectionError):
+    """The store cannot be reached right now; worth retrying later."""
+
+
+def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The candidates that look most like ``name``, for "did you mean" messages."""
+    pool = list(candidates)
+    matches = difflib.get_close_matches(name, pool, n=n, cutoff=0.5)
+    if len(matches) < n:  # a prefix or substring is also a good hint for tags
+        extra = [c for c in pool if (name and name in c) and c not in matches]
+        matches += extra[: n - len(matches)]
+    return matches

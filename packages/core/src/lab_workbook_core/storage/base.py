@@ -1,0 +1,111 @@
+"""The storage interface every backend implements.
+
+Keys are strings relative to the store's :class:`~lab_workbook_core.location.Location`
+(the full key is ``location.base + key``); each backend validates every key with
+:func:`~lab_workbook_core.names.validate_name` before any I/O. Errors are the
+:class:`~lab_workbook_core.errors.StorageError` family whatever the backend: a
+missing key is :class:`ObjectNotFound` (a ``FileNotFoundError``).
+
+Each backend counts the requests it makes in :attr:`Storage.requests` so tests and
+benchmarks can assert what an operation costs (S3 bills per request).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+import threading
+
+from ..location import Location
+from ..names import validate_name
+
+__all__ = ["Listing", "ObjectInfo", "Storage"]
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a listing or ``head`` tells about one object."""
+
+    key: str
+    size: int
+    etag: str
+    last_modified: datetime | None = None
+
+
+@dataclass
+class Listing:
+    """One delimiter listing: the "folders" and the objects directly under a prefix."""
+
+    prefixes: list[str] = field(default_factory=list)
+    objects: list[ObjectInfo] = field(default_factory=list)
+
+
+class Storage(ABC):
+    """A place objects live: S3 (``S3Storage``) or a local folder (``LocalStorage``)."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.requests: Counter[str] = Counter()
+        self._count_lock = threading.Lock()
+
+    def _count(self, operation: str, n: int = 1) -> None:
+        with self._count_lock:
+            self.requests[operation] += n
+
+    @staticmethod
+    def _check(key: str) -> str:
+        return validate_name(key, "key")
+
+    def url(self, key: str = "") -> str:
+        """The full address of a key, for messages (``s3://bucket/exp/tag/name``)."""
+        return self.location.url + key
+
+    @abstractmethod
+    def put_bytes(self, key: str, data: bytes, *, if_absent: bool = False) -> None:
+        """Store ``data`` under ``key`` atomically; with ``if_absent``, only if the key is free.
+
+        Raises:
+            AlreadyExists: ``if_absent`` and the key exists.
+        """
+
+    @abstractmethod
+    def put_file(self, key: str, path: Path) -> None:
+        """Upload a local file (multipart for large files on S3)."""
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes:
+        """The object's content. Raises :class:`ObjectNotFound` if absent."""
+
+    @abstractmethod
+    def get_if_changed(self, key: str, etag: str | None) -> tuple[bytes | None, str]:
+        """``(content, etag)``, or ``(None, etag)`` when the object still has ``etag``."""
+
+    @abstractmethod
+    def download(self, key: str, dest: Path, progress: Callable[[int], None] | None = None) -> None:
+        """Write the object to ``dest`` (atomically), calling ``progress(nbytes)`` as bytes arrive."""
+
+    @abstractmethod
+    def head(self, key: str) -> ObjectInfo:
+        """Size and ETag of an object. Raises :class:`ObjectNotFound` if absent."""
+
+    @abstractmethod
+    def list(self, prefix: str = "", *, delimiter: str | None = "/") -> Listing:
+        """Everything under ``prefix`` (all pages). With a delimiter, sub-"folders" become ``prefixes``."""
+
+    @abstractmethod
+    def delete(self, keys: Iterable[str]) -> None:
+        """Delete objects; keys that do not exist are ignored."""
+
+    def exists(self, key: str) -> bool:
+        """True if an object is stored under ``key``."""
+        from ..errors import ObjectNotFound
+
+        try:
+            self.head(key)
+        except ObjectNotFound:
+            return False
+        return True

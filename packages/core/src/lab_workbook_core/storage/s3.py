@@ -1,0 +1,191 @@
+"""A store in Amazon S3 (or any S3-compatible service), through boto3.
+
+This is the only module that imports boto3. Every boto3 error is translated here,
+at the boundary, into the :class:`~lab_workbook_core.errors.StorageError` family.
+
+Endpoints: boto3 itself honours ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``;
+the config file's ``endpointUrl`` is passed only when neither is set. Credentials
+come only from boto3's standard chain; we never read, store or print them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+import os
+from pathlib import Path
+import tempfile
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from ..errors import AccessDenied, AlreadyExists, CredentialsError, ObjectNotFound, StorageError, StorageUnavailable
+from ..location import Location
+from .base import Listing, ObjectInfo, Storage
+
+__all__ = ["S3Storage"]
+
+_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+_DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
+_TAKEN = {"412", "PreconditionFailed", "ConditionalRequestConflict"}
+
+
+class S3Storage(Storage):
+    """Objects in an S3 bucket under ``Location.base``.
+
+    Args:
+        location: an ``s3://`` location.
+        endpoint_url: a non-AWS endpoint (MinIO, Ceph, R2) when the environment names none.
+        max_attempts: boto3's own retries per request (the writer adds its own backoff on top).
+    """
+
+    def __init__(self, location: Location, *, endpoint_url: str | None = None, max_attempts: int = 4) -> None:
+        super().__init__(location)
+        self.bucket = location.bucket or ""
+        env_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        config = BotoConfig(
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            max_pool_connections=32,
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        session = boto3.session.Session()
+        self.client = session.client("s3", endpoint_url=None if env_endpoint else endpoint_url, config=config)
+        self._transfer = TransferConfig(multipart_threshold=_MULTIPART_THRESHOLD, use_threads=True)
+
+    def _full(self, key: str) -> str:
+        return self.location.base + self._check(key)
+
+    @contextmanager
+    def _translate(self, what: str, key: str = "") -> Iterator[None]:
+        """Turn boto3's exceptions into ours, with a message that says what to do."""
+        where = self.url(key)
+        try:
+            yield
+        except ClientError as err:
+            error = err.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            status = str(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+            message = error.get("Message", "") or code
+            if code == "NoSuchBucket":
+                raise StorageError(
+                    f"bucket {self.bucket!r} does not exist (while trying to {what} {where}); "
+                    "check the prefix with `lab-workbook config`"
+                ) from err
+            if code in _NOT_FOUND or status == "404":
+                raise ObjectNotFound(f"no object at {where}") from err
+            if code in _TAKEN or status in ("409", "412") and code != "BucketAlreadyExists":
+                raise AlreadyExists(f"{where} already exists") from err
+            if code in _DENIED or status == "403":
+                raise AccessDenied(
+                    f"S3 denied {what} {where}: {message}. Check the credentials and the bucket policy "
+                    "(`lab-workbook doctor` probes both)"
+                ) from err
+            if status.startswith("5") or code in ("SlowDown", "RequestTimeout", "ServiceUnavailable"):
+                raise StorageUnavailable(f"S3 is unavailable ({code}) while trying to {what} {where}") from err
+            raise StorageError(f"S3 failed to {what} {where}: {code} {message}") from err
+        except (NoCredentialsError, PartialCredentialsError) as err:
+            raise CredentialsError(
+                f"no AWS credentials to {what} {where}: run `aws configure` or set AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE); lab-workbook uses boto3's standard credential chain"
+            ) from err
+        except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as err:
+            raise StorageUnavailable(f"cannot reach S3 to {what} {where}: {err}") from err
+        except BotoCoreError as err:
+            raise StorageError(f"S3 failed to {what} {where}: {err}") from err
+
+    def put_bytes(self, key: str, data: bytes, *, if_absent: bool = False) -> None:
+        full = self._full(key)
+        extra = {"IfNoneMatch": "*"} if if_absent else {}
+        self._count("put")
+        with self._translate("write", key):
+            self.client.put_object(Bucket=self.bucket, Key=full, Body=data, **extra)
+
+    def put_file(self, key: str, path: Path) -> None:
+        full = self._full(key)
+        size = os.path.getsize(path)
+        parts = max(1, -(-size // self._transfer.multipart_chunksize)) if size >= _MULTIPART_THRESHOLD else 1
+        self._count("put", parts + (2 if parts > 1 else 0))
+        with self._translate("upload", key):
+            self.client.upload_file(str(path), self.bucket, full, Config=self._transfer)
+
+    def get_bytes(self, key: str) -> bytes:
+        full = self._full(key)
+        self._count("get")
+        with self._translate("read", key):
+            body = self.client.get_object(Bucket=self.bucket, Key=full)["Body"]
+            return body.read()
+
+    def get_if_changed(self, key: str, etag: str | None) -> tuple[bytes | None, str]:
+        full = self._full(key)
+        self._count("get")
+        extra = {"IfNoneMatch": etag} if etag else {}
+        try:
+            with self._translate("read", key):
+                response = self.client.get_object(Bucket=self.bucket, Key=full, **extra)
+                return response["Body"].read(), response["ETag"]
+        except StorageError as err:
+            cause = err.__cause__
+            if etag and isinstance(cause, ClientError) and str(
+                cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            ) == "304":
+                return None, etag
+            raise
+
+    def download(self, key: str, dest: Path, progress: Callable[[int], None] | None = None) -> None:
+        full = self._full(key)
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".lab-workbook-tmp-", dir=dest.parent)
+        os.close(fd)
+        self._count("get")
+        try:
+            with self._translate("download", key):
+                self.client.download_file(self.bucket, full, tmp, Config=self._transfer, Callback=progress)
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def head(self, key: str) -> ObjectInfo:
+        full = self._full(key)
+        self._count("head")
+        with self._translate("inspect", key):
+            response = self.client.head_object(Bucket=self.bucket, Key=full)
+        return ObjectInfo(key, response["ContentLength"], response["ETag"], response.get("LastModified"))
+
+    def list(self, prefix: str = "", *, delimiter: str | None = "/") -> Listing:
+        full = self.location.base + prefix
+        base_len = len(self.location.base)
+        listing = Listing()
+        kwargs = {"Bucket": self.bucket, "Prefix": full}
+        if delimiter:
+            kwargs["Delimiter"] = delimiter
+        with self._translate("list", prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
+                self._count("list")
+                listing.prefixes += [p["Prefix"][base_len:] for p in page.get("CommonPrefixes", [])]
+                listing.objects += [
+                    ObjectInfo(o["Key"][base_len:], o["Size"], o["ETag"], o.get("LastModified"))
+                    for o in page.get("Contents", [])
+                ]
+        return listing
+
+    def delete(self, keys: Iterable[str]) -> None:
+        full = [self._full(k) for k in keys]
+        for start in range(0, len(full), 1000):  # DeleteObjects takes at most 1,000 keys
+            batch = [{"Key": k} for k in full[start : start + 1000]]
+            self._count("delete")
+            with self._translate("delete", ""):
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})

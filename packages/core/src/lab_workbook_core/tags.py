@@ -1,0 +1,78 @@
+"""Experiment tags: ``YYYYMMDDHHMM-`` (UTC) followed by 10 characters of ``[0-9A-Za-z]``.
+
+Tags sort chronologically as strings. Randomness comes from :mod:`secrets`, never
+the global ``random`` state (which training scripts seed, and which forked data
+loaders share). Uniqueness is not left to chance: a tag is *claimed* by a
+create-only write of its run record, so two writers can never share one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+import re
+import secrets
+import string
+
+from .errors import AlreadyExists, InvalidNameError
+from .keys import run_record_key
+from .storage.base import Storage
+
+__all__ = ["TAG_ALPHABET", "TAG_PATTERN", "claim_tag", "is_generated_tag", "new_tag", "validate_tag"]
+
+TAG_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
+TAG_PATTERN = re.compile(r"^\d{12}-[0-9A-Za-z]{10}$")
+_CLAIM_ATTEMPTS = 20
+
+
+def new_tag(now: datetime | None = None) -> str:
+    """A fresh random tag for the current (or given) UTC minute."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    suffix = "".join(secrets.choice(TAG_ALPHABET) for _ in range(10))
+    return f"{moment:%Y%m%d%H%M}-{suffix}"
+
+
+def is_generated_tag(tag: str) -> bool:
+    """True for tags of the generated shape (readers accept any tag; this is informative)."""
+    return bool(TAG_PATTERN.match(tag))
+
+
+def validate_tag(tag: str) -> str:
+    """A tag is one key component: non-empty, no ``/``, no NUL, not ``.``/``..``."""
+    if not isinstance(tag, str) or not tag or "/" in tag or "\x00" in tag or tag in (".", ".."):
+        raise InvalidNameError(
+            f"invalid experiment tag {tag!r}: a tag is one non-empty name without '/' "
+            "(generated tags look like 201602142341-mn5SvgNxHY)"
+        )
+    return tag
+
+
+def claim_tag(storage: Storage, record: Callable[[str], bytes], tag: str | None = None) -> str:
+    """Claim a tag by writing its run record create-only; return the tag.
+
+    Args:
+        storage: the store to claim in.
+        record: builds the initial run record bytes for a candidate tag.
+        tag: a tag chosen by the user; ``None`` generates one.
+
+    Raises:
+        AlreadyExists: the user's tag is taken (or, absurdly, 20 random ones were).
+    """
+    if tag is not None:
+        validate_tag(tag)
+        try:
+            storage.put_bytes(run_record_key(tag), record(tag), if_absent=True)
+        except AlreadyExists as err:
+            raise AlreadyExists(
+                f"experiment tag {tag!r} is already used in {storage.location}: tags are "
+                "never reused (experiments are immutable); omit tag= to get a fresh one"
+            ) from err
+        return tag
+    for _ in range(_CLAIM_ATTEMPTS):
+        candidate = new_tag()
+        try:
+            storage.put_bytes(run_record_key(candidate), record(candidate), if_absent=True)
+        except AlreadyExists:
+            continue
+        return candidate
+    raise AlreadyExists(f"could not claim a fresh tag in {storage.location} after {_CLAIM_ATTEMPTS} attempts")

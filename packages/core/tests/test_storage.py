@@ -1,0 +1,117 @@
+"""The storage interface behaves the same on a local folder and on S3 over HTTP."""
+
+from pathlib import Path
+
+import pytest
+
+from lab_workbook_core import (
+    AlreadyExists,
+    CredentialsError,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+    load_config,
+    open_storage,
+)
+
+
+@pytest.fixture
+def storage(store_prefix):
+    return open_storage(load_config(store_prefix))
+
+
+def test_put_then_get_round_trips_bytes(storage):
+    storage.put_bytes("TAG/nested name/a.bin", b"\x00\x01 data")
+    assert storage.get_bytes("TAG/nested name/a.bin") == b"\x00\x01 data"
+    assert storage.head("TAG/nested name/a.bin").size == 7
+
+
+def test_missing_key_is_file_not_found(storage):
+    with pytest.raises(FileNotFoundError):
+        storage.get_bytes("TAG/missing")
+    with pytest.raises(ObjectNotFound, match="TAG/missing"):
+        storage.head("TAG/missing")
+    assert not storage.exists("TAG/missing")
+
+
+def test_create_only_write_refuses_an_existing_key(storage):
+    storage.put_bytes("TAG/claim", b"first", if_absent=True)
+    with pytest.raises(AlreadyExists):
+        storage.put_bytes("TAG/claim", b"second", if_absent=True)
+    assert storage.get_bytes("TAG/claim") == b"first"
+
+
+def test_overwrite_replaces(storage):
+    storage.put_bytes("TAG/a", b"1")
+    storage.put_bytes("TAG/a", b"2")
+    assert storage.get_bytes("TAG/a") == b"2"
+
+
+def test_delimiter_listing_separates_folders_and_objects(storage):
+    for key in ["T1/a", "T1/b/c", "T2/x", "README"]:
+        storage.put_bytes(key, b".")
+    top = storage.list("")
+    assert top.prefixes == ["T1/", "T2/"]
+    assert [o.key for o in top.objects] == ["README"]
+    inside = storage.list("T1/", delimiter=None)
+    assert sorted(o.key for o in inside.objects) == ["T1/a", "T1/b/c"]
+
+
+def test_listing_is_paginated_through(storage):
+    for i in range(1005):
+        storage.put_bytes(f"T/{i:05d}", b"")
+    assert len(storage.list("T/", delimiter=None).objects) == 1005
+
+
+def test_etag_revalidation(storage):
+    storage.put_bytes("TAG/a", b"one")
+    data, etag = storage.get_if_changed("TAG/a", None)
+    assert data == b"one"
+    assert storage.get_if_changed("TAG/a", etag) == (None, etag)
+    storage.put_bytes("TAG/a", b"two, longer")
+    assert storage.get_if_changed("TAG/a", etag)[0] == b"two, longer"
+
+
+def test_files_upload_and_download(storage, tmp_path: Path):
+    source = tmp_path / "src.bin"
+    source.write_bytes(b"x" * 100_000)
+    storage.put_file("TAG/model.pt", source)
+    seen = []
+    storage.download("TAG/model.pt", tmp_path / "out" / "m.pt", progress=seen.append)
+    assert (tmp_path / "out" / "m.pt").read_bytes() == source.read_bytes()
+    assert sum(seen) == 100_000
+
+
+def test_delete_removes_and_ignores_missing(storage):
+    storage.put_bytes("TAG/a", b"1")
+    storage.delete(["TAG/a", "TAG/never"])
+    assert not storage.exists("TAG/a")
+
+
+def test_requests_are_counted(storage):
+    storage.put_bytes("TAG/a", b"1")
+    storage.get_bytes("TAG/a")
+    storage.list("")
+    assert storage.requests["put"] == 1 and storage.requests["get"] == 1 and storage.requests["list"] == 1
+
+
+def test_missing_bucket_says_so(s3_server, s3_bucket):
+    storage = open_storage(load_config("s3://no-such-bucket-here/x/"))
+    with pytest.raises(StorageError, match="does not exist"):
+        storage.get_bytes("TAG/a")
+
+
+def test_unreachable_endpoint_is_storage_unavailable(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # discard port: refused
+    storage = open_storage(load_config("s3://bucket/x/"), max_attempts=1)
+    with pytest.raises(StorageUnavailable):
+        storage.get_bytes("TAG/a")
+
+
+def test_missing_credentials_say_what_to_do(monkeypatch, s3_bucket):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    storage = open_storage(load_config(f"s3://{s3_bucket}/x/"))
+    with pytest.raises(CredentialsError, match="aws configure"):
+        storage.get_bytes("TAG/a")

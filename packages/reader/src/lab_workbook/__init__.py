@@ -1,0 +1,1 @@
+"""lab-workbook reader (in progress)."""

@@ -1,0 +1,1 @@
+"""lab-workbook-writer (in progress)."""
