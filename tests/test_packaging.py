@@ -2,7 +2,6 @@
 
 from pathlib import Path
 import subprocess
-import sys
 import venv
 
 import pytest

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-import pytest
-
 from lab_workbook_core import ConfigError, default_prefix, load_config, write_config_file
+import pytest
 
 
 def write(home: Path, text: str) -> Path:

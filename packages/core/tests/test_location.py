@@ -1,9 +1,8 @@
 """Prefixes and keys exactly as the original computed them."""
 
-import pytest
-
 from lab_workbook_core import ConfigError, GluedPrefixWarning, LocalStorage, parse_prefix
 from lab_workbook_core.keys import artifact_key
+import pytest
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,7 @@
 """Artifact names cannot reach outside the store, on either backend."""
 
-import pytest
-
 from lab_workbook_core import InvalidNameError, load_config, open_storage, validate_name
+import pytest
 
 HOSTILE = ["", "../x", "a/../../x", "/etc/passwd", "a//b", "a/./b", ".", "..", "x\x00y", "trailing/"]
 

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
 from lab_workbook_core import (
     AlreadyExists,
     CredentialsError,
@@ -13,6 +11,7 @@ from lab_workbook_core import (
     load_config,
     open_storage,
 )
+import pytest
 
 
 @pytest.fixture

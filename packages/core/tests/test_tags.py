@@ -1,27 +1,26 @@
 """Tag shape, order, randomness source and uniqueness under concurrent claims."""
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 import random
 import subprocess
 import sys
 
-import pytest
-
 from lab_workbook_core import AlreadyExists, InvalidNameError, claim_tag, load_config, new_tag, open_storage
 from lab_workbook_core.keys import run_record_key
 from lab_workbook_core.tags import TAG_PATTERN, validate_tag
+import pytest
 
 
 def test_tag_shape_is_utc_minute_dash_ten_alphanumerics():
-    tag = new_tag(datetime(2016, 2, 14, 23, 41, 59, tzinfo=timezone.utc))
+    tag = new_tag(datetime(2016, 2, 14, 23, 41, 59, tzinfo=UTC))
     assert TAG_PATTERN.match(tag)
     assert tag.startswith("201602142341-")
 
 
 def test_lexicographic_order_is_chronological():
-    earlier = new_tag(datetime(2016, 2, 14, 23, 41, tzinfo=timezone.utc))
-    later = new_tag(datetime(2016, 2, 15, 0, 1, tzinfo=timezone.utc))
+    earlier = new_tag(datetime(2016, 2, 14, 23, 41, tzinfo=UTC))
+    later = new_tag(datetime(2016, 2, 15, 0, 1, tzinfo=UTC))
     assert sorted([later, earlier]) == [earlier, later]
 
 

@@ -9,7 +9,7 @@ create-only write of its run record, so two writers can never share one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 import re
 import secrets
 import string
@@ -27,7 +27,7 @@ _CLAIM_ATTEMPTS = 20
 
 def new_tag(now: datetime | None = None) -> str:
     """A fresh random tag for the current (or given) UTC minute."""
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     suffix = "".join(secrets.choice(TAG_ALPHABET) for _ in range(10))
     return f"{moment:%Y%m%d%H%M}-{suffix}"
 

@@ -9,7 +9,7 @@ if the name exists, and unlike ``O_EXCL`` it never exposes an empty file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 import hashlib
 import os
 from pathlib import Path
@@ -143,7 +143,7 @@ class LocalStorage(Storage):
             raise ObjectNotFound(f"no object at {self.url(key)}") from err
         if not path.is_file():
             raise ObjectNotFound(f"no object at {self.url(key)} (it is a folder)")
-        modified = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
         return ObjectInfo(key, stat.st_size, self._etag(path), modified)
 
     def list(self, prefix: str = "", *, delimiter: str | None = "/") -> Listing:
@@ -171,7 +171,7 @@ class LocalStorage(Storage):
 
     def _info(self, path: Path, base_len: int) -> ObjectInfo:
         stat = path.stat()
-        modified = datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC)
         return ObjectInfo(str(path)[base_len:], stat.st_size, self._etag(path), modified)
 
     def _walk(self, folder: Path, base_len: int) -> list[ObjectInfo]:

@@ -85,7 +85,7 @@ class S3Storage(Storage):
                 ) from err
             if code in _NOT_FOUND or status == "404":
                 raise ObjectNotFound(f"no object at {where}") from err
-            if code in _TAKEN or status in ("409", "412") and code != "BucketAlreadyExists":
+            if code in _TAKEN or (status in ("409", "412") and code != "BucketAlreadyExists"):
                 raise AlreadyExists(f"{where} already exists") from err
             if code in _DENIED or status == "403":
                 raise AccessDenied(
