@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print("\n== Reading them back (the reader side)")
     wb = lab_workbook.ExperimentRepository(args.prefix)
-    print(f"   store: {wb.prefix}  ({len(wb)} experiments)")
+    print(f"   store: {wb.config.location.url}  ({len(wb)} experiments)")
     for tag in tags:
         exp = wb[tag]
         print(f"\n{exp!r}  status={exp.status}  artifacts={exp.list_artifacts()}")

@@ -1,1 +1,56 @@
-"""lab-workbook reader (in progress)."""
+"""lab-workbook: load experiments into pandas from a notebook.
+
+::
+
+    import lab_workbook
+    wb = lab_workbook.ExperimentRepository()        # the store the writer uses
+    exp = wb["201602142341-mn5SvgNxHY"]
+    exp["Training loss.csv"].loss.plot()
+    wb.meld_csv({"tagA": "lr=0.1", "tagB": "lr=0.01"}, "Training loss.csv", "loss")
+
+Importing this package is cheap: configuration is read when a repository is made,
+and torch only when a ``.pt`` artifact is loaded.
+"""
+
+import logging
+
+from lab_workbook_core.errors import (
+    ArtifactNotFound,
+    CorruptArtifactError,
+    CredentialsError,
+    ExperimentNotFound,
+    LabWorkbookError,
+    MissingDependencyError,
+    NotFoundError,
+    StorageError,
+)
+
+from .__about__ import __version__
+from .cache import clear_cache
+from .collection import ExperimentList, ExperimentTuple
+from .diff import ExperimentDiff
+from .experiment import Experiment
+from .patches import highlight_patch, print_patch
+from .repository import ExperimentRepository
+
+__all__ = [
+    "ArtifactNotFound",
+    "CorruptArtifactError",
+    "CredentialsError",
+    "Experiment",
+    "ExperimentDiff",
+    "ExperimentList",
+    "ExperimentNotFound",
+    "ExperimentRepository",
+    "ExperimentTuple",
+    "LabWorkbookError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "StorageError",
+    "__version__",
+    "clear_cache",
+    "highlight_patch",
+    "print_patch",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

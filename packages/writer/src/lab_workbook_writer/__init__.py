@@ -1,1 +1,34 @@
-"""lab-workbook-writer (in progress)."""
+"""lab-workbook-writer: record a PyTorch training run without ever blocking it.
+
+::
+
+    from lab_workbook_writer import new_experiment
+
+    with new_experiment(description="lr sweep") as wb:     # prints "Experiment Tag: <tag>"
+        wb.save_git_status()
+        wb.save_json("parameters", {"learningRate": 0.1})
+        log = wb.new_time_series_log("Training loss", ["epoch", "loss"], save_every=100)
+        log(epoch=0.1, loss=2.3)
+        wb.save_torch("model", model.state_dict())
+
+The implementation lives in private modules; the names below are the public API.
+torch is imported only by ``save_torch``; pandas and typer never.
+"""
+
+from .__about__ import __version__
+from .experiment import Experiment, new_experiment
+from .pending import PendingUpload, SyncReport, pending_uploads, sync
+from .runrecord import DEFAULT_ENV_ALLOWLIST
+from .series import TimeSeriesLog
+
+__all__ = [
+    "DEFAULT_ENV_ALLOWLIST",
+    "Experiment",
+    "PendingUpload",
+    "SyncReport",
+    "TimeSeriesLog",
+    "__version__",
+    "new_experiment",
+    "pending_uploads",
+    "sync",
+]

@@ -1,0 +1,161 @@
+"""Reader benchmark: load, cache, meld and listing costs against the S3 HTTP endpoint.
+
+Prints, in one run (``hatch run bench:reader``):
+
+1. loading a 180,801-row x 6-column series from the HTTP endpoint cold (nothing cached)
+   and cached (a finished run: served from the disk cache), against ``pandas.read_csv``
+   of the same bytes from local disk;
+2. melding 32 experiments (each holding such a series) against loading one;
+3. the list requests needed to list 10,000 experiments.
+
+The S3 endpoint is moto's server (``ThreadedMotoServer``) on 127.0.0.1, started here.
+Targets: cold <= 3x, cached <= 1.3x, meld of 32 <= 6x one load, <= 11 list requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ThreadPoolExecutor
+import json
+import logging
+import os
+from pathlib import Path
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+ROWS = 180_801
+EXPERIMENTS_TO_MELD = 32
+EXPERIMENTS_TO_LIST = 10_000
+BUCKET = "bench-reader"
+
+
+def series_bytes(rows: int) -> bytes:
+    """A series like the original README's ``Training.csv``: epoch, then 5 fields and Date."""
+    rng = np.random.default_rng(0)
+    start = pd.Timestamp("2016-02-12T22:17:34Z")
+    frame = pd.DataFrame(
+        {
+            "epoch": np.arange(rows) / 25_600,
+            "time": rng.random(rows),
+            "dataTime": rng.random(rows) / 100,
+            "loss": rng.random(rows) * 3,
+            "top1": rng.integers(0, 100, rows),
+            "top5": rng.integers(0, 100, rows),
+            "Date": (start + pd.to_timedelta(np.arange(rows) * 1.25, unit="s")).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+    )
+    return frame.to_csv(index=False, float_format=None, lineterminator="\n").encode()
+
+
+def record(tag: str) -> bytes:
+    return json.dumps(
+        {"format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": "finished",
+         "started": "2016-02-12T22:17:34Z", "ended": "2016-02-14T23:11:02Z", "heartbeat": "2016-02-14T23:11:02Z",
+         "heartbeat_interval": 30, "artifacts": {}}
+    ).encode()
+
+
+def timed(function, repeat: int, setup=lambda: None) -> float:
+    """Median wall time of ``repeat`` calls of ``function(setup())`` (``setup`` is not timed)."""
+    times = []
+    for _ in range(repeat):
+        argument = setup()
+        start = time.perf_counter()
+        function(argument)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median is shown)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-reader-"))
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CACHE_DIR=str(work / "cache"),
+        LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
+    )
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    os.environ["AWS_ENDPOINT_URL_S3"] = f"http://{host}:{port}"
+    import boto3
+    from lab_workbook import ExperimentRepository, clear_cache
+
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    prefix = f"s3://{BUCKET}/experiments/"
+    data = series_bytes(ROWS)
+    local_csv = work / "Training.csv"
+    local_csv.write_bytes(data)
+    tags = [f"201602122217-melded{i:04d}" for i in range(EXPERIMENTS_TO_MELD)]
+
+    def upload(tag: str) -> None:
+        client.put_object(Bucket=BUCKET, Key=f"experiments/{tag}/Training.csv", Body=data)
+        client.put_object(Bucket=BUCKET, Key=f"experiments/{tag}/.lab-workbook/run.json", Body=record(tag))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(upload, tags))
+    one = tags[0]
+    print(f"series: {ROWS:,} rows x 6 columns, {len(data) / 1e6:.1f} MB; median of {args.repeat} runs\n")
+
+    baseline = timed(lambda _: pd.read_csv(local_csv), args.repeat)
+    shape = ExperimentRepository(prefix)[one]["Training.csv"].shape
+    assert shape == (ROWS, 6), shape
+
+    # A notebook makes its repository once: a fresh one per run (untimed), then wb[tag][name] is timed:
+    # the tag check, the run record and the series. Cold: the disk cache is empty.
+    def fresh(clear: bool):
+        def make():
+            if clear:
+                clear_cache()
+            return ExperimentRepository(prefix)
+        return make
+
+    def load(wb) -> None:
+        wb[one]["Training.csv"]
+
+    cold_time = timed(load, args.repeat, fresh(True))
+    load(ExperimentRepository(prefix))
+    cached_time = timed(load, args.repeat, fresh(False))
+    print(f"{'pandas.read_csv, local disk (baseline)':<44}{baseline * 1000:8.1f} ms")
+    print(f"{'load from HTTP endpoint, cold':<44}{cold_time * 1000:8.1f} ms  {cold_time / baseline:5.2f}x  (target <= 3x)")
+    print(f"{'load from HTTP endpoint, cached':<44}{cached_time * 1000:8.1f} ms  {cached_time / baseline:5.2f}x  (target <= 1.3x)")
+
+    def meld(wb) -> None:
+        melded = wb.meld_csv(tags, "Training.csv", "loss")
+        assert melded.shape == (ROWS, EXPERIMENTS_TO_MELD), melded.shape
+
+    meld_cold_time = timed(meld, max(1, args.repeat // 2), fresh(True))
+    meld(ExperimentRepository(prefix))
+    meld_cached_time = timed(meld, args.repeat, fresh(False))
+    print(f"\nmeld_csv of {EXPERIMENTS_TO_MELD} experiments ({EXPERIMENTS_TO_MELD} x {ROWS:,} rows, field 'loss'):")
+    print(f"{'  cold, against one cold load':<44}{meld_cold_time * 1000:8.1f} ms  {meld_cold_time / cold_time:5.2f}x  (target <= 6x)")
+    print(f"{'  cached, against one cached load':<44}{meld_cached_time * 1000:8.1f} ms  {meld_cached_time / cached_time:5.2f}x  (target <= 6x)")
+
+    listing_tags = [f"2016{i:08d}-list{i:06d}" for i in range(EXPERIMENTS_TO_LIST)]
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda t: client.put_object(Bucket=BUCKET, Key=f"listing/{t}/a.txt", Body=b""), listing_tags))
+    wb = ExperimentRepository(f"s3://{BUCKET}/listing/")
+    start = time.perf_counter()
+    count = len(wb[:])
+    listed = time.perf_counter() - start
+    assert count == EXPERIMENTS_TO_LIST, count
+    print(f"\nlisting {count:,} experiments: {wb.storage.requests['list']} list requests, "
+          f"{sum(wb.storage.requests.values()) - wb.storage.requests['list']} other requests, "
+          f"{listed:.2f} s  (target <= 11 list requests)")
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

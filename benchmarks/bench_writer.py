@@ -1,0 +1,155 @@
+"""Writer benchmark: the cost of log() against a plain CSV write, with a fast and a 2 s-slow store,
+and the bytes a 1,000,000-row series sends to the store.
+
+    hatch run bench:writer            (or: python benchmarks/bench_writer.py [--calls N] [--rows N])
+
+The store is moto's S3 server (``ThreadedMotoServer`` on 127.0.0.1, port 0), started in a child
+process so that its request handling does not compete with the measured loop for this process's
+GIL (a real store runs on another machine). The *slow store* answers every request 2 s late: a
+botocore ``before-send`` hook on the writer's S3 client sleeps 2 s before each request goes out,
+which is what the upload thread experiences with a store 2 s away (it waits, holding no lock and
+not the GIL). Bytes sent are the ``Content-Length`` of every request the writer's client makes,
+counted by a second hook. Every ratio is against a baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+import time
+
+_SERVER = """
+import sys, time
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+sys.stdin.read()  # until the benchmark closes our stdin
+server.stop()
+"""
+
+
+def start_moto() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    port = int(process.stdout.readline())
+    return process, f"http://127.0.0.1:{port}"
+
+
+def timed_calls(call, count: int) -> list[int]:
+    """Nanoseconds of each of ``count`` calls of ``call(i)``."""
+    clock = time.perf_counter_ns
+    samples = [0] * count
+    for i in range(count):
+        start = clock()
+        call(i)
+        samples[i] = clock() - start
+    return samples
+
+
+def percentile(samples: list[int], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000  # microseconds
+
+
+def baseline(count: int, folder: Path) -> list[int]:
+    with open(folder / "baseline.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["epoch", "loss", "gradientNorm"])
+        return timed_calls(lambda i: writer.writerow([i * 1e-3, 2.302585 / (i + 1), 1.5 + i * 1e-6]), count)
+
+
+def logging(wb, name: str, count: int) -> list[int]:
+    log = wb.new_time_series_log(name, ["epoch", "loss", "gradientNorm"], save_every=100)
+    return timed_calls(lambda i: log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6), count)
+
+
+def count_bytes(wb) -> dict[str, int]:
+    sent = {"bytes": 0, "requests": 0}
+
+    def on_send(request, **_):
+        sent["bytes"] += int(request.headers.get("Content-Length", 0) or 0)
+        sent["requests"] += 1
+
+    wb.storage.client.meta.events.register("before-send.s3", on_send)
+    return sent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=200_000, help="timed calls per measurement round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating baseline and log()")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the bytes-sent measurement")
+    parser.add_argument("--delay", type=float, default=2.0, help="seconds the slow store takes per request")
+    args = parser.parse_args()
+
+    server, endpoint = start_moto()
+    folder = Path(tempfile.mkdtemp(prefix="bench-writer-"))
+    os.environ.update({
+        "AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1", "LAB_WORKBOOK_SPOOL_DIR": str(folder / "spool"), "NO_PROXY": "127.0.0.1",
+    })
+    import boto3
+    from lab_workbook_writer import new_experiment
+
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bench")
+    prefix = "s3://bench/experiments/"
+    try:
+        fast = new_experiment(prefix, close_timeout=600)
+        slow = new_experiment(prefix, close_timeout=600)
+        slow.storage.client.meta.events.register("before-send.s3", lambda **_: time.sleep(args.delay))
+        base, fast_log, slow_log = [], [], []
+        for round_ in range(args.rounds):
+            base += baseline(args.calls, folder)
+            fast_log += logging(fast, f"fast {round_}", args.calls)
+            slow_log += logging(slow, f"slow {round_}", args.calls)
+
+        bulk = new_experiment(prefix, close_timeout=600)
+        sent = count_bytes(bulk)
+        log = bulk.new_time_series_log("Training loss", ["epoch", "loss", "gradientNorm"], save_every=100)
+        started = time.perf_counter()
+        for i in range(args.rows):
+            log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6)
+        logging_seconds = time.perf_counter() - started
+        segment_requests = sent["requests"]
+        assert bulk.close(), "the bulk run did not reach the store"
+        final_size = bulk.storage.head(f"{bulk.tag}/Training loss.csv").size
+        fast.close()
+        slow.close(timeout=120)
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+
+    b50, b99 = percentile(base, 0.5), percentile(base, 0.99)
+    f50, f99 = percentile(fast_log, 0.5), percentile(fast_log, 0.99)
+    s50, s99 = percentile(slow_log, 0.5), percentile(slow_log, 0.99)
+    ratio = sent["bytes"] / final_size
+    row_size = final_size / args.rows
+    original = sum(k * 100 for k in range(1, args.rows // 100 + 1)) * row_size  # re-upload every 100 rows
+    print(f"Writer benchmark ({args.rounds} x {args.calls:,} timed calls each; Python {sys.version.split()[0]})")
+    print(f"{'':44}{'median':>10}{'p99':>10}{'median/base':>13}")
+    print(f"{'csv.writer.writerow, buffered local file':44}{b50:>8.2f}us{b99:>8.2f}us{1:>13.2f}")
+    print(f"{'log(3 fields), store fast (moto on 127.0.0.1)':44}{f50:>8.2f}us{f99:>8.2f}us{f50 / b50:>13.2f}")
+    print(f"{f'log(3 fields), store answers {args.delay:g} s late':44}{s50:>8.2f}us{s99:>8.2f}us{s50 / b50:>13.2f}")
+    print(f"p99 with the slow store / p99 with the fast store: {s99 / f99:.2f}")
+    print(f"{args.rows:,} rows at save_every=100: logged in {logging_seconds:.1f} s; final CSV {final_size:,} bytes; "
+          f"sent {sent['bytes']:,} bytes in {sent['requests']} requests ({segment_requests} while logging) "
+          f"= {ratio:.2f} x the final size (the original's re-uploads: ~{original / final_size:,.0f} x)")
+    checks = {
+        "median <= 1.5 x baseline": f50 / b50 <= 1.5,
+        "p99 unchanged by the slow store (within 25 % or 1 us)": s99 <= max(1.25 * f99, f99 + 1.0),
+        "bytes sent <= 2.5 x final size": ratio <= 2.5,
+    }
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    sys.exit(0 if all(checks.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()

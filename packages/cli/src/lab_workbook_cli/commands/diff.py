@@ -1,0 +1,118 @@
+"""``lab-workbook diff``: what changed between two runs: parameters, commit and code.
+
+The comparison itself is the reader's (:meth:`lab_workbook.Experiment.diff`); this
+command lays it out: the parameters side by side (only those that differ unless
+``--all``), the two commits when they differ, and the unified diff between the two
+runs' code patches, coloured on a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+from lab_workbook_core import ArtifactNotFound
+from rich.text import Text
+import typer
+
+from ..options import JsonOption, PrefixOption
+from ..output import make_table, print_json, print_table, stdout_console
+from ..store import find_experiment, open_repository
+
+if TYPE_CHECKING:
+    from lab_workbook import Experiment
+
+__all__ = ["diff"]
+
+_ABSENT = object()
+
+
+def diff(
+    tag_a: Annotated[str, typer.Argument(metavar="TAG_A", help="The earlier run.", show_default=False)],
+    tag_b: Annotated[str, typer.Argument(metavar="TAG_B", help="The later run.", show_default=False)],
+    all_params: Annotated[bool, typer.Option("--all", help="Show every parameter, not only those that differ.")] = False,
+    params: Annotated[
+        str, typer.Option("--params", metavar="ARTIFACT", help="The JSON artifact holding the parameters.")
+    ] = "parameters.json",
+    patch: Annotated[
+        str, typer.Option("--patch", metavar="ARTIFACT", help="The code patch artifact to compare.")
+    ] = "Source.git-patch",
+    prefix: PrefixOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Compare two runs: parameters side by side and the code patches compared."""
+    wb = open_repository(prefix)
+    a, b = find_experiment(wb, tag_a), find_experiment(wb, tag_b)
+    changes = a.diff(b, params=params, patch=patch)
+    rows = _parameter_rows(a, b, params)
+    if not all_params:
+        rows = [r for r in rows if r["differs"]]
+    if json:
+        print_json(
+            {
+                "before": a.tag,
+                "after": b.tag,
+                "parameters": rows,
+                "commits": {"before": changes.commits[0], "after": changes.commits[1]},
+                "patch": changes.patch,
+            }
+        )
+        return
+    _print(a.tag, b.tag, rows, changes, all_params, patch)
+
+
+def _parameter_rows(a: Experiment, b: Experiment, params: str) -> list[dict[str, Any]]:
+    """One row per flattened parameter of either run; ``None`` where a run lacks it."""
+    from lab_workbook.runs import flatten
+
+    flat_a, flat_b = (flatten(_load(e, params), "") for e in (a, b))
+    rows = []
+    for key in sorted(set(flat_a) | set(flat_b)):
+        left, right = flat_a.get(key, _ABSENT), flat_b.get(key, _ABSENT)
+        rows.append(
+            {
+                "name": key.removeprefix("."),
+                "before": None if left is _ABSENT else left,
+                "after": None if right is _ABSENT else right,
+                "differs": left != right,
+            }
+        )
+    return rows
+
+
+def _load(exp: Experiment, name: str) -> Any:
+    try:
+        value = exp.load(name)
+    except ArtifactNotFound:
+        return {}
+    return value if isinstance(value, dict) else {"": value}
+
+
+def _print(before: str, after: str, rows: list[dict[str, Any]], changes: Any, all_params: bool, patch: str) -> None:
+    console = stdout_console()
+    if rows:
+        title = "parameters" if all_params else "parameters that differ (--all for every one)"
+        table = make_table("parameter", before, after, title=title)
+        for row in rows:
+            style = "bold" if row["differs"] and all_params else ""
+            table.add_row(Text(row["name"], style=style), _value(row["before"]), _value(row["after"]))
+        print_table(table, console)
+    else:
+        console.print("parameters: " + ("none" if all_params else "identical"))
+    if changes.commits[0] != changes.commits[1]:
+        console.print(Text(f"commits: {changes.commits[0]} -> {changes.commits[1]}"))
+    if not changes.patch:
+        console.print(Text(f"code: the two {patch} are identical (or absent)"))
+        return
+    console.print(Text(f"code: {patch} of {before} -> {after}"))
+    sys.stdout.flush()
+    if console.is_terminal and not console.no_color:
+        from lab_workbook import highlight_patch
+
+        sys.stdout.write(highlight_patch(changes.patch))
+    else:
+        sys.stdout.write(changes.patch)
+
+
+def _value(value: Any) -> Text:
+    return Text("(absent)", style="dim") if value is None else Text(str(value))

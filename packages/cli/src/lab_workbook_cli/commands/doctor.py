@@ -1,0 +1,145 @@
+"""``lab-workbook doctor``: is the store usable from here, and if not, what to fix.
+
+The checks run in order and each says what to do when it fails: the config parses,
+credentials exist (S3 only; their *source* is shown, never a secret), the store
+answers a listing, and a probe object can be created, read back and deleted under
+the prefix. The probe key, ``.lab-workbook-doctor/probe-<random>``, starts with a dot
+so it can never be taken for an experiment, and is removed at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+import secrets
+
+from lab_workbook_core import LabWorkbookError, Storage, load_config, open_storage
+import typer
+
+from ..options import JsonOption, PrefixOption
+from ..output import make_table, print_json, print_table, stdout_console
+
+__all__ = ["PROBE_DIR", "doctor"]
+
+PROBE_DIR = ".lab-workbook-doctor"
+_CREDENTIAL_SOURCES = {
+    "env": "environment variables",
+    "shared-credentials-file": "the shared credentials file (~/.aws/credentials)",
+    "config-file": "the AWS config file",
+    "iam-role": "the instance's IAM role",
+    "container-role": "the container's IAM role",
+    "assume-role": "an assumed role",
+    "sso": "AWS SSO",
+}
+
+
+@dataclass
+class Check:
+    """One line of the report."""
+
+    name: str
+    ok: bool | None  # None: skipped because an earlier check failed
+    detail: str
+
+
+def doctor(prefix: PrefixOption = None, json: JsonOption = False) -> None:
+    """Check the config, credentials, store access and write permission, and say what to fix."""
+    checks = list(_run_checks(prefix))
+    healthy = all(c.ok is not False for c in checks)
+    if json:
+        print_json({"ok": healthy, "checks": [asdict(c) for c in checks]})
+    else:
+        _print(checks)
+    if not healthy:
+        raise typer.Exit(1)
+
+
+def _run_checks(prefix: str | None):
+    try:
+        cfg = load_config(prefix)
+    except LabWorkbookError as err:
+        yield Check("config", False, str(err))
+        for name in ("credentials", "store", "write"):
+            yield Check(name, None, "skipped: fix the config first")
+        return
+    yield Check("config", True, f"prefix {cfg.location.url} (from {cfg.sources.get('prefix', '?')})")
+    try:
+        storage = open_storage(cfg, max_attempts=1)
+    except LabWorkbookError as err:
+        yield Check("credentials", False, str(err))
+        return
+    credentials = _credentials(storage)
+    yield credentials
+    if credentials.ok is False:
+        for name in ("store", "write"):
+            yield Check(name, None, "skipped: fix the credentials first")
+        return
+    try:
+        listing = storage.list("", delimiter="/")
+    except LabWorkbookError as err:
+        yield Check("store", False, str(err))
+        yield Check("write", None, "skipped: the store cannot be listed")
+        return
+    yield Check("store", True, f"{_where(storage)} answers; {len(listing.prefixes)} experiment folder(s)")
+    yield _write_probe(storage)
+
+
+def _credentials(storage: Storage) -> Check:
+    if storage.location.scheme != "s3":
+        return Check("credentials", True, "not needed for a local folder")
+    method = _credential_method(storage)
+    if method is None:
+        return Check(
+            "credentials",
+            False,
+            "no AWS credentials found: run `aws configure`, or set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)",
+        )
+    return Check("credentials", True, f"found, from {_CREDENTIAL_SOURCES.get(method, method)}")
+
+
+def _credential_method(storage: Storage) -> str | None:
+    """How boto3's chain found credentials ("env", "iam-role"...), or None; never the secret itself.
+
+    Read from the store's own client, so the CLI needs no boto3 import of its own.
+    """
+    signer = getattr(getattr(storage, "client", None), "_request_signer", None)
+    credentials = getattr(signer, "_credentials", None)
+    if credentials is None:
+        return None
+    return str(getattr(credentials, "method", None) or "boto3's credential chain")
+
+
+def _where(storage: Storage) -> str:
+    endpoint = getattr(getattr(getattr(storage, "client", None), "meta", None), "endpoint_url", None)
+    return f"{storage.location.url} at {endpoint}" if endpoint else storage.location.url
+
+
+def _write_probe(storage: Storage) -> Check:
+    key = f"{PROBE_DIR}/probe-{secrets.token_hex(8)}"
+    payload = b"lab-workbook doctor probe: safe to delete\n"
+    try:
+        storage.put_bytes(key, payload)
+    except LabWorkbookError as err:
+        return Check("write", False, f"cannot create a probe object: {err}")
+    problem = None
+    try:
+        if storage.get_bytes(key) != payload:
+            problem = f"the probe {storage.url(key)} read back different bytes"
+    except LabWorkbookError as err:
+        problem = f"cannot read back the probe: {err}"
+    try:
+        storage.delete([key])
+    except LabWorkbookError as err:
+        return Check("write", False, f"created {storage.url(key)} but cannot delete it ({err}); delete it by hand")
+    if problem:
+        return Check("write", False, problem)
+    return Check("write", True, f"created, read back and deleted {storage.url(key)}")
+
+
+def _print(checks: list[Check]) -> None:
+    console = stdout_console()
+    marks = {True: "[green]ok[/green]", False: "[red]FAIL[/red]", None: "[dim]skip[/dim]"}
+    table = make_table("check", "result", "detail")
+    for check in checks:
+        table.add_row(check.name, marks[check.ok], check.detail)
+    print_table(table, console)

@@ -1,0 +1,116 @@
+"""``lab-workbook list``: the runs, newest first, as a table (or JSON).
+
+Only the newest runs are read: runs are visited newest first, a chunk at a time
+and concurrently, until ``--limit`` of them pass the filters. Runs that started in
+the same minute (their tags sort alike only to the minute) are ordered by the start
+time in their run records. A generated tag
+encodes its start minute, so ``--since`` skips older runs without any request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from lab_workbook_core import is_generated_tag
+from rich.text import Text
+import typer
+
+from ..options import JsonOption, PrefixOption
+from ..output import human_duration, make_table, print_json, print_table, short_time, stdout_console
+from ..store import open_repository
+from ..summary import in_parallel, run_summary
+from ..tags import minute_groups
+
+__all__ = ["STATUSES", "list_runs"]
+
+STATUSES = ("running", "finished", "failed", "interrupted", "crashed", "unknown")
+_CHUNK = 32
+_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "crashed": "red", "interrupted": "yellow"}
+
+
+def list_runs(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most N runs; 0 for all.")] = 20,
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+            show_default=False,
+            help="Only runs started at or after this UTC date/time (2024-05-01 or 2024-05-01T13:00).",
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", "-s", show_default=False, help=f"Only runs with this status: {', '.join(STATUSES)}."),
+    ] = None,
+    prefix: PrefixOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List runs, newest first: tag, started, status, duration, description, artifacts."""
+    if status is not None and status not in STATUSES:
+        raise typer.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
+    start = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+    wb = open_repository(prefix)
+    groups = list(reversed(minute_groups(wb.tags())))  # newest first; same-minute runs together
+    if start is not None:
+        groups = [g for g in groups if not _surely_before(g[-1], start)]
+    rows: list[dict[str, Any]] = []
+    while groups and not (limit and len(rows) >= limit):
+        chunk: list[str] = []
+        while groups and len(chunk) < _CHUNK:
+            chunk += groups.pop(0)
+        found = list(in_parallel(run_summary, [wb[t] for t in chunk]))
+        found.sort(key=_newest_first_key, reverse=True)  # orders runs of the same minute
+        rows += [row for row in found if _wanted(row, start, status)]
+    more = limit and (len(rows) > limit or bool(groups))
+    rows = rows[:limit] if limit else rows
+    if json:
+        print_json(rows)
+    else:
+        _print(rows, str(wb.storage.location))
+    if more:
+        typer.echo(f"(showing the newest {limit}; --limit 0 shows all)", err=True)
+
+
+def _newest_first_key(row: dict[str, Any]) -> tuple[str, bool, str, str]:
+    tag = row["tag"]
+    return (tag[:12] if is_generated_tag(tag) else tag, row["started"] is not None, row["started"] or "", tag)
+
+
+def _surely_before(tag: str, start: datetime) -> bool:
+    """True when a generated tag's start minute is before ``start`` (no request needed)."""
+    try:
+        minute = datetime.strptime(tag[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return tag[12:13] == "-" and minute + timedelta(minutes=1) <= start
+
+
+def _wanted(row: dict[str, Any], start: datetime | None, status: str | None) -> bool:
+    if status is not None and row["status"] != status:
+        return False
+    if start is not None:
+        return row["started"] is not None and datetime.fromisoformat(row["started"]) >= start
+    return True
+
+
+def _print(rows: list[dict[str, Any]], where: str) -> None:
+    if not rows:
+        typer.echo(f"no experiments in {where}", err=True)
+        return
+    table = make_table("tag", "started (UTC)", "status", "duration", "description", "artifacts")
+    table.columns[0].no_wrap = True
+    table.columns[-1].justify = "right"
+    for row in rows:
+        started = datetime.fromisoformat(row["started"]) if row["started"] else None
+        status = row["status"]
+        table.add_row(
+            Text(row["tag"]),
+            short_time(started),
+            Text(status, style=_STYLES.get(status, "")),
+            human_duration(row["duration_seconds"]),
+            Text(row["description"] or ""),
+            str(row["artifacts"]),
+        )
+    print_table(table, stdout_console())

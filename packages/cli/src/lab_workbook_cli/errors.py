@@ -1,0 +1,72 @@
+"""How failures reach the user: exit codes, one line on stderr, never a traceback.
+
+Exit codes are the contract of every command:
+
+- ``0``: success;
+- ``1``: a user error: an unknown tag or artifact, a bad config, a store that refuses
+  us, a local file we cannot write. One ``error: ...`` line on stderr (the message
+  of a :class:`~lab_workbook_core.errors.LabWorkbookError` already says what to do);
+- ``2``: a usage error (unknown option, missing argument), reported by typer.
+
+Set ``LAB_WORKBOOK_DEBUG=1`` to get the full traceback instead, for bug reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+import os
+import sys
+import warnings
+
+from lab_workbook_core import LabWorkbookError
+import typer
+from typer.core import TyperGroup
+
+__all__ = ["USER_ERROR", "CliError", "ReportingGroup", "reported_errors"]
+
+USER_ERROR = 1
+
+
+class CliError(LabWorkbookError):
+    """A user error the CLI itself detects (an ambiguous tag, a file that exists...)."""
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, KeyError) and not isinstance(err, LabWorkbookError):
+        return str(err.args[0]) if err.args else "not found"
+    if isinstance(err, OSError) and not isinstance(err, LabWorkbookError) and err.filename:
+        return f"{err.filename}: {err.strerror or err}"
+    return str(err) or type(err).__name__
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
+@contextmanager
+def reported_errors() -> Iterator[None]:
+    """Turn our errors into exit code 1 with one line on stderr; warnings become one line too."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            yield
+        except (LabWorkbookError, KeyError, OSError) as err:
+            if os.environ.get("LAB_WORKBOOK_DEBUG"):
+                raise
+            if isinstance(err, BrokenPipeError):
+                raise
+            typer.echo(f"error: {_message(err)}", err=True)
+            raise typer.Exit(USER_ERROR) from None
+
+
+class ReportingGroup(TyperGroup):
+    """The top-level command group: every subcommand runs inside :func:`reported_errors`.
+
+    Doing it here rather than only in ``main()`` means the behaviour is the same
+    through the console script and through ``typer.testing.CliRunner``.
+    """
+
+    def invoke(self, ctx: typer.Context):
+        with reported_errors():
+            return super().invoke(ctx)

@@ -1,0 +1,26 @@
+"""Options shared by every command, declared once so they read the same everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = ["JsonOption", "PrefixOption"]
+
+PrefixOption = Annotated[
+    str | None,
+    typer.Option(
+        "--prefix",
+        "-p",
+        metavar="PREFIX",
+        show_default=False,
+        help="Store to use: s3://bucket/path/ or a folder. Default: $LAB_WORKBOOK_PREFIX, "
+        "then ~/.lab-workbook-config, then the built-in local store.",
+    ),
+]
+
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print machine-readable JSON (stable keys, ISO 8601 UTC dates) instead of a table."),
+]

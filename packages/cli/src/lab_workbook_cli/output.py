@@ -1,0 +1,168 @@
+"""How the CLI writes to the terminal: one place for the output conventions.
+
+Tables and colours go through rich. Colour and boxes appear only when stdout is a
+terminal; ``NO_COLOR`` turns colour off and ``FORCE_COLOR`` (or rich's
+``TTY_COMPATIBLE=1``) turns terminal output on when piped, as rich documents. When
+piped, tables are plain aligned columns with no truncation and no trailing spaces,
+so ``grep``/``cut``/``awk`` work. ``--json`` output is one JSON document with stable
+keys and ISO 8601 dates. Diagnostics (warnings, errors, hints) go to stderr so
+that stdout carries only data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+import json
+import math
+import sys
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+__all__ = [
+    "human_duration",
+    "human_size",
+    "iso",
+    "join",
+    "make_table",
+    "print_json",
+    "print_table",
+    "short_time",
+    "stderr_console",
+    "stdout_console",
+    "warn",
+]
+
+_WIDE = 100_000  # when piped, never wrap or truncate a row
+
+
+def stdout_console() -> Console:
+    """A console for data on stdout, made at call time so tests' redirections are seen."""
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(file=sys.stdout, highlight=False, width=_WIDE, soft_wrap=True)
+    return console
+
+
+def stderr_console() -> Console:
+    """A console for messages on stderr (progress bars, warnings)."""
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """One ``warning: ...`` line on stderr."""
+    stderr_console().print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False)
+
+
+def make_table(*columns: str, title: str | None = None) -> Table:
+    """A table styled for the terminal; :func:`print_table` strips it down when piped."""
+    table = Table(*columns, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
+    return table
+
+
+def print_table(table: Table, console: Console | None = None) -> None:
+    """Print a table fitting the terminal, or as plain columns when stdout is not a terminal."""
+    console = console or stdout_console()
+    if console.is_terminal:
+        console.print(table)
+        return
+    table.box = None
+    table.pad_edge = False
+    table.show_edge = False
+    with console.capture() as capture:
+        console.print(table)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    console.file.write(text + "\n")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if hasattr(value, "item"):  # numpy / pandas scalars
+        return value.item()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities become ``null``: JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return _clean(value.item())
+        except (ValueError, TypeError):
+            return value
+    return value
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` to stdout as one indented JSON document (dates as ISO 8601, NaN as null)."""
+    sys.stdout.write(json.dumps(_clean(data), indent=2, ensure_ascii=False, default=_default) + "\n")
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a ``Z``, the format of the run record."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def short_time(moment: datetime | None) -> str:
+    """``2016-02-14 23:41`` (UTC): compact enough for a table column."""
+    if moment is None:
+        return "-"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def human_size(size: int | None) -> str:
+    """``1.5 MB``: sizes as people read them (decimal units, like ``aws s3 ls --human-readable``)."""
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def human_duration(seconds: float | timedelta | None) -> str:
+    """``1h 02m``, ``3m 05s`` or ``12s``; ``-`` when unknown."""
+    if seconds is None:
+        return "-"
+    if isinstance(seconds, timedelta):
+        seconds = seconds.total_seconds()
+    if isinstance(seconds, float) and not math.isfinite(seconds):
+        return "-"
+    total = round(float(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def join(values: Sequence[str]) -> str:
+    """``a, b, c``: for one-line lists in messages."""
+    return ", ".join(values)

@@ -1,0 +1,66 @@
+"""What the CLI shows about a run, computed once for ``list`` and ``show``.
+
+Only presentation: the status, times and artifact names come from the reader's
+:class:`~lab_workbook.Experiment`; this module puts them into one dict whose keys
+are the ``--json`` contract (ISO 8601 UTC strings, durations in seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .output import iso
+
+if TYPE_CHECKING:
+    from lab_workbook import Experiment
+
+__all__ = ["in_parallel", "run_summary"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+_WORKERS = 16
+
+
+def _time(value: Any) -> datetime | None:
+    """An ISO 8601 time from the run record (``Z`` or an offset), aware; ``None`` if absent or malformed."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_summary(exp: Experiment) -> dict[str, Any]:
+    """Tag, status, start, end, duration, description and artifact count of one run.
+
+    ``duration_seconds`` runs to the end, or for a run without an end (running or
+    crashed) to its last heartbeat; ``None`` without a run record.
+    """
+    record = exp.info
+    started = exp.started
+    ended = exp.ended
+    last_sign = ended or _time(record.get("heartbeat"))
+    return {
+        "tag": exp.tag,
+        "status": exp.status,
+        "started": iso(started),
+        "ended": iso(ended),
+        "duration_seconds": (last_sign - started).total_seconds() if started and last_sign else None,
+        "description": exp.description,
+        "artifacts": len(exp.list_artifacts()),
+    }
+
+
+def in_parallel(function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``map(function, items)`` on a thread pool (each call is a request or two), in order."""
+    items = list(items)
+    if len(items) <= 1:
+        yield from map(function, items)
+        return
+    with ThreadPoolExecutor(max_workers=min(_WORKERS, len(items))) as pool:
+        yield from pool.map(function, items)

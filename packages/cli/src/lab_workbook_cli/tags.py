@@ -1,0 +1,117 @@
+"""Which experiment a tag argument means: a full tag, a unique prefix, ``latest`` or ``-N``.
+
+Like git's abbreviated commits, typing ``201602142341`` or ``201602142341-mn5`` is
+enough when only one tag starts that way; an ambiguous prefix is an error listing the
+candidates, never a guess. ``latest`` and ``-1`` are the newest run, ``-2`` the one
+before, as in Python indexing.
+
+Generated tags sort chronologically only to the minute (``YYYYMMDDHHMM-`` then random
+characters), so runs started within the same minute are put in order by the start
+time of their run records; only those ties cost a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+import re
+
+from lab_workbook_core import ExperimentNotFound, Storage, is_generated_tag
+from lab_workbook_core.errors import closest
+import typer
+from typer.core import TyperCommand
+
+__all__ = ["StartedOf", "TagCommand", "list_tags", "minute_groups", "newest_first", "resolve_tag"]
+
+#: When a run started, from its run record (``None`` if unknown); breaks same-minute ties.
+StartedOf = Callable[[str], datetime | None]
+
+_SHOWN = 10
+_BACK = re.compile(r"-\d+")
+_MARK = "\x00"  # protects "-1" from the option parser; resolve_tag removes it
+
+
+class TagCommand(TyperCommand):
+    """A command whose arguments may be ``-1``, ``-2``...: the option parser would take them for options."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        marked = [_MARK + a if i < end and _BACK.fullmatch(a) else a for i, a in enumerate(args)]
+        return super().parse_args(ctx, marked)
+
+
+def list_tags(storage: Storage) -> list[str]:
+    """Every experiment tag in the store, oldest first (one delimiter listing).
+
+    Only "folders" are experiments: loose objects beside them (a README, a console's
+    zero-byte folder marker) are not, as ``docs/format.md`` says.
+    """
+    listing = storage.list("", delimiter="/")
+    tags = {p.rstrip("/") for p in listing.prefixes}
+    return sorted(t for t in tags if t and not t.startswith("."))
+
+
+def minute_groups(tags: Sequence[str]) -> list[list[str]]:
+    """Sorted tags cut into runs of tags that share a start minute (other tags stand alone)."""
+    groups: list[list[str]] = []
+    for tag in tags:
+        if groups and is_generated_tag(tag) and is_generated_tag(groups[-1][-1]) and groups[-1][-1][:12] == tag[:12]:
+            groups[-1].append(tag)
+        else:
+            groups.append([tag])
+    return groups
+
+
+def in_start_order(group: list[str], started: StartedOf) -> list[str]:
+    """A minute group oldest first by the run records' start times (then by tag)."""
+    if len(group) < 2:
+        return group
+    times = {tag: started(tag) for tag in group}
+    return sorted(group, key=lambda t: (times[t] is not None, times[t] or datetime.min, t))
+
+
+def newest_first(tags: Sequence[str], started: StartedOf, count: int) -> list[str]:
+    """The ``count`` newest tags, newest first, reading run records only for same-minute ties."""
+    found: list[str] = []
+    for group in reversed(minute_groups(tags)):
+        found.extend(reversed(in_start_order(group, started)))
+        if len(found) >= count:
+            break
+    return found[:count]
+
+
+def resolve_tag(text: str, tags: Sequence[str], where: str = "the store", started: StartedOf | None = None) -> str:
+    """The one tag ``text`` designates among ``tags`` (sorted as strings).
+
+    Args:
+        text: what the user typed.
+        tags: every tag of the store, sorted.
+        where: the store, for messages.
+        started: start time of a run, to order runs of the same minute for ``-N``;
+            without it, same-minute runs are in tag order.
+
+    Raises:
+        ExperimentNotFound: no tag matches, or a prefix matches several (the message
+            lists them); both are user errors (exit 1).
+    """
+    text = text.removeprefix(_MARK)
+    if text == "latest":
+        text = "-1"
+    if text.startswith("-") and text[1:].isdigit():
+        back = int(text[1:])
+        if back == 0:
+            raise ExperimentNotFound("-0 is not a run: use -1 (or latest) for the newest, -2 for the one before")
+        if back > len(tags):
+            raise ExperimentNotFound(f"{text}: {where} holds only {len(tags)} experiment(s)")
+        return newest_first(tags, started or (lambda tag: None), back)[-1]
+    if text in tags:
+        return text
+    matches = [t for t in tags if t.startswith(text)] if text else []
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        shown = ", ".join(matches[:_SHOWN]) + (f" (and {len(matches) - _SHOWN} more)" if len(matches) > _SHOWN else "")
+        raise ExperimentNotFound(f"{text!r} is ambiguous: it starts {len(matches)} tags: {shown}; type more of the tag")
+    hint = closest(text, tags)
+    suggestion = f"; did you mean {', '.join(hint)}?" if hint else "; `lab-workbook list` shows the tags"
+    raise ExperimentNotFound(f"no experiment {text!r} in {where}{suggestion}")

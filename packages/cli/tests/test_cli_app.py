@@ -1,0 +1,53 @@
+"""The whole command: exit codes 0/1/2, one-line errors, help, version, completion."""
+
+from lab_workbook_cli import __version__
+from lab_workbook_cli.app import app
+
+
+def test_version(runner):
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout.strip()) == (0, f"lab-workbook {__version__}")
+
+
+def test_no_arguments_shows_the_commands(runner):
+    result = runner.invoke(app, [])
+    for command in ("list", "show", "cat", "get", "diff", "plot", "sync", "config", "doctor"):
+        assert f"  {command} " in result.output, command
+
+
+def test_an_unknown_option_is_a_usage_error_exit_2(runner):
+    assert runner.invoke(app, ["config", "--no-such-option"]).exit_code == 2
+
+
+def test_an_unknown_command_is_a_usage_error_exit_2(runner):
+    assert runner.invoke(app, ["frobnicate"]).exit_code == 2
+
+
+def test_a_missing_argument_is_a_usage_error_exit_2(runner):
+    assert runner.invoke(app, ["get"]).exit_code == 2
+
+
+def test_an_unknown_tag_is_exit_1_with_one_line_and_no_traceback(runner, local_prefix, make_run):
+    make_run(local_prefix, "202401011000-aaaaaaaaaa")
+    result = runner.invoke(app, ["get", "nope", "--prefix", local_prefix])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: no experiment 'nope'")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_an_unsupported_prefix_is_exit_1_naming_where_it_came_from(runner):
+    result = runner.invoke(app, ["get", "latest", "--prefix", "ftp://host/x/"])
+    assert result.exit_code == 1
+    assert "not supported" in result.stderr and "argument" in result.stderr
+
+
+def test_a_glued_prefix_warning_is_one_line_on_stderr(runner, s3_bucket):
+    result = runner.invoke(app, ["get", "latest", "--prefix", f"s3://{s3_bucket}/exp"])
+    assert "warning: store prefix" in result.stderr
+    assert ".py:" not in result.stderr  # not Python's file:line warning format
+
+
+def test_completion_is_offered(runner):
+    assert "--install-completion" in runner.invoke(app, ["--help"]).stdout

@@ -1,0 +1,66 @@
+"""``lab-workbook config``: the effective store, where each value came from, and ``--init``."""
+
+import json
+
+from lab_workbook_cli.app import app
+
+
+def test_shows_the_built_in_default_when_nothing_is_configured(runner):
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    assert "built-in default" in result.stdout
+
+
+def test_json_names_the_source_of_each_value(runner, monkeypatch):
+    monkeypatch.setenv("LAB_WORKBOOK_PREFIX", "s3://bucket/exp/")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
+    data = json.loads(runner.invoke(app, ["config", "--json"]).stdout)
+    assert data["prefix"] == "s3://bucket/exp/"
+    assert data["endpoint_url"] == "http://127.0.0.1:9"
+    assert data["sources"] == {
+        "prefix": "environment variable LAB_WORKBOOK_PREFIX",
+        "endpoint_url": "environment variable AWS_ENDPOINT_URL_S3",
+    }
+
+
+def test_prefix_option_wins_over_the_environment(runner, monkeypatch):
+    monkeypatch.setenv("LAB_WORKBOOK_PREFIX", "s3://bucket/env/")
+    data = json.loads(runner.invoke(app, ["config", "--json", "--prefix", "s3://bucket/arg/"]).stdout)
+    assert (data["prefix"], data["sources"]["prefix"]) == ("s3://bucket/arg/", "argument")
+
+
+def test_init_writes_the_config_file_in_the_original_format(runner, isolated_home):
+    result = runner.invoke(app, ["config", "--init", "s3://my-bucket/experiments/"])
+    assert result.exit_code == 0, result.output
+    text = (isolated_home / ".lab-workbook-config").read_text()
+    assert "bucketPrefix = s3://my-bucket/experiments/" in text
+    assert ".lab-workbook-config line" in result.stdout
+
+
+def test_init_refuses_to_overwrite_an_existing_file(runner, isolated_home):
+    path = isolated_home / ".lab-workbook-config"
+    path.write_text("bucketPrefix = s3://keep/me/\n")
+    result = runner.invoke(app, ["config", "--init", "s3://other/"])
+    assert result.exit_code == 1
+    assert "--force" in result.stderr
+    assert path.read_text() == "bucketPrefix = s3://keep/me/\n"
+
+
+def test_init_with_force_overwrites(runner, isolated_home):
+    path = isolated_home / ".lab-workbook-config"
+    path.write_text("bucketPrefix = s3://old/\n")
+    result = runner.invoke(app, ["config", "--init", "s3://new/", "--force"])
+    assert result.exit_code == 0, result.output
+    assert "s3://new/" in path.read_text()
+
+
+def test_a_malformed_config_file_is_one_line_naming_file_and_line(runner, isolated_home):
+    (isolated_home / ".lab-workbook-config").write_text("# ok\nthis is not a setting\n")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "line 2" in result.stderr and "Traceback" not in result.output
+
+
+def test_force_without_init_is_a_usage_error(runner):
+    assert runner.invoke(app, ["config", "--force"]).exit_code == 2

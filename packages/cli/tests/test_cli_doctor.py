@@ -1,0 +1,67 @@
+"""``lab-workbook doctor``: each check, and what it says when one fails."""
+
+import json
+
+import boto3
+from lab_workbook_cli.app import app
+
+
+def test_a_healthy_s3_store_passes_every_check(runner, s3_prefix):
+    result = runner.invoke(app, ["doctor", "--prefix", s3_prefix, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    assert [c["name"] for c in data["checks"]] == ["config", "credentials", "store", "write"]
+
+
+def test_the_write_probe_is_deleted(runner, s3_prefix, s3_bucket, s3_server):
+    runner.invoke(app, ["doctor", "--prefix", s3_prefix])
+    client = boto3.client("s3", endpoint_url=s3_server.url)
+    assert client.list_objects_v2(Bucket=s3_bucket).get("KeyCount") == 0
+
+
+def test_credentials_source_is_shown_never_the_secret(runner, s3_prefix, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret-value")
+    result = runner.invoke(app, ["doctor", "--prefix", s3_prefix])
+    assert "environment variables" in result.stdout
+    assert "very-secret-value" not in result.output
+
+
+def test_missing_credentials_fail_with_what_to_do(runner, s3_prefix, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    result = runner.invoke(app, ["doctor", "--prefix", s3_prefix, "--json"])
+    assert result.exit_code == 1
+    credentials = json.loads(result.stdout)["checks"][1]
+    assert credentials["ok"] is False and "aws configure" in credentials["detail"]
+
+
+def test_a_missing_bucket_fails_the_store_check(runner, s3_server, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_server.url)
+    result = runner.invoke(app, ["doctor", "--prefix", "s3://no-such-bucket-here/exp/", "--json"])
+    assert result.exit_code == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["store"]["ok"] is False and "does not exist" in checks["store"]["detail"]
+    assert checks["write"]["ok"] is None
+
+
+def test_a_store_refusing_writes_fails_the_write_check(runner, local_prefix, monkeypatch):
+    from lab_workbook_core import AccessDenied, LocalStorage
+
+    def refuse(self, key, data, *, if_absent=False):
+        raise AccessDenied(f"cannot write {key}: Permission denied; check the folder's permissions")
+
+    monkeypatch.setattr(LocalStorage, "put_bytes", refuse)
+    result = runner.invoke(app, ["doctor", "--prefix", local_prefix, "--json"])
+    assert result.exit_code == 1
+    write = json.loads(result.stdout)["checks"][3]
+    assert write["ok"] is False and "Permission denied" in write["detail"]
+
+
+def test_a_bad_config_file_fails_the_first_check_and_skips_the_rest(runner, isolated_home):
+    (isolated_home / ".lab-workbook-config").write_text("nonsense\n")
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    checks = json.loads(result.stdout)["checks"]
+    assert checks[0]["ok"] is False and "line 1" in checks[0]["detail"]
+    assert {c["ok"] for c in checks[1:]} == {None}

@@ -1,0 +1,99 @@
+"""``lab-workbook list``: newest first, filters, limit, JSON, and plain output when piped."""
+
+import json
+
+from lab_workbook_cli.app import app
+
+
+def _fill(make_run, prefix):
+    make_run(prefix, "202401011000-aaaaaaaaaa", {"a.txt": "a"}, description="first")
+    make_run(prefix, "202402011000-bbbbbbbbbb", {"a.txt": "a", "b.txt": "b"}, status="failed")
+    make_run(prefix, "202403011000-cccccccccc", {}, minutes=90, description="third")
+
+
+def test_lists_runs_newest_first(runner, store_prefix, make_run):
+    _fill(make_run, store_prefix)
+    result = runner.invoke(app, ["list", "--prefix", store_prefix])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:1] == ["tag"]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "202403011000-cccccccccc",
+        "202402011000-bbbbbbbbbb",
+        "202401011000-aaaaaaaaaa",
+    ]
+
+
+def test_json_rows_have_stable_keys_and_iso_dates(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout)
+    assert rows[0] == {
+        "tag": "202403011000-cccccccccc",
+        "status": "finished",
+        "started": "2024-03-01T10:00:00Z",
+        "ended": "2024-03-01T11:30:00Z",
+        "duration_seconds": 5400.0,
+        "description": "third",
+        "artifacts": 0,
+    }
+    assert rows[1]["artifacts"] == 2
+
+
+def test_status_filter(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--status", "failed", "--prefix", local_prefix]).stdout)
+    assert [r["tag"] for r in rows] == ["202402011000-bbbbbbbbbb"]
+
+
+def test_an_unknown_status_is_a_usage_error(runner, local_prefix):
+    assert runner.invoke(app, ["list", "--status", "done", "--prefix", local_prefix]).exit_code == 2
+
+
+def test_since_filter(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--since", "2024-02-01", "--prefix", local_prefix]).stdout)
+    assert [r["tag"] for r in rows] == ["202403011000-cccccccccc", "202402011000-bbbbbbbbbb"]
+
+
+def test_limit_keeps_the_newest_and_says_so(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    result = runner.invoke(app, ["list", "--json", "--limit", "1", "--prefix", local_prefix])
+    assert [r["tag"] for r in json.loads(result.stdout)] == ["202403011000-cccccccccc"]
+    assert "--limit 0" in result.stderr
+
+
+def test_runs_of_the_original_tool_are_status_unknown(runner, local_prefix, make_run):
+    make_run(local_prefix, "201602142341-mn5SvgNxHY", {"parameters.json": "{}"}, record=False)
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout)
+    assert (rows[0]["status"], rows[0]["started"], rows[0]["duration_seconds"]) == ("unknown", None, None)
+
+
+def test_an_empty_store_says_so_on_stderr(runner, local_prefix):
+    result = runner.invoke(app, ["list", "--prefix", local_prefix])
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert "no experiments" in result.stderr
+
+
+def test_piped_output_has_no_colour_no_box_no_trailing_spaces(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    out = runner.invoke(app, ["list", "--prefix", local_prefix]).stdout
+    assert "\x1b[" not in out
+    assert not any(ch in out for ch in "─│┃━")
+    assert all(line == line.rstrip() for line in out.splitlines())
+
+
+def test_descriptions_are_shown_verbatim_not_as_markup(runner, local_prefix, make_run):
+    make_run(local_prefix, "202401011000-aaaaaaaaaa", description="try [bold]x[/bold]")
+    assert "try [bold]x[/bold]" in runner.invoke(app, ["list", "--prefix", local_prefix]).stdout
+
+
+def test_on_a_terminal_statuses_are_coloured(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    out = runner.invoke(app, ["list", "--prefix", local_prefix], env={"FORCE_COLOR": "1", "NO_COLOR": None}).stdout
+    assert "\x1b[31m" in out or "\x1b[91m" in out  # red 'failed'
+
+
+def test_no_color_turns_colour_off_even_on_a_terminal(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    out = runner.invoke(app, ["list", "--prefix", local_prefix], env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    assert "\x1b[31m" not in out and "\x1b[32m" not in out

@@ -1,0 +1,111 @@
+"""Tag arguments: a full tag, a unique prefix, ``latest`` and ``-N``; ambiguity is an error."""
+
+from lab_workbook_cli.app import app
+from lab_workbook_cli.tags import resolve_tag
+from lab_workbook_core import ExperimentNotFound
+import pytest
+
+TAGS = ["202401011000-aaaaaaaaaa", "202401021000-bbbbbbbbbb", "202401021000-bccccccccc"]
+
+
+def test_a_full_tag_resolves_to_itself():
+    assert resolve_tag("202401011000-aaaaaaaaaa", TAGS) == "202401011000-aaaaaaaaaa"
+
+
+def test_a_unique_prefix_resolves_to_its_tag():
+    assert resolve_tag("20240101", TAGS) == "202401011000-aaaaaaaaaa"
+
+
+def test_latest_is_the_newest_tag():
+    assert resolve_tag("latest", TAGS) == "202401021000-bccccccccc"
+
+
+def test_minus_two_is_the_run_before_the_newest():
+    assert resolve_tag("-2", TAGS) == "202401021000-bbbbbbbbbb"
+
+
+def test_an_ambiguous_prefix_lists_the_candidates():
+    with pytest.raises(ExperimentNotFound) as info:
+        resolve_tag("202401021000-b", TAGS)
+    assert "ambiguous" in str(info.value)
+    assert "202401021000-bbbbbbbbbb" in str(info.value) and "202401021000-bccccccccc" in str(info.value)
+
+
+def test_an_unknown_tag_suggests_close_ones():
+    with pytest.raises(ExperimentNotFound, match="did you mean 202401011000-aaaaaaaaaa"):
+        resolve_tag("202401011000-aaaaaaaaab", TAGS)
+
+
+def test_minus_n_beyond_the_store_is_not_found():
+    with pytest.raises(ExperimentNotFound, match="holds only 3"):
+        resolve_tag("-4", TAGS)
+
+
+def test_minus_one_on_the_command_line_is_a_tag_not_an_option(runner, local_prefix, make_run, tmp_path):
+    make_run(local_prefix, "202401011000-aaaaaaaaaa", {"a.txt": "old"})
+    make_run(local_prefix, "202401021000-bbbbbbbbbb", {"b.txt": "new"})
+    result = runner.invoke(app, ["get", "-1", "--prefix", local_prefix, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["b.txt"]
+
+
+def test_an_ambiguous_prefix_exits_1_listing_candidates(runner, local_prefix, make_run, tmp_path):
+    for tag in TAGS:
+        make_run(local_prefix, tag, {"a.txt": "x"})
+    result = runner.invoke(app, ["get", "202401021000", "--prefix", local_prefix, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "202401021000-bbbbbbbbbb" in result.stderr and "202401021000-bccccccccc" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_loose_objects_beside_experiments_are_not_tags(runner, local_prefix, make_run, tmp_path):
+    make_run(local_prefix, "202401011000-aaaaaaaaaa", {"a.txt": "x"})
+    (tmp_path / "store" / "README").write_text("not an experiment")
+    result = runner.invoke(app, ["get", "latest", "--prefix", local_prefix, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "a.txt").read_text() == "x"
+
+
+SAME_MINUTE = ["202401011000-zzzzzzzzzz", "202401011000-aaaaaaaaaa"]  # z started first, a second
+
+
+def _same_minute_runs(make_run, prefix):
+    make_run(prefix, "202312311000-oooooooooo", {"o.txt": "old"})
+    for offset, tag in enumerate(SAME_MINUTE):
+        make_run(prefix, tag, {f"{tag[-1]}.txt": tag})
+        _set_started(prefix, tag, f"2024-01-01T10:00:{10 + offset:02d}Z")
+
+
+def _set_started(prefix, tag, started):
+    import json
+
+    from lab_workbook_core import load_config, open_storage
+    from lab_workbook_core.keys import run_record_key
+
+    storage = open_storage(load_config(prefix))
+    record = json.loads(storage.get_bytes(run_record_key(tag)))
+    record["started"] = started
+    storage.put_bytes(run_record_key(tag), json.dumps(record).encode())
+
+
+def test_latest_among_runs_of_the_same_minute_is_the_last_started(runner, local_prefix, make_run, tmp_path):
+    _same_minute_runs(make_run, local_prefix)
+    result = runner.invoke(app, ["get", "latest", "--prefix", local_prefix, "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["a.txt"]
+
+
+def test_minus_two_among_runs_of_the_same_minute_uses_start_times_in_the_reader_too(runner, local_prefix, make_run):
+    import json
+
+    _same_minute_runs(make_run, local_prefix)
+    shown = json.loads(runner.invoke(app, ["show", "-2", "--json", "--prefix", local_prefix]).stdout)
+    assert shown["tag"] == "202401011000-zzzzzzzzzz"
+
+
+def test_list_orders_runs_of_the_same_minute_by_start_time(runner, local_prefix, make_run):
+    import json
+
+    _same_minute_runs(make_run, local_prefix)
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout)
+    assert [r["tag"] for r in rows] == ["202401011000-aaaaaaaaaa", "202401011000-zzzzzzzzzz", "202312311000-oooooooooo"]

@@ -1,0 +1,264 @@
+"""One experiment: its artifacts, loaded by kind with ``[]``, and its run record.
+
+An :class:`Experiment` is a light handle (a tag and the store): nothing is read
+until asked. Objects of a finished experiment are served from the disk cache once
+downloaded; those of a running one are revalidated with their ETag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+import json
+import time
+from typing import TYPE_CHECKING, Any, overload
+
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError, ObjectInfo, ObjectNotFound, validate_name
+from lab_workbook_core.errors import closest
+from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
+import pandas as pd
+
+from .frames import decode_frame, encode_frame
+from .kinds import kind_of, load_bytes
+from .records import FINAL_STATUSES, parse_time, status_of
+from .series import assemble_segments, parse_series
+from .source import ObjectSource
+
+if TYPE_CHECKING:
+    from .diff import ExperimentDiff
+
+__all__ = ["Experiment"]
+
+_SHOWN_NAMES = 20
+
+
+def _only(frame: pd.DataFrame, fields: Sequence[str] | None) -> pd.DataFrame:
+    return frame if fields is None else frame[[c for c in frame.columns if c in fields]]
+
+
+class Experiment:
+    """The artifacts and run record of one experiment, as ``exp["name"]``.
+
+    Get one from an :class:`~lab_workbook.ExperimentRepository` (``wb["tag"]``).
+
+    Args:
+        source: where the store's objects are read (shared with the repository).
+        tag: the experiment's tag.
+        refresh_seconds: how long the record of an experiment that is not over is trusted
+            before it is read again.
+    """
+
+    def __init__(self, source: ObjectSource, tag: str, *, refresh_seconds: float = 5.0) -> None:
+        self._source = source
+        self.tag = tag
+        self._refresh = refresh_seconds
+        self._record: dict[str, Any] | None = None
+        self._record_etag: str | None = None
+        self._record_at = 0.0
+        self._final_objects: list[ObjectInfo] | None = None
+
+    # -- the run record -------------------------------------------------------------------
+    def _read_record(self) -> dict[str, Any]:
+        record = self._record
+        if record is not None and (record.get("status") in FINAL_STATUSES or self._fresh()):
+            return record
+        key = run_record_key(self.tag)
+        cache = self._source.cache
+        entry = cache.get(key) if cache is not None else None
+        if entry is not None and entry.final:
+            data: bytes | None = entry.data
+        else:
+            try:
+                data, self._record_etag = self._source.storage.get_if_changed(key, self._record_etag)
+            except ObjectNotFound:
+                data, self._record_etag = b"", None
+        if data is not None:
+            record = self._parse_record(data)
+            if cache is not None and record.get("status") in FINAL_STATUSES and not (entry and entry.final):
+                cache.put(key, data, etag=self._record_etag, final=True)
+        self._record, self._record_at = record or {}, time.monotonic()
+        return self._record
+
+    def _fresh(self) -> bool:
+        return time.monotonic() - self._record_at < self._refresh
+
+    def _parse_record(self, data: bytes) -> dict[str, Any]:
+        if not data:
+            return {}
+        try:
+            record = json.loads(data)
+        except ValueError as err:
+            raise CorruptArtifactError(f"the run record of {self.tag} is not valid JSON: {err}") from err
+        if not isinstance(record, dict):
+            raise CorruptArtifactError(f"the run record of {self.tag} is not a JSON object")
+        return record
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The run record (``docs/format.md``) as a dict; ``{}`` for runs of the original tool."""
+        return dict(self._read_record())
+
+    @property
+    def status(self) -> str:
+        """``running``, ``finished``, ``failed``, ``interrupted``, ``crashed`` (stale heartbeat) or ``unknown``."""
+        return status_of(self._read_record())
+
+    @property
+    def started(self) -> datetime | None:
+        """When the run started (UTC), or ``None`` without a run record."""
+        return parse_time(self._read_record().get("started"))
+
+    @property
+    def ended(self) -> datetime | None:
+        """When the run ended (UTC); ``None`` while it runs or without a run record."""
+        return parse_time(self._read_record().get("ended"))
+
+    @property
+    def description(self) -> str | None:
+        """What the user said the run is (``new_experiment(description=...)``)."""
+        value = self._read_record().get("description")
+        return value if isinstance(value, str) else None
+
+    def _over(self) -> bool:
+        return self._read_record().get("status") in FINAL_STATUSES
+
+    # -- artifacts ------------------------------------------------------------------------
+    def _objects(self, prefix: str | None = None) -> list[ObjectInfo]:
+        """Every object of the experiment (one listing), remembered once the run is over."""
+        if self._final_objects is not None:
+            objects = self._final_objects
+        else:
+            objects = self._source.storage.list(f"{self.tag}/", delimiter=None).objects
+            if self._over():
+                self._final_objects = objects
+        return objects if prefix is None else [o for o in objects if o.key.startswith(prefix)]
+
+    def list_artifacts(self) -> list[str]:
+        """The user's artifact names, sorted; a series still in segments appears as its final ``X.csv``."""
+        start = len(self.tag) + 1
+        names = set()
+        for info in self._objects():
+            segment = parse_segment_key(self.tag, info.key)
+            if segment is not None:
+                names.add(segment[0])
+                continue
+            name = info.key[start:]
+            if name and not name.endswith("/") and not is_reserved(name):
+                names.add(name)
+        return sorted(names)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.list_artifacts()
+
+    @overload
+    def __getitem__(self, name: str) -> Any: ...
+    @overload
+    def __getitem__(self, name: slice) -> list[str]: ...
+    def __getitem__(self, name: str | slice) -> Any:
+        """``exp["parameters.json"]`` loads an artifact by kind; ``exp[:]`` lists them."""
+        if isinstance(name, slice):
+            return self.list_artifacts()[name]
+        if not isinstance(name, str):
+            raise TypeError(f"index an experiment with an artifact name (str) or a slice, not {type(name).__name__}")
+        return self.load(name)
+
+    def load(self, name: str) -> Any:
+        """The artifact as an object of its kind (see ``docs/format.md``); same as ``exp[name]``."""
+        if kind_of(name) == "csv":
+            return self.load_series(name)
+        return load_bytes(name, self.read_bytes(name), f"{self.tag}/{name}")
+
+    def load_series(self, name: str, fields: Sequence[str] | None = None) -> pd.DataFrame:
+        """A time series as a DataFrame, with only ``fields`` (and the index) when given.
+
+        A finished series is parsed once: its columns are then kept in the disk cache,
+        and later loads skip CSV parsing altogether.
+        """
+        cache = self._source.cache if self._over() else None
+        parsed_key = f"{artifact_key(self.tag, validate_name(name))}\x00frame"
+        if cache is not None and (mapped := cache.map(parsed_key)) is not None:
+            with mapped:
+                frame = decode_frame(mapped, fields)
+            if frame is not None:
+                return frame
+        where = f"{self.tag}/{name}"
+        frame = parse_series(self.read_bytes(name), where, usecols=None if cache is not None else fields)
+        if cache is not None and (encoded := encode_frame(frame)) is not None:
+            cache.put(parsed_key, encoded, etag=None, final=True)
+        return _only(frame, fields)
+
+    def read_bytes(self, name: str) -> bytes:
+        """The artifact's raw bytes (a series still in segments is assembled).
+
+        Raises:
+            ArtifactNotFound: listing what the experiment holds and the closest names.
+        """
+        validate_name(name)
+        if is_reserved(name):
+            raise self._not_found(name)
+        key = artifact_key(self.tag, name)
+        final = self._over()
+        for _attempt in range(2):  # the writer may merge (and delete) segments between our two reads
+            try:
+                return self._source.fetch(key, final=final)
+            except ObjectNotFound:
+                if kind_of(name) != "csv":
+                    break
+            data = self._from_segments(name)
+            if data is not None:
+                return data
+            self._final_objects = None
+        raise self._not_found(name)
+
+    def _from_segments(self, name: str) -> bytes | None:
+        found = []
+        for info in self._source.storage.list(segments_prefix(self.tag, name), delimiter=None).objects:
+            parsed = parse_segment_key(self.tag, info.key)
+            if parsed is not None and parsed[0] == name:
+                found.append((parsed[1], info.key))
+        if not found:
+            return None
+        try:
+            parts = self._source.fetch_many([key for _, key in sorted(found)], final=True)
+        except ObjectNotFound:
+            return None
+        return assemble_segments(parts, f"{self.tag}/{name}")
+
+    def _not_found(self, name: str) -> ArtifactNotFound:
+        names = self.list_artifacts()
+        hint = closest(name, names)
+        parts = [f"experiment {self.tag} has no artifact {name!r}."]
+        if hint:
+            parts.append("Did you mean " + " or ".join(repr(h) for h in hint) + "?")
+        if names:
+            shown = ", ".join(repr(n) for n in names[:_SHOWN_NAMES])
+            more = f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else ""
+            parts.append(f"It has: {shown}{more}.")
+        else:
+            parts.append("It has no artifacts yet.")
+        return ArtifactNotFound(" ".join(parts))
+
+    # -- comparing and showing ------------------------------------------------------------
+    def diff(
+        self, other: Experiment, *, params: str = "parameters.json", patch: str = "Source.git-patch"
+    ) -> ExperimentDiff:
+        """What changed from this experiment to ``other``: parameters side by side and the code patches."""
+        from .diff import ExperimentDiff
+
+        return ExperimentDiff.between(self, other, params=params, patch=patch)
+
+    def __repr__(self) -> str:
+        return f"<Experiment: {self.tag}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Experiment):
+            return NotImplemented
+        return self.tag == other.tag and self._source.storage.location == other._source.storage.location
+
+    def __hash__(self) -> int:
+        return hash((self.tag, self._source.storage.location))
+
+    def _repr_html_(self) -> str:
+        from .html import experiment_html
+
+        return experiment_html(self)

@@ -1,0 +1,72 @@
+"""``meld_csv``: one field of a series from several experiments, side by side.
+
+As in the original: one column per experiment, labelled and ordered as the
+mapping given, on the sorted union of the first field's values (an outer join;
+NaN where a run has no row). The series are fetched concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from lab_workbook_core import NotFoundError
+from lab_workbook_core.errors import closest
+import pandas as pd
+
+from .experiment import Experiment
+from .source import concurrent_map
+
+if TYPE_CHECKING:
+    from .repository import ExperimentRepository
+
+__all__ = ["meld_csv"]
+
+
+def _labelled(
+    wb: ExperimentRepository, experiments: Mapping[Any, Any] | Iterable[str | Experiment]
+) -> list[tuple[Experiment, Any]]:
+    if isinstance(experiments, Mapping):
+        pairs = list(experiments.items())
+    elif isinstance(experiments, (str, Experiment)):
+        pairs = [(experiments, None)]
+    else:
+        pairs = [(e, None) for e in experiments]
+    if sum(not isinstance(key, Experiment) for key, _ in pairs) > 1:
+        wb.tags()  # one paginated listing answers for every tag, instead of a probe per tag
+    resolved = []
+    for key, label in pairs:
+        exp = key if isinstance(key, Experiment) else wb[key]
+        resolved.append((exp, exp.tag if label is None else label))
+    return resolved
+
+
+def _column(exp: Experiment, artifact: str, field: str) -> pd.Series:
+    frame = exp.load_series(artifact, [field])
+    if field not in frame.columns:
+        fields = [str(frame.index.name), *map(str, exp.load_series(artifact).columns)]
+        hint = closest(field, fields)
+        maybe = (" Did you mean " + " or ".join(repr(h) for h in hint) + "?") if hint else ""
+        raise NotFoundError(f"{exp.tag}/{artifact} has no field {field!r}.{maybe} Its fields: {', '.join(fields)}.")
+    column = frame[field]
+    column = column[column.index.notna()]
+    if not column.index.is_unique:  # a run that logged the same step twice: keep its latest value
+        column = column[~column.index.duplicated(keep="last")]
+    return column
+
+
+def meld_csv(
+    wb: ExperimentRepository, experiments: Mapping[Any, Any] | Iterable[str | Experiment], artifact: str, field: str
+) -> pd.DataFrame:
+    """See :meth:`lab_workbook.ExperimentRepository.meld_csv`."""
+    pairs = _labelled(wb, experiments)
+    columns = concurrent_map(lambda pair: _column(pair[0], artifact, field), pairs, wb._source.max_workers)
+    if not columns:
+        return pd.DataFrame()
+    index_name = columns[0].index.name
+    melded = pd.concat(columns, axis=1, join="outer", sort=True)
+    melded.columns = pd.Index([label for _, label in pairs])
+    melded.index.name = index_name
+    if not melded.index.is_monotonic_increasing:
+        melded = melded.sort_index()
+    return melded

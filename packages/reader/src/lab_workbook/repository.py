@@ -1,0 +1,187 @@
+"""The store's experiments, as ``wb[...]``: the notebook's entry point.
+
+Listing uses one paginated delimiter listing of the prefix (S3 answers 1,000
+folders per page), never a request per experiment, and is trusted for a few
+seconds so that ``wb[...]`` in a loop does not list again and again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+import os
+import threading
+import time
+from typing import TYPE_CHECKING, Any, overload
+
+from lab_workbook_core import ExperimentNotFound, load_config, open_storage, validate_tag
+from lab_workbook_core.errors import closest
+
+from .cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
+from .collection import ExperimentList, ExperimentTuple
+from .experiment import Experiment
+from .source import ObjectSource, store_namespace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["ExperimentRepository"]
+
+
+class ExperimentRepository:
+    """All experiments under a store prefix, sorted by tag (so chronologically).
+
+    Args:
+        prefix: ``s3://bucket/path/``, ``file:///path/`` or a directory; ``None`` resolves it like
+            the writer does (``LAB_WORKBOOK_PREFIX``, ``~/.lab-workbook-config``, the built-in store).
+        cache: keep downloaded objects on local disk (finished runs are then read with no request).
+        max_workers: how many downloads run at once (``meld_csv``, ``runs``, segments).
+        cache_max_bytes: size cap of the disk cache; least recently used objects are evicted.
+        refresh_seconds: how long a listing, or the record of a run that is not over, is trusted.
+
+    Attributes:
+        config: the effective configuration (``config.sources`` says where the prefix came from).
+        storage: the store; ``storage.requests`` counts the requests made, by kind.
+    """
+
+    def __init__(
+        self,
+        prefix: str | os.PathLike[str] | None = None,
+        *,
+        cache: bool = True,
+        max_workers: int = 16,
+        cache_max_bytes: int = DEFAULT_CACHE_BYTES,
+        refresh_seconds: float = 5.0,
+    ) -> None:
+        self.config = load_config(prefix)
+        self.storage = open_storage(self.config)
+        disk = DiskCache(store_namespace(self.config), max_bytes=cache_max_bytes) if cache else None
+        self._source = ObjectSource(self.storage, disk, max_workers)
+        self._refresh = refresh_seconds
+        self._tags: list[str] | None = None
+        self._listed_at = 0.0
+        self._experiments: dict[str, Experiment] = {}
+        self._lock = threading.Lock()
+
+    # -- listing --------------------------------------------------------------------------
+    def tags(self) -> list[str]:
+        """Every experiment's tag, sorted (one paginated listing, reused for ``refresh_seconds``)."""
+        with self._lock:
+            if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
+                listing = self.storage.list("", delimiter="/")
+                tags = {p[:-1] for p in listing.prefixes if p.endswith("/")}
+                self._tags = sorted(t for t in tags if t and "/" not in t and t not in (".", ".."))
+                self._listed_at = time.monotonic()
+            return self._tags
+
+    def refresh(self) -> None:
+        """Forget the remembered listing: the next access lists the store again."""
+        with self._lock:
+            self._tags = None
+
+    def experiment(self, tag: str) -> Experiment:
+        """The experiment ``tag`` (same as ``wb[tag]``).
+
+        Raises:
+            ExperimentNotFound: no such experiment; the message names the closest tags.
+        """
+        validate_tag(tag)
+        with self._lock:
+            known = self._experiments.get(tag)
+        if known is not None:
+            return known
+        if tag not in (self._tags or ()) and not self._exists(tag):
+            self.refresh()
+            candidates = self.tags()
+            hint = closest(tag, candidates)
+            maybe = (" Did you mean " + " or ".join(repr(h) for h in hint) + "?") if hint else ""
+            raise ExperimentNotFound(
+                f"no experiment {tag!r} in {self.storage.location}.{maybe} "
+                f"There are {len(candidates)} experiments; list them with wb[:] or `lab-workbook list`."
+            )
+        return self._handle(tag)
+
+    def _exists(self, tag: str) -> bool:
+        probe = self.storage.list(f"{tag}/", delimiter="/")
+        return bool(probe.objects or probe.prefixes)
+
+    def _handle(self, tag: str) -> Experiment:
+        with self._lock:
+            if tag not in self._experiments:
+                self._experiments[tag] = Experiment(self._source, tag, refresh_seconds=self._refresh)
+            return self._experiments[tag]
+
+    @overload
+    def __getitem__(self, key: str) -> Experiment: ...
+    @overload
+    def __getitem__(self, key: int) -> Experiment: ...
+    @overload
+    def __getitem__(self, key: slice) -> ExperimentList: ...
+    @overload
+    def __getitem__(self, key: tuple[str | int, ...]) -> ExperimentTuple: ...
+    def __getitem__(self, key: Any) -> Any:
+        """``wb["tag"]``, ``wb[0]``, ``wb[-5:]`` (a list) or ``wb["tagA", "tagB"]`` (a tuple)."""
+        if isinstance(key, str):
+            return self.experiment(key)
+        if isinstance(key, tuple):
+            return ExperimentTuple(self[k] for k in key)
+        if isinstance(key, slice):
+            return ExperimentList(self._handle(t) for t in self.tags()[key])
+        if isinstance(key, int):
+            tags = self.tags()
+            try:
+                return self._handle(tags[key])
+            except IndexError:
+                raise IndexError(f"experiment index {key} out of range: there are {len(tags)} experiments") from None
+        raise TypeError(f"index experiments with a tag, an int, a slice or a tuple of tags, not {type(key).__name__}")
+
+    def __contains__(self, tag: object) -> bool:
+        return isinstance(tag, str) and tag in self.tags()
+
+    def __len__(self) -> int:
+        return len(self.tags())
+
+    def __iter__(self) -> Iterator[Experiment]:
+        return iter(self[:])
+
+    def __repr__(self) -> str:
+        return f"<ExperimentRepository: {self.storage.location}>"
+
+    # -- analysis -------------------------------------------------------------------------
+    def meld_csv(
+        self, experiments: Mapping[str, Any] | Iterable[str | Experiment], artifact: str, field: str
+    ) -> pd.DataFrame:
+        """One column of ``field`` per experiment, on the sorted union of the first field's values.
+
+        Args:
+            experiments: ``{tag: label}`` (columns are labelled and ordered as the mapping), or a
+                list of tags or experiments (labels are the tags).
+            artifact: the series, e.g. ``"Training loss.csv"``.
+            field: the column to take from each, e.g. ``"loss"``.
+        """
+        from .meld import meld_csv
+
+        return meld_csv(self, experiments, artifact, field)
+
+    def runs(
+        self,
+        params: str | None = "parameters.json",
+        series: Mapping[str, str | Sequence[str]] | None = None,
+        *,
+        best: str | Mapping[str, str] = "min",
+        tag_prefix: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        status: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The runs table: one row per experiment (see :func:`lab_workbook.runs.runs_table`)."""
+        from .runs import runs_table
+
+        return runs_table(
+            self, params=params, series={"Testing Error.csv": "error"} if series is None else series, best=best,
+            tag_prefix=tag_prefix, since=since, until=until, status=status,
+        )
+
+    def clear_cache(self) -> None:
+        """Delete the local disk cache (of every store): the next loads download again."""
+        clear_cache(self._source.cache.root if self._source.cache is not None else None)

@@ -1,0 +1,145 @@
+"""The runs table: one row per experiment, for sorting and querying sweeps in pandas.
+
+Columns: ``tag``, ``status``, ``started``, ``duration``, ``description``, the
+flattened parameters (``params.learningRate``, ``params.model.name``) and, for each
+series field asked for, its ``last`` and ``best`` value (``error.last``,
+``error.best``). Experiments are fetched concurrently; a run without a parameters
+file or a series just has NaN there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+import warnings
+
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+import pandas as pd
+
+from .records import parse_time, status_of, tag_time
+from .source import concurrent_map
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
+    from .repository import ExperimentRepository
+
+__all__ = ["flatten", "runs_table"]
+
+_BEST = {"min", "max"}
+
+
+def flatten(value: Any, prefix: str) -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"<prefix>.a.b": 1}``; lists stay whole (a list is one parameter)."""
+    if not isinstance(value, Mapping):
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for key, item in value.items():
+        flat.update(flatten(item, f"{prefix}.{key}"))
+    return flat
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _fields(series: Mapping[str, str | Sequence[str]]) -> list[tuple[str, str, str]]:
+    """``(artifact, field, column prefix)``; the series' name joins the prefix only when a field repeats."""
+    pairs = [(a, f) for a, fs in series.items() for f in ([fs] if isinstance(fs, str) else fs)]
+    names = [f for _, f in pairs]
+    return [(a, f, f if names.count(f) == 1 else f"{a.removesuffix('.csv')}.{f}") for a, f in pairs]
+
+
+def _row(
+    exp: Experiment,
+    params: str | None,
+    fields: list[tuple[str, str, str]],
+    best: Mapping[str, str],
+    keep: Any,
+) -> dict[str, Any] | None:
+    """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more)."""
+    record = exp.info
+    started = parse_time(record.get("started")) or tag_time(exp.tag)
+    if not keep(status_of(record), started):
+        return None
+    ended = parse_time(record.get("ended")) or (parse_time(record.get("heartbeat")) if record else None)
+    row: dict[str, Any] = {
+        "tag": exp.tag,
+        "status": status_of(record),
+        "started": started,
+        "duration": (ended - started) if started and ended else None,
+        "description": exp.description,
+    }
+    if params:
+        loaded = _quietly(exp, lambda: exp.load(params))
+        if isinstance(loaded, Mapping):
+            row.update(flatten(loaded, "params"))
+    for artifact in dict.fromkeys(a for a, _, _ in fields):
+        wanted = [f for a, f, _ in fields if a == artifact]
+        frame = _quietly(exp, lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted))
+        for a, field, column in fields:
+            if a != artifact:
+                continue
+            values = frame[field].dropna() if frame is not None and field in frame.columns else pd.Series(dtype=float)
+            choose = best.get(field, best.get(column, "min"))
+            row[f"{column}.last"] = values.iloc[-1] if len(values) else float("nan")
+            row[f"{column}.best"] = (values.max() if choose == "max" else values.min()) if len(values) else float("nan")
+    return row
+
+
+def _quietly(exp: Experiment, load: Any) -> Any:
+    try:
+        return load()
+    except ArtifactNotFound:
+        return None
+    except CorruptArtifactError as err:
+        warnings.warn(f"runs table: skipping a corrupt artifact of {exp.tag}: {err}", stacklevel=4)
+        return None
+
+
+def runs_table(
+    wb: ExperimentRepository,
+    *,
+    params: str | None,
+    series: Mapping[str, str | Sequence[str]],
+    best: str | Mapping[str, str],
+    tag_prefix: str | None,
+    since: datetime | str | None,
+    until: datetime | str | None,
+    status: str | Iterable[str] | None,
+) -> pd.DataFrame:
+    """See :meth:`lab_workbook.ExperimentRepository.runs`."""
+    choices = {f: best for _, f, _ in _fields(series)} if isinstance(best, str) else dict(best)
+    if bad := {v for v in choices.values() if v not in _BEST}:
+        raise ValueError(f"best must be 'min' or 'max' (per field), not {sorted(bad)}")
+    start, stop = _moment(since), _moment(until)
+    tags = [t for t in wb.tags() if not tag_prefix or t.startswith(tag_prefix)]
+    # A generated tag tells its start minute: skip runs clearly outside the range before any request.
+    slack = timedelta(minutes=1)
+    tags = [
+        t for t in tags
+        if (when := tag_time(t)) is None
+        or ((start is None or when + slack >= start) and (stop is None or when <= stop))
+    ]
+    wanted = None if status is None else ({status} if isinstance(status, str) else set(status))
+
+    def keep(state: str, started: datetime | None) -> bool:
+        if wanted is not None and state not in wanted:
+            return False
+        if start is not None and (started is None or started < start):
+            return False
+        return stop is None or (started is not None and started <= stop)
+
+    fields = _fields(series)
+    experiments = [wb[t] for t in tags]
+    found = concurrent_map(lambda e: _row(e, params, fields, choices, keep), experiments, wb._source.max_workers)
+    rows = [row for row in found if row is not None]
+    table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])
+    table["started"] = pd.to_datetime(table["started"], utc=True)
+    table["duration"] = pd.to_timedelta(table["duration"])
+    return table
+

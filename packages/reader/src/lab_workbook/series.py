@@ -1,0 +1,101 @@
+"""Time series: CSV bytes to a DataFrame, and segments of a running series to CSV bytes.
+
+The CSV is the one ``docs/format.md`` describes (and the original tool wrote):
+the first field is the index, ``Date`` is a UTC time in ISO 8601, an empty field
+or the original's literal ``nil`` is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import io
+
+from lab_workbook_core import CorruptArtifactError
+import pandas as pd
+
+__all__ = ["assemble_segments", "drop_partial_line", "parse_series"]
+
+_MISSING = ["nil"]
+
+
+def drop_partial_line(data: bytes) -> bytes:
+    """``data`` without a last line that has no line end (an upload cut short)."""
+    if not data or data.endswith(b"\n"):
+        return data
+    cut = data.rfind(b"\n")
+    return data[: cut + 1] if cut >= 0 else b""
+
+
+def assemble_segments(segments: Sequence[bytes], where: str) -> bytes:
+    """One CSV from the segments of a running series, in sequence order.
+
+    Every segment is a complete CSV with the header line; a last line without its
+    line end is dropped, never raised.
+
+    Raises:
+        CorruptArtifactError: two segments disagree about the header.
+    """
+    header: bytes | None = None
+    parts: list[bytes] = []
+    for number, raw in enumerate(segments, start=1):
+        data = drop_partial_line(raw)
+        first, newline, rest = data.partition(b"\n")
+        if not newline:
+            continue  # nothing complete in this segment, not even its header
+        if header is None:
+            header = first.rstrip(b"\r")
+            parts.append(data)
+        elif first.rstrip(b"\r") == header:
+            parts.append(rest)
+        else:
+            raise CorruptArtifactError(
+                f"{where}: segment {number} has the header {first.decode(errors='replace')!r} but the first has "
+                f"{header.decode(errors='replace')!r}; the series cannot be assembled"
+            )
+    return b"".join(parts)
+
+
+def parse_series(data: bytes, where: str, usecols: Sequence[str] | None = None) -> pd.DataFrame:
+    """A series CSV as a DataFrame indexed by its first field, ``Date`` as UTC datetimes.
+
+    Args:
+        data: the CSV bytes.
+        where: how to name the artifact in errors (``tag/Training loss.csv``).
+        usecols: read only these fields (the index is always read).
+
+    Raises:
+        CorruptArtifactError: naming the artifact and what is wrong with it.
+    """
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    if not first_line.strip():
+        raise CorruptArtifactError(f"{where} is not a time series: it has no header line (the object is empty)")
+    try:
+        header = pd.read_csv(io.BytesIO(first_line), nrows=0).columns.to_list()
+        columns = None if usecols is None else [header[0], *[c for c in header[1:] if c in usecols]]
+        dates = ["Date"] if "Date" in header and (columns is None or "Date" in columns) else False
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            index_col=0,
+            usecols=columns,
+            na_values=_MISSING,
+            parse_dates=dates,
+            date_format="ISO8601",
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise CorruptArtifactError(f"{where} is not a readable CSV: {_first_line(err)}") from err
+    if dates:
+        frame["Date"] = _utc_dates(frame["Date"], where)
+    return frame
+
+
+def _utc_dates(column: pd.Series, where: str) -> pd.Series:
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        return column.dt.tz_convert("UTC")
+    try:
+        return pd.to_datetime(column, utc=True, format="ISO8601")
+    except (ValueError, TypeError) as err:
+        raise CorruptArtifactError(f"{where}: its Date column holds something that is not an ISO 8601 time: {err}") from err
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

@@ -1,0 +1,89 @@
+"""Where the reader's bytes come from: the store, through the disk cache.
+
+Every download of the reader goes through :class:`ObjectSource`, which decides
+between "serve from disk with no request" (the object belongs to a finished
+experiment and was cached), "revalidate" (a conditional GET with the cached
+ETag: the object may still change) and "download".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+import os
+from typing import TypeVar
+
+from lab_workbook_core import Config, Storage
+
+from .cache import DiskCache
+
+__all__ = ["ObjectSource", "concurrent_map", "store_namespace"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def store_namespace(config: Config) -> str:
+    """A string that identifies a store: the endpoint (for S3-compatible services) and the prefix URL."""
+    endpoint = ""
+    if config.location.scheme == "s3":
+        endpoint = (
+            os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or config.endpoint_url or ""
+        )
+    return f"{endpoint}|{config.location.url}"
+
+
+class ObjectSource:
+    """Reads objects of one store, using and filling the disk cache.
+
+    Args:
+        storage: the store.
+        cache: the disk cache, or ``None`` to download every time.
+        max_workers: how many downloads run at once in :meth:`fetch_many` and friends.
+    """
+
+    def __init__(self, storage: Storage, cache: DiskCache | None, max_workers: int) -> None:
+        self.storage = storage
+        self.cache = cache
+        self.max_workers = max(1, max_workers)
+
+    def fetch(self, key: str, *, final: bool) -> bytes:
+        """The object's content.
+
+        Args:
+            key: the object's key, relative to the store's prefix.
+            final: the object can no longer change (its experiment is over, or it is a
+                write-once segment): a cached copy is served without any request.
+
+        Raises:
+            ObjectNotFound: nothing is stored under ``key``.
+        """
+        if self.cache is None:
+            return self.storage.get_bytes(key)
+        entry = self.cache.get(key)
+        if entry is not None and entry.final and final:
+            return entry.data
+        data, etag = self.storage.get_if_changed(key, entry.etag if entry is not None else None)
+        if data is None and entry is not None:  # unchanged since it was cached
+            if final:
+                self.cache.put(key, entry.data, etag=etag, final=True)
+            return entry.data
+        assert data is not None
+        self.cache.put(key, data, etag=etag, final=final)
+        return data
+
+    def fetch_many(self, keys: Iterable[str], *, final: bool) -> list[bytes]:
+        """Several objects, downloaded concurrently, in the order of ``keys``."""
+        return concurrent_map(lambda key: self.fetch(key, final=final), list(keys), self.max_workers)
+
+
+def concurrent_map(function: Callable[[T], R], items: list[T], max_workers: int) -> list[R]:
+    """``[function(item) for item in items]`` on a thread pool; the first exception propagates.
+
+    A fresh pool per call keeps nested calls (a meld whose loads fetch segments) from
+    waiting on each other.
+    """
+    if len(items) <= 1 or max_workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
+        return list(pool.map(function, items))

@@ -1,0 +1,71 @@
+"""The public surface, cheap import, and store errors that reach the user unchanged."""
+
+import subprocess
+import sys
+
+import lab_workbook
+from lab_workbook import CredentialsError, ExperimentRepository, StorageError
+import pytest
+
+
+def test_all_is_exactly_the_public_names():
+    modules = {
+        "cache", "collection", "diff", "experiment", "frames", "html", "kinds", "meld", "patches",
+        "records", "repository", "runs", "series", "source", "tensors", "logging",
+    }
+    public = {n for n in vars(lab_workbook) if not n.startswith("_")} - modules
+    assert set(lab_workbook.__all__) == public | {"__version__"}
+
+
+def test_importing_reads_no_config_and_imports_no_torch_nor_boto3():
+    probe = "import sys, lab_workbook; print('torch' in sys.modules, 'boto3' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_loading_a_json_does_not_import_torch(local_store):
+    local_store.finished("202601010000-noTorchAAA", {"parameters.json": "{}"})
+    probe = (
+        "import sys, lab_workbook\n"
+        f"wb = lab_workbook.ExperimentRepository({local_store.prefix!r})\n"
+        "wb[0]['parameters.json']\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_prefix_comes_from_the_environment_when_not_given(local_store, monkeypatch):
+    local_store.finished("202601010000-envPrefixA", {"a.txt": ""})
+    monkeypatch.setenv("LAB_WORKBOOK_PREFIX", local_store.prefix)
+    wb = ExperimentRepository()
+    assert [e.tag for e in wb[:]] == ["202601010000-envPrefixA"]
+    assert wb.config.sources["prefix"] == "environment variable LAB_WORKBOOK_PREFIX"
+
+
+def test_a_missing_bucket_says_so(s3_server, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_server.url)
+    wb = ExperimentRepository("s3://no-such-bucket-here/experiments/")
+    with pytest.raises(StorageError, match="bucket 'no-such-bucket-here' does not exist"):
+        wb[:]
+
+
+def test_missing_credentials_say_so(s3_prefix, monkeypatch):
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never probe an instance metadata address
+    wb = ExperimentRepository(s3_prefix)
+    with pytest.raises(CredentialsError, match="no AWS credentials"):
+        len(wb)
+
+
+def test_store_errors_are_not_swallowed_by_the_runs_table(s3_store):
+    s3_store.finished("202601010000-goneAAAAAA", {"parameters.json": "{}"})
+    wb = s3_store.repository(cache=False)
+    assert len(wb) == 1
+    client, bucket = s3_store.storage.client, s3_store.storage.bucket
+    for item in client.list_objects_v2(Bucket=bucket)["Contents"]:
+        client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
+    with pytest.raises(StorageError, match="does not exist"):
+        wb.runs()

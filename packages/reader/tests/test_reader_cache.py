@@ -1,0 +1,107 @@
+"""The disk cache: finished runs are read once; running ones are revalidated."""
+
+import pandas as pd
+
+TAG = "202601010000-cacheAAAAA"
+CSV = "epoch,loss,Date\n1,0.5,2026-01-01T00:00:01Z\n"
+
+
+def test_a_finished_artifact_is_downloaded_once(store):
+    store.finished(TAG, {"loss.csv": CSV})
+    wb = store.repository()
+    exp = wb[TAG]
+    first = exp["loss.csv"]
+    wb.storage.requests.clear()
+    second = exp["loss.csv"]
+    assert second.equals(first)
+    assert wb.storage.requests["get"] == 0
+
+
+def test_a_second_repository_reads_a_finished_artifact_with_no_request(store):
+    store.finished(TAG, {"parameters.json": '{"lr": 0.1}'})
+    store.repository()[TAG]["parameters.json"]
+    wb = store.repository()
+    wb.storage.requests.clear()
+    assert wb[TAG]["parameters.json"] == {"lr": 0.1}
+    assert wb.storage.requests["get"] == 0
+    assert wb.storage.requests["head"] == 0
+
+
+def test_a_running_artifact_is_revalidated_and_sees_changes(store):
+    store.record(TAG, "running")
+    store.put(TAG, "notes.txt", "first")
+    wb = store.repository(refresh_seconds=0)
+    assert wb[TAG]["notes.txt"] == "first"
+    store.put(TAG, "notes.txt", "second version")
+    assert wb[TAG]["notes.txt"] == "second version"
+
+
+def test_an_unchanged_running_artifact_is_not_downloaded_again(s3_store):
+    s3_store.record(TAG, "running")
+    s3_store.put(TAG, "model.bin", b"x" * 100_000)
+    wb = s3_store.repository(refresh_seconds=3600)
+    exp = wb[TAG]
+    exp["model.bin"]
+    before = wb.storage.requests["get"]
+    exp["model.bin"]
+    assert wb.storage.requests["get"] - before == 1  # one conditional GET, answered 304
+
+
+def test_without_cache_every_load_downloads(store):
+    store.finished(TAG, {"parameters.json": "{}"})
+    wb = store.repository(cache=False)
+    exp = wb[TAG]
+    exp["parameters.json"]
+    before = wb.storage.requests["get"]
+    exp["parameters.json"]
+    assert wb.storage.requests["get"] - before == 1
+
+
+def test_clear_cache_forgets_downloads(store):
+    store.finished(TAG, {"parameters.json": "{}"})
+    wb = store.repository()
+    wb[TAG]["parameters.json"]
+    wb.clear_cache()
+    fresh = store.repository()
+    fresh.storage.requests.clear()
+    fresh[TAG]["parameters.json"]
+    assert fresh.storage.requests["get"] >= 1
+
+
+def test_the_finished_run_record_is_cached(store):
+    store.finished(TAG, {"parameters.json": "{}"})
+    assert store.repository()[TAG].status == "finished"
+    wb = store.repository()
+    wb.storage.requests.clear()
+    assert wb[TAG].status == "finished"
+    assert wb.storage.requests["get"] == 0
+
+
+def test_the_cache_stays_under_its_size_cap(store, tmp_path):
+    from lab_workbook_core import cache_dir
+
+    for i in range(6):
+        store.finished(f"{TAG}{i}", {"blob.bin": bytes(40_000)})
+    wb = store.repository(cache_max_bytes=100_000)
+    for i in range(6):
+        wb[f"{TAG}{i}"]["blob.bin"]
+    total = sum(p.stat().st_size for p in (cache_dir() / "objects").iterdir() if not p.name.endswith(".meta"))
+    assert total <= 100_000
+
+
+def test_a_finished_series_loaded_again_is_identical_without_parsing(store):
+    store.original()
+    store.record("201602142341-mn5SvgNxHY", "finished")
+    first = store.repository()["201602142341-mn5SvgNxHY"]["Training loss.csv"]
+    again = store.repository()["201602142341-mn5SvgNxHY"]["Training loss.csv"]
+    pd.testing.assert_frame_equal(again, first)
+    again.loc[0.05, "loss"] = 0.0  # the copy from the cache is the user's to change
+    assert store.repository()["201602142341-mn5SvgNxHY"]["Training loss.csv"].loc[0.05, "loss"] != 0.0
+
+
+def test_a_series_with_text_columns_round_trips_through_the_cache(store):
+    store.finished(TAG, {"notes.csv": 'step,note,ok,Date\n1,"a, b",true,2026-01-01T00:00:01Z\n2,,false,2026-01-01T00:00:02Z\n'})
+    first = store.repository()[TAG]["notes.csv"]
+    again = store.repository()[TAG]["notes.csv"]
+    pd.testing.assert_frame_equal(again, first)
+    assert again.loc[1, "note"] == "a, b" and pd.isna(again.loc[2, "note"])

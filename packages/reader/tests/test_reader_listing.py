@@ -1,0 +1,107 @@
+"""Listing and indexing experiments: sorted by tag, one paginated listing, stray keys ignored."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from lab_workbook import ExperimentList, ExperimentNotFound, ExperimentTuple
+import pytest
+
+TAGS = ["201601201654-OApx8tj3ZU", "201602122146-ZN6z9mEs3B", "201602122149-PMJ8a76csB"]
+
+
+def _three(store):
+    for tag in reversed(TAGS):
+        store.finished(tag, {"parameters.json": "{}"})
+
+
+def test_experiments_are_sorted_by_tag(store):
+    _three(store)
+    wb = store.repository()
+    assert [e.tag for e in wb[:]] == TAGS
+    assert list(wb) == wb[:]
+    assert len(wb) == 3
+
+
+def test_ints_and_slices_index_in_tag_order(store):
+    _three(store)
+    wb = store.repository()
+    assert wb[0].tag == TAGS[0]
+    assert wb[-1].tag == TAGS[-1]
+    assert [e.tag for e in wb[-2:]] == TAGS[1:]
+    assert isinstance(wb[-2:], ExperimentList) and isinstance(wb[-2:], list)
+
+
+def test_a_tuple_of_tags_gives_a_tuple_of_experiments(store):
+    _three(store)
+    pair = store.repository()[TAGS[0], TAGS[2]]
+    assert isinstance(pair, ExperimentTuple) and isinstance(pair, tuple)
+    assert [e.tag for e in pair] == [TAGS[0], TAGS[2]]
+
+
+def test_contains_checks_tags(store):
+    _three(store)
+    wb = store.repository()
+    assert TAGS[1] in wb
+    assert "201602122149-nothere000" not in wb
+
+
+def test_repr_is_the_originals(store):
+    _three(store)
+    assert repr(store.repository()[:]) == "[" + ", ".join(f"<Experiment: {t}>" for t in TAGS) + "]"
+
+
+def test_stray_objects_beside_experiments_are_not_experiments(store):
+    _three(store)
+    store.storage.put_bytes("README", b"experiments of the CIFAR project")
+    store.storage.put_bytes("notes.txt", b"x")
+    assert [e.tag for e in store.repository()[:]] == TAGS
+
+
+def test_a_console_folder_marker_is_not_an_experiment(s3_store):
+    _three(s3_store)
+    s3_store.storage.client.put_object(Bucket=s3_store.storage.bucket, Key="experiments/", Body=b"")
+    assert [e.tag for e in s3_store.repository()[:]] == TAGS
+
+
+def test_unknown_tag_is_a_key_error_naming_close_matches(store):
+    _three(store)
+    with pytest.raises(ExperimentNotFound) as caught:
+        store.repository()["201602122149-PMJ8a76csX"]
+    assert isinstance(caught.value, KeyError)
+    assert "201602122149-PMJ8a76csB" in str(caught.value)
+
+
+def test_a_new_experiment_is_found_without_waiting_for_the_listing_to_expire(store):
+    _three(store)
+    wb = store.repository(refresh_seconds=3600)
+    assert len(wb) == 3
+    store.finished("201603010000-newnewnewA", {"a.txt": "x"})
+    assert wb["201603010000-newnewnewA"].tag == "201603010000-newnewnewA"
+    wb.refresh()
+    assert len(wb) == 4
+
+
+def test_listing_is_reused_for_indexing_in_a_loop(store):
+    _three(store)
+    wb = store.repository(refresh_seconds=3600)
+    before = wb.storage.requests["list"]
+    for i in range(10):
+        wb[i % 3]
+        wb[TAGS[i % 3]]
+    assert wb.storage.requests["list"] - before == 1
+
+
+def test_listing_1001_experiments_is_two_pages_and_no_other_request(s3_store):
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: s3_store.put(f"tag{i:05d}", "a.txt", b""), range(1001)))
+    wb = s3_store.repository()
+    wb.storage.requests.clear()
+    assert len(wb[:]) == 1001
+    assert dict(wb.storage.requests) == {"list": 2}
+
+
+def test_glued_prefix_lists_experiments_glued_to_it(s3_bucket, make_store):
+    with pytest.warns(UserWarning, match="trailing"):
+        glued = make_store(f"s3://{s3_bucket}/exp")
+        glued.storage.put_bytes("201602142341-mn5SvgNxHY/a.txt", b"x")
+        wb = glued.repository()
+    assert [e.tag for e in wb[:]] == ["201602142341-mn5SvgNxHY"]

@@ -1,0 +1,97 @@
+"""Experiments that are still going (or died without saying so) read correctly."""
+
+from lab_workbook import CorruptArtifactError
+import pytest
+
+TAG = "202601010000-runningAAA"
+HEADER = "epoch,loss,Date\n"
+
+
+def _running(store, *, heartbeat_age=0.0):
+    store.record(TAG, "running", heartbeat_age=heartbeat_age)
+    store.segment(TAG, "Training loss.csv", 1, HEADER + "1,0.9,2026-01-01T00:00:01Z\n2,0.8,2026-01-01T00:00:02Z\n")
+    store.segment(TAG, "Training loss.csv", 2, HEADER + "3,0.7,2026-01-01T00:00:03.5Z\n")
+    store.segment(TAG, "Training loss.csv", 3, HEADER + "4,0.6,2026-01-01T00:00:04Z\n5,0.5,2026-01")
+
+
+def test_a_series_in_segments_is_assembled_in_order_without_the_truncated_line(store):
+    _running(store)
+    frame = store.repository()[TAG]["Training loss.csv"]
+    assert frame.index.tolist() == [1, 2, 3, 4]
+    assert frame["loss"].tolist() == [0.9, 0.8, 0.7, 0.6]
+
+
+def test_segments_are_ordered_by_number_not_upload_order(store):
+    store.record(TAG, "running")
+    store.segment(TAG, "loss.csv", 10, HEADER + "10,0.1,2026-01-01T00:00:10Z\n")
+    store.segment(TAG, "loss.csv", 9, HEADER + "9,0.2,2026-01-01T00:00:09Z\n")
+    assert store.repository()[TAG]["loss.csv"].index.tolist() == [9, 10]
+
+
+def test_mixed_fractional_seconds_parse_as_utc(store):
+    _running(store)
+    dates = store.repository()[TAG]["Training loss.csv"]["Date"]
+    assert str(dates.dt.tz) == "UTC"
+    assert dates.iloc[2].microsecond == 500000
+
+
+def test_a_series_in_segments_is_listed_under_its_final_name(store):
+    _running(store)
+    store.put(TAG, "parameters.json", "{}")
+    assert store.repository()[TAG].list_artifacts() == ["Training loss.csv", "parameters.json"]
+
+
+def test_the_merged_file_wins_over_leftover_segments(store):
+    _running(store)
+    store.put(TAG, "Training loss.csv", HEADER + "1,0.1,2026-01-01T00:00:01Z\n")
+    assert store.repository()[TAG]["Training loss.csv"]["loss"].tolist() == [0.1]
+
+
+def test_segments_with_different_headers_are_corrupt(store):
+    store.record(TAG, "running")
+    store.segment(TAG, "loss.csv", 1, HEADER + "1,0.9,2026-01-01T00:00:01Z\n")
+    store.segment(TAG, "loss.csv", 2, "step,loss,Date\n2,0.8,2026-01-01T00:00:02Z\n")
+    with pytest.raises(CorruptArtifactError, match="header"):
+        store.repository()[TAG]["loss.csv"]
+
+
+def test_a_running_experiment_with_a_fresh_heartbeat_is_running(store):
+    _running(store, heartbeat_age=5)
+    exp = store.repository()[TAG]
+    assert exp.status == "running"
+    assert exp.ended is None
+    assert exp.started is not None and exp.started.tzinfo is not None
+
+
+def test_a_running_experiment_with_a_stale_heartbeat_is_crashed(store):
+    _running(store, heartbeat_age=600)
+    assert store.repository()[TAG].status == "crashed"
+
+
+def test_a_heartbeat_within_ninety_seconds_is_not_stale_even_with_a_short_interval(store):
+    store.record(TAG, "running", heartbeat_age=60, heartbeat_interval=5)
+    assert store.repository()[TAG].status == "running"
+
+
+@pytest.mark.parametrize("status", ["finished", "failed", "interrupted"])
+def test_a_closed_run_reports_the_status_it_recorded(store, status):
+    store.record(TAG, status, error={"type": "ValueError", "message": "boom"} if status == "failed" else None)
+    exp = store.repository()[TAG]
+    assert exp.status == status
+    assert exp.ended is not None and exp.ended >= exp.started
+
+
+def test_status_follows_the_record_as_the_run_goes_on(store):
+    store.record(TAG, "running")
+    exp = store.repository(refresh_seconds=0)[TAG]
+    assert exp.status == "running"
+    store.record(TAG, "finished", description="lr sweep")
+    assert exp.status == "finished"
+    assert exp.description == "lr sweep"
+    assert exp.info["tag"] == TAG
+
+
+def test_the_run_record_is_never_an_artifact(store):
+    _running(store)
+    names = store.repository()[TAG].list_artifacts()
+    assert not any(".lab-workbook" in n for n in names)

@@ -1,0 +1,83 @@
+"""Turning logged values into CSV cells, and the ``Date`` column's clock.
+
+Plain ``int`` and ``float`` rows never come here: the series writes them with one
+``%r`` format (``repr`` round-trips floats exactly). Everything else is made into
+something the ``csv`` module writes the way ``docs/format.md`` asks (``str`` with
+RFC 4180 quoting, ``None`` as an empty cell) by :func:`to_cell`, which converts
+numpy and torch scalars *without importing either*: it looks at the type's module
+name and calls ``.item()``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from lab_workbook_core import InvalidValueError
+
+__all__ = ["PLAIN_TYPES", "to_cell", "utc_iso_millis"]
+
+#: Types written as they are (``bool`` is written ``True``/``False``).
+PLAIN_TYPES = frozenset({float, int, str, bool, type(None)})
+
+_second: tuple[int, str] = (-1, "")
+
+
+def utc_iso_millis(millis: int) -> str:
+    """``2016-02-14T23:41:05.250Z`` for a time in milliseconds since the epoch (UTC).
+
+    The date-and-seconds part is formatted once per second and cached.
+    """
+    global _second
+    second, fraction = divmod(millis, 1000)
+    cached, text = _second
+    if second != cached:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = (second, text)
+    return f"{text}.{fraction:03d}Z"
+
+
+def to_cell(value: Any, field: str, series: str) -> Any:
+    """A value the ``csv`` module writes correctly, or :class:`InvalidValueError`.
+
+    Accepts Python numbers, strings, ``None``; numpy scalars and 0-d/1-element
+    arrays; 0-d/1-element torch tensors (moved to the CPU by ``.item()``).
+
+    Args:
+        value: what the user logged.
+        field: the field's name, for the error message.
+        series: the series' name, for the error message.
+    """
+    kind = type(value)
+    if kind in PLAIN_TYPES:
+        return value
+    module = kind.__module__ or ""
+    if module == "numpy" or module.startswith(("numpy.", "torch")):
+        size = _element_count(value)
+        if size != 1:
+            shape = tuple(getattr(value, "shape", ()))
+            raise InvalidValueError(
+                f"series {series!r}, field {field!r}: got a {kind.__name__} with {size} elements (shape {shape}); "
+                "log one number per field, e.g. loss=loss.item() or gradientNorm=grad.norm()"
+            )
+        return to_cell(value.item(), field, series)
+    for plain in (bool, int, float, str):  # subclasses (IntEnum, numpy.float64...) as the plain value
+        if isinstance(value, plain):
+            return plain(value)
+    raise _unsupported(value, field, series)
+
+
+def _element_count(value: Any) -> int:
+    numel = getattr(value, "numel", None)
+    if callable(numel):
+        return int(numel())
+    size = getattr(value, "size", 1)
+    return int(size() if callable(size) else size)
+
+
+def _unsupported(value: Any, field: str, series: str) -> InvalidValueError:
+    return InvalidValueError(
+        f"series {series!r}, field {field!r}: cannot record a {type(value).__name__} ({value!r:.60}); "
+        "log numbers, strings, booleans or None (numpy and one-element torch values are converted)"
+    )
+

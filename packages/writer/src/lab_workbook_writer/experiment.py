@@ -1,0 +1,379 @@
+"""An experiment being recorded: :func:`new_experiment` and the :class:`Experiment` it returns.
+
+Every ``save_*`` call serialises its value into the experiment's spool folder
+and queues an upload; every series row goes to a local file. Nothing here waits
+for the store except :meth:`Experiment.flush` and :meth:`Experiment.close`, which
+take a timeout. A ticker thread refreshes the run record's heartbeat and starts
+uploads of series rows older than their ``flush_seconds``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+import hashlib
+import os
+from pathlib import Path
+import shutil
+import threading
+import time
+from types import TracebackType
+from typing import Any
+import warnings
+
+from lab_workbook_core import (
+    ExperimentClosedError,
+    InvalidNameError,
+    InvalidValueError,
+    Storage,
+    claim_tag,
+    load_config,
+    open_storage,
+    validate_name,
+)
+from lab_workbook_core import spool_dir as default_spool_dir
+from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key
+
+from . import gitstate, lifecycle
+from .json_io import encode_json
+from .notices import announce_tag, warn
+from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
+from .series import TimeSeriesLog
+from .spool import Destination, ExperimentSpool
+from .uploader import Uploader
+
+__all__ = ["Experiment", "new_experiment"]
+
+
+def new_experiment(
+    prefix: str | os.PathLike[str] | None = None,
+    tag: str | None = None,
+    description: str | None = None,
+    *,
+    heartbeat_seconds: float = 30.0,
+    spool_dir: str | os.PathLike[str] | None = None,
+    env_allowlist: Iterable[str] = DEFAULT_ENV_ALLOWLIST,
+    close_timeout: float = 60.0,
+    max_retry_seconds: float = 30.0,
+) -> Experiment:
+    """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
+
+    Args:
+        prefix: where experiments live (``s3://bucket/experiments/`` or a folder); default:
+            ``LAB_WORKBOOK_PREFIX``, then ``~/.lab-workbook-config``, then the built-in local store.
+        tag: a tag of your choosing (must be unused); default: a fresh ``YYYYMMDDHHMM-xxxxxxxxxx``.
+        description: what this run is, in words; kept in the run record.
+        heartbeat_seconds: how often the run record says the run is alive.
+        spool_dir: where unsent data waits (default ``LAB_WORKBOOK_SPOOL_DIR`` or the user data dir).
+        env_allowlist: the only environment variables recorded (names that look like secrets are refused).
+        close_timeout: how long closing (also at interpreter exit) waits for the store.
+        max_retry_seconds: the longest pause between retries while the store fails.
+
+    Raises:
+        ConfigError: the configuration cannot be used.
+        StorageError: the store cannot be reached to claim the tag (the run would not be recorded).
+        AlreadyExists: ``tag`` is already used.
+    """
+    config = load_config(prefix)
+    storage = open_storage(config, max_attempts=2)
+    record = RunRecord(
+        heartbeat_interval=heartbeat_seconds, description=description,
+        git_commit=gitstate.head_commit(Path.cwd()), env_allowlist=env_allowlist,
+    )
+    claimed = claim_tag(storage, lambda candidate: record.to_bytes(tag=candidate), tag)
+    root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
+    spool = ExperimentSpool.create(root, Destination(storage.location.url, config.endpoint_url, claimed))
+    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
+    experiment = Experiment(
+        claimed, storage=storage, record=record, spool=spool, uploader=uploader,
+        heartbeat_seconds=heartbeat_seconds, close_timeout=close_timeout, custom_spool=spool_dir is not None,
+    )
+    announce_tag(claimed)
+    return experiment
+
+
+class Experiment:
+    """One run's artifacts, made by :func:`new_experiment`.
+
+    Attributes:
+        tag: the run's tag: write it in your lab notes.
+        storage: the store it writes to (``storage.requests`` counts the requests made).
+    """
+
+    def __init__(
+        self, tag: str, *, storage: Storage, record: RunRecord, spool: ExperimentSpool, uploader: Uploader,
+        heartbeat_seconds: float, close_timeout: float, custom_spool: bool = False,
+    ) -> None:
+        self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
+        self.pid = os.getpid()
+        self._record, self._spool, self._uploader = record, spool, uploader
+        self._heartbeat_seconds, self._custom_spool = heartbeat_seconds, custom_spool
+        self._series: dict[str, TimeSeriesLog] = {}
+        self._lock = threading.Lock()  # the record's fields and the set of series
+        self._closed = False
+        self._outcome: tuple[str, dict[str, str] | None] | None = None
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name=f"lab-workbook-ticker-{tag}", daemon=True)
+        self._ticker.start()
+        lifecycle.register(self)
+
+    def __repr__(self) -> str:
+        return f"<Experiment {self.tag} in {self.prefix}{' (closed)' if self._closed else ''}>"
+
+    @property
+    def prefix(self) -> str:
+        """Where the experiment is stored (canonical form: ``s3://...`` or ``file://...``)."""
+        return self.storage.location.url
+
+    @property
+    def description(self) -> str | None:
+        """What the run is, as given to :func:`new_experiment`."""
+        return self._record.fields["description"]
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran: the experiment refuses further writes."""
+        return self._closed
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save_json(self, name: str, value: Any) -> None:
+        """Save ``value`` as ``<name>.json`` (strict JSON: NaN or Infinity raise here, naming where)."""
+        artifact = self._artifact_name(name, ".json")
+        data = encode_json(value, name)
+        path = self._spool.new_data_path(".json")
+        path.write_bytes(data)
+        self._queue(artifact, path)
+
+    def save_torch(self, name: str, obj: Any) -> None:
+        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch."""
+        from .torch_io import save_torch_object
+
+        artifact = self._artifact_name(name, ".pt")
+        path = self._spool.new_data_path(".pt")
+        try:
+            save_torch_object(obj, path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        self._queue(artifact, path)
+
+    def save_file(self, path: str | os.PathLike[str], name: str | None = None) -> None:
+        """Save a copy of a local file (taken now) as ``name``, by default the file's own name."""
+        source = Path(path)
+        artifact = self._artifact_name(source.name if name is None else name, "")
+        copy = self._spool.new_data_path(source.suffix)
+        shutil.copyfile(source, copy)
+        self._queue(artifact, copy)
+
+    def save_git_status(self, name: str = "Source", repo: str | os.PathLike[str] | None = None) -> bool:
+        """Save ``<name>.git-current-commit``, ``<name>.git-patch`` and ``<name>.git-untracked``.
+
+        Outside a git repository (or without git) this warns once and saves nothing.
+
+        Args:
+            name: the artifacts' common name.
+            repo: a folder inside the repository to record; default the working directory.
+
+        Returns:
+            True if the three artifacts were saved.
+        """
+        for ending in (".git-current-commit", ".git-patch", ".git-untracked"):
+            self._artifact_name(name, ending)
+        folder = Path(repo) if repo is not None else Path.cwd()
+        state = gitstate.capture(folder)
+        if state is None:
+            warnings.warn(
+                f"save_git_status: {folder} is not inside a git repository (or git is not installed); "
+                f"no {name}.git-* artifacts were saved",
+                stacklevel=2,
+            )
+            return False
+        for ending, data in ((".git-current-commit", state.commit), (".git-patch", state.patch),
+                             (".git-untracked", state.untracked)):
+            path = self._spool.new_data_path(ending)
+            path.write_bytes(data)
+            self._queue(name + ending, path)
+        with self._lock:
+            if self._record.fields["git_commit"] is None:
+                self._record.fields["git_commit"] = gitstate.head_commit(folder)
+        return True
+
+    def new_time_series_log(
+        self, name: str, fields: Sequence[str], save_every: int = 1, *, flush_seconds: float = 5.0
+    ) -> TimeSeriesLog:
+        """A time series saved as ``<name>.csv``; call the result to log a row.
+
+        Args:
+            name: the series' name.
+            fields: its columns in order; the first is the index readers use. ``Date`` is added.
+            save_every: upload at most every this many rows (rows are never lost in between).
+            flush_seconds: but never leave rows unsent for much longer than this.
+        """
+        file_name = self._artifact_name(name, ".csv")
+        if isinstance(fields, str) or not fields or not all(isinstance(f, str) and f for f in fields):
+            raise InvalidValueError(f"series {name!r}: fields must be a non-empty list of names, got {fields!r}")
+        if len(set(fields)) != len(fields) or "Date" in fields:
+            raise InvalidValueError(f"series {name!r}: field names must be unique and not 'Date' (added), got {fields!r}")
+        if not isinstance(save_every, int) or save_every < 1 or not flush_seconds > 0:
+            raise InvalidValueError(f"series {name!r}: save_every must be an int >= 1 and flush_seconds > 0")
+        with self._lock:
+            if file_name in self._series:
+                raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
+            series = TimeSeriesLog(
+                name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
+                uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds,
+            )
+            self._series[file_name] = series
+        return series
+
+    def _artifact_name(self, name: str, ending: str) -> str:
+        self._check_open()
+        validate_name(name, "artifact name")
+        artifact = validate_name(name + ending, "artifact name")
+        if is_reserved(artifact):
+            raise InvalidNameError(f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another")
+        return artifact
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ExperimentClosedError(
+                f"experiment {self.tag} is closed; experiments are immutable once closed: "
+                "start a new one with new_experiment()"
+            )
+
+    def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None:
+        size, digest = _size_and_sha256(path)
+        with self._lock:
+            self._record.fields["artifacts"][artifact] = {"size": size, "sha256": digest}
+        self._uploader.submit(
+            "put", key=artifact_key(self.tag, artifact), group=group or f"artifact:{artifact}",
+            data=self._spool.relative(path), size=size, supersede=True,
+        )
+
+    def _queue_record(self, *, barrier: bool = False, **changes: Any) -> None:
+        with self._lock:
+            data = self._record.to_bytes(**changes)
+        path = self._spool.new_data_path(".run.json")
+        path.write_bytes(data)
+        self._uploader.submit(
+            "put", key=run_record_key(self.tag), group="run", data=self._spool.relative(path), size=len(data),
+            supersede=True, barrier=barrier,
+        )
+
+    # -- flushing, closing -------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = 60.0) -> bool:
+        """Block until everything saved and logged so far is in the store.
+
+        Returns:
+            True when it is; False if ``timeout`` seconds passed first (the store is
+            down or slow). Nothing is lost either way: the data stays in the spool
+            and keeps being retried. ``timeout=None`` waits as long as it takes.
+        """
+        if self._closed:  # close() already waited; what is left is for `lab-workbook sync`
+            return not self._uploader.unsent()
+        for series in list(self._series.values()):
+            series.request_upload(urgent=True)
+        self._uploader.kick()
+        return self._uploader.wait(self._uploader.last_seq(), timeout)
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Record the run as finished, send everything, and refuse further writes (idempotent).
+
+        Args:
+            timeout: how long to wait for the store (default ``close_timeout``). What is
+                still unsent then stays in the spool, and stderr says to run ``lab-workbook sync``.
+
+        Returns:
+            True if everything reached the store.
+        """
+        status, reason = self._outcome or ("finished", None)
+        return self._close(status, reason, self.close_timeout if timeout is None else timeout)
+
+    def __enter__(self) -> Experiment:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
+            status, reason = self._outcome or ("finished", None)
+        elif self._outcome is not None:
+            status, reason = self._outcome
+        elif isinstance(error, KeyboardInterrupt):
+            status, reason = "interrupted", describe_exception(error)
+        else:
+            status, reason = "failed", describe_exception(error)
+        self._close(status, reason, self.close_timeout)
+
+    def _note_outcome(self, status: str, reason: dict[str, str]) -> None:
+        if self._outcome is None:
+            self._outcome = (status, reason)
+
+    def _close_at_exit(self) -> None:
+        self.close()
+
+    def _close(self, status: str, reason: dict[str, str] | None, timeout: float) -> bool:
+        with self._lock:
+            if self._closed:
+                return not self._uploader.unsent()
+            self._closed = True
+        self._stop.set()
+        if threading.current_thread() is not self._ticker:
+            self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
+        for series in self._series.values():
+            segments = series.seal()
+            self._uploader.cancel(series.group, "segment")
+            self._queue(series.file_name, series.path, group=series.group)
+            if segments:
+                self._uploader.submit("delete", keys=segments, group=series.group)
+        self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason)
+        self._uploader.kick()
+        sent = self._uploader.wait(self._uploader.last_seq(), timeout)
+        idle = self._uploader.stop(join_timeout=1.0 if sent else 5.0)
+        lifecycle.unregister(self)
+        if sent and idle:
+            self._spool.remove()
+        elif not sent:
+            self._report_unsent(timeout)
+            if idle:
+                self._spool.unlock()
+        return sent
+
+    def _report_unsent(self, timeout: float) -> None:
+        unsent = [e for e in self._uploader.unsent() if e.op != "segment"]
+        size = sum(e.size for e in unsent)
+        self._spool.mark_closed()
+        command = "lab-workbook sync"
+        if self._custom_spool:
+            command = f"LAB_WORKBOOK_SPOOL_DIR={self._spool.path.parent} {command}"
+        warn(
+            f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
+            f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"
+        )
+
+    def _tick(self) -> None:
+        next_heartbeat = time.monotonic() + self._heartbeat_seconds
+        while True:
+            with self._lock:
+                series = list(self._series.values())
+            interval = min([0.5, self._heartbeat_seconds / 2, *(s.flush_seconds / 2 for s in series)])
+            if self._stop.wait(interval):
+                return
+            try:
+                now = time.monotonic()
+                for each in series:
+                    each.drain()
+                    if each.due(now):
+                        each.request_upload()
+                if now >= next_heartbeat:
+                    next_heartbeat = now + self._heartbeat_seconds
+                    self._queue_record()
+            except Exception as err:  # the ticker must outlive any surprise; say it once
+                warn(f"background bookkeeping of experiment {self.tag} failed: {type(err).__name__}: {err}")
+
+
+def _size_and_sha256(path: Path) -> tuple[int, str]:
+    with open(path, "rb") as data:
+        digest = hashlib.file_digest(data, "sha256")
+    return path.stat().st_size, digest.hexdigest()

@@ -1,0 +1,118 @@
+"""How a run ends: normal exit, an uncaught exception, Ctrl-C, SIGTERM.
+
+Installed once, at the first ``new_experiment()``:
+
+- ``sys.excepthook`` (chained): an uncaught exception marks every open
+  experiment ``failed`` (``KeyboardInterrupt``: ``interrupted``) before the
+  previous hook prints the traceback.
+- SIGTERM (main thread only, chained): marks open experiments ``interrupted``
+  and, unless a previous Python handler takes over, raises ``SystemExit(143)`` so
+  the stack unwinds (``with`` blocks close, locks are released) instead of the
+  process dying with rows in its buffers.
+- Interpreter exit closes what is still open. The hook is registered with
+  ``threading``'s exit hooks, which run before ``concurrent.futures`` refuses new
+  work (boto3's multipart uploads need it), and with ``atexit`` as a fallback.
+
+Experiments made in another process (a forked data loader worker) are ignored.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+from types import FrameType, TracebackType
+from typing import Any, Protocol
+
+from .runrecord import describe_exception
+
+__all__ = ["register", "unregister"]
+
+
+class _Closable(Protocol):
+    pid: int
+
+    def _note_outcome(self, status: str, reason: dict[str, str]) -> None: ...
+
+    def _close_at_exit(self) -> None: ...
+
+
+_open: dict[int, _Closable] = {}
+_lock = threading.Lock()
+_installed = False
+_sigterm_installed = False
+_previous_excepthook = sys.excepthook
+_previous_sigterm: Any = signal.SIG_DFL
+
+
+def register(experiment: _Closable) -> None:
+    """Track an open experiment (installing the hooks on first use)."""
+    _install()
+    with _lock:
+        _open[id(experiment)] = experiment
+
+
+def unregister(experiment: _Closable) -> None:
+    """Stop tracking a closed experiment."""
+    with _lock:
+        _open.pop(id(experiment), None)
+
+
+def _mine() -> list[_Closable]:
+    with _lock:
+        return [e for e in _open.values() if e.pid == os.getpid()]
+
+
+def _install() -> None:
+    global _installed, _previous_excepthook
+    with _lock:
+        first, _installed = not _installed, True
+    if first:
+        _previous_excepthook = sys.excepthook
+        sys.excepthook = _excepthook
+        import concurrent.futures.thread  # noqa: F401 - registered before us, so its exit hook runs after ours
+
+        register_threading_exit = getattr(threading, "_register_atexit", None)
+        if register_threading_exit is not None:
+            register_threading_exit(_close_all)
+        atexit.register(_close_all)
+    _install_sigterm()
+
+
+def _install_sigterm() -> None:
+    """Only the main thread may set signal handlers: done at the first experiment made there."""
+    global _sigterm_installed, _previous_sigterm
+    if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError):  # not allowed here (embedded interpreter): the exit hooks still work
+        return
+    _previous_sigterm, _sigterm_installed = previous, True
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    status = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
+    for experiment in _mine():
+        experiment._note_outcome(status, describe_exception(value))
+    _previous_excepthook(kind, value, tb)
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    previous = _previous_sigterm
+    if previous == signal.SIG_IGN:
+        return
+    for experiment in _mine():
+        experiment._note_outcome("interrupted", {"type": "SIGTERM", "message": "terminated by SIGTERM"})
+    if callable(previous):
+        previous(signum, frame)
+    else:
+        raise SystemExit(128 + signum)
+
+
+def _close_all() -> None:
+    for experiment in _mine():
+        experiment._close_at_exit()

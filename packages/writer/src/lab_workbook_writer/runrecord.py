@@ -1,0 +1,136 @@
+"""The run record (``<tag>/.lab-workbook/run.json``): who ran what, where, and how it ended.
+
+Field by field it is documented in ``docs/format.md``. Environment variables are
+recorded only from an explicit allow-list, and names that look like secrets are
+refused even when listed, so no credential can reach the store through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+import getpass
+import importlib.metadata
+import json
+import os
+import platform
+import re
+import socket
+import sys
+from typing import Any
+
+from lab_workbook_core import InvalidValueError
+
+from .__about__ import __version__
+
+__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "describe_exception", "iso_utc"]
+
+#: Environment variables recorded by default: where and on what a job ran, never secrets.
+DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
+    "CUDA_VISIBLE_DEVICES",
+    "SLURM_JOB_ID",
+    "SLURM_ARRAY_JOB_ID",
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_JOB_NAME",
+    "SLURM_JOB_NODELIST",
+    "PBS_JOBID",
+    "LSB_JOBID",
+    "WORLD_SIZE",
+    "RANK",
+    "LOCAL_RANK",
+    "OMP_NUM_THREADS",
+    "CONDA_DEFAULT_ENV",
+    "VIRTUAL_ENV",
+)
+_SECRET = re.compile(r"SECRET|TOKEN|PASSW|CREDENTIAL|KEY|AUTH|SESSION|COOKIE|PRIVATE", re.IGNORECASE)
+
+
+def iso_utc(moment: datetime | None = None) -> str:
+    """``2016-02-14T23:41:05.250113Z``."""
+    moment = (moment or datetime.now(UTC)).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def describe_exception(error: BaseException) -> dict[str, str]:
+    """``{"type": "ValueError", "message": ...}`` (the type module-qualified unless a builtin)."""
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return {"type": name, "message": str(error)[:4000]}
+
+
+def check_allowlist(names: Iterable[str]) -> tuple[str, ...]:
+    """The allow-list as a tuple; refuses names that look like credentials."""
+    names = tuple(names)
+    risky = [n for n in names if _SECRET.search(n) or n.upper().startswith("AWS_")]
+    if risky:
+        raise InvalidValueError(
+            f"env_allowlist names {', '.join(map(repr, risky))}, which look like credentials; lab-workbook never "
+            "records secrets. Remove them (record what you need with save_json instead)."
+        )
+    return names
+
+
+def _torch_facts() -> tuple[str | None, list[str] | None]:
+    torch = sys.modules.get("torch")
+    if torch is None:  # not imported: report the installed version, do not pay torch's import for it
+        try:
+            return importlib.metadata.version("torch"), None
+        except importlib.metadata.PackageNotFoundError:
+            return None, None
+    devices: list[str] = []
+    try:
+        if torch.cuda.is_available():
+            devices = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # a broken CUDA setup must not stop the run from starting
+        devices = []
+    return str(torch.__version__), devices
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return None
+
+
+class RunRecord:
+    """The record's fields, and its JSON bytes at any moment of the run."""
+
+    def __init__(
+        self, *, heartbeat_interval: float, description: str | None, git_commit: str | None,
+        env_allowlist: Iterable[str], environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        torch_version, cuda_devices = _torch_facts()
+        self.fields: dict[str, Any] = {
+            "format": "lab-workbook/run",
+            "format_version": 1,
+            "tag": None,
+            "status": "running",
+            "started": iso_utc(),
+            "ended": None,
+            "heartbeat": None,
+            "heartbeat_interval": heartbeat_interval,
+            "description": description,
+            "error": None,
+            "host": socket.gethostname(),
+            "user": _user(),
+            "pid": os.getpid(),
+            "argv": list(sys.argv),
+            "cwd": os.getcwd(),
+            "python": platform.python_version(),
+            "torch": torch_version,
+            "cuda_devices": cuda_devices,
+            "git_commit": git_commit,
+            "env": {name: env[name] for name in check_allowlist(env_allowlist) if name in env},
+            "writer_version": __version__,
+            "artifacts": {},
+        }
+
+    def to_bytes(self, tag: str | None = None, **changes: Any) -> bytes:
+        """The record as JSON, with a fresh heartbeat and any changed fields."""
+        if tag is not None:
+            self.fields["tag"] = tag
+        self.fields.update(changes)
+        self.fields["heartbeat"] = iso_utc()
+        return (json.dumps(self.fields, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

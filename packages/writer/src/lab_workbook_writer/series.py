@@ -1,0 +1,231 @@
+"""Time series: a row is formatted and queued in memory; a drain appends rows to a local CSV file.
+
+``log(...)`` is on the training loop's hot path, so it does as little as
+possible: it formats the row (one ``%r`` format when every value is a plain
+number, ``csv.writer`` otherwise) and appends the line to a ``deque``, which is
+thread-safe without a lock. Lines are *drained* into the series' local file (the
+spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
+ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
+training thread itself only when many lines are waiting, so memory stays bounded.
+
+Uploads are requested every ``save_every`` rows or when rows are older than
+``flush_seconds``; see :mod:`lab_workbook_writer.segments` for how they are cut.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+import csv
+from operator import itemgetter
+import os
+from pathlib import Path
+import threading
+import time
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from lab_workbook_core import ExperimentClosedError, InvalidValueError
+from lab_workbook_core.keys import segment_key
+
+from .cells import to_cell, utc_iso_millis
+from .segments import Segment
+
+if TYPE_CHECKING:
+    from .uploader import Uploader
+
+__all__ = ["TimeSeriesLog"]
+
+_MAX_WAITING = 20_000  # lines in memory before log() drains them itself
+_NUMBERS = frozenset({float, int})  # their repr() is their CSV cell: no quoting, exact round trip
+_time = time.time
+
+
+class TimeSeriesLog:
+    """A CSV time series of one experiment; call it to log a row.
+
+    Made by :meth:`Experiment.new_time_series_log`, not directly.
+
+    Attributes:
+        name: the series' name; the artifact is ``<name>.csv``.
+        fields: the columns, in order (``Date`` is added last).
+        save_every: upload at most every this many rows (the original's ``saveEvery``).
+        flush_seconds: rows never wait much longer than this before an upload starts.
+    """
+
+    def __init__(
+        self, name: str, fields: Sequence[str], *, tag: str, path: Path, uploader: Uploader,
+        save_every: int, flush_seconds: float,
+    ) -> None:
+        self.name, self.fields, self.save_every, self.flush_seconds = name, tuple(fields), save_every, flush_seconds
+        self.file_name, self.path, self.tag = f"{name}.csv", path, tag
+        self._uploader = uploader
+        self._known = frozenset(self.fields)
+        self._count = len(self.fields)
+        self._getter = itemgetter(*self.fields) if self._count > 1 else lambda row, f=self.fields[0]: (row[f],)
+        self._format = ",".join(["%r"] * self._count) + ","
+        self._date_line, self._date_until = "", 0.0
+        self._lines: deque[str] = deque()
+        self._append = self._lines.append
+        self._csv = csv.writer(SimpleNamespace(write=self._append), lineterminator="\r\n")
+        self._csv.writerow([*self.fields, "Date"])
+        self.header = self._lines.pop().encode("utf-8")
+        self._file = open(path, "wb")  # noqa: SIM115 - open as long as the series is
+        self._file.write(self.header)
+        self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        self._rows = 0
+        self._trigger_at = save_every
+        self._requested_rows = 0
+        self._last_request = time.monotonic()
+        self._last_cut = 0.0
+        self._cut_offset = len(self.header)
+        self._next_seq = 1
+        self._queued: Segment | None = None
+        self._sealed = False
+
+    @property
+    def rows(self) -> int:
+        """How many rows were logged."""
+        return self._rows
+
+    @property
+    def group(self) -> str:
+        """The upload group: a series' uploads run one at a time, in order."""
+        return f"series:{self.file_name}"
+
+    def __call__(self, row: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
+        """Log one row: ``log(epoch=1, loss=0.3)`` or ``log({"epoch": 1, "loss": 0.3})``.
+
+        Missing fields are left empty. Nothing here waits for the store or the disk.
+
+        Raises:
+            InvalidValueError: an unknown field, or a value that is not one number or string.
+            ExperimentClosedError: the experiment was closed.
+        """
+        if row is not None:
+            if not isinstance(row, Mapping):
+                raise InvalidValueError(f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}")
+            fields = {**row, **fields} if fields else row  # type: ignore[assignment]
+        try:  # the fast path: every field given, each a plain int or float
+            values = self._getter(fields)
+        except (KeyError, TypeError):
+            return self._log_general(fields)
+        if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
+            return self._log_general(fields)
+        if self._sealed:
+            raise self._closed_error()
+        if _time() >= self._date_until:
+            self._next_date()
+        self._append(self._format % values + self._date_line)
+        self._rows += 1
+        if self._rows >= self._trigger_at:
+            self._triggered()
+
+    def _log_general(self, fields: Mapping[str, Any]) -> None:
+        """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars."""
+        if not self._known.issuperset(fields):
+            unknown = ", ".join(repr(str(k)) for k in fields if k not in self._known)
+            raise InvalidValueError(
+                f"series {self.name!r} has no field {unknown}; its fields are "
+                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log)"
+            )
+        values = [to_cell(fields.get(f), f, self.name) for f in self.fields]
+        if self._sealed:
+            raise self._closed_error()
+        if _time() >= self._date_until:
+            self._next_date()
+        values.append(self._date_line[:-2])
+        self._csv.writerow(values)
+        self._rows += 1
+        if self._rows >= self._trigger_at:
+            self._triggered()
+
+    def _next_date(self) -> None:
+        """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
+        millis = int(_time() * 1000)
+        self._date_line = utc_iso_millis(millis) + "\r\n"
+        self._date_until = (millis + 1) / 1000
+
+    def _closed_error(self) -> ExperimentClosedError:
+        return ExperimentClosedError(
+            f"series {self.name!r} belongs to experiment {self.tag}, which is closed; experiments are "
+            "immutable once closed: start a new one with new_experiment()"
+        )
+
+    def _triggered(self) -> None:
+        self._trigger_at = self._rows + self.save_every
+        if len(self._lines) > _MAX_WAITING:
+            self.drain()
+        if self._queued is None:  # else the queued segment, not cut yet, will carry these rows too
+            self.request_upload()
+
+    def flush(self, timeout: float | None = 60.0) -> bool:
+        """Block until every row logged so far is in the store.
+
+        Returns:
+            True when they are; False if ``timeout`` seconds passed first (the rows
+            stay in the spool and keep being retried).
+        """
+        job = self.request_upload(urgent=True)
+        self._uploader.kick()
+        marker = job.entry.seq if job is not None else self._uploader.last_seq()
+        return self._uploader.wait(marker, timeout, group=self.group)
+
+    def request_upload(self, urgent: bool = False) -> Segment | None:
+        """Make sure a segment is queued that will carry every row logged so far."""
+        self._trigger_at = self._rows + self.save_every
+        self._requested_rows = self._rows
+        self._last_request = time.monotonic()
+        with self._file_lock:
+            if self._sealed:
+                return None
+            job = self._queued
+            if job is None:
+                job = self._queued = Segment(self)
+                not_before = 0.0 if urgent else self._last_cut + min(Segment.MIN_INTERVAL, self.flush_seconds)
+                job.entry = self._uploader.submit("segment", group=self.group, source=job, not_before=not_before)
+            elif urgent:
+                self._uploader.hurry(job.entry)
+            return job
+
+    def due(self, now: float) -> bool:
+        """True when rows older than ``flush_seconds`` wait for an upload (asked by the ticker)."""
+        return self._rows != self._requested_rows and now - self._last_request >= self.flush_seconds
+
+    def drain(self) -> None:
+        """Append the lines logged so far to the local file."""
+        with self._file_lock:
+            self._drain_locked()
+
+    def _drain_locked(self) -> None:
+        lines, count = self._lines, len(self._lines)
+        if count and not self._file.closed:
+            popleft = lines.popleft
+            self._file.write("".join([popleft() for _ in range(count)]).encode("utf-8"))
+
+    def cut(self, job: Segment) -> tuple[int, int, int] | None:
+        """Give ``job`` the rows logged so far: ``(sequence, start, end)`` in the file, None if none."""
+        with self._file_lock:
+            if self._queued is job:
+                self._queued = None
+            if self._sealed:
+                return None  # the final CSV carries these rows
+            self._drain_locked()
+            self._file.flush()
+            end = os.fstat(self._file.fileno()).st_size
+            if end == self._cut_offset:
+                return None
+            cut = (self._next_seq, self._cut_offset, end)
+            self._next_seq += 1
+            self._cut_offset = end
+            self._last_cut = time.monotonic()
+            return cut
+
+    def seal(self) -> list[str]:
+        """Write the last rows and close the file; return the keys of the segments made."""
+        with self._file_lock:
+            if not self._sealed:
+                self._sealed = True
+                self._drain_locked()
+                self._file.close()
+            return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]

@@ -1,0 +1,186 @@
+"""The local spool: what an experiment has not sent yet, in a form another process can send.
+
+Each experiment owns one folder under the spool directory (core's ``spool_dir()``
+or ``new_experiment(spool_dir=...)``)::
+
+    <spool>/<tag>.<random>/
+        destination.json     where the data goes: prefix, endpoint, tag
+        lock                 flock()ed by the live writer; sync skips locked folders
+        queue/<seq>.json     one manifest per pending operation (put or delete), in order
+        data/<n>.<ext>       the bytes of pending puts (saved artifacts, run records)
+        series/<n>.csv       each time series' rows, which become the final CSV at close
+        closed               written when the writer closed with data still unsent
+
+A manifest is written (atomically) only after its data file is complete, and
+removed before its data file, so a crash never leaves a manifest pointing at half
+a file. Operations are idempotent (puts of the same bytes, deletes), so sending
+one twice after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+import itertools
+import json
+import os
+from pathlib import Path
+import secrets
+import shutil
+import tempfile
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no cross-process lock, sync trusts the 'closed' marker
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["Destination", "Entry", "ExperimentSpool", "experiment_spools"]
+
+_FORMAT = "lab-workbook/spool"
+_PERSISTED = ("seq", "op", "key", "group", "data", "keys", "barrier", "size")
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an experiment's objects go, enough for another process to open the store."""
+
+    prefix: str
+    endpoint_url: str | None
+    tag: str
+
+
+@dataclass
+class Entry:
+    """One pending operation.
+
+    Attributes:
+        seq: position in the experiment's queue; operations run in this order.
+        op: ``"put"``, ``"delete"`` or (in memory only) ``"segment"``.
+        key: the key, relative to the prefix, that a put writes.
+        group: operations of one group run one at a time, in order (an artifact's
+            key, a series, the run record).
+        data: the put's bytes, as a path relative to the experiment's spool folder.
+        keys: what a delete removes.
+        barrier: wait for every earlier operation (the final run record).
+        size: bytes a put sends.
+        not_before: rate limit of a series' segments.
+        source: for a segment, the job that cuts and sends it.
+    """
+
+    seq: int
+    op: str
+    key: str = ""
+    group: str = ""
+    data: str | None = None
+    keys: list[str] = field(default_factory=list)
+    barrier: bool = False
+    size: int = 0
+    not_before: float = 0.0  # monotonic time before which it may not start (in memory only)
+    source: Any = field(default=None, repr=False, compare=False)  # the series, for segments
+
+
+class ExperimentSpool:
+    """One experiment's folder in the spool."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock_fd: int | None = None
+        self._counter = itertools.count(1)
+
+    @classmethod
+    def create(cls, root: Path, destination: Destination) -> ExperimentSpool:
+        """A new folder for a live experiment, locked by this process."""
+        path = Path(root) / f"{destination.tag}.{secrets.token_hex(4)}"
+        for sub in ("queue", "data", "series"):
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        spool = cls(path)
+        spool.try_lock()
+        _write_atomic(path / "destination.json", json.dumps({"format": _FORMAT, **asdict(destination)}).encode())
+        return spool
+
+    def destination(self) -> Destination:
+        """Where this folder's data goes."""
+        raw = json.loads((self.path / "destination.json").read_text(encoding="utf-8"))
+        return Destination(prefix=raw["prefix"], endpoint_url=raw.get("endpoint_url"), tag=raw["tag"])
+
+    def new_data_path(self, suffix: str, folder: str = "data") -> Path:
+        """A fresh file name for the bytes of a pending put."""
+        return self.path / folder / f"{os.getpid()}-{next(self._counter):08d}{suffix}"
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to this folder, as a manifest stores it."""
+        return Path(path).relative_to(self.path).as_posix()
+
+    def persist(self, entry: Entry) -> None:
+        """Record a pending operation so that ``sync()`` can send it if this process cannot."""
+        record = {name: getattr(entry, name) for name in _PERSISTED}
+        _write_atomic(self._manifest(entry.seq), json.dumps(record).encode())
+
+    def forget(self, entry: Entry) -> None:
+        """Drop a done (or superseded) operation: its manifest first, then its data."""
+        self._manifest(entry.seq).unlink(missing_ok=True)
+        if entry.data:
+            (self.path / entry.data).unlink(missing_ok=True)
+
+    def entries(self) -> list[Entry]:
+        """The persisted pending operations, in order."""
+        found = []
+        for manifest in sorted((self.path / "queue").glob("*.json")):
+            try:
+                raw = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # a manifest is written atomically: an unreadable one is not ours
+            found.append(Entry(**{k: raw[k] for k in _PERSISTED if k in raw}))
+        return found
+
+    def _manifest(self, seq: int) -> Path:
+        return self.path / "queue" / f"{seq:012d}.json"
+
+    def try_lock(self) -> bool:
+        """Take the folder's lock (held by the live writer); False if another process holds it."""
+        if fcntl is None or self._lock_fd is not None:
+            return True
+        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._lock_fd = fd
+        return True
+
+    def unlock(self) -> None:
+        """Release the lock (closing the descriptor releases the flock)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def mark_closed(self) -> None:
+        """Note that the writer closed: whatever is left is for ``sync()``."""
+        (self.path / "closed").touch()
+
+    def remove(self) -> None:
+        """Delete the folder (everything in it was sent)."""
+        self.unlock()
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def experiment_spools(root: Path) -> Iterator[ExperimentSpool]:
+    """Every experiment folder under a spool directory, oldest tag first."""
+    if not Path(root).is_dir():
+        return
+    for path in sorted(Path(root).iterdir()):
+        if path.is_dir() and (path / "destination.json").is_file():
+            yield ExperimentSpool(path)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

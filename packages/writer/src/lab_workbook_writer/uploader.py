@@ -1,0 +1,223 @@
+"""The background uploads of one experiment: ordered, superseding, retried with backoff.
+
+Saving and logging only put an :class:`~lab_workbook_writer.spool.Entry` in this
+queue; a few worker threads send them. The rules:
+
+- Entries of one *group* (one artifact key, one series, the run record) run one
+  at a time in order, so the last save of a name is the one that stays in the
+  store even if uploads would otherwise finish out of order.
+- A put superseded by a newer put of the same key before it started is dropped
+  unsent, with its spooled bytes.
+- A *barrier* entry (the final run record) waits for every earlier entry.
+- A failure is retried with exponential backoff (capped at ``max_backoff``) for
+  the whole queue, since a store that fails one request usually fails the next;
+  stderr says so once per outage, and once when the store answers again.
+  ``kick()`` (``flush()``, ``close()``) retries at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from typing import Any
+
+from lab_workbook_core import Storage
+
+from .notices import warn
+from .spool import Entry, ExperimentSpool
+
+__all__ = ["Uploader"]
+
+_SMALL = 8 * 1024 * 1024  # puts up to this size are sent from memory in one request
+_FIRST_DELAY = 0.5
+
+
+class Uploader:
+    """Worker threads sending one experiment's queue to its store.
+
+    Args:
+        storage: the store.
+        spool: the experiment's spool folder (persisted entries live there).
+        label: how messages name the experiment (its tag).
+        workers: threads; a slow upload (a big model) does not hold back a series.
+        max_backoff: longest wait, in seconds, between retries while the store fails.
+    """
+
+    def __init__(
+        self, storage: Storage, spool: ExperimentSpool, *, label: str, workers: int = 2, max_backoff: float = 30.0
+    ) -> None:
+        self.storage, self.spool, self.label, self.max_backoff = storage, spool, label, max_backoff
+        self.bytes_sent = 0
+        self.objects_sent = 0
+        self._cond = threading.Condition()
+        self._pending: dict[int, Entry] = {}
+        self._running: dict[int, Entry] = {}
+        self._seq = itertools.count(1)
+        self._delay = 0.0
+        self._retry_at = 0.0
+        self._failing = False
+        self._stopping = False
+        self._threads = [
+            threading.Thread(target=self._work, name=f"lab-workbook-upload-{label}-{i}", daemon=True)
+            for i in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(
+        self, op: str, *, group: str, key: str = "", data: str | None = None, keys: list[str] | None = None,
+        size: int = 0, barrier: bool = False, supersede: bool = False, source: Any = None, not_before: float = 0.0,
+    ) -> Entry:
+        """Queue an operation (persisting it unless it is an in-memory segment); returns it."""
+        with self._cond:
+            entry = Entry(next(self._seq), op, key, group, data, list(keys or []), barrier, size, not_before, source)
+            if supersede:
+                for old in [e for e in self._pending.values() if e.op == "put" and e.key == key]:
+                    del self._pending[old.seq]
+                    self.spool.forget(old)
+            if op != "segment":
+                self.spool.persist(entry)
+            self._pending[entry.seq] = entry
+            self._cond.notify_all()
+            return entry
+
+    def cancel(self, group: str, op: str) -> list[Entry]:
+        """Remove the not-yet-started entries of a group and kind (segments made moot by the final CSV)."""
+        with self._cond:
+            gone = [e for e in self._pending.values() if e.group == group and e.op == op]
+            for entry in gone:
+                del self._pending[entry.seq]
+            return gone
+
+    def hurry(self, entry: Entry) -> None:
+        """Let a queued entry start as soon as its turn comes (drop its ``not_before``)."""
+        with self._cond:
+            entry.not_before = 0.0
+            self._cond.notify_all()
+
+    def last_seq(self) -> int:
+        """The sequence number of the newest entry (a marker for :meth:`wait`)."""
+        with self._cond:
+            return max([0, *self._pending, *self._running])
+
+    def kick(self) -> None:
+        """Retry now instead of at the end of the current backoff."""
+        with self._cond:
+            self._retry_at = 0.0
+            self._cond.notify_all()
+
+    def wait(self, marker: int, timeout: float | None, group: str | None = None) -> bool:
+        """Block until every entry up to ``marker`` (of ``group``, if given) is done; False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                left = [
+                    e for e in itertools.chain(self._pending.values(), self._running.values())
+                    if e.seq <= marker and (group is None or e.group == group)
+                ]
+                if not left:
+                    return True
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+
+    def unsent(self) -> list[Entry]:
+        """Entries not done yet (pending or running)."""
+        with self._cond:
+            return sorted([*self._pending.values(), *self._running.values()], key=lambda e: e.seq)
+
+    def stop(self, join_timeout: float = 1.0) -> bool:
+        """Stop taking entries; True if every worker has exited (none is mid-request)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        deadline = time.monotonic() + join_timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads)
+
+    # -- worker side -------------------------------------------------------------------------
+
+    def _next(self, now: float) -> tuple[Entry | None, float | None]:
+        if now < self._retry_at:
+            return None, self._retry_at - now
+        busy = {e.group for e in self._running.values()}
+        first = min([*self._pending, *self._running], default=0)
+        wake = None
+        for seq in sorted(self._pending):
+            entry = self._pending[seq]
+            if entry.group in busy or (entry.barrier and seq != first):
+                busy.add(entry.group)
+                continue
+            busy.add(entry.group)
+            if entry.not_before > now:
+                wake = min(wake or entry.not_before - now, entry.not_before - now)
+                continue
+            return entry, None
+        return None, wake
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if self._stopping:
+                        return
+                    entry, wake = self._next(time.monotonic())
+                    if entry is not None:
+                        break
+                    self._cond.wait(wake)
+                del self._pending[entry.seq]
+                self._running[entry.seq] = entry
+            try:
+                sent = self._send(entry)
+                error = None
+            except Exception as err:  # any failure is retried: the data is safe in the spool
+                sent, error = 0, err
+            with self._cond:
+                del self._running[entry.seq]
+                if error is None:
+                    self._succeeded(entry, sent)
+                else:
+                    self._failed(entry, error)
+                self._cond.notify_all()
+
+    def _send(self, entry: Entry) -> int:
+        if entry.op == "segment":
+            return entry.source.upload(self.storage)
+        if entry.op == "delete":
+            self.storage.delete(entry.keys)
+            return 0
+        path = self.spool.path / (entry.data or "")
+        if entry.size <= _SMALL:
+            try:
+                body = path.read_bytes()
+            except FileNotFoundError:
+                warn(f"spooled data for {entry.key} vanished from {path}; it cannot be sent")
+                return 0
+            self.storage.put_bytes(entry.key, body)
+            return len(body)
+        self.storage.put_file(entry.key, path)
+        return entry.size
+
+    def _succeeded(self, entry: Entry, sent: int) -> None:
+        if entry.op != "segment":
+            self.spool.forget(entry)
+        self.bytes_sent += sent
+        self.objects_sent += 1 if (sent or entry.op != "segment") else 0
+        self._delay = 0.0
+        if self._failing:
+            self._failing = False
+            warn(f"the store answers again; sending what experiment {self.label} kept in {self.spool.path}")
+
+    def _failed(self, entry: Entry, error: Exception) -> None:
+        self._pending[entry.seq] = entry
+        self._delay = min(self.max_backoff, max(_FIRST_DELAY, self._delay * 2))
+        self._retry_at = time.monotonic() + self._delay
+        if not self._failing:
+            self._failing = True
+            warn(
+                f"cannot upload to {self.storage.location} ({type(error).__name__}: {error}); experiment "
+                f"{self.label} keeps its data in {self.spool.path} and retries in the background; training goes on"
+            )

@@ -1,0 +1,71 @@
+"""The analysis notebook runs end to end on runs the demo records, so it can never rot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LEARNING_RATES = ["0.1", "0.03", "0.01"]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Lab", "-c", "user.email=lab@example.com", *args],
+        cwd=repo, check=True, capture_output=True,
+    )
+
+
+def _record_runs(prefix: str, repo: Path) -> list[str]:
+    """Run the demo once per learning rate from a small git repository with uncommitted changes."""
+    tags = []
+    for lr in LEARNING_RATES:
+        (repo / "train.cfg").write_text(f"learning_rate = {lr}\nepochs = 5\n")
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "train.py"), "--prefix", prefix, "--lr", lr,
+             "--epochs", "5", "--description", f"notebook test, lr={lr}"],
+            cwd=repo, capture_output=True, text=True, timeout=300, check=True,
+        )
+        tags.append(re.search(r"Experiment Tag: (\S+)", done.stdout).group(1))
+    return tags
+
+
+@pytest.mark.slow
+def test_analysis_notebook_runs_end_to_end(tmp_path, monkeypatch):
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    repo = tmp_path / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "train.cfg").write_text("learning_rate = 0.1\n")
+    _git(repo, "add", "train.cfg")
+    _git(repo, "commit", "-q", "-m", "baseline")
+    prefix = str(tmp_path / "store") + "/"
+    tags = _record_runs(prefix, repo)
+
+    monkeypatch.setenv("LAB_WORKBOOK_PREFIX", prefix)
+    # Headless: the notebook backend renders with Agg and returns PNGs (no GUI is ever opened).
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    notebook = nbformat.read(ROOT / "examples" / "analysis.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, kernel_name="python3", timeout=180, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+
+    outputs = "\n".join(
+        str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+        + str(output.get("data", {}).get("text/html", ""))
+        for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+    )
+    assert all(tag in outputs for tag in tags)
+    assert "lr=0.03" in outputs  # the meld's column labels
+    assert "learning_rate = 0.01" in outputs  # the coloured patch of the last run
+    plots = sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+    )
+    assert plots == 3  # the loss, its rolling mean, and the meld of three runs
