@@ -63,3 +63,13 @@ def test_a_store_still_down_exits_1_and_keeps_the_data(runner, stranded, s3_serv
 def test_an_empty_spool_is_not_an_error(runner):
     result = runner.invoke(app, ["sync"])
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_prefix_limits_sync_to_that_store(runner, stranded, s3_prefix, local_prefix):
+    elsewhere = runner.invoke(app, ["sync", "--prefix", local_prefix, "--json"])
+    assert elsewhere.exit_code == 0
+    assert json.loads(elsewhere.stdout)["pending"] == []  # nothing is bound for that store
+    assert json.loads(runner.invoke(app, ["sync", "--dry-run", "--json"]).stdout)["pending"]
+    result = runner.invoke(app, ["sync", "--prefix", s3_prefix, "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["sent"] > 0
+    assert ExperimentRepository(s3_prefix, cache=False)[stranded]["parameters.json"] == {"learningRate": 0.1}

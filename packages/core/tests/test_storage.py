@@ -114,3 +114,14 @@ def test_missing_credentials_say_what_to_do(monkeypatch, s3_bucket):
     storage = open_storage(load_config(f"s3://{s3_bucket}/x/"))
     with pytest.raises(CredentialsError, match="aws configure"):
         storage.get_bytes("TAG/a")
+
+
+def test_credential_source_names_the_method_never_the_secret(s3_prefix, local_prefix, monkeypatch):
+    s3 = open_storage(load_config(s3_prefix))
+    assert s3.credential_source() == "env"  # the fixtures set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+    assert s3.endpoint_url.startswith("http://127.0.0.1:")
+    assert open_storage(load_config(local_prefix)).credential_source() == "not needed"
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert open_storage(load_config(s3_prefix)).credential_source() is None

@@ -88,3 +88,15 @@ def test_a_run_that_sent_everything_leaves_nothing_in_the_spool(store, isolated_
         wb.save_json("parameters", {"lr": 0.1})
         wb.new_time_series_log("s", ["a"])(a=1)
     assert list((isolated_home / "spool").iterdir()) == []
+
+
+def test_sync_with_a_prefix_sends_only_what_is_bound_for_that_store(store, outage, tmp_path):
+    wb = _run_that_ends_during_an_outage(store, outage)
+    outage.start()
+    other = str(tmp_path / "another-store") + "/"
+    assert pending_uploads(prefix=other) == []
+    assert sync(prefix=other).sent == 0
+    assert {p.tag for p in pending_uploads(prefix=store.prefix)} == {wb.tag}
+    report = sync(prefix=store.prefix)
+    assert report.sent > 0 and (report.failed, report.remaining) == ([], 0)
+    assert pending_uploads() == []

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab_workbook_core import Config, LabWorkbookError, Storage, open_storage
+from lab_workbook_core import Config, LabWorkbookError, Storage, open_storage, parse_prefix
 from lab_workbook_core import spool_dir as default_spool_dir
 
 from .spool import Entry, ExperimentSpool, experiment_spools
@@ -67,10 +67,37 @@ def _current(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
     return keep, [e for e in entries if e.op == "put" and last[e.key] != e.seq]
 
 
-def pending_uploads(spool_dir: Path | None = None) -> list[PendingUpload]:
-    """The objects waiting in the spool (``spool_dir`` or the default), in the order they will be sent."""
+def _for_store(destination_prefix: str, prefix: str | None) -> bool:
+    """True when ``prefix`` is None (every store) or names the same store as the spool's destination."""
+    if prefix is None:
+        return True
+    return parse_prefix(destination_prefix, warn=False).url == parse_prefix(prefix, warn=False).url
+
+
+def _spools(spool_dir: Path | None, prefix: str | None) -> list[ExperimentSpool]:
+    """The experiment spools to consider: all of them, or those bound for ``prefix``'s store."""
+    spools = experiment_spools(_root(spool_dir))
+    if prefix is None:
+        return list(spools)
+    chosen = []
+    for spool in spools:
+        try:
+            if _for_store(spool.destination().prefix, prefix):
+                chosen.append(spool)
+        except (OSError, ValueError, KeyError):
+            continue  # unreadable destination: only a sync of every store reports it
+    return chosen
+
+
+def pending_uploads(spool_dir: Path | None = None, *, prefix: str | None = None) -> list[PendingUpload]:
+    """The objects waiting in the spool (``spool_dir`` or the default), in the order they will be sent.
+
+    Args:
+        spool_dir: the spool to look in (default ``LAB_WORKBOOK_SPOOL_DIR`` or the user data dir).
+        prefix: only uploads bound for this store (default: every store).
+    """
     found = []
-    for spool in experiment_spools(_root(spool_dir)):
+    for spool in _spools(spool_dir, prefix):
         try:
             destination = spool.destination()
         except (OSError, ValueError, KeyError):
@@ -80,18 +107,24 @@ def pending_uploads(spool_dir: Path | None = None) -> list[PendingUpload]:
     return found
 
 
-def sync(spool_dir: Path | None = None, *, progress: Callable[[int], None] | None = None) -> SyncReport:
+def sync(
+    spool_dir: Path | None = None,
+    *,
+    prefix: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SyncReport:
     """Send everything writers left in the spool; safe to run again (or concurrently with a writer).
 
     Args:
         spool_dir: the spool to send from (default ``LAB_WORKBOOK_SPOOL_DIR`` or the user data dir).
+        prefix: only send what is bound for this store (default: every store).
         progress: called with the number of bytes of each object just sent.
 
     Returns:
         What was sent and what is left; an experiment whose store fails keeps its data for next time.
     """
     report = SyncReport()
-    for spool in experiment_spools(_root(spool_dir)):
+    for spool in _spools(spool_dir, prefix):
         entries = spool.entries()
         if not spool.try_lock():  # its writer is alive and sending it itself
             report.remaining += len(entries)

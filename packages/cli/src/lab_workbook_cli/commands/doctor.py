@@ -98,19 +98,12 @@ def _credentials(storage: Storage) -> Check:
 
 
 def _credential_method(storage: Storage) -> str | None:
-    """How boto3's chain found credentials ("env", "iam-role"...), or None; never the secret itself.
-
-    Read from the store's own client, so the CLI needs no boto3 import of its own.
-    """
-    signer = getattr(getattr(storage, "client", None), "_request_signer", None)
-    credentials = getattr(signer, "_credentials", None)
-    if credentials is None:
-        return None
-    return str(getattr(credentials, "method", None) or "boto3's credential chain")
+    """How boto3's chain found credentials ("env", "iam-role"...), or None; never the secret itself."""
+    return storage.credential_source()
 
 
 def _where(storage: Storage) -> str:
-    endpoint = getattr(getattr(getattr(storage, "client", None), "meta", None), "endpoint_url", None)
+    endpoint = storage.endpoint_url
     return f"{storage.location.url} at {endpoint}" if endpoint else storage.location.url
 
 

@@ -42,15 +42,13 @@ def sync(
     """Send what training runs left in the local spool; safe to run twice."""
     import lab_workbook_writer as writer
 
-    pending = [p for p in writer.pending_uploads(spool) if _for_store(p, prefix)]
+    pending = writer.pending_uploads(spool, prefix=prefix)
     total = sum(p.size for p in pending)
     if dry_run or not pending:
         _report_pending(pending, total, json)
         return
-    if prefix is not None and len(pending) != len(writer.pending_uploads(spool)):
-        warn("--prefix only filters what is listed; sync sends every pending upload")
     with _progress(total) as advance:
-        report = writer.sync(spool, progress=advance)
+        report = writer.sync(spool, prefix=prefix, progress=advance)
     outcome = {
         "sent": report.sent,
         "bytes_sent": report.bytes_sent,
@@ -68,14 +66,6 @@ def sync(
         raise typer.Exit(1)
     if report.remaining:
         typer.echo("the remaining uploads belong to runs still going: their writers send them", err=True)
-
-
-def _for_store(pending: PendingUpload, prefix: str | None) -> bool:
-    if prefix is None:
-        return True
-    from lab_workbook_core import parse_prefix
-
-    return parse_prefix(pending.prefix, warn=False).url == parse_prefix(prefix, warn=False).url
 
 
 def _report_pending(pending: list[PendingUpload], total: int, json: bool) -> None:

@@ -60,6 +60,21 @@ class Storage(ABC):
     def _check(key: str) -> str:
         return validate_name(key, "key")
 
+    @property
+    def endpoint_url(self) -> str | None:
+        """The service endpoint requests go to (``None`` for a local folder)."""
+        return None
+
+    def credential_source(self) -> str | None:
+        """How the store's credentials were found, for diagnostics; never the credentials themselves.
+
+        Returns:
+            ``"not needed"`` for backends without credentials, boto3's method name
+            (``"env"``, ``"shared-credentials-file"``, ``"iam-role"``...) for S3, or
+            ``None`` when credentials are needed but none were found.
+        """
+        return "not needed"
+
     def url(self, key: str = "") -> str:
         """The full address of a key, for messages (``s3://bucket/exp/tag/name``)."""
         return self.location.url + key

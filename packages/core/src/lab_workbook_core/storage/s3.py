@@ -60,9 +60,17 @@ class S3Storage(Storage):
             connect_timeout=10,
             read_timeout=60,
         )
-        session = boto3.session.Session()
-        self.client = session.client("s3", endpoint_url=None if env_endpoint else endpoint_url, config=config)
+        self._session = boto3.session.Session()
+        self.client = self._session.client("s3", endpoint_url=None if env_endpoint else endpoint_url, config=config)
         self._transfer = TransferConfig(multipart_threshold=_MULTIPART_THRESHOLD, use_threads=True)
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return str(self.client.meta.endpoint_url)
+
+    def credential_source(self) -> str | None:
+        credentials = self._session.get_credentials()
+        return None if credentials is None else str(credentials.method or "boto3 credential chain")
 
     def _full(self, key: str) -> str:
         return self.location.base + self._check(key)
