@@ -59,3 +59,26 @@ def test_the_last_save_of_a_name_wins_when_saving_faster_than_uploads(store):
             wb.save_json("model", {"version": version, "weights": [0.5] * 20_000})
     assert json.loads(store.bytes(wb.tag, "model.json"))["version"] == 29
     assert store.record(wb.tag)["artifacts"]["model.json"]["size"] == len(store.bytes(wb.tag, "model.json"))
+
+
+def test_a_run_started_while_the_store_is_unreachable_is_recorded_when_it_answers(s3_prefix, s3_server, capsys):
+    s3_server.stop()
+    try:
+        wb = new_experiment(s3_prefix, max_retry_seconds=0.2)
+        log = wb.new_time_series_log("Training loss", ["step"], save_every=5, flush_seconds=0.1)
+        for step in range(30):
+            log(step=step)
+        wb.save_json("parameters", {"lr": 0.1})
+        assert wb.flush(timeout=0.5) is False
+    finally:
+        s3_server.start()
+    assert "recording it locally" in capsys.readouterr().err
+    assert wb.close(timeout=20) is True
+    from lab_workbook_core import load_config, open_storage
+
+    storage = open_storage(load_config(s3_prefix))
+    record = json.loads(storage.get_bytes(f"{wb.tag}/.lab-workbook/run.json"))
+    assert (record["tag"], record["status"]) == (wb.tag, "finished")
+    rows = storage.get_bytes(f"{wb.tag}/Training loss.csv").decode().splitlines()
+    assert [int(line.split(",")[0]) for line in rows[1:]] == list(range(30))
+    assert json.loads(storage.get_bytes(f"{wb.tag}/parameters.json")) == {"lr": 0.1}

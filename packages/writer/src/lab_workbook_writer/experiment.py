@@ -25,10 +25,13 @@ from lab_workbook_core import (
     InvalidNameError,
     InvalidValueError,
     Storage,
+    StorageUnavailable,
     claim_tag,
     load_config,
+    new_tag,
     open_storage,
     validate_name,
+    validate_tag,
 )
 from lab_workbook_core import spool_dir as default_spool_dir
 from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key
@@ -70,8 +73,15 @@ def new_experiment(
 
     Raises:
         ConfigError: the configuration cannot be used.
-        StorageError: the store cannot be reached to claim the tag (the run would not be recorded).
+        StorageError: the store refuses the run (no credentials, no bucket, access denied): a
+            setup problem is reported now, not after days of training. A store that merely
+            cannot be *reached* does not raise: see below.
         AlreadyExists: ``tag`` is already used.
+
+    If the store cannot be reached at the start, the run is recorded all the same: the tag
+    is made locally (10 random characters: a clash is vanishingly unlikely, though no longer
+    excluded by a create-only claim), stderr says so, and everything is sent when the store
+    answers again, or later by ``lab-workbook sync``.
     """
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2)
@@ -79,7 +89,14 @@ def new_experiment(
         heartbeat_interval=heartbeat_seconds, description=description,
         git_commit=gitstate.head_commit(Path.cwd()), env_allowlist=env_allowlist,
     )
-    claimed = claim_tag(storage, lambda candidate: record.to_bytes(tag=candidate), tag)
+    try:
+        claimed, offline = claim_tag(storage, lambda candidate: record.to_bytes(tag=candidate), tag), False
+    except StorageUnavailable as err:
+        claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
+        warn(
+            f"cannot reach {storage.location.url} to start run {claimed} ({err}); recording it locally, "
+            "training goes on, and it is sent when the store answers"
+        )
     root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
     spool = ExperimentSpool.create(root, Destination(storage.location.url, config.endpoint_url, claimed))
     uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
@@ -87,6 +104,8 @@ def new_experiment(
         claimed, storage=storage, record=record, spool=spool, uploader=uploader,
         heartbeat_seconds=heartbeat_seconds, close_timeout=close_timeout, custom_spool=spool_dir is not None,
     )
+    if offline:  # the claim did not happen: the first run record waits in the spool with the rest
+        experiment._queue_record(tag=claimed)
     announce_tag(claimed)
     return experiment
 
