@@ -1,8 +1,10 @@
 """An experiment the original Lua tool left in S3 loads as the original Python reader loaded it."""
 
 from datetime import UTC, datetime
+import sys
 
 import pandas as pd
+import pytest
 
 FIXTURE_TAG = "201602142341-mn5SvgNxHY"
 
@@ -45,11 +47,19 @@ def test_parameters_are_a_dict_with_unescaped_slashes(store):
     assert params["nesterov"] is True
 
 
-def test_t7_comes_back_as_bytes(store):
+def test_t7_comes_back_as_bytes_without_torchfile(store, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torchfile", None)  # as if the optional package were not installed
     store.original()
-    state = store.repository()[FIXTURE_TAG]["sgdState.t7"]
+    state = store.repository(cache=False)[FIXTURE_TAG]["sgdState.t7"]
     assert isinstance(state, bytes)
     assert len(state) == 75
+
+
+def test_t7_comes_back_as_python_objects_with_torchfile(store):
+    pytest.importorskip("torchfile", reason="the optional torchfile package (extra 't7') is not installed")
+    store.original()
+    state = store.repository()[FIXTURE_TAG]["sgdState.t7"]
+    assert dict(state) == {b"learningRate": 0.05, b"evalCounter": 20}
 
 
 def test_git_artifacts_are_strings(store):
