@@ -78,6 +78,7 @@ def test_the_finished_run_record_is_cached(store):
 
 
 def test_the_cache_stays_under_its_size_cap(store, tmp_path):
+    from lab_workbook.cache import wait_for_cache_writes
     from lab_workbook_core import cache_dir
 
     for i in range(6):
@@ -85,6 +86,7 @@ def test_the_cache_stays_under_its_size_cap(store, tmp_path):
     wb = store.repository(cache_max_bytes=100_000)
     for i in range(6):
         wb[f"{TAG}{i}"]["blob.bin"]
+    wait_for_cache_writes()
     total = sum(p.stat().st_size for p in (cache_dir() / "objects").iterdir() if not p.name.endswith(".meta"))
     assert total <= 100_000
 
@@ -105,3 +107,56 @@ def test_a_series_with_text_columns_round_trips_through_the_cache(store):
     again = store.repository()[TAG]["notes.csv"]
     pd.testing.assert_frame_equal(again, first)
     assert again.loc[1, "note"] == "a, b" and pd.isna(again.loc[2, "note"])
+
+
+SERIES = "epoch,loss,top1,Date\n1,0.5,7,2026-01-01T00:00:01Z\n2,nil,8,2026-01-01T00:00:02Z\n"
+
+
+def test_a_meld_then_a_full_load_of_the_series_sends_no_second_get(store):
+    store.finished(TAG, {"loss.csv": SERIES})
+    wb = store.repository()
+    wb.meld_csv([TAG], "loss.csv", "loss")  # parses only the index and loss
+    wb.storage.requests.clear()
+    full = wb[TAG]["loss.csv"]
+    assert wb.storage.requests["get"] == 0
+    pd.testing.assert_frame_equal(full, store.repository(cache=False)[TAG]["loss.csv"])
+
+
+def test_fields_parsed_for_melds_are_kept_together_and_not_parsed_again(store, monkeypatch):
+    import lab_workbook.experiment
+
+    store.finished(TAG, {"loss.csv": SERIES})
+    store.repository().meld_csv([TAG], "loss.csv", "loss")
+    store.repository().meld_csv([TAG], "loss.csv", "top1")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the series was parsed again")
+
+    monkeypatch.setattr(lab_workbook.experiment, "parse_series", no_parsing)
+    both = store.repository()[TAG].load_series("loss.csv", ["loss", "top1"])
+    assert both["top1"].tolist() == [7, 8] and both["loss"].iloc[0] == 0.5
+
+
+def test_clear_cache_also_forgets_what_is_not_yet_on_disk(tmp_path):
+    from lab_workbook.cache import DiskCache, clear_cache, wait_for_cache_writes
+
+    cache = DiskCache("test", root=tmp_path / "objects")
+    cache.put("a", b"x" * 1000, etag=None, final=True)
+    clear_cache(tmp_path / "objects")
+    assert cache.get("a") is None
+    wait_for_cache_writes()
+    assert cache.get("a") is None
+
+
+def test_an_entry_is_served_before_it_reaches_the_disk_and_is_there_after(tmp_path):
+    import threading
+
+    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+
+    writer, release, written = CacheWriter(), threading.Event(), []
+    entry = PendingEntry(b"data", "etag", True, lambda: (release.wait(5), written.append(1)))
+    writer.submit(tmp_path / "a", entry)
+    assert writer.pending(tmp_path / "a") is entry and not written
+    release.set()
+    writer.flush()
+    assert written == [1] and writer.pending(tmp_path / "a") is None

@@ -62,6 +62,17 @@ def test_a_console_folder_marker_is_not_an_experiment(s3_store):
     assert [e.tag for e in s3_store.repository()[:]] == TAGS
 
 
+def test_a_folder_starting_with_a_dot_is_not_an_experiment(store):
+    _three(store)
+    store.storage.put_bytes(".lab-workbook-doctor/probe-x1y2z3", b"probe")  # what `lab-workbook doctor` leaves briefly
+    store.storage.put_bytes(".hidden/.lab-workbook/run.json", b"{}")
+    wb = store.repository()
+    assert [e.tag for e in wb[:]] == TAGS
+    assert len(wb) == 3 and ".lab-workbook-doctor" not in wb
+    with pytest.raises(ExperimentNotFound):
+        wb[".lab-workbook-doctor"]
+
+
 def test_unknown_tag_is_a_key_error_naming_close_matches(store):
     _three(store)
     with pytest.raises(ExperimentNotFound) as caught:

@@ -9,7 +9,8 @@ downloading again.
 Entries live in one folder under :func:`lab_workbook_core.cache_dir`, named by a
 hash of the store's address and the key; each has a small ``.meta`` sidecar
 (``{"etag": ..., "final": ...}``). When the folder grows past its size cap the
-least recently used entries are evicted.
+least recently used entries are evicted. Entries are written by a background thread
+(:mod:`lab_workbook.cache_writes`) and served from memory until they are on disk.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import threading
 
 from lab_workbook_core import cache_dir
 
-__all__ = ["DEFAULT_CACHE_BYTES", "CacheEntry", "DiskCache", "clear_cache"]
+from .cache_writes import WRITER, PendingEntry
+
+__all__ = ["DEFAULT_CACHE_BYTES", "CacheEntry", "DiskCache", "clear_cache", "wait_for_cache_writes"]
 
 #: Default size cap of the cache folder (2 GiB).
 DEFAULT_CACHE_BYTES = 2 * 1024**3
@@ -66,6 +69,8 @@ class DiskCache:
     def get(self, key: str) -> CacheEntry | None:
         """The cached entry for ``key``, or ``None``; a hit marks the entry as recently used."""
         path = self._path(key)
+        if (pending := WRITER.pending(path)) is not None:
+            return CacheEntry(pending.data, pending.etag, pending.final)
         try:
             meta = json.loads(path.with_suffix(".meta").read_text(encoding="utf-8"))
             data = path.read_bytes()
@@ -79,9 +84,14 @@ class DiskCache:
             pass
         return CacheEntry(data, meta.get("etag"), bool(meta.get("final")))
 
-    def map(self, key: str) -> mmap.mmap | None:
-        """A read-only memory map of the cached content of ``key`` (only the pages read are loaded)."""
+    def map(self, key: str) -> mmap.mmap | bytes | None:
+        """A read-only memory map of the cached content of ``key`` (only the pages read are loaded).
+
+        An entry not yet on disk is its bytes instead.
+        """
         path = self._path(key)
+        if (pending := WRITER.pending(path)) is not None:
+            return pending.data
         try:
             with open(path, "rb") as handle:
                 mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
@@ -91,24 +101,35 @@ class DiskCache:
         return mapped
 
     def put(self, key: str, data: bytes, *, etag: str | None, final: bool) -> None:
-        """Store ``data`` (atomically: a reader never sees half an entry), then enforce the cap."""
+        """Store ``data``: served at once, on disk shortly after (atomically: a reader never sees half an entry)."""
         if len(data) > self.max_bytes:
             return
         path = self._path(key)
         meta = json.dumps({"key": key, "etag": etag, "final": final, "size": len(data)})
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, data)
-            _write_atomic(path.with_suffix(".meta"), meta.encode())
-        except OSError:
-            return  # a cache that cannot be written only costs a download next time
+
+        def write() -> None:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                _write_atomic(path, data)
+                _write_atomic(path.with_suffix(".meta"), meta.encode())
+            except OSError:
+                return  # a cache that cannot be written only costs a download next time
+            self._account(len(data))
+
+        WRITER.submit(path, PendingEntry(data, etag, final, write))
+
+    def _account(self, written: int) -> None:
         with self._lock:
             if self._size is None:
                 self._size = _folder_size(self.root)
             else:
-                self._size += len(data)
+                self._size += written
             if self._size > self.max_bytes:
                 self._size = _evict(self.root, self.max_bytes * 3 // 4)
+
+    def flush(self) -> None:
+        """Wait until what was put in this (or any) cache of the process is on disk."""
+        WRITER.flush()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -155,4 +176,9 @@ def _evict(root: Path, target: int) -> int:
 def clear_cache(root: Path | None = None) -> None:
     """Delete every cached object (of every store); the next loads download again."""
     folder = Path(root) if root is not None else cache_dir() / _FOLDER
-    shutil.rmtree(folder, ignore_errors=True)
+    WRITER.discard(folder, lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def wait_for_cache_writes() -> None:
+    """Wait until every entry this process put in a cache is on disk (the interpreter waits at exit too)."""
+    WRITER.flush()

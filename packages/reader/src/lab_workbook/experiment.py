@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 import json
+import mmap
 import time
 from typing import TYPE_CHECKING, Any, overload
 
@@ -18,10 +19,10 @@ from lab_workbook_core.errors import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
 import pandas as pd
 
-from .frames import decode_frame, encode_frame
+from .frames import decode_frame, encode_frame, stored_fields
 from .kinds import kind_of, load_bytes
 from .records import FINAL_STATUSES, parse_time, status_of
-from .series import assemble_segments, parse_series
+from .series import assemble_segments, parse_series, read_header
 from .source import ObjectSource
 
 if TYPE_CHECKING:
@@ -171,19 +172,26 @@ class Experiment:
     def load_series(self, name: str, fields: Sequence[str] | None = None) -> pd.DataFrame:
         """A time series as a DataFrame, with only ``fields`` (and the index) when given.
 
-        A finished series is parsed once: its columns are then kept in the disk cache,
-        and later loads skip CSV parsing altogether.
+        Only the fields asked for are parsed (a meld wants the index and one field, not
+        ``Date``). Once the run is over the parsed columns are kept in the disk cache, with
+        those of earlier loads, and later loads of them skip CSV parsing altogether.
         """
         cache = self._source.cache if self._over() else None
         parsed_key = f"{artifact_key(self.tag, validate_name(name))}\x00frame"
-        if cache is not None and (mapped := cache.map(parsed_key)) is not None:
-            with mapped:
-                frame = decode_frame(mapped, fields)
+        earlier: list[str] = []  # fields parsed before, kept in the cache entry with the new ones
+        if cache is not None and (stored := cache.map(parsed_key)) is not None:
+            try:
+                frame = decode_frame(stored, fields)
+                earlier = stored_fields(stored) if frame is None and fields is not None else []
+            finally:
+                if isinstance(stored, mmap.mmap):
+                    stored.close()
             if frame is not None:
                 return frame
         where = f"{self.tag}/{name}"
-        frame = parse_series(self.read_bytes(name), where, usecols=None if cache is not None else fields)
-        if cache is not None and (encoded := encode_frame(frame)) is not None:
+        data = self.read_bytes(name)
+        frame = parse_series(data, where, usecols=None if fields is None else [*fields, *earlier])
+        if cache is not None and (encoded := encode_frame(frame, read_header(data, where)[1:])) is not None:
             cache.put(parsed_key, encoded, etag=None, final=True)
         return _only(frame, fields)
 

@@ -2,7 +2,10 @@
 
 Listing uses one paginated delimiter listing of the prefix (S3 answers 1,000
 folders per page), never a request per experiment, and is trusted for a few
-seconds so that ``wb[...]`` in a loop does not list again and again.
+seconds so that ``wb[...]`` in a loop does not list again and again. A folder
+whose name starts with ``.`` is never an experiment: no tag starts with a dot,
+and tools keep their own objects there (``lab-workbook doctor``'s short-lived
+probe under ``.lab-workbook-doctor/``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ExperimentRepository"]
+
+
+def _hidden(name: str) -> bool:
+    """A folder that is not an experiment whatever it holds: ``.lab-workbook-doctor`` and the like."""
+    return name.startswith(".")
 
 
 class ExperimentRepository:
@@ -70,7 +78,7 @@ class ExperimentRepository:
             if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
                 listing = self.storage.list("", delimiter="/")
                 tags = {p[:-1] for p in listing.prefixes if p.endswith("/")}
-                self._tags = sorted(t for t in tags if t and "/" not in t and t not in (".", ".."))
+                self._tags = sorted(t for t in tags if t and "/" not in t and not _hidden(t))
                 self._listed_at = time.monotonic()
             return self._tags
 
@@ -90,7 +98,7 @@ class ExperimentRepository:
             known = self._experiments.get(tag)
         if known is not None:
             return known
-        if tag not in (self._tags or ()) and not self._exists(tag):
+        if _hidden(tag) or (tag not in (self._tags or ()) and not self._exists(tag)):
             self.refresh()
             candidates = self.tags()
             hint = closest(tag, candidates)
