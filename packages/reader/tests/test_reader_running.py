@@ -1,5 +1,7 @@
 """Experiments that are still going (or died without saying so) read correctly."""
 
+from datetime import UTC, datetime, timedelta
+
 from lab_workbook import CorruptArtifactError
 import pytest
 
@@ -95,3 +97,21 @@ def test_the_run_record_is_never_an_artifact(store):
     _running(store)
     names = store.repository()[TAG].list_artifacts()
     assert not any(".lab-workbook" in n for n in names)
+
+
+def test_a_crashed_run_lasted_until_its_last_heartbeat(store):
+    store.record(TAG, "running", heartbeat_age=600, started="2026-01-01T00:00:00Z", heartbeat="2026-01-01T02:30:00Z")
+    exp = store.repository()[TAG]
+    assert exp.heartbeat == datetime(2026, 1, 1, 2, 30, tzinfo=UTC)
+    assert exp.duration == timedelta(hours=2, minutes=30)
+
+
+def test_a_finished_run_lasted_until_its_end(store):
+    store.record(TAG, "finished", started="2026-01-01T00:00:00Z", ended="2026-01-01T00:00:42.5Z",
+                 heartbeat="2026-01-01T00:00:42.5Z")
+    assert store.repository()[TAG].duration == timedelta(seconds=42.5)
+
+
+def test_a_run_without_a_record_has_no_duration(store):
+    store.original(TAG)
+    assert store.repository()[TAG].duration is None

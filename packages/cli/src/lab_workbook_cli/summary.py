@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .output import iso
@@ -24,33 +23,19 @@ R = TypeVar("R")
 _WORKERS = 16
 
 
-def _time(value: Any) -> datetime | None:
-    """An ISO 8601 time from the run record (``Z`` or an offset), aware; ``None`` if absent or malformed."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def run_summary(exp: Experiment) -> dict[str, Any]:
     """Tag, status, start, end, duration, description and artifact count of one run.
 
     ``duration_seconds`` runs to the end, or for a run without an end (running or
     crashed) to its last heartbeat; ``None`` without a run record.
     """
-    record = exp.info
-    started = exp.started
-    ended = exp.ended
-    last_sign = ended or _time(record.get("heartbeat"))
+    duration = exp.duration
     return {
         "tag": exp.tag,
         "status": exp.status,
-        "started": iso(started),
-        "ended": iso(ended),
-        "duration_seconds": (last_sign - started).total_seconds() if started and last_sign else None,
+        "started": iso(exp.started),
+        "ended": iso(exp.ended),
+        "duration_seconds": duration.total_seconds() if duration is not None else None,
         "description": exp.description,
         "artifacts": len(exp.list_artifacts()),
     }

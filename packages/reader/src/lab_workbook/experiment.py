@@ -8,7 +8,7 @@ downloaded; those of a running one are revalidated with their ETag.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 import json
 import mmap
 import time
@@ -113,6 +113,18 @@ class Experiment:
     def ended(self) -> datetime | None:
         """When the run ended (UTC); ``None`` while it runs or without a run record."""
         return parse_time(self._read_record().get("ended"))
+
+    @property
+    def heartbeat(self) -> datetime | None:
+        """The run's last sign of life (UTC), or ``None`` without a run record."""
+        return parse_time(self._read_record().get("heartbeat"))
+
+    @property
+    def duration(self) -> timedelta | None:
+        """How long the run took: to its end, or, while running (or crashed), to its last heartbeat."""
+        started = self.started
+        last = self.ended or self.heartbeat
+        return last - started if started and last else None
 
     @property
     def description(self) -> str | None:

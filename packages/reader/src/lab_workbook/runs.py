@@ -66,12 +66,11 @@ def _row(
     started = parse_time(record.get("started")) or tag_time(exp.tag)
     if not keep(status_of(record), started):
         return None
-    ended = parse_time(record.get("ended")) or (parse_time(record.get("heartbeat")) if record else None)
     row: dict[str, Any] = {
         "tag": exp.tag,
         "status": status_of(record),
         "started": started,
-        "duration": (ended - started) if started and ended else None,
+        "duration": exp.duration,
         "description": exp.description,
     }
     if params:
