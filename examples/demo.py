@@ -63,12 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     print("\n== Training loss of both runs, melded (first rows)")
     with pd.option_context("display.width", 120, "display.max_columns", 10):
         print(wb.meld_csv(tags, "Training loss.csv", "loss").head())
-    print("\n== The runs table")
-    table = wb.runs(params="parameters.json", series={"Testing Error.csv": "error"}, tag_prefix=None)
+    print("\n== The runs table (one row per run: parameters, last and best test error)")
+    table = wb.runs(params="parameters.json", series={"Testing Error.csv": "error"})
     table = table[table["tag"].isin(list(tags))]
+    columns = ["tag", "status", "duration", "params.learningRate", "error.last", "error.best"]
     with pd.option_context("display.width", 160, "display.max_columns", 12):
-        print(table.drop(columns=[c for c in ("description",) if c in table]).to_string(index=False))
-
+        print(table[columns].to_string(index=False))
 
 if __name__ == "__main__":
     main()
