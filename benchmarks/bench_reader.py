@@ -30,11 +30,10 @@ import json
 import os
 from pathlib import Path
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 
+from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
 import numpy as np
 import pandas as pd
 
@@ -42,27 +41,6 @@ ROWS = 180_801
 EXPERIMENTS_TO_MELD = 32
 EXPERIMENTS_TO_LIST = 10_000
 BUCKET = "bench-reader"
-
-
-_SERVER = """
-import logging, sys
-from moto.server import ThreadedMotoServer
-logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()  # until the benchmark closes our stdin
-server.stop()
-"""
-
-
-def start_moto() -> tuple[subprocess.Popen[str], str]:
-    """moto's S3 server in a child process; its endpoint URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    port = int(process.stdout.readline())
-    return process, f"http://127.0.0.1:{port}"
 
 
 def series_bytes(rows: int) -> bytes:
@@ -203,8 +181,7 @@ def main() -> None:
     print(f"\nlisting {count:,} experiments: {wb.storage.requests['list']} list requests, "
           f"{sum(wb.storage.requests.values()) - wb.storage.requests['list']} other requests, "
           f"{listed:.2f} s  (target <= 11 list requests)")
-    server.stdin.close()
-    server.wait(timeout=30)
+    stop_moto(server)
 
 
 if __name__ == "__main__":

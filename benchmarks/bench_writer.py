@@ -18,28 +18,11 @@ import argparse
 import csv
 import os
 from pathlib import Path
-import subprocess
 import sys
 import tempfile
 import time
 
-_SERVER = """
-import sys, time
-from moto.server import ThreadedMotoServer
-server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-server.start()
-print(server.get_host_and_port()[1], flush=True)
-sys.stdin.read()  # until the benchmark closes our stdin
-server.stop()
-"""
-
-
-def start_moto() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    port = int(process.stdout.readline())
-    return process, f"http://127.0.0.1:{port}"
+from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
 
 
 def timed_calls(call, count: int) -> list[int]:
@@ -123,8 +106,7 @@ def main() -> None:
         fast.close()
         slow.close(timeout=120)
     finally:
-        server.stdin.close()
-        server.wait(timeout=30)
+        stop_moto(server)
 
     b50, b99 = percentile(base, 0.5), percentile(base, 0.99)
     f50, f99 = percentile(fast_log, 0.5), percentile(fast_log, 0.99)

@@ -11,7 +11,8 @@ that stdout carries only data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 import json
 import math
@@ -20,9 +21,11 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
 __all__ = [
+    "byte_progress",
     "human_duration",
     "human_size",
     "iso",
@@ -166,3 +169,20 @@ def human_duration(seconds: float | timedelta | None) -> str:
 def join(values: Sequence[str]) -> str:
     """``a, b, c``: for one-line lists in messages."""
     return ", ".join(values)
+
+
+@contextmanager
+def byte_progress(verb: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A byte progress bar ("downloading", "sending") on stderr when it is a terminal.
+
+    Yields the callback to advance it by a number of bytes; a no-op when stderr is
+    piped, so scripts see no bar.
+    """
+    console = stderr_console()
+    if not console.is_terminal:
+        yield lambda nbytes: None
+        return
+    columns = (TextColumn(verb), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(verb, total=total or None)
+        yield lambda nbytes: bar.advance(task, nbytes)

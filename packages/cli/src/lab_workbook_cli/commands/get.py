@@ -10,8 +10,7 @@ incomplete.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 import os
 from pathlib import Path
@@ -21,11 +20,10 @@ from typing import Annotated
 from lab_workbook_core import AccessDenied, ArtifactNotFound, InvalidNameError, ObjectInfo, safe_relative_path
 from lab_workbook_core.errors import closest
 from lab_workbook_core.keys import is_reserved, parse_segment_key
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 import typer
 
 from ..options import JsonOption, PrefixOption
-from ..output import human_size, print_json, stderr_console, warn
+from ..output import byte_progress, human_size, print_json, warn
 from ..store import Store, open_store
 
 __all__ = ["get"]
@@ -70,7 +68,7 @@ def get(
         except InvalidNameError as err:
             skipped.append({"name": artifact.name, "reason": str(err)})
             warn(f"skipped {artifact.name!r}: {err}")
-    with _progress(sum(a.size for a, _ in plan)) as advance:
+    with byte_progress("downloading", sum(a.size for a, _ in plan)) as advance:
         for artifact, dest in plan:
             try:
                 if artifact.in_segments:
@@ -145,19 +143,6 @@ def _destination(root: Path, name: str) -> Path:
     if not os.path.realpath(dest).startswith(str(root) + os.sep):
         raise InvalidNameError(f"{name!r} would be written outside {root} (through a symbolic link)")
     return dest
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A byte progress bar on stderr when it is a terminal; a no-op callback otherwise."""
-    console = stderr_console()
-    if not console.is_terminal:
-        yield lambda n: None
-        return
-    columns = (TextColumn("downloading"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("get", total=total)
-        yield lambda n: progress.advance(task, n)
 
 
 def _report(tag: str, target: Path, done: list[dict[str, object]], skipped: list[dict[str, str]], json: bool) -> None:

@@ -11,16 +11,13 @@ of runs still going are left to their writers and are not an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 import typer
 
 from ..options import JsonOption, PrefixOption
-from ..output import human_size, print_json, stderr_console, warn
+from ..output import byte_progress, human_size, print_json, warn
 
 if TYPE_CHECKING:
     from lab_workbook_writer import PendingUpload
@@ -47,7 +44,7 @@ def sync(
     if dry_run or not pending:
         _report_pending(pending, total, json)
         return
-    with _progress(total) as advance:
+    with byte_progress("sending", total) as advance:
         report = writer.sync(spool, prefix=prefix, progress=advance)
     outcome = {
         "sent": report.sent,
@@ -79,16 +76,3 @@ def _report_pending(pending: list[PendingUpload], total: int, json: bool) -> Non
     for row in rows:
         typer.echo(f"{row['prefix']}{row['key']}\t{human_size(row['size'])}")
     typer.echo(f"{len(rows)} upload(s) waiting, {human_size(total)}", err=True)
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A byte progress bar on stderr when it is a terminal; a no-op callback otherwise."""
-    console = stderr_console()
-    if not console.is_terminal:
-        yield lambda nbytes: None
-        return
-    columns = (TextColumn("sending"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("sync", total=total or None)
-        yield lambda nbytes: bar.advance(task, nbytes)
