@@ -48,3 +48,10 @@ def test_glued_local_prefix_writes_beside_the_folder(tmp_path):
 def test_bad_prefixes_raise_config_error(prefix):
     with pytest.raises(ConfigError):
         parse_prefix(prefix)
+
+
+def test_only_plain_folders_are_experiments():
+    from lab_workbook_core.keys import experiment_tags
+
+    folders = ["201602142341-mn5SvgNxHY/", ".lab-workbook-doctor/", "my-run/", "/", "a/"]
+    assert experiment_tags(folders) == ["201602142341-mn5SvgNxHY", "a", "my-run"]

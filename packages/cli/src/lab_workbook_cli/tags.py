@@ -18,6 +18,7 @@ import re
 
 from lab_workbook_core import ExperimentNotFound, Storage, is_generated_tag
 from lab_workbook_core.errors import closest
+from lab_workbook_core.keys import experiment_tags
 import typer
 from typer.core import TyperCommand
 
@@ -46,9 +47,7 @@ def list_tags(storage: Storage) -> list[str]:
     Only "folders" are experiments: loose objects beside them (a README, a console's
     zero-byte folder marker) are not, as ``docs/format.md`` says.
     """
-    listing = storage.list("", delimiter="/")
-    tags = {p.rstrip("/") for p in listing.prefixes}
-    return sorted(t for t in tags if t and not t.startswith("."))
+    return experiment_tags(storage.list("", delimiter="/").prefixes)
 
 
 def minute_groups(tags: Sequence[str]) -> list[list[str]]:

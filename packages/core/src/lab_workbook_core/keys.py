@@ -14,12 +14,16 @@ Keys here are relative to the store's prefix: the full key is ``prefix + key``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .names import validate_name
 
 __all__ = [
     "RESERVED_DIR",
     "artifact_key",
     "experiment_prefix",
+    "experiment_tags",
+    "is_experiment_folder",
     "is_reserved",
     "parse_segment_key",
     "run_record_key",
@@ -35,6 +39,20 @@ _SEGMENTS = "segments"
 def experiment_prefix(tag: str) -> str:
     """The key prefix holding everything of one experiment."""
     return f"{tag}/"
+
+
+def is_experiment_folder(name: str) -> bool:
+    """True if a folder directly under the prefix can be an experiment.
+
+    A folder whose name starts with ``.`` never is: no tag starts with a dot, and tools
+    keep their own objects there (``lab-workbook doctor``'s probe under ``.lab-workbook-doctor/``).
+    """
+    return bool(name) and "/" not in name and not name.startswith(".")
+
+
+def experiment_tags(folders: Iterable[str]) -> list[str]:
+    """The sorted tags among the folders of a delimiter listing of the prefix (``"tag/"`` each)."""
+    return sorted({t for t in (f.removesuffix("/") for f in folders) if is_experiment_folder(t)})
 
 
 def artifact_key(tag: str, name: str) -> str:

@@ -2,10 +2,9 @@
 
 Listing uses one paginated delimiter listing of the prefix (S3 answers 1,000
 folders per page), never a request per experiment, and is trusted for a few
-seconds so that ``wb[...]`` in a loop does not list again and again. A folder
-whose name starts with ``.`` is never an experiment: no tag starts with a dot,
-and tools keep their own objects there (``lab-workbook doctor``'s short-lived
-probe under ``.lab-workbook-doctor/``).
+seconds so that ``wb[...]`` in a loop does not list again and again. Which
+folders are experiments is core's rule (:func:`lab_workbook_core.keys.experiment_tags`:
+never one whose name starts with ``.``).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from lab_workbook_core import ExperimentNotFound, load_config, open_storage, validate_tag
 from lab_workbook_core.errors import closest
+from lab_workbook_core.keys import experiment_tags, is_experiment_folder
 
 from .cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from .collection import ExperimentList, ExperimentTuple
@@ -29,11 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["ExperimentRepository"]
-
-
-def _hidden(name: str) -> bool:
-    """A folder that is not an experiment whatever it holds: ``.lab-workbook-doctor`` and the like."""
-    return name.startswith(".")
 
 
 class ExperimentRepository:
@@ -77,8 +72,7 @@ class ExperimentRepository:
         with self._lock:
             if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
                 listing = self.storage.list("", delimiter="/")
-                tags = {p[:-1] for p in listing.prefixes if p.endswith("/")}
-                self._tags = sorted(t for t in tags if t and "/" not in t and not _hidden(t))
+                self._tags = experiment_tags(listing.prefixes)
                 self._listed_at = time.monotonic()
             return self._tags
 
@@ -98,7 +92,7 @@ class ExperimentRepository:
             known = self._experiments.get(tag)
         if known is not None:
             return known
-        if _hidden(tag) or (tag not in (self._tags or ()) and not self._exists(tag)):
+        if not is_experiment_folder(tag) or (tag not in (self._tags or ()) and not self._exists(tag)):
             self.refresh()
             candidates = self.tags()
             hint = closest(tag, candidates)
