@@ -109,3 +109,15 @@ def sample_artifacts() -> dict[str, str]:
         "Training loss.csv": LOSS_CSV,
         "Source.git-patch": PATCH,
     }
+
+
+SEGMENTED_SERIES = {
+    ".lab-workbook/segments/loss.csv/00000001.csv": "epoch,loss,Date\n1,2.0,2024-01-01T10:00:00Z\n",
+    ".lab-workbook/segments/loss.csv/00000002.csv": "epoch,loss,Date\n2,1.0,2024-01-01T10:01:00Z\n",
+}
+
+
+@pytest.fixture
+def running_series_run(local_prefix: str, make_run: MakeRun) -> Callable[[str], str]:
+    """``running_series_run(tag)``: a running run whose ``loss.csv`` exists only as two segments."""
+    return lambda tag: make_run(local_prefix, tag, SEGMENTED_SERIES, status="running")

@@ -41,19 +41,10 @@ def test_no_color_keeps_a_patch_plain_on_a_terminal(runner, local_prefix, make_r
     assert result.stdout == sample_artifacts["Source.git-patch"]
 
 
-def test_a_series_still_in_segments_is_assembled(runner, local_prefix, make_run):
-    header = "epoch,loss,Date\n"
-    make_run(
-        local_prefix,
-        TAG,
-        {
-            ".lab-workbook/segments/loss.csv/00000001.csv": header + "1,2.0,2024-01-01T10:00:00Z\n",
-            ".lab-workbook/segments/loss.csv/00000002.csv": header + "2,1.0,2024-01-01T10:01:00Z\n",
-        },
-        status="running",
-    )
+def test_a_series_still_in_segments_is_assembled(runner, local_prefix, running_series_run):
+    running_series_run(TAG)
     result = runner.invoke(app, ["cat", TAG, "loss.csv", "--prefix", local_prefix])
-    assert result.stdout == header + "1,2.0,2024-01-01T10:00:00Z\n2,1.0,2024-01-01T10:01:00Z\n"
+    assert result.stdout == "epoch,loss,Date\n1,2.0,2024-01-01T10:00:00Z\n2,1.0,2024-01-01T10:01:00Z\n"
 
 
 def test_an_unknown_artifact_exits_1_naming_close_ones(runner, local_prefix, make_run, sample_artifacts):

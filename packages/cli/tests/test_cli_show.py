@@ -29,17 +29,8 @@ def test_table_shows_parameters_and_last_loss(runner, local_prefix, make_run, sa
     assert any(line.split()[:2] == ["loss", "0.5"] for line in out.splitlines())
 
 
-def test_a_running_series_in_segments_is_shown(runner, local_prefix, make_run):
-    header = "epoch,loss,Date\n"
-    make_run(
-        local_prefix,
-        TAG,
-        {
-            ".lab-workbook/segments/loss.csv/00000001.csv": header + "1,2.0,2024-01-01T10:00:00Z\n",
-            ".lab-workbook/segments/loss.csv/00000002.csv": header + "2,1.0,2024-01-01T10:01:00Z\n",
-        },
-        status="running",
-    )
+def test_a_running_series_in_segments_is_shown(runner, local_prefix, running_series_run):
+    running_series_run(TAG)
     data = json.loads(runner.invoke(app, ["show", TAG, "--json", "--prefix", local_prefix]).stdout)
     assert [a["name"] for a in data["artifacts"]] == ["loss.csv"]
     assert data["series"]["loss.csv"]["last"]["loss"] == 1.0

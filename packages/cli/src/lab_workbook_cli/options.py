@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["JsonOption", "PrefixOption"]
+__all__ = ["JsonOption", "ParamsOption", "PrefixOption"]
 
 PrefixOption = Annotated[
     str | None,
@@ -23,4 +23,8 @@ PrefixOption = Annotated[
 JsonOption = Annotated[
     bool,
     typer.Option("--json", help="Print machine-readable JSON (stable keys, ISO 8601 UTC dates) instead of a table."),
+]
+
+ParamsOption = Annotated[
+    str, typer.Option("--params", metavar="ARTIFACT", help="The JSON artifact holding the parameters.")
 ]

@@ -15,7 +15,7 @@ from lab_workbook_core import ArtifactNotFound
 from rich.text import Text
 import typer
 
-from ..options import JsonOption, PrefixOption
+from ..options import JsonOption, ParamsOption, PrefixOption
 from ..output import make_table, print_json, print_table, stdout_console
 from ..store import find_experiment, open_repository
 
@@ -31,9 +31,7 @@ def diff(
     tag_a: Annotated[str, typer.Argument(metavar="TAG_A", help="The earlier run.", show_default=False)],
     tag_b: Annotated[str, typer.Argument(metavar="TAG_B", help="The later run.", show_default=False)],
     all_params: Annotated[bool, typer.Option("--all", help="Show every parameter, not only those that differ.")] = False,
-    params: Annotated[
-        str, typer.Option("--params", metavar="ARTIFACT", help="The JSON artifact holding the parameters.")
-    ] = "parameters.json",
+    params: ParamsOption = "parameters.json",
     patch: Annotated[
         str, typer.Option("--patch", metavar="ARTIFACT", help="The code patch artifact to compare.")
     ] = "Source.git-patch",

@@ -11,7 +11,7 @@ from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 from rich.text import Text
 import typer
 
-from ..options import JsonOption, PrefixOption
+from ..options import JsonOption, ParamsOption, PrefixOption
 from ..output import human_duration, human_size, make_table, print_json, print_table, stdout_console, warn
 from ..store import find_experiment, open_repository
 from ..summary import run_summary
@@ -27,9 +27,7 @@ _RECORD_FIELDS = ("host", "user", "pid", "argv", "cwd", "python", "torch", "cuda
 
 def show(
     tag: Annotated[str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)],
-    params: Annotated[
-        str, typer.Option("--params", metavar="ARTIFACT", help="The JSON artifact holding the parameters.")
-    ] = "parameters.json",
+    params: ParamsOption = "parameters.json",
     prefix: PrefixOption = None,
     json: JsonOption = False,
 ) -> None:
