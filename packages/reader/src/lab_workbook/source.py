@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-import os
 from typing import TypeVar
 
 from lab_workbook_core import Config, Storage
@@ -24,12 +23,12 @@ R = TypeVar("R")
 
 
 def store_namespace(config: Config) -> str:
-    """A string that identifies a store: the endpoint (for S3-compatible services) and the prefix URL."""
-    endpoint = ""
-    if config.location.scheme == "s3":
-        endpoint = (
-            os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or config.endpoint_url or ""
-        )
+    """A string that identifies a store: the endpoint (for S3-compatible services) and the prefix URL.
+
+    ``config.endpoint_url`` is already resolved by core (``AWS_ENDPOINT_URL_S3``, then
+    ``AWS_ENDPOINT_URL``, then the config file's ``endpointUrl``).
+    """
+    endpoint = (config.endpoint_url or "") if config.location.scheme == "s3" else ""
     return f"{endpoint}|{config.location.url}"
 
 
