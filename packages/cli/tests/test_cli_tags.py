@@ -66,46 +66,39 @@ def test_loose_objects_beside_experiments_are_not_tags(runner, local_prefix, mak
     assert (tmp_path / "out" / "a.txt").read_text() == "x"
 
 
-SAME_MINUTE = ["202401011000-zzzzzzzzzz", "202401011000-aaaaaaaaaa"]  # z started first, a second
+def _sweep(prefix, count=5):
+    """``count`` runs started in one minute by the writer, in start order (a sweep)."""
+    from lab_workbook_writer import new_experiment
+
+    tags = []
+    for i in range(count):
+        with new_experiment(prefix=prefix, description=f"run {i}") as wb:
+            tags.append(wb.tag)
+    return tags
 
 
-def _same_minute_runs(make_run, prefix):
-    make_run(prefix, "202312311000-oooooooooo", {"o.txt": "old"})
-    for offset, tag in enumerate(SAME_MINUTE):
-        make_run(prefix, tag, {f"{tag[-1]}.txt": tag})
-        _set_started(prefix, tag, f"2024-01-01T10:00:{10 + offset:02d}Z")
-
-
-def _set_started(prefix, tag, started):
+def test_runs_of_one_minute_order_alike_in_the_reader_list_and_latest(runner, local_prefix, tmp_path):
     import json
 
-    from lab_workbook_core import load_config, open_storage
-    from lab_workbook_core.keys import run_record_key
+    import lab_workbook
 
-    storage = open_storage(load_config(prefix))
-    record = json.loads(storage.get_bytes(run_record_key(tag)))
-    record["started"] = started
-    storage.put_bytes(run_record_key(tag), json.dumps(record).encode())
-
-
-def test_latest_among_runs_of_the_same_minute_is_the_last_started(runner, local_prefix, make_run, tmp_path):
-    _same_minute_runs(make_run, local_prefix)
-    result = runner.invoke(app, ["get", "latest", "--prefix", local_prefix, "-o", str(tmp_path / "o")])
-    assert result.exit_code == 0, result.output
-    assert [p.name for p in (tmp_path / "o").iterdir()] == ["a.txt"]
-
-
-def test_minus_two_among_runs_of_the_same_minute_uses_start_times_in_the_reader_too(runner, local_prefix, make_run):
-    import json
-
-    _same_minute_runs(make_run, local_prefix)
-    shown = json.loads(runner.invoke(app, ["show", "-2", "--json", "--prefix", local_prefix]).stdout)
-    assert shown["tag"] == "202401011000-zzzzzzzzzz"
-
-
-def test_list_orders_runs_of_the_same_minute_by_start_time(runner, local_prefix, make_run):
-    import json
-
-    _same_minute_runs(make_run, local_prefix)
+    started = _sweep(local_prefix)
+    assert [e.tag for e in lab_workbook.ExperimentRepository(local_prefix)[:]] == started
     rows = json.loads(runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout)
-    assert [r["tag"] for r in rows] == ["202401011000-aaaaaaaaaa", "202401011000-zzzzzzzzzz", "202312311000-oooooooooo"]
+    assert [r["tag"] for r in rows] == started[::-1]
+    for back in (1, 2, 5):
+        shown = json.loads(runner.invoke(app, ["show", f"-{back}", "--json", "--prefix", local_prefix]).stdout)
+        assert shown["tag"] == started[-back]
+    latest = json.loads(runner.invoke(app, ["show", "latest", "--json", "--prefix", local_prefix]).stdout)
+    assert latest["tag"] == started[-1]
+
+
+def test_old_random_tags_of_one_minute_are_in_tag_order(runner, local_prefix, make_run):
+    import json
+
+    for tag in ["202401011000-zzzzzzzzzz", "202401011000-aaaaaaaaaa", "202312311000-oooooooooo"]:
+        make_run(local_prefix, tag, {"a.txt": tag})
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout)
+    assert [r["tag"] for r in rows] == ["202401011000-zzzzzzzzzz", "202401011000-aaaaaaaaaa", "202312311000-oooooooooo"]
+    shown = json.loads(runner.invoke(app, ["show", "-2", "--json", "--prefix", local_prefix]).stdout)
+    assert shown["tag"] == "202401011000-aaaaaaaaaa"

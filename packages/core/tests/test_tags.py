@@ -24,6 +24,21 @@ def test_lexicographic_order_is_chronological():
     assert sorted([later, earlier]) == [earlier, later]
 
 
+def test_tags_of_one_minute_sort_by_millisecond():
+    base = datetime(2026, 11, 30, 2, 11, tzinfo=UTC)
+    moments = [base.replace(second=s, microsecond=ms * 1000) for s, ms in [(0, 0), (0, 1), (0, 61), (0, 999), (1, 0), (59, 999)]]
+    tags = [new_tag(m) for m in moments]
+    for _ in range(20):  # the random part never overrides the clock part
+        assert sorted(random.sample(tags, len(tags))) == tags
+    assert all(TAG_PATTERN.match(t) for t in tags)
+
+
+def test_the_millisecond_is_the_first_three_characters_after_the_dash():
+    tag = new_tag(datetime(2026, 11, 30, 2, 11, 59, 999_000, tzinfo=UTC))
+    assert tag[13:16] == "Fbj"  # 59,999 = 15*62**2 + 37*62 + 45: "F", "b", "j" in 0-9A-Za-z
+    assert new_tag(datetime(2026, 11, 30, 2, 11, tzinfo=UTC))[13:16] == "000"
+
+
 def test_tags_do_not_depend_on_the_global_random_state():
     random.seed(0)
     first = new_tag()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-import json
 from typing import TYPE_CHECKING
 
-from lab_workbook_core import Config, ObjectNotFound, Storage, load_config, open_storage
-from lab_workbook_core.keys import run_record_key
+from lab_workbook_core import Config, Storage, load_config, open_storage
 
 from .tags import list_tags, resolve_tag
 
@@ -39,16 +36,7 @@ class Store:
 
     def resolve(self, text: str) -> str:
         """The full tag a command-line tag argument designates (see :mod:`.tags`)."""
-        return resolve_tag(text, self.tags, self.url, started=self.started)
-
-    def started(self, tag: str) -> datetime | None:
-        """When the run started, from its run record; ``None`` without a readable one."""
-        try:
-            record = json.loads(self.storage.get_bytes(run_record_key(tag)))
-            moment = datetime.fromisoformat(record["started"])
-        except (ObjectNotFound, ValueError, KeyError, TypeError):
-            return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return resolve_tag(text, self.tags, self.url)
 
 
 def open_store(prefix: str | None) -> Store:
@@ -65,4 +53,4 @@ def open_repository(prefix: str | None) -> ExperimentRepository:
 
 def find_experiment(wb: ExperimentRepository, text: str) -> Experiment:
     """The experiment a tag argument designates (full tag, unique prefix, ``latest``, ``-N``)."""
-    return wb[resolve_tag(text, wb.tags(), str(wb.storage.location), started=lambda tag: wb[tag].started)]
+    return wb[resolve_tag(text, wb.tags(), str(wb.storage.location))]

@@ -5,27 +5,23 @@ enough when only one tag starts that way; an ambiguous prefix is an error listin
 candidates, never a guess. ``latest`` and ``-1`` are the newest run, ``-2`` the one
 before, as in Python indexing.
 
-Generated tags sort chronologically only to the minute (``YYYYMMDDHHMM-`` then random
-characters), so runs started within the same minute are put in order by the start
-time of their run records; only those ties cost a request.
+Runs are in tag order, the reader's order (``wb[-1]``): generated tags sort by start
+time to the millisecond (see :mod:`lab_workbook_core.tags`), so no run record is read
+to resolve ``latest`` or ``-N``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 import re
 
-from lab_workbook_core import ExperimentNotFound, Storage, is_generated_tag
+from lab_workbook_core import ExperimentNotFound, Storage
 from lab_workbook_core.errors import closest
 from lab_workbook_core.keys import experiment_tags
 import typer
 from typer.core import TyperCommand
 
-__all__ = ["StartedOf", "TagCommand", "list_tags", "minute_groups", "newest_first", "resolve_tag"]
-
-#: When a run started, from its run record (``None`` if unknown); breaks same-minute ties.
-StartedOf = Callable[[str], datetime | None]
+__all__ = ["TagCommand", "list_tags", "resolve_tag"]
 
 _SHOWN = 10
 _BACK = re.compile(r"-\d+")
@@ -50,44 +46,13 @@ def list_tags(storage: Storage) -> list[str]:
     return experiment_tags(storage.list("", delimiter="/").prefixes)
 
 
-def minute_groups(tags: Sequence[str]) -> list[list[str]]:
-    """Sorted tags cut into runs of tags that share a start minute (other tags stand alone)."""
-    groups: list[list[str]] = []
-    for tag in tags:
-        if groups and is_generated_tag(tag) and is_generated_tag(groups[-1][-1]) and groups[-1][-1][:12] == tag[:12]:
-            groups[-1].append(tag)
-        else:
-            groups.append([tag])
-    return groups
-
-
-def in_start_order(group: list[str], started: StartedOf) -> list[str]:
-    """A minute group oldest first by the run records' start times (then by tag)."""
-    if len(group) < 2:
-        return group
-    times = {tag: started(tag) for tag in group}
-    return sorted(group, key=lambda t: (times[t] is not None, times[t] or datetime.min, t))
-
-
-def newest_first(tags: Sequence[str], started: StartedOf, count: int) -> list[str]:
-    """The ``count`` newest tags, newest first, reading run records only for same-minute ties."""
-    found: list[str] = []
-    for group in reversed(minute_groups(tags)):
-        found.extend(reversed(in_start_order(group, started)))
-        if len(found) >= count:
-            break
-    return found[:count]
-
-
-def resolve_tag(text: str, tags: Sequence[str], where: str = "the store", started: StartedOf | None = None) -> str:
+def resolve_tag(text: str, tags: Sequence[str], where: str = "the store") -> str:
     """The one tag ``text`` designates among ``tags`` (sorted as strings).
 
     Args:
         text: what the user typed.
         tags: every tag of the store, sorted.
         where: the store, for messages.
-        started: start time of a run, to order runs of the same minute for ``-N``;
-            without it, same-minute runs are in tag order.
 
     Raises:
         ExperimentNotFound: no tag matches, or a prefix matches several (the message
@@ -102,7 +67,7 @@ def resolve_tag(text: str, tags: Sequence[str], where: str = "the store", starte
             raise ExperimentNotFound("-0 is not a run: use -1 (or latest) for the newest, -2 for the one before")
         if back > len(tags):
             raise ExperimentNotFound(f"{text}: {where} holds only {len(tags)} experiment(s)")
-        return newest_first(tags, started or (lambda tag: None), back)[-1]
+        return tags[-back]
     if text in tags:
         return text
     matches = [t for t in tags if t.startswith(text)] if text else []

@@ -1,6 +1,12 @@
 """Experiment tags: ``YYYYMMDDHHMM-`` (UTC) followed by 10 characters of ``[0-9A-Za-z]``.
 
-Tags sort chronologically as strings. Randomness comes from :mod:`secrets`, never
+Tags sort chronologically as strings, to the millisecond: the first three characters
+after the dash are the millisecond within the minute written in base 62 over
+:data:`TAG_ALPHABET`, whose ASCII order is its value order, and the other seven are
+random. So ``wb[-1]``, ``lab-workbook list`` and ``latest`` agree on one order (tag
+order) without reading any run record, even in a sweep that starts many runs a
+minute. Tags made by the original tool (ten random characters) keep the same shape
+and still read; among themselves, runs of one minute are in tag order. Randomness comes from :mod:`secrets`, never
 the global ``random`` state (which training scripts seed, and which forked data
 loaders share). Uniqueness is not left to chance: a tag is *claimed* by a
 create-only write of its run record, so two writers can never share one.
@@ -23,13 +29,20 @@ __all__ = ["TAG_ALPHABET", "TAG_PATTERN", "claim_tag", "is_generated_tag", "new_
 TAG_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 TAG_PATTERN = re.compile(r"^\d{12}-[0-9A-Za-z]{10}$")
 _CLAIM_ATTEMPTS = 20
+_CLOCK_DIGITS = 3  # 62**3 = 238,328 > 60,000 milliseconds in a minute
+_RANDOM_DIGITS = 7  # 62**7 ≈ 3.5e12 tags per millisecond before a collision is likely
 
 
 def new_tag(now: datetime | None = None) -> str:
-    """A fresh random tag for the current (or given) UTC minute."""
+    """A fresh tag for the current (or given) UTC moment, sorting after any earlier millisecond's."""
     moment = (now or datetime.now(UTC)).astimezone(UTC)
-    suffix = "".join(secrets.choice(TAG_ALPHABET) for _ in range(10))
-    return f"{moment:%Y%m%d%H%M}-{suffix}"
+    millisecond = moment.second * 1000 + moment.microsecond // 1000
+    clock = ""
+    for _ in range(_CLOCK_DIGITS):
+        millisecond, digit = divmod(millisecond, len(TAG_ALPHABET))
+        clock = TAG_ALPHABET[digit] + clock
+    suffix = "".join(secrets.choice(TAG_ALPHABET) for _ in range(_RANDOM_DIGITS))
+    return f"{moment:%Y%m%d%H%M}-{clock}{suffix}"
 
 
 def is_generated_tag(tag: str) -> bool:

@@ -79,7 +79,7 @@ def new_experiment(
         AlreadyExists: ``tag`` is already used.
 
     If the store cannot be reached at the start, the run is recorded all the same: the tag
-    is made locally (10 random characters: a clash is vanishingly unlikely, though no longer
+    is made locally (the start millisecond and 7 random characters: a clash is vanishingly unlikely, though no longer
     excluded by a create-only claim), stderr says so, and everything is sent when the store
     answers again, or later by ``lab-workbook sync``.
     """

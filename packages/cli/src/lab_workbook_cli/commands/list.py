@@ -1,10 +1,9 @@
 """``lab-workbook list``: the runs, newest first, as a table (or JSON).
 
 Only the newest runs are read: runs are visited newest first, a chunk at a time
-and concurrently, until ``--limit`` of them pass the filters. Runs that started in
-the same minute (their tags sort alike only to the minute) are ordered by the start
-time in their run records. A generated tag
-encodes its start minute, so ``--since`` skips older runs without any request.
+and concurrently, until ``--limit`` of them pass the filters. Runs are in tag order,
+the reader's order: generated tags sort by start time to the millisecond. A generated
+tag encodes its start minute, so ``--since`` skips older runs without any request.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from lab_workbook_core import is_generated_tag
 from rich.text import Text
 import typer
 
@@ -20,7 +18,6 @@ from ..options import JsonOption, PrefixOption
 from ..output import human_duration, make_table, print_json, print_table, short_time, stdout_console
 from ..store import open_repository
 from ..summary import in_parallel, run_summary
-from ..tags import minute_groups
 
 __all__ = ["STATUSES", "list_runs"]
 
@@ -52,18 +49,12 @@ def list_runs(
         raise typer.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
     start = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
     wb = open_repository(prefix)
-    groups = list(reversed(minute_groups(wb.tags())))  # newest first; same-minute runs together
-    if start is not None:
-        groups = [g for g in groups if not _surely_before(g[-1], start)]
+    tags = [t for t in reversed(wb.tags()) if start is None or not _surely_before(t, start)]  # newest first
     rows: list[dict[str, Any]] = []
-    while groups and not (limit and len(rows) >= limit):
-        chunk: list[str] = []
-        while groups and len(chunk) < _CHUNK:
-            chunk += groups.pop(0)
-        found = list(in_parallel(run_summary, [wb[t] for t in chunk]))
-        found.sort(key=_newest_first_key, reverse=True)  # orders runs of the same minute
-        rows += [row for row in found if _wanted(row, start, status)]
-    more = limit and (len(rows) > limit or bool(groups))
+    while tags and not (limit and len(rows) >= limit):
+        chunk, tags = tags[:_CHUNK], tags[_CHUNK:]
+        rows += [row for row in in_parallel(run_summary, [wb[t] for t in chunk]) if _wanted(row, start, status)]
+    more = limit and (len(rows) > limit or bool(tags))
     rows = rows[:limit] if limit else rows
     if json:
         print_json(rows)
@@ -71,11 +62,6 @@ def list_runs(
         _print(rows, str(wb.storage.location))
     if more:
         typer.echo(f"(showing the newest {limit}; --limit 0 shows all)", err=True)
-
-
-def _newest_first_key(row: dict[str, Any]) -> tuple[str, bool, str, str]:
-    tag = row["tag"]
-    return (tag[:12] if is_generated_tag(tag) else tag, row["started"] is not None, row["started"] or "", tag)
 
 
 def _surely_before(tag: str, start: datetime) -> bool:
