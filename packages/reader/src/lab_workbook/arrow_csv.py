@@ -42,7 +42,7 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
 
     Returns:
         ``None`` whenever the result could differ from pandas' in any way (the caller
-        then parses with pandas), and when pyarrow is not installed.
+        then parses with pandas).
     """
     if b'"' in data or header[0] == "Date":
         return None  # quoted fields (pyarrow and pandas differ on strings, and on line ends in them)
@@ -50,11 +50,8 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
     first_line = data[: end if end >= 0 else len(data)].rstrip(b"\r").decode("utf-8-sig", errors="replace")
     if first_line.split(",") != list(header) or len(set(header)) != len(header):
         return None  # names pandas renames ("Unnamed: 1" for an empty one, "a.1" for a repeated one)
-    try:
-        import pyarrow as pa
-        from pyarrow import csv
-    except ImportError:
-        return None
+    import pyarrow as pa  # a dependency of the reader; imported here so `import lab_workbook` stays light
+    from pyarrow import csv
     try:
         table = csv.read_csv(
             pa.py_buffer(data),

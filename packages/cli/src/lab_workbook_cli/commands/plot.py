@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from lab_workbook_core import ArtifactNotFound
 import typer
 
+from ..errors import CliError
 from ..options import JsonOption, PrefixOption
 from ..output import print_json
 from ..store import find_experiment, open_repository
@@ -101,8 +102,13 @@ def _draw(
     melded: pd.DataFrame, target: Path, *, series: str, field: str, smooth: int, size: tuple[int, int], logy: bool
 ) -> dict[str, int]:
     """Draw and save; returns how many points each curve has."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise CliError(
+            "`lab-workbook plot` needs matplotlib, an optional extra: pip install 'lab-workbook-cli[plot]'"
+        ) from err
 
     figure = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
