@@ -51,7 +51,8 @@ def test_the_record_says_where_and_how_the_script_ran(store, monkeypatch):
     assert (record["pid"], record["argv"], record["cwd"]) == (os.getpid(), sys.argv, os.getcwd())
     assert record["python"] == ".".join(map(str, sys.version_info[:3]))
     assert record["torch"] == torch.__version__
-    assert record["cuda_devices"] == []  # torch sees no CUDA device on this machine
+    seen = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    assert record["cuda_devices"] == seen  # what torch sees, on a CPU or a CUDA build alike
     assert record["host"] and record["user"]
     assert record["env"] == {"CUDA_VISIBLE_DEVICES": "0,1"}
     assert record["heartbeat_interval"] == 30.0

@@ -71,16 +71,16 @@ def test_save_every_holds_rows_back_until_that_many_are_logged(store):
 
 
 def test_a_hot_loop_makes_a_few_requests_per_second_not_one_per_save_every(store):
+    rows = 20_000
     with new_experiment(store.prefix) as wb:
         log = wb.new_time_series_log("s", ["step", "loss"], save_every=1)
         start = time.monotonic()
-        step = 0
-        while time.monotonic() - start < 1.5:
+        for step in range(rows):
             log(step=step, loss=0.5)
-            step += 1
+        elapsed = time.monotonic() - start
         segments = len(store.segments(wb.tag, "s.csv"))
-    assert step > 10_000
-    assert 1 <= segments <= 6  # about two per second
+    # However fast or slow this machine logs, segments are cut about twice a second, not once per row.
+    assert segments <= 2 * elapsed + 3 and segments < rows / 100
 
 
 def test_bytes_sent_for_a_series_are_about_twice_its_final_size(store):
