@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_demo_records_two_runs_in_the_default_store_and_reads_them_back(isolated_home):
+def test_demo_records_two_runs_in_the_default_store_and_reads_them_back(isolated_home, torch):
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "demo.py"), "--epochs", "2"],
         capture_output=True, text=True, timeout=300,

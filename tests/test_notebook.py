@@ -35,7 +35,7 @@ def _record_runs(prefix: str, repo: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_analysis_notebook_runs_end_to_end(tmp_path, monkeypatch):
+def test_analysis_notebook_runs_end_to_end(tmp_path, monkeypatch, torch):
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     repo = tmp_path / "project"

@@ -14,7 +14,6 @@ import sys
 from lab_workbook_core import load_config, open_storage
 from lab_workbook_core.keys import run_record_key
 import pytest
-import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +24,7 @@ _RUNS: dict = {}
 
 
 @pytest.fixture
-def trained(request, store_prefix):
+def trained(request, store_prefix, torch):
     """Run the example for two epochs, once per backend (each run takes seconds); (tag, storage, process)."""
     backend = request.node.callspec.params["store_prefix"]
     if backend not in _RUNS:  # the first test's store (temp folder, moto bucket) lives for the session
@@ -75,7 +74,7 @@ def test_the_example_logs_both_series_with_their_fields(trained):
     assert [r["epoch"] for r in error] == ["1", "2"] and float(error[-1]["error"]) < 0.2
 
 
-def test_the_example_stores_the_last_model_as_a_state_dict(trained):
+def test_the_example_stores_the_last_model_as_a_state_dict(trained, torch):
     tag, storage, _ = trained
     state = torch.load(io.BytesIO(storage.get_bytes(f"{tag}/model.pt")), weights_only=True, map_location="cpu")
     assert {k: tuple(v.shape) for k, v in state.items()} == {

@@ -19,8 +19,7 @@ class _Hostile:
         return (open, (self.path, "w"))
 
 
-def test_a_state_dict_loads_with_torch_on_the_cpu(store):
-    import torch
+def test_a_state_dict_loads_with_torch_on_the_cpu(store, torch):
 
     buffer = io.BytesIO()
     torch.save({"weight": torch.arange(6.0).reshape(2, 3)}, buffer)
@@ -30,8 +29,7 @@ def test_a_state_dict_loads_with_torch_on_the_cpu(store):
     assert state["weight"].device.type == "cpu"
 
 
-def test_a_hostile_pickle_is_refused_and_never_runs(store, tmp_path):
-    import torch
+def test_a_hostile_pickle_is_refused_and_never_runs(store, tmp_path, torch):
 
     victim = tmp_path / "pwned"
     buffer = io.BytesIO()
@@ -43,7 +41,7 @@ def test_a_hostile_pickle_is_refused_and_never_runs(store, tmp_path):
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
-def test_a_plain_pickle_with_os_system_is_refused(store, tmp_path):
+def test_a_plain_pickle_with_os_system_is_refused(store, tmp_path, torch):
     victim = tmp_path / "pwned-by-system"
 
     class _System:

@@ -7,7 +7,6 @@ import math
 from lab_workbook_core import ExperimentClosedError, InvalidNameError, InvalidValueError
 from lab_workbook_writer import new_experiment
 import pytest
-import torch
 
 
 def test_save_json_stores_name_dot_json(store):
@@ -30,14 +29,14 @@ def test_save_json_refuses_what_json_cannot_hold_naming_it(tmp_path):
         wb.save_json("parameters", {"model": object()})
 
 
-def test_save_json_converts_numpy_and_torch_scalars(store):
+def test_save_json_converts_numpy_and_torch_scalars(store, torch):
     np = pytest.importorskip("numpy")
     with new_experiment(store.prefix) as wb:
         wb.save_json("p", {"a": np.int64(3), "b": torch.tensor(0.5), "c": np.array([1, 2])})
     assert json.loads(store.bytes(wb.tag, "p.json")) == {"a": 3, "b": 0.5, "c": [1, 2]}
 
 
-def test_save_torch_stores_a_loadable_state_dict_as_name_dot_pt(store):
+def test_save_torch_stores_a_loadable_state_dict_as_name_dot_pt(store, torch):
     model = torch.nn.Linear(3, 2)
     with new_experiment(store.prefix) as wb:
         wb.save_torch("model", model.state_dict())

@@ -8,7 +8,6 @@ import re
 from lab_workbook_core import InvalidValueError
 from lab_workbook_writer import new_experiment
 import pytest
-import torch
 
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -69,7 +68,7 @@ def test_a_dict_and_keyword_arguments_log_the_same_row(store):
     assert [(r["epoch"], r["loss"]) for r in rows] == [("1", "0.5"), ("1", "0.5")]
 
 
-def test_numpy_and_one_element_torch_values_are_recorded_as_numbers(store):
+def test_numpy_and_one_element_torch_values_are_recorded_as_numbers(store, torch):
     np = pytest.importorskip("numpy")  # torch does not require numpy: the writer-only environment may lack it
     text = _series(store, ["a", "b", "c", "d", "e"], [{
         "a": np.float32(0.1), "b": np.int64(7), "c": torch.tensor(2.5), "d": torch.tensor([[3]]),
@@ -80,7 +79,7 @@ def test_numpy_and_one_element_torch_values_are_recorded_as_numbers(store):
     assert (row["b"], row["c"], row["d"], row["e"]) == ("7", "2.5", "3", "0.25")
 
 
-def test_a_multi_element_tensor_is_refused_at_the_call(tmp_path):
+def test_a_multi_element_tensor_is_refused_at_the_call(tmp_path, torch):
     with new_experiment(tmp_path / "store") as wb:
         log = wb.new_time_series_log("Training loss", ["loss"])
         with pytest.raises(InvalidValueError, match=r"'Training loss'.*'loss'.*3 elements"):
@@ -101,7 +100,7 @@ def test_an_unsupported_value_is_refused_at_the_call(tmp_path):
             log(loss={"a": 1})
 
 
-def test_a_refused_row_leaves_no_trace(store):
+def test_a_refused_row_leaves_no_trace(store, torch):
     with new_experiment(store.prefix) as wb:
         log = wb.new_time_series_log("s", ["loss"])
         log(loss=1.0)

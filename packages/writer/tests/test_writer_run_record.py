@@ -37,12 +37,11 @@ def test_a_chosen_tag_is_used_once(store):
         new_experiment(store.prefix, tag=tag)
 
 
-def test_the_record_says_where_and_how_the_script_ran(store, monkeypatch):
+def test_the_record_says_where_and_how_the_script_ran(store, monkeypatch, torch):
     for variable in DEFAULT_ENV_ALLOWLIST:  # whatever the test runner's environment holds
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
     monkeypatch.setenv("SOME_OTHER_VARIABLE", "not recorded")
-    import torch
 
     with new_experiment(store.prefix) as wb:
         pass
