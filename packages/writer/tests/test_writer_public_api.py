@@ -6,7 +6,7 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "experiment", "gitstate", "json_io", "lifecycle", "notices", "pending", "runrecord", "segments",
+    "cells", "encoder", "experiment", "gitstate", "images", "json_io", "lifecycle", "notices", "pending", "runrecord", "segments",
     "series", "spool", "torch_io", "uploader",
 }
 

@@ -6,6 +6,7 @@
     wb = lab_workbook.ExperimentRepository()        # the store the writer uses
     exp = wb["201602142341-mn5SvgNxHY"]
     exp["Training loss.csv"].loss.plot()
+    exp.images("samples")                            # steps of save_image("samples", ..., step=...)
     wb.meld_csv({"tagA": "lr=0.1", "tagB": "lr=0.01"}, "Training loss.csv", "loss")
 
 Importing this package is cheap: configuration is read when a repository is made,
@@ -30,6 +31,7 @@ from .cache import clear_cache
 from .collection import ExperimentList, ExperimentTuple
 from .diff import ExperimentDiff
 from .experiment import Experiment
+from .images import LazyImage
 from .patches import highlight_patch, print_patch
 from .repository import ExperimentRepository
 
@@ -44,6 +46,7 @@ __all__ = [
     "ExperimentRepository",
     "ExperimentTuple",
     "LabWorkbookError",
+    "LazyImage",
     "MissingDependencyError",
     "NotFoundError",
     "StorageError",

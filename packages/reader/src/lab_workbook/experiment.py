@@ -258,6 +258,17 @@ class Experiment:
             parts.append("It has no artifacts yet.")
         return ArtifactNotFound(" ".join(parts))
 
+    def images(self, name: str) -> pd.DataFrame:
+        """The steps of the image series ``name`` (``save_image(name, ..., step=...)``), by step.
+
+        Columns ``step`` (int), ``name`` (the artifact) and ``image``: a
+        :class:`~lab_workbook.LazyImage` that downloads and decodes on ``.load()`` (and
+        shows itself in Jupyter). One listing of ``<name>/step-`` finds the steps.
+        """
+        from .images import images_frame
+
+        return images_frame(self, name)
+
     # -- comparing and showing ------------------------------------------------------------
     def diff(
         self, other: Experiment, *, params: str = "parameters.json", patch: str = "Source.git-patch"

@@ -1,8 +1,9 @@
 """Artifact kinds: how the bytes of an artifact become a Python object, by its name's ending.
 
 The table is the one in ``docs/format.md``: ``.json`` -> dict/list, ``.csv`` ->
-DataFrame, ``.pt`` -> torch (safe loading), git state and text -> str, ``.t7`` ->
-bytes (or objects with the optional ``torchfile``), anything else -> bytes.
+DataFrame, ``.pt`` -> torch (safe loading), git state and text -> str, ``.png`` and
+other pictures -> PIL image, ``.t7`` -> bytes (or objects with the optional
+``torchfile``), anything else -> bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from lab_workbook_core import CorruptArtifactError
 
+from .images import IMAGE_ENDINGS, load_image
 from .series import parse_series
 
 __all__ = ["TEXT_ENDINGS", "kind_of", "load_bytes"]
@@ -23,7 +25,7 @@ TEXT_ENDINGS = (".git-patch", ".git-current-commit", ".git-untracked", ".txt", "
 
 
 def kind_of(name: str) -> str:
-    """``"json"``, ``"csv"``, ``"torch"``, ``"text"``, ``"t7"`` or ``"bytes"``."""
+    """``"json"``, ``"csv"``, ``"torch"``, ``"text"``, ``"image"``, ``"t7"`` or ``"bytes"``."""
     lowered = name.lower()
     if lowered.endswith(".json"):
         return "json"
@@ -35,6 +37,8 @@ def kind_of(name: str) -> str:
         return "t7"
     if lowered.endswith(TEXT_ENDINGS):
         return "text"
+    if lowered.endswith(IMAGE_ENDINGS):
+        return "image"
     return "bytes"
 
 
@@ -61,6 +65,8 @@ def load_bytes(name: str, data: bytes, where: str) -> Any:
         from .tensors import load_torch
 
         return load_torch(data, where)
+    if kind == "image":
+        return load_image(data, where)
     if kind == "t7":
         return load_t7(data)
     return data

@@ -165,6 +165,28 @@ class ExperimentRepository:
 
         return meld_csv(self, experiments, artifact, field)
 
+    def image_grid(
+        self,
+        experiments: Mapping[str, Any] | Iterable[str | Experiment],
+        name: str,
+        steps: Sequence[int] | None = None,
+        *,
+        max_steps: int = 6,
+        size: float = 2.0,
+    ) -> Any:
+        """A matplotlib figure of an image series: one row per run, one column per step.
+
+        Args:
+            experiments: ``{tag: label}`` (rows labelled and ordered as the mapping), or tags or experiments.
+            name: the image series (``save_image(name, ..., step=...)``), e.g. ``"samples"``.
+            steps: the steps to show; default: up to ``max_steps`` spread over all runs' steps,
+                first and last included. A run without a step shows an empty cell.
+            size: inches per cell.
+        """
+        from .images import image_grid
+
+        return image_grid(self, experiments, name, steps, max_steps=max_steps, size=size)
+
     def runs(
         self,
         params: str | None = "parameters.json",

@@ -37,6 +37,8 @@ from lab_workbook_core import spool_dir as default_spool_dir
 from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key
 
 from . import gitstate, lifecycle
+from .encoder import ImageEncoder
+from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
 from .notices import announce_tag, warn
 from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
@@ -127,6 +129,7 @@ class Experiment:
         self._record, self._spool, self._uploader = record, spool, uploader
         self._heartbeat_seconds, self._custom_spool = heartbeat_seconds, custom_spool
         self._series: dict[str, TimeSeriesLog] = {}
+        self._images: ImageEncoder | None = None  # started by the first save_image
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
         self._outcome: tuple[str, dict[str, str] | None] | None = None
@@ -183,6 +186,48 @@ class Experiment:
         copy = self._spool.new_data_path(source.suffix)
         shutil.copyfile(source, copy)
         self._queue(artifact, copy)
+
+    def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
+        """Save a picture as ``<name>.png``, or as ``<name>/step-<8 digits>.png`` for a ``step``; needs Pillow.
+
+        Takes a PIL image, a numpy array or a torch tensor: ``HW``, ``HWC`` or ``CHW``, uint8 or
+        float in [0, 1] (see ``docs/writer.md``). The pixels are copied now; the PNG is encoded
+        and uploaded in the background.
+
+        Args:
+            name: the picture's name, or the name of a series of pictures when ``step`` is given.
+            image: the picture; with ``grid``, a batch (``NCHW``, ``NHWC``, ``NHW``) or a list of pictures.
+            step: the training step; each step is its own artifact, listed by ``exp.images(name)``.
+            grid: tile a batch into one picture: ``True`` (about square) or a number of columns.
+
+        Raises:
+            MissingDependencyError: Pillow is not installed (``pip install 'lab-workbook-writer[images]'``).
+            InvalidValueError: not a picture this understands (the message says why).
+        """
+        artifact = self._artifact_name(name, image_ending(step))
+        require_pillow("save_image")
+        self._image_encoder().submit(artifact, image_pixels(image, grid))
+
+    def save_figure(self, name: str, figure: Any, step: int | None = None, *, dpi: float | None = None) -> None:
+        """Save a matplotlib figure as a PNG, named as :meth:`save_image` names pictures.
+
+        The figure is rendered now (matplotlib is not thread-safe; you may close it right after);
+        the PNG is encoded and uploaded in the background. ``dpi`` defaults to the figure's.
+        """
+        artifact = self._artifact_name(name, image_ending(step))
+        require_pillow("save_figure")
+        self._image_encoder().submit(artifact, figure_pixels(figure, dpi))
+
+    def _image_encoder(self) -> ImageEncoder:
+        with self._lock:
+            if self._images is None:
+                self._images = ImageEncoder(self._save_encoded, label=self.tag)
+            return self._images
+
+    def _save_encoded(self, artifact: str, data: bytes) -> None:
+        path = self._spool.new_data_path(".png")
+        path.write_bytes(data)
+        self._queue(artifact, path)
 
     def save_git_status(self, name: str = "Source", repo: str | os.PathLike[str] | None = None) -> bool:
         """Save ``<name>.git-current-commit``, ``<name>.git-patch`` and ``<name>.git-untracked``.
@@ -291,6 +336,11 @@ class Experiment:
         """
         if self._closed:  # close() already waited; what is left is for `lab-workbook sync`
             return not self._uploader.unsent()
+        started = time.monotonic()
+        if self._images is not None and not self._images.wait(timeout):
+            return False
+        if timeout is not None:
+            timeout = max(0.0, timeout - (time.monotonic() - started))
         for series in list(self._series.values()):
             series.request_upload(urgent=True)
         self._uploader.kick()
@@ -340,6 +390,8 @@ class Experiment:
         self._stop.set()
         if threading.current_thread() is not self._ticker:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
+        if self._images is not None:
+            self._images.close()  # pictures still waiting become queued uploads before the final record
         for series in self._series.values():
             segments = series.seal()
             self._uploader.cancel(series.group, "segment")
