@@ -1,5 +1,5 @@
 """Writer benchmark: the cost of log() against a plain CSV write, with a fast and a 2 s-slow store,
-and the bytes a 1,000,000-row series sends to the store.
+the bytes a 1,000,000-row series sends to the store, and log() while pictures are encoded and sent.
 
     hatch run bench:writer            (or: python benchmarks/bench_writer.py [--calls N] [--rows N])
 
@@ -10,6 +10,11 @@ botocore ``before-send`` hook on the writer's S3 client sleeps 2 s before each r
 which is what the upload thread experiences with a store 2 s away (it waits, holding no lock and
 not the GIL). Bytes sent are the ``Content-Length`` of every request the writer's client makes,
 counted by a second hook. Every ratio is against a baseline measured in the same run.
+
+*log() with pictures in flight*: the same loop calls ``save_image`` with a batch of 64 random
+3x32x32 float tensors tiled into a grid (noise: the slowest PNG to compress) every ``--image-every``
+log() calls, often enough that the encoder thread never idles; only the log() calls are timed, against
+the same loop without pictures (``save_image`` itself is timed apart).
 """
 
 from __future__ import annotations
@@ -53,6 +58,22 @@ def logging(wb, name: str, count: int) -> list[int]:
     return timed_calls(lambda i: log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6), count)
 
 
+def logging_with_images(wb, name: str, count: int, every: int, batch) -> tuple[list[int], list[int]]:
+    """Nanoseconds of each log() call, and of each save_image call (every ``every`` rows; none if 0)."""
+    log = wb.new_time_series_log(name, ["epoch", "loss", "gradientNorm"], save_every=100)
+    clock = time.perf_counter_ns
+    samples, saves = [0] * count, []
+    for i in range(count):
+        if every and i % every == 0:
+            start = clock()
+            wb.save_image(f"{name} samples", batch, step=i, grid=True)
+            saves.append(clock() - start)
+        start = clock()
+        log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6)
+        samples[i] = clock() - start
+    return samples, saves
+
+
 def count_bytes(wb) -> dict[str, int]:
     sent = {"bytes": 0, "requests": 0}
 
@@ -70,6 +91,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds, alternating baseline and log()")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the bytes-sent measurement")
     parser.add_argument("--delay", type=float, default=2.0, help="seconds the slow store takes per request")
+    parser.add_argument("--image-every", type=int, default=2_000, help="log() calls between two save_image calls")
     args = parser.parse_args()
 
     server, endpoint = start_moto()
@@ -93,6 +115,21 @@ def main() -> None:
             fast_log += logging(fast, f"fast {round_}", args.calls)
             slow_log += logging(slow, f"slow {round_}", args.calls)
 
+        import torch
+
+        batch = torch.rand(64, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+        pictures = new_experiment(prefix, close_timeout=600)
+        plain_log, image_log, saves = [], [], []
+        image_started = time.perf_counter()
+        for round_ in range(args.rounds):
+            plain_log += logging_with_images(pictures, f"plain {round_}", args.calls, 0, batch)[0]
+            timed, each = logging_with_images(pictures, f"images {round_}", args.calls, args.image_every, batch)
+            image_log += timed
+            saves += each
+        encoded_while_logging = pictures._images.encoded if pictures._images is not None else 0
+        assert pictures.flush(timeout=600), "the pictures did not reach the store"
+        image_seconds = time.perf_counter() - image_started
+
         bulk = new_experiment(prefix, close_timeout=600)
         sent = count_bytes(bulk)
         log = bulk.new_time_series_log("Training loss", ["epoch", "loss", "gradientNorm"], save_every=100)
@@ -105,6 +142,7 @@ def main() -> None:
         final_size = bulk.storage.head(f"{bulk.tag}/Training loss.csv").size
         fast.close()
         slow.close(timeout=120)
+        pictures.close()
     finally:
         stop_moto(server)
 
@@ -120,6 +158,14 @@ def main() -> None:
     print(f"{'log(3 fields), store fast (moto on 127.0.0.1)':44}{f50:>8.2f}us{f99:>8.2f}us{f50 / b50:>13.2f}")
     print(f"{f'log(3 fields), store answers {args.delay:g} s late':44}{s50:>8.2f}us{s99:>8.2f}us{s50 / b50:>13.2f}")
     print(f"p99 with the slow store / p99 with the fast store: {s99 / f99:.2f}")
+    p50, p99 = percentile(plain_log, 0.5), percentile(plain_log, 0.99)
+    i50, i99 = percentile(image_log, 0.5), percentile(image_log, 0.99)
+    print(f"{'log(3 fields), same loop, no pictures':44}{p50:>8.2f}us{p99:>8.2f}us{p50 / b50:>13.2f}")
+    print(f"{'log(3 fields), pictures encoded and sent':44}{i50:>8.2f}us{i99:>8.2f}us{i50 / b50:>13.2f}")
+    print(f"log() with pictures in flight / without: median {i50 / p50:.2f}, p99 {i99 / p99:.2f}; "
+          f"{len(saves)} save_image calls (64x3x32x32 float -> 8x8 grid) took {percentile(saves, 0.5) / 1000:.2f} ms "
+          f"median each; {encoded_while_logging} encoded while logging; all encoded and in the store "
+          f"{image_seconds:.1f} s after the first log()")
     print(f"{args.rows:,} rows at save_every=100: logged in {logging_seconds:.1f} s; final CSV {final_size:,} bytes; "
           f"sent {sent['bytes']:,} bytes in {sent['requests']} requests ({segment_requests} while logging) "
           f"= {ratio:.2f} x the final size (the original's re-uploads: ~{original / final_size:,.0f} x)")
@@ -127,6 +173,8 @@ def main() -> None:
         "median <= 1.5 x baseline": f50 / b50 <= 1.5,
         "p99 unchanged by the slow store (within 25 % or 1 us)": s99 <= max(1.25 * f99, f99 + 1.0),
         "bytes sent <= 2.5 x final size": ratio <= 2.5,
+        "log() median with pictures in flight within 10 % (or 0.1 us) of without": i50 <= max(1.1 * p50, p50 + 0.1),
+        "log() p99 with pictures in flight within 25 % (or 1 us) of without": i99 <= max(1.25 * p99, p99 + 1.0),
     }
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")

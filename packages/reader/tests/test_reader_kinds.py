@@ -68,8 +68,8 @@ def test_a_json_list_is_a_list(store):
 
 
 def test_unknown_endings_are_bytes(store):
-    store.finished(TAG, {"confusion.png": b"\x89PNG\r\n"})
-    assert store.repository()[TAG]["confusion.png"] == b"\x89PNG\r\n"
+    store.finished(TAG, {"weights.bin": b"\x89PNG\r\n"})  # (.png is a picture: test_reader_images.py)
+    assert store.repository()[TAG]["weights.bin"] == b"\x89PNG\r\n"
 
 
 def test_nested_names_load(store):
