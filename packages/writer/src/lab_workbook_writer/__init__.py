@@ -10,9 +10,11 @@
         log = wb.new_time_series_log("Training loss", ["epoch", "loss"], save_every=100)
         log(epoch=0.1, loss=2.3)
         wb.save_torch("model", model.state_dict())
+        wb.save_image("samples", images, step=1200, grid=True)   # samples/step-00001200.png
 
 The implementation lives in private modules; the names below are the public API.
-torch is imported only by ``save_torch``; pandas and typer never.
+torch is imported only by ``save_torch`` (and ``save_image`` given a tensor), Pillow only by
+``save_image``/``save_figure``; pandas and typer never.
 """
 
 from .__about__ import __version__

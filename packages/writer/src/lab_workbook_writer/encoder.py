@@ -1,7 +1,7 @@
 """The encoder thread of an experiment: pictures become PNG files in the spool, then ordinary saves.
 
 ``save_image`` hands over :class:`~lab_workbook_writer.images.Pixels` and returns; this
-thread tiles a batch into a grid, encodes the PNG (Pillow releases the GIL while it
+thread converts them to 8-bit pixels, tiles a batch into a grid, encodes the PNG (Pillow releases the GIL while it
 compresses, so the training thread keeps running) and passes the bytes to the
 experiment's ``write`` callback, which spools them and queues the upload exactly as
 ``save_json`` does: from there the uploader's rules apply (non-blocking, a superseded
@@ -111,6 +111,7 @@ def encode_png(pixels: Pixels) -> bytes:
     """The PNG of a picture, or of a batch tiled row by row with ``GRID_PADDING`` black pixels around each tile."""
     from PIL import Image
 
+    pixels.ready()
     tiles: list[Any]
     if pixels.images is not None:
         tiles = pixels.images

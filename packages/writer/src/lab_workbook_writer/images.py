@@ -1,9 +1,11 @@
 """What ``save_image`` and ``save_figure`` take, turned into :class:`Pixels` on the calling thread.
 
 The calling thread only *snapshots* the picture (the caller may change its tensor or
-figure right after the call): a copy of a PIL image, or the pixels of an array or
-tensor as 8-bit ``HWC`` bytes. PNG encoding, and tiling a batch into a grid, happen on
-the experiment's encoder thread (:mod:`lab_workbook_writer.encoder`).
+figure right after the call): a copy of a PIL image, or of an array's or CPU tensor's
+memory (one ``memcpy``, no numpy or torch kernel: on a busy machine torch's thread pool
+makes even small kernels cost milliseconds). Converting to 8-bit ``HWC`` (a
+:attr:`Pixels.finish` step), tiling a batch into a grid and PNG encoding happen on the
+experiment's encoder thread (:mod:`lab_workbook_writer.encoder`).
 
 numpy is never imported here: an object is a numpy array only if numpy is already
 loaded. torch is converted in :mod:`lab_workbook_writer.torch_io`, the one module that
@@ -17,7 +19,7 @@ the first guess does not fit; float values are in ``[0, 1]`` and become
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import operator
 import sys
@@ -56,6 +58,8 @@ class Pixels:
         columns: grid columns; 0 for a single picture.
         data: ``count`` pictures of ``height`` x ``width`` x channels uint8 bytes, or None.
         images: copies of PIL images, or None.
+        finish: makes ``data`` from the snapshot, on the encoder thread (see :meth:`ready`).
+        nbytes: memory held until the picture is encoded (what the encoder's backlog limit counts).
     """
 
     mode: str
@@ -65,11 +69,18 @@ class Pixels:
     columns: int = 0
     data: bytes | None = None
     images: list[Any] | None = None
+    finish: Callable[[], bytes] | None = None
+    nbytes: int = 0
 
-    @property
-    def nbytes(self) -> int:
-        """Memory held until the picture is encoded (what the encoder's backlog limit counts)."""
-        return len(self.data) if self.data is not None else self.count * self.width * self.height * 4
+    def __post_init__(self) -> None:
+        if not self.nbytes:
+            self.nbytes = len(self.data) if self.data is not None else self.count * self.width * self.height * 4
+
+    def ready(self) -> Pixels:
+        """Run the deferred conversion (on the encoder thread); the pixels are then in ``data``."""
+        if self.finish is not None:
+            self.data, self.finish = self.finish(), None
+        return self
 
 
 def require_pillow(call: str) -> None:
@@ -108,6 +119,8 @@ def image_layout(shape: Sequence[int], *, channels_first: bool, batch: bool) -> 
     ``channels_first`` is the guess tried first when both orders fit (torch: CHW; numpy: HWC).
     """
     shape = tuple(int(s) for s in shape)
+    if 0 in shape:
+        raise InvalidValueError(f"an image cannot be empty, got an array of shape {shape}")
     ndim = len(shape)
     if ndim == 2 and not batch:
         return "HW", 1, shape[0], shape[1], 1
@@ -197,9 +210,9 @@ def _list_pixels(items: Sequence[Any], grid: Any) -> Pixels:
     if all(p.images is not None for p in parts):
         pixels = Pixels(first.mode, first.width, first.height, count=len(parts),
                         images=[i for p in parts for i in p.images or ()])
-    elif all(p.data is not None for p in parts):
+    elif all(p.images is None for p in parts):
         pixels = Pixels(first.mode, first.width, first.height, count=len(parts),
-                        data=b"".join(p.data or b"" for p in parts))
+                        finish=lambda: b"".join(p.ready().data or b"" for p in parts), nbytes=sum(p.nbytes for p in parts))
     else:
         raise InvalidValueError("a grid takes either PIL images or arrays/tensors, not a mix")
     pixels.columns = grid_columns(grid, pixels.count)
@@ -209,21 +222,27 @@ def _list_pixels(items: Sequence[Any], grid: Any) -> Pixels:
 def _array_pixels(array: Any, *, channels_first: bool, batch: bool) -> Pixels:
     np = sys.modules["numpy"]
     order, n, h, w, c = image_layout(array.shape, channels_first=channels_first, batch=batch)
+    if array.dtype.kind not in "bf" and array.dtype != np.uint8:
+        raise InvalidValueError(
+            f"an image array must be uint8 (0-255), float (0-1) or bool, got dtype {array.dtype}; "
+            "convert it, e.g. array.astype('uint8')"
+        )
+    snapshot = np.array(array, copy=True, order="C")  # the caller may reuse its array
+    return Pixels(MODES_BY_CHANNELS[c], w, h, count=n, finish=lambda: _array_hwc_uint8(snapshot, order),
+                  nbytes=snapshot.nbytes)
+
+
+def _array_hwc_uint8(array: Any, order: str) -> bytes:
+    np = sys.modules["numpy"]
     kind = array.dtype.kind
     if kind == "b":
         array = array.astype(np.uint8) * 255
     elif kind == "f":
         floats = array.astype(np.float32) if array.dtype.itemsize < 4 else array
         array = np.clip(np.nan_to_num(floats, nan=0.0) * 255 + 0.5, 0, 255).astype(np.uint8)
-    elif array.dtype != np.uint8:
-        raise InvalidValueError(
-            f"an image array must be uint8 (0-255), float (0-1) or bool, got dtype {array.dtype}; "
-            "convert it, e.g. array.astype('uint8')"
-        )
     if order.endswith("CHW"):
         array = np.moveaxis(array, -3, -1)
-    data = np.ascontiguousarray(array).tobytes()  # a copy: the caller may reuse its array
-    return Pixels(MODES_BY_CHANNELS[c], w, h, count=n, data=data)
+    return np.ascontiguousarray(array).tobytes()
 
 
 def figure_pixels(figure: Any, dpi: float | None = None) -> Pixels:

@@ -31,10 +31,12 @@ def save_torch_object(obj: Any, path: Path) -> None:
 
 
 def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
-    """A tensor's pixels as 8-bit HWC bytes, copied now (CHW first; float in [0, 1]; a batch with ``grid``).
+    """A tensor's picture (CHW tried first; float in [0, 1]; a batch with ``grid``), snapshotted now.
 
-    The conversion to uint8 runs on the tensor's device, so a CUDA tensor crosses to the
-    CPU at a quarter of its float size; the copy is made with ``ctypes`` so numpy is not needed.
+    A CPU tensor is copied as raw memory (``ctypes``: no torch kernel runs on the calling
+    thread, and numpy is not needed); the conversion to 8-bit HWC runs later on the
+    encoder thread. A CUDA tensor is converted on its device first, so it crosses to
+    the CPU at a quarter of its float size.
     """
     import torch
 
@@ -44,22 +46,38 @@ def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
         raise InvalidValueError(f"save_image takes a PIL image, a numpy array or a torch tensor, not {type(tensor).__name__}")
     batch = grid is not False and grid is not None
     order, count, height, width, channels = image_layout(tuple(tensor.shape), channels_first=True, batch=batch)
-    pixels = tensor.detach()
+    if tensor.dtype not in (torch.uint8, torch.bool) and not tensor.is_floating_point():
+        raise InvalidValueError(
+            f"an image tensor must be uint8 (0-255), float (0-1) or bool, got {tensor.dtype}; "
+            "convert it, e.g. tensor.to(torch.uint8)"
+        )
+    result = Pixels(MODES_BY_CHANNELS[channels], width, height, count=count)
+    snapshot = tensor.detach()
+    if snapshot.device.type != "cpu":
+        result.data = _raw_bytes(_hwc_uint8(snapshot, order).cpu())
+    else:
+        raw, dtype, shape = _raw_bytes(snapshot.contiguous()), snapshot.dtype, tuple(snapshot.shape)
+        result.nbytes = len(raw)
+        result.finish = lambda: _raw_bytes(_hwc_uint8(torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape), order))
+    if batch:
+        result.columns = grid_columns(grid, count)
+    return result
+
+
+def _hwc_uint8(pixels: Any, order: str) -> Any:
+    """floor(x * 255 + 0.5) clipped for floats, 0/255 for booleans; channels last; contiguous."""
+    import torch
+
     if pixels.dtype == torch.bool:
         pixels = pixels.to(torch.uint8) * 255
     elif pixels.is_floating_point():
         pixels = pixels.double() if pixels.dtype == torch.float64 else pixels.float()
         pixels = pixels.nan_to_num(0.0).mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)
-    elif pixels.dtype != torch.uint8:
-        raise InvalidValueError(
-            f"an image tensor must be uint8 (0-255), float (0-1) or bool, got {pixels.dtype}; "
-            "convert it, e.g. tensor.to(torch.uint8)"
-        )
     if order.endswith("CHW"):
         pixels = pixels.movedim(-3, -1)
-    pixels = pixels.contiguous().cpu()
-    data = ctypes.string_at(pixels.data_ptr(), pixels.numel())  # a copy: the caller may reuse its tensor
-    result = Pixels(MODES_BY_CHANNELS[channels], width, height, count=count, data=data)
-    if batch:
-        result.columns = grid_columns(grid, count)
-    return result
+    return pixels.contiguous()
+
+
+def _raw_bytes(tensor: Any) -> bytes:
+    """A copy of a contiguous CPU tensor's memory."""
+    return ctypes.string_at(tensor.data_ptr(), tensor.numel() * tensor.element_size())
