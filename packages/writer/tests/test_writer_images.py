@@ -255,3 +255,16 @@ class _View:
 
 
 _view = _View
+
+
+def test_a_sliced_tensor_and_a_boolean_mask_are_saved_as_they_look(local_prefix):
+    torch = pytest.importorskip("torch")
+    base = torch.rand(3, 6, 8, generator=torch.Generator().manual_seed(3))
+    sliced = base[:, 1:5, ::2]  # not contiguous
+    mask = torch.tensor([[True, False], [False, True]])
+    with new_experiment(local_prefix) as wb:
+        wb.save_image("sliced", sliced)
+        wb.save_image("mask", mask)
+    view = _view(local_prefix)
+    assert np.array_equal(as_array(png(view, wb.tag, "sliced.png")), expected_uint8(sliced.permute(1, 2, 0).numpy()))
+    assert as_array(png(view, wb.tag, "mask.png")).tolist() == [[255, 0], [0, 255]]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+import math
 import operator
 import sys
 from typing import Any
@@ -149,7 +150,8 @@ def image_layout(shape: Sequence[int], *, channels_first: bool, batch: bool) -> 
 def grid_columns(grid: Any, count: int) -> int:
     """Columns of the grid of ``count`` pictures: ``grid=True`` makes it about square."""
     if grid is True:
-        return max(1, int(count**0.5 + 0.999999))
+        root = math.isqrt(count)
+        return root + (root * root < count)
     if isinstance(grid, int) and grid >= 1:
         return min(grid, count)
     raise InvalidValueError(f"grid must be False, True or a number of columns >= 1, got {grid!r}")

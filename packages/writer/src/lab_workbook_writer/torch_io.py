@@ -52,11 +52,11 @@ def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
             "convert it, e.g. tensor.to(torch.uint8)"
         )
     result = Pixels(MODES_BY_CHANNELS[channels], width, height, count=count)
-    snapshot = tensor.detach()
-    if snapshot.device.type != "cpu":
-        result.data = _raw_bytes(_hwc_uint8(snapshot, order).cpu())
-    else:
-        raw, dtype, shape = _raw_bytes(snapshot.contiguous()), snapshot.dtype, tuple(snapshot.shape)
+    if tensor.device.type != "cpu":
+        result.data = _raw_bytes(_hwc_uint8(tensor.detach(), order).cpu())
+    else:  # as few torch calls as possible: each releases the GIL, and a busy thread may keep it ~5 ms
+        snapshot = tensor if tensor.is_contiguous() else tensor.detach().contiguous()
+        raw, dtype, shape = _raw_bytes(snapshot), tensor.dtype, tuple(tensor.shape)
         result.nbytes = len(raw)
         result.finish = lambda: _raw_bytes(_hwc_uint8(torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape), order))
     if batch:
