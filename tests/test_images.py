@@ -6,7 +6,6 @@ from lab_workbook import ExperimentRepository, LazyImage
 from lab_workbook_writer import new_experiment
 import numpy as np
 import pytest
-import torch
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -18,33 +17,44 @@ def to_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(values * 255 + 0.5), 0, 255).astype(np.uint8)
 
 
-def pictures(step: int) -> dict[str, tuple[object, np.ndarray]]:
+def pictures(step: int, torch=None) -> dict[str, tuple[object, np.ndarray]]:
     """What is saved at a step, by series name, with the HWC uint8 pixels expected back."""
     rng = np.random.default_rng(step)
     hwc = rng.integers(0, 256, (12, 10, 3), dtype=np.uint8)
     gray = rng.integers(0, 256, (7, 9), dtype=np.uint8)
+    if torch is None:
+        return {
+            "pil": (Image.fromarray(hwc), hwc),
+            "numpy gray": (gray, gray),
+            "numpy float": (hwc / 255.0, hwc),
+        }
     chw = torch.rand(3, 8, 11, generator=torch.Generator().manual_seed(step))
     rgba = torch.randint(0, 256, (5, 6, 4), dtype=torch.uint8, generator=torch.Generator().manual_seed(step))
     return {
-        "pil": (Image.fromarray(hwc), hwc),
-        "numpy gray": (gray, gray),
-        "numpy float": (hwc / 255.0, hwc),
         "torch chw float": (chw, to_uint8(chw.permute(1, 2, 0).numpy())),
         "torch hwc uint8": (rgba, rgba.numpy()),
     }
 
 
-def test_pictures_from_pil_numpy_and_torch_read_back_pixel_equal_at_every_step(store_prefix):
+def save_and_read_back(store_prefix: str, torch=None) -> None:
     with new_experiment(store_prefix) as wb:
         for step in STEPS:
-            for name, (picture, _) in pictures(step).items():
+            for name, (picture, _) in pictures(step, torch).items():
                 wb.save_image(name, picture, step=step)
     exp = ExperimentRepository(store_prefix)[wb.tag]
     for step in STEPS:
-        for name, (_, expected) in pictures(step).items():
+        for name, (_, expected) in pictures(step, torch).items():
             image = exp[f"{name}/step-{step:08d}.png"]
             assert isinstance(image, Image.Image)
             assert np.array_equal(np.asarray(image), expected), (name, step)
+
+
+def test_pictures_from_pil_and_numpy_read_back_pixel_equal_at_every_step(store_prefix):
+    save_and_read_back(store_prefix)
+
+
+def test_torch_chw_float_and_hwc_uint8_tensors_read_back_pixel_equal_at_every_step(store_prefix, torch):
+    save_and_read_back(store_prefix, torch)
 
 
 def test_exp_images_lists_the_steps_in_order_and_loads_each_lazily(store_prefix):

@@ -61,8 +61,7 @@ def expected_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(np.nan_to_num(values, nan=0.0) * 255 + 0.5), 0, 255).astype(np.uint8)
 
 
-def test_torch_chw_float_and_hwc_uint8_tensors_become_the_same_pixels(store):
-    torch = pytest.importorskip("torch")
+def test_torch_chw_float_and_hwc_uint8_tensors_become_the_same_pixels(store, torch):
     chw = torch.rand(3, 8, 6, generator=torch.Generator().manual_seed(1))
     hwc = torch.randint(0, 256, (8, 6, 4), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
     with new_experiment(store.prefix) as wb:
@@ -105,8 +104,7 @@ def test_a_batch_is_tiled_row_by_row_with_2_black_pixels_around_each_tile(local_
     assert square.size == (3 * (3 + 2) + 2, 2 * (4 + 2) + 2)  # 5 tiles -> 3 columns, 2 rows
 
 
-def test_a_list_of_pil_images_and_a_torch_nchw_batch_are_tiled_too(local_prefix):
-    torch = pytest.importorskip("torch")
+def test_a_list_of_pil_images_and_a_torch_nchw_batch_are_tiled_too(local_prefix, torch):
     tiles = [Image.new("L", (2, 2), 50 * (i + 1)) for i in range(3)]
     with new_experiment(local_prefix) as wb:
         wb.save_image("pils", tiles, grid=3)
@@ -257,8 +255,7 @@ class _View:
 _view = _View
 
 
-def test_a_sliced_tensor_and_a_boolean_mask_are_saved_as_they_look(local_prefix):
-    torch = pytest.importorskip("torch")
+def test_a_sliced_tensor_and_a_boolean_mask_are_saved_as_they_look(local_prefix, torch):
     base = torch.rand(3, 6, 8, generator=torch.Generator().manual_seed(3))
     sliced = base[:, 1:5, ::2]  # not contiguous
     mask = torch.tensor([[True, False], [False, True]])
