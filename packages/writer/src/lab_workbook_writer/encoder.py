@@ -116,10 +116,10 @@ def encode_png(pixels: Pixels) -> bytes:
     if pixels.images is not None:
         tiles = pixels.images
     else:
-        size = len(pixels.data or b"") // max(1, pixels.count)
-        view = memoryview(pixels.data or b"")
-        tiles = [
-            Image.frombuffer(pixels.mode, (pixels.width, pixels.height), view[i * size : (i + 1) * size],
+        data = pixels.data or b""
+        size = len(data) // max(1, pixels.count)
+        tiles = [  # (a slice of the whole bytes object is that object: one picture is not copied)
+            Image.frombuffer(pixels.mode, (pixels.width, pixels.height), data[i * size : (i + 1) * size],
                              "raw", pixels.mode, 0, 1)
             for i in range(pixels.count)
         ]

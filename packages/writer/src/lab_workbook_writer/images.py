@@ -102,12 +102,9 @@ def image_ending(step: Any) -> str:
     if isinstance(step, bool):
         raise InvalidValueError(f"step must be a non-negative integer, got {step!r}")
     try:
-        number = operator.index(step)
+        number = operator.index(step)  # an int, or a numpy or one-element torch integer
     except TypeError:
-        item = getattr(step, "item", None)  # a one-element numpy or torch integer
-        number = item() if callable(item) and getattr(step, "ndim", 1) == 0 else None
-        if not isinstance(number, int):
-            raise InvalidValueError(f"step must be a non-negative integer, got {step!r}") from None
+        raise InvalidValueError(f"step must be a non-negative integer, got {step!r}") from None
     if number < 0:
         raise InvalidValueError(f"step must be a non-negative integer, got {number}")
     return f"/step-{number:08d}.png"
@@ -244,7 +241,8 @@ def _array_hwc_uint8(array: Any, order: str) -> bytes:
         array = np.clip(np.nan_to_num(floats, nan=0.0) * 255 + 0.5, 0, 255).astype(np.uint8)
     if order.endswith("CHW"):
         array = np.moveaxis(array, -3, -1)
-    return np.ascontiguousarray(array).tobytes()
+    data: bytes = np.ascontiguousarray(array).tobytes()
+    return data
 
 
 def figure_pixels(figure: Any, dpi: float | None = None) -> Pixels:
