@@ -117,3 +117,48 @@ def local_prefix(tmp_path: Path) -> str:
 def store_prefix(request: pytest.FixtureRequest) -> str:
     """Runs the test once on a local folder and once on the S3 endpoint."""
     return request.getfixturevalue(f"{request.param}_prefix")
+
+
+@pytest.fixture(scope="session")
+def _fault_proxies(s3_server: MotoEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    from faultproxy import FaultProxy
+
+    proxies = {"http": FaultProxy(s3_server.url), "https": FaultProxy(s3_server.url, tls_folder=tmp_path_factory.mktemp("tls"))}
+    yield proxies
+    for proxy in proxies.values():
+        proxy.close()
+
+
+def _through(proxy, s3_server: MotoEndpoint, monkeypatch: pytest.MonkeyPatch):
+    s3_server.start()
+    proxy.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", proxy.url)
+    if proxy.ca_file is not None:
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(proxy.ca_file))
+    return proxy
+
+
+@pytest.fixture
+def fault_proxy(_fault_proxies: dict, s3_server: MotoEndpoint, monkeypatch: pytest.MonkeyPatch):
+    """A :class:`faultproxy.FaultProxy` (plain HTTP) in front of moto; boto3 is pointed at it.
+
+    Set ``fault_proxy.faults.<quirk>`` to make it behave like a real S3-compatible store.
+    """
+    return _through(_fault_proxies["http"], s3_server, monkeypatch)
+
+
+@pytest.fixture
+def tls_proxy(_fault_proxies: dict, s3_server: MotoEndpoint, monkeypatch: pytest.MonkeyPatch):
+    """The same proxy over HTTPS (self-signed, trusted through ``AWS_CA_BUNDLE``): boto3 sends aws-chunked bodies."""
+    return _through(_fault_proxies["https"], s3_server, monkeypatch)
+
+
+@pytest.fixture
+def quirk_prefix(s3_server: MotoEndpoint) -> str:
+    """``s3://<fresh bucket>/experiments/`` made directly on moto (not through any proxy)."""
+    import boto3
+
+    s3_server.start()
+    bucket = f"quirk-{uuid.uuid4().hex[:16]}"
+    boto3.client("s3", endpoint_url=s3_server.url, region_name="us-east-1").create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/experiments/"
