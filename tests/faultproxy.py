@@ -8,6 +8,9 @@ moto's server and, when told to, behaves like those stores instead:
   headers (``x-amz-checksum-*``, ``x-amz-sdk-checksum-algorithm``, ``x-amz-trailer``)
   or an ``aws-chunked`` body (what boto3 >= 1.36 sends by default);
 - ``require_delete_md5``: ``400 MissingContentMD5`` to a ``DeleteObjects`` without ``Content-MD5``;
+- ``no_batch_delete``: ``501 NotImplemented`` to ``DeleteObjects`` (GCS interop);
+- ``delete_errors``: answer ``DeleteObjects`` with ``200`` and an ``AccessDenied`` error per key,
+  deleting nothing (what a quiet batch delete reports for objects it could not remove);
 - ``if_none_match``: ``"501"`` answers ``501 NotImplemented`` to ``If-None-Match``,
   ``"ignore"`` drops the header (the write then overwrites);
 - ``fail_every`` / ``fail_status``: ``500 InternalError`` or ``503 SlowDown`` every Nth request;
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 import datetime
 import http.client
 import ipaddress
+import re
 from pathlib import Path
 import socket
 import ssl
@@ -47,6 +51,8 @@ class Faults:
     reject_checksums: bool = False
     require_delete_md5: bool = False
     if_none_match: str | None = None  # None (pass through), "501" or "ignore"
+    no_batch_delete: bool = False
+    delete_errors: bool = False
     fail_every: int = 0
     fail_status: int = 503
     drop_every: int = 0
@@ -273,6 +279,16 @@ class FaultProxy:
             seen.answered = refusal[0]
             self._respond(client, *refusal)
             return True
+        if faults.delete_errors and _is_batch_delete(method, target):
+            keys = re.findall(rb"<Key>(.*?)</Key>", body)
+            errors = b"".join(
+                b"<Error><Key>" + k + b"</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+                for k in keys
+            )
+            result = b'<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult>' + errors + b"</DeleteResult>"
+            seen.answered = 200
+            self._respond(client, 200, "OK", result, [("Content-Type", "application/xml")])
+            return True
         if faults.if_none_match == "ignore":
             headers = [(n, v) for n, v in headers if n.lower() != "if-none-match"]
         status, reason, out_headers, out_body = self._forward(method, target, headers, body)
@@ -290,9 +306,10 @@ class FaultProxy:
             or "aws-chunked" in headers.get("content-encoding", "")
         ):
             return _error(400, "InvalidArgument", "Unsupported header 'x-amz-checksum' or aws-chunked encoding")
-        if faults.require_delete_md5 and method == "POST" and "delete" in target.partition("?")[2].split("&") \
-                and "content-md5" not in headers:
+        if faults.require_delete_md5 and _is_batch_delete(method, target) and "content-md5" not in headers:
             return _error(400, "MissingContentMD5", "Missing required header for this request: Content-Md5.")
+        if faults.no_batch_delete and _is_batch_delete(method, target):
+            return _error(501, "NotImplemented", "DeleteObjects is not implemented")
         if faults.if_none_match == "501" and "if-none-match" in headers and method == "PUT":
             return _error(501, "NotImplemented", "A header you provided implies functionality that is not implemented")
         return None
@@ -339,6 +356,10 @@ class FaultProxy:
         if close:
             lines.append("Connection: close")
         client.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+
+
+def _is_batch_delete(method: str, target: str) -> bool:
+    return method == "POST" and "delete" in target.partition("?")[2].split("&")
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, str, bytes, list[tuple[str, str]]]:

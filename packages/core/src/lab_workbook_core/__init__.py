@@ -24,11 +24,12 @@ from .errors import (
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
+    StoreFeatureMissing,
 )
 from .location import GluedPrefixWarning, Location, parse_prefix
 from .names import safe_relative_path, validate_name
 from .storage import Listing, LocalStorage, ObjectInfo, Storage, open_storage
-from .tags import claim_tag, is_generated_tag, new_tag, validate_tag
+from .tags import NoConditionalWritesWarning, claim_tag, is_generated_tag, new_tag, validate_tag
 
 __all__ = [
     "AccessDenied",
@@ -48,12 +49,14 @@ __all__ = [
     "LocalStorage",
     "Location",
     "MissingDependencyError",
+    "NoConditionalWritesWarning",
     "NotFoundError",
     "ObjectInfo",
     "ObjectNotFound",
     "Storage",
     "StorageError",
     "StorageUnavailable",
+    "StoreFeatureMissing",
     "__version__",
     "cache_dir",
     "claim_tag",

@@ -11,6 +11,14 @@ The file keeps the original tool's format byte for byte::
     # comments start with '#' or ';'
     bucketPrefix = s3://your-bucket/experiments/
     endpointUrl: https://minio.example.com:9000
+    region = eu-central-1
+    addressingStyle = path
+    checksumMode = when_required
+
+``region``, ``addressingStyle`` and ``checksumMode`` are for S3-compatible stores
+(MinIO, Ceph RGW, B2, R2): see docs/reliability.md, "Stores". With a custom endpoint
+the checksum mode defaults to ``when_required``, because many of those stores reject
+the flexible-checksum headers boto3 >= 1.36 sends by default.
 
 Keys are case-insensitive, ``=`` or ``:`` separate key and value, and whitespace
 around them is ignored.
@@ -44,7 +52,12 @@ __all__ = [
 CONFIG_KEYS = {
     "bucketprefix": "where experiments are stored: s3://bucket/path/ or a directory",
     "endpointurl": "an S3-compatible endpoint (MinIO, Ceph, R2), when AWS_ENDPOINT_URL(_S3) is unset",
+    "region": "the S3 region, when AWS_REGION / AWS_DEFAULT_REGION are unset",
+    "addressingstyle": "S3 addressing: auto, path or virtual",
+    "checksummode": "when_supported or when_required (flexible checksums; default when_required on custom endpoints)",
 }
+_KEY_NAMES = ("bucketPrefix", "endpointUrl", "region", "addressingStyle", "checksumMode")
+_CHOICES = {"addressingstyle": ("auto", "path", "virtual"), "checksummode": ("when_supported", "when_required")}
 _APP = "lab-workbook"
 
 
@@ -58,12 +71,22 @@ class Config:
         sources: for each setting, where it came from ("argument", "environment variable
             LAB_WORKBOOK_PREFIX", "/home/me/.lab-workbook-config line 3", "built-in default").
         config_file: the config file consulted (it may not exist).
+        region: the S3 region from the environment or the config file, or ``None`` (boto3 decides).
+        addressing_style: ``auto``, ``path`` or ``virtual``, or ``None`` (boto3 decides).
+        checksum_mode: ``when_supported`` or ``when_required`` for boto3's flexible
+            checksums, or ``None`` (boto3's default, ``when_supported``).
+        user_retries: the environment sets ``AWS_MAX_ATTEMPTS`` / ``AWS_RETRY_MODE``, which
+            then win over lab-workbook's own retry settings.
     """
 
     prefix: str
     endpoint_url: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
+    region: str | None = None
+    addressing_style: str | None = None
+    checksum_mode: str | None = None
+    user_retries: bool = False
 
     @property
     def location(self) -> Location:
@@ -121,10 +144,13 @@ def read_config_file(path: Path) -> dict[str, tuple[str, int]]:
             )
         key, value = line[:separator].strip(), line[separator + 1 :].strip()
         if key.lower() not in CONFIG_KEYS:
-            known = ", ".join(("bucketPrefix", "endpointUrl"))
+            known = ", ".join(_KEY_NAMES)
             raise ConfigError(f"{path}, line {number}: unknown key {key!r}; known keys: {known}")
         if not value:
             raise ConfigError(f"{path}, line {number}: {key} has no value")
+        choices = _CHOICES.get(key.lower())
+        if choices and value.lower() not in choices:
+            raise ConfigError(f"{path}, line {number}: {key} must be one of {', '.join(choices)}, got {value!r}")
         values[key.lower()] = (value, number)
     return values
 
@@ -165,7 +191,34 @@ def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[s
         parse_prefix(chosen, warn=False)
     except ConfigError as err:
         raise ConfigError(f"{err} (prefix from {sources['prefix']})") from err
-    return Config(prefix=chosen, endpoint_url=endpoint, sources=sources, config_file=path)
+    region = _first(env, file_values, sources, "region", ("AWS_REGION", "AWS_DEFAULT_REGION"), "region", path)
+    style = _first(env, file_values, sources, "addressing_style", (), "addressingstyle", path)
+    checksum = _first(
+        env, file_values, sources, "checksum_mode", ("AWS_REQUEST_CHECKSUM_CALCULATION",), "checksummode", path
+    )
+    if checksum is None and endpoint:
+        checksum, sources["checksum_mode"] = "when_required", "default for a custom endpoint"
+    return Config(
+        prefix=chosen, endpoint_url=endpoint, sources=sources, config_file=path, region=region,
+        addressing_style=style and style.lower(), checksum_mode=checksum and checksum.lower(),
+        user_retries=bool(env.get("AWS_MAX_ATTEMPTS") or env.get("AWS_RETRY_MODE")),
+    )
+
+
+def _first(
+    env: Mapping[str, str], file_values: dict[str, tuple[str, int]], sources: dict[str, str],
+    name: str, variables: tuple[str, ...], key: str, path: Path,
+) -> str | None:
+    """A setting from the first environment variable set, else the config file; records its source."""
+    for variable in variables:
+        if env.get(variable):
+            sources[name] = f"environment variable {variable}"
+            return env[variable]
+    if key in file_values:
+        value, line = file_values[key]
+        sources[name] = f"{path} line {line}"
+        return value
+    return None
 
 
 def write_config_file(prefix: str, path: Path | None = None, *, endpoint_url: str | None = None) -> Path:

@@ -19,6 +19,7 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
         ├── AccessDenied (PermissionError)
         ├── AlreadyExists (FileExistsError)   a create-only write lost the race
         ├── CredentialsError (PermissionError)
+        ├── StoreFeatureMissing                the store lacks a feature (conditional writes...)
         └── StorageUnavailable (ConnectionError)  network down, endpoint unreachable
 
 Every message says what to do next.
@@ -46,6 +47,7 @@ __all__ = [
     "ObjectNotFound",
     "StorageError",
     "StorageUnavailable",
+    "StoreFeatureMissing",
 ]
 
 
@@ -110,6 +112,13 @@ class AlreadyExists(StorageError, FileExistsError):
 
 class CredentialsError(StorageError, PermissionError):
     """No usable credentials for the store."""
+
+
+class StoreFeatureMissing(StorageError):
+    """The store answered ``501 NotImplemented``: it lacks a feature (conditional writes, batch deletes...).
+
+    Not an outage: retrying will not help. Callers fall back where they can.
+    """
 
 
 class StorageUnavailable(StorageError, ConnectionError):

@@ -9,7 +9,11 @@ minute. Tags made by the original tool (ten random characters) keep the same sha
 and still read; among themselves, runs of one minute are in tag order. Randomness comes from :mod:`secrets`, never
 the global ``random`` state (which training scripts seed, and which forked data
 loaders share). Uniqueness is not left to chance: a tag is *claimed* by a
-create-only write of its run record, so two writers can never share one.
+create-only write (``If-None-Match: *``) of its run record, so two writers can never
+share one. The run record is looked for first, so a store that silently ignores
+the condition still never has a tag reused by a later run; a store that answers
+``501 NotImplemented`` to it gets a plain write after that check, with a
+:class:`NoConditionalWritesWarning`: claims there are not race-free.
 """
 
 from __future__ import annotations
@@ -19,18 +23,31 @@ from datetime import UTC, datetime
 import re
 import secrets
 import string
+import warnings
 
-from .errors import AlreadyExists, InvalidNameError
+from .errors import AlreadyExists, InvalidNameError, StoreFeatureMissing
 from .keys import run_record_key
 from .storage.base import Storage
 
-__all__ = ["TAG_ALPHABET", "TAG_PATTERN", "claim_tag", "is_generated_tag", "new_tag", "validate_tag"]
+__all__ = [
+    "TAG_ALPHABET",
+    "TAG_PATTERN",
+    "NoConditionalWritesWarning",
+    "claim_tag",
+    "is_generated_tag",
+    "new_tag",
+    "validate_tag",
+]
 
 TAG_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 TAG_PATTERN = re.compile(r"^\d{12}-[0-9A-Za-z]{10}$")
 _CLAIM_ATTEMPTS = 20
 _CLOCK_DIGITS = 3  # 62**3 = 238,328 > 60,000 milliseconds in a minute
 _RANDOM_DIGITS = 7  # 62**7 ≈ 3.5e12 tags per millisecond before a collision is likely
+
+
+class NoConditionalWritesWarning(UserWarning):
+    """The store does not implement conditional writes: tags are claimed by check-then-write."""
 
 
 def new_tag(now: datetime | None = None) -> str:
@@ -74,7 +91,7 @@ def claim_tag(storage: Storage, record: Callable[[str], bytes], tag: str | None 
     if tag is not None:
         validate_tag(tag)
         try:
-            storage.put_bytes(run_record_key(tag), record(tag), if_absent=True)
+            _claim(storage, tag, record(tag))
         except AlreadyExists as err:
             raise AlreadyExists(
                 f"experiment tag {tag!r} is already used in {storage.location}: tags are "
@@ -84,8 +101,26 @@ def claim_tag(storage: Storage, record: Callable[[str], bytes], tag: str | None 
     for _ in range(_CLAIM_ATTEMPTS):
         candidate = new_tag()
         try:
-            storage.put_bytes(run_record_key(candidate), record(candidate), if_absent=True)
+            _claim(storage, candidate, record(candidate))
         except AlreadyExists:
             continue
         return candidate
     raise AlreadyExists(f"could not claim a fresh tag in {storage.location} after {_CLAIM_ATTEMPTS} attempts")
+
+
+def _claim(storage: Storage, tag: str, data: bytes) -> None:
+    """Write the run record create-only, after checking it is absent (see the module docstring)."""
+    key = run_record_key(tag)
+    if storage.exists(key):
+        raise AlreadyExists(f"{storage.url(key)} already exists")
+    try:
+        storage.put_bytes(key, data, if_absent=True)
+    except StoreFeatureMissing:
+        warnings.warn(
+            f"{storage.location} does not implement conditional writes (If-None-Match): tag {tag} was "
+            "claimed by checking first, which is not race-free if two runs pick the same tag at once. "
+            "Use a store with conditional writes (AWS S3, recent MinIO, R2) for race-free claims",
+            NoConditionalWritesWarning,
+            stacklevel=3,
+        )
+        storage.put_bytes(key, data)

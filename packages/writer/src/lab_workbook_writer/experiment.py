@@ -48,6 +48,14 @@ from .uploader import Uploader
 
 __all__ = ["Experiment", "new_experiment"]
 
+# Bounds on every wait for the store (docs/reliability.md, "Stores"): the claim at start
+# waits at most about _CONNECT_TIMEOUT + 2 * _CLAIM_TIMEOUT (a check, then the write).
+_CONNECT_TIMEOUT = 3.0
+_CLAIM_TIMEOUT = 5.0
+_READ_TIMEOUT = 20.0
+_CLOSE_RETRY = 1.0  # while close() waits, a store that answers again is noticed within this
+_CLEANUP_WAIT = 5.0  # segment cleanup after the final record: best effort, at most this long
+
 
 def new_experiment(
     prefix: str | os.PathLike[str] | None = None,
@@ -86,13 +94,15 @@ def new_experiment(
     answers again, or later by ``lab-workbook sync``.
     """
     config = load_config(prefix)
-    storage = open_storage(config, max_attempts=2)
+    storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
+    # The claim gets one short attempt: a store that does not answer at once must not hold training back.
+    claimer = open_storage(config, max_attempts=1, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
     record = RunRecord(
         heartbeat_interval=heartbeat_seconds, description=description,
         git_commit=gitstate.head_commit(Path.cwd()), env_allowlist=env_allowlist,
     )
     try:
-        claimed, offline = claim_tag(storage, lambda candidate: record.to_bytes(tag=candidate), tag), False
+        claimed, offline = claim_tag(claimer, lambda candidate: record.to_bytes(tag=candidate), tag), False
     except StorageUnavailable as err:
         claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
         warn(
@@ -392,15 +402,32 @@ class Experiment:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
         if self._images is not None:
             self._images.close()  # pictures still waiting become queued uploads before the final record
+        cleanup = []
         for series in self._series.values():
             segments = series.seal()
             self._uploader.cancel(series.group, "segment")
             self._queue(series.file_name, series.path, group=series.group)
             if segments:
-                self._uploader.submit("delete", keys=segments, group=series.group)
+                cleanup.append((series.group, segments))
         self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason)
+        final = self._uploader.last_seq()
+        for group, segments in cleanup:  # after the final record, so they never delay it
+            self._uploader.submit("delete", keys=segments, group=group)
+        self._uploader.max_backoff = min(self._uploader.max_backoff, _CLOSE_RETRY)
         self._uploader.kick()
-        sent = self._uploader.wait(self._uploader.last_seq(), timeout)
+        started = time.monotonic()
+        sent = self._uploader.wait(final, timeout)
+        if sent and cleanup:
+            left = _CLEANUP_WAIT if timeout is None else max(0.0, min(_CLEANUP_WAIT, timeout - (time.monotonic() - started)))
+            if not self._uploader.wait(self._uploader.last_seq(), left):
+                dropped = [e for group, _ in cleanup for e in self._uploader.cancel(group, "delete")]
+                for entry in dropped:
+                    self._spool.forget(entry)
+                if dropped:
+                    warn(
+                        f"experiment {self.tag} is recorded complete, but its series segments could not be "
+                        f"deleted from {self.prefix}; they are harmless (readers use the final CSV)"
+                    )
         idle = self._uploader.stop(join_timeout=1.0 if sent else 5.0)
         lifecycle.unregister(self)
         if sent and idle:

@@ -36,8 +36,9 @@ class LocalStorage(Storage):
 
     def _path(self, key: str) -> Path:
         path = Path(self.location.base + self._check(key))
-        # validate_name already forbids '..'; this guards against symlinks pointing out.
-        if not str(path.resolve()).startswith(str(self._root.resolve())):
+        # validate_name already forbids '..'; this guards against symlinks pointing out. Compared as
+        # resolved paths, part by part: "/data/store-secrets" is not inside "/data/store".
+        if not path.resolve().is_relative_to(self._root.resolve()):
             raise AccessDenied(f"key {key!r} resolves outside the store {self._root}")
         return path
 

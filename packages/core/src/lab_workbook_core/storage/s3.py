@@ -3,15 +3,26 @@
 This is the only module that imports boto3. Every boto3 error is translated here,
 at the boundary, into the :class:`~lab_workbook_core.errors.StorageError` family.
 
-Endpoints: boto3 itself honours ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``;
-the config file's ``endpointUrl`` is passed only when neither is set. Credentials
-come only from boto3's standard chain; we never read, store or print them.
+Settings come resolved from core's :class:`~lab_workbook_core.config.Config` and are
+passed to boto3 explicitly: this module never re-reads the environment over them
+(boto3 is told to ignore configured endpoints), so ``lab-workbook sync`` sends a run's
+data to the endpoint it was recorded for, whatever the current shell says. Retries
+are lab-workbook's only when the user set neither ``AWS_MAX_ATTEMPTS`` nor
+``AWS_RETRY_MODE``. Credentials come only from boto3's standard chain; we never
+read, store or print them.
+
+Quirks of S3-compatible stores handled here (docs/reliability.md, "Stores"):
+``DeleteObjects`` always carries ``Content-MD5`` (boto3 >= 1.36 sends a CRC32
+instead, which MinIO and others refuse), a store without batch deletes gets one
+``DeleteObject`` per key, and the errors a quiet batch delete reports are raised.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+import hashlib
 import os
 from pathlib import Path
 import tempfile
@@ -23,13 +34,22 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionClosedError,
-    EndpointConnectionError,
     NoCredentialsError,
     PartialCredentialsError,
     ReadTimeoutError,
+    SSLError,
 )
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from ..errors import AccessDenied, AlreadyExists, CredentialsError, ObjectNotFound, StorageError, StorageUnavailable
+from ..errors import (
+    AccessDenied,
+    AlreadyExists,
+    CredentialsError,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+    StoreFeatureMissing,
+)
 from ..location import Location
 from .base import Listing, ObjectInfo, Storage
 
@@ -46,22 +66,45 @@ class S3Storage(Storage):
 
     Args:
         location: an ``s3://`` location.
-        endpoint_url: a non-AWS endpoint (MinIO, Ceph, R2) when the environment names none.
-        max_attempts: boto3's own retries per request (the writer adds its own backoff on top).
+        endpoint_url: the endpoint core resolved (``None``: AWS itself).
+        max_attempts: boto3's own attempts per request (the writer adds its own backoff on top);
+            ignored when ``user_retries``.
+        region: the region, or ``None`` for boto3's default.
+        addressing_style: ``auto``, ``path`` or ``virtual``, or ``None``.
+        checksum_mode: ``when_supported`` / ``when_required`` for flexible checksums, or ``None``.
+        user_retries: the user's ``AWS_MAX_ATTEMPTS`` / ``AWS_RETRY_MODE`` decide retries.
+        connect_timeout: seconds to open a connection.
+        read_timeout: seconds to wait for each answer (a black-holed store fails after this).
     """
 
-    def __init__(self, location: Location, *, endpoint_url: str | None = None, max_attempts: int = 4) -> None:
+    def __init__(
+        self, location: Location, *, endpoint_url: str | None = None, max_attempts: int = 4,
+        region: str | None = None, addressing_style: str | None = None, checksum_mode: str | None = None,
+        user_retries: bool = False, connect_timeout: float = 10, read_timeout: float = 60,
+    ) -> None:
         super().__init__(location)
         self.bucket = location.bucket or ""
-        env_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        config = BotoConfig(
-            retries={"mode": "standard", "max_attempts": max_attempts},
-            max_pool_connections=32,
-            connect_timeout=10,
-            read_timeout=60,
-        )
+        options: dict = {
+            "max_pool_connections": 32,
+            "connect_timeout": connect_timeout,
+            "read_timeout": read_timeout,
+            "ignore_configured_endpoint_urls": True,  # core resolved the endpoint; never re-read it
+        }
+        if not user_retries:
+            options["retries"] = {"mode": "standard", "max_attempts": max_attempts}
+        if region:
+            options["region_name"] = region
+        if addressing_style:
+            options["s3"] = {"addressing_style": addressing_style}
+        if checksum_mode is None and endpoint_url and ".amazonaws.com" not in endpoint_url:
+            checksum_mode = "when_required"  # S3-compatible stores often refuse flexible checksums
+        if checksum_mode:
+            options["request_checksum_calculation"] = checksum_mode
+            options["response_checksum_validation"] = checksum_mode
+        self.checksum_mode = checksum_mode
         self._session = boto3.session.Session()
-        self.client = self._session.client("s3", endpoint_url=None if env_endpoint else endpoint_url, config=config)
+        self.client = self._session.client("s3", endpoint_url=endpoint_url, config=BotoConfig(**options))
+        self.client.meta.events.register("before-call.s3.DeleteObjects", _add_content_md5)
         self._transfer = TransferConfig(multipart_threshold=_MULTIPART_THRESHOLD, use_threads=True)
 
     @property
@@ -93,6 +136,10 @@ class S3Storage(Storage):
                 ) from err
             if code in _NOT_FOUND or status == "404":
                 raise ObjectNotFound(f"no object at {where}") from err
+            if status == "501" or code == "NotImplemented":
+                raise StoreFeatureMissing(
+                    f"the store does not implement what {what} {where} needs: {code} {message}"
+                ) from err
             if code in _TAKEN or (status in ("409", "412") and code != "BucketAlreadyExists"):
                 raise AlreadyExists(f"{where} already exists") from err
             if code in _DENIED or status == "403":
@@ -108,7 +155,12 @@ class S3Storage(Storage):
                 f"no AWS credentials to {what} {where}: run `aws configure` or set AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE); lab-workbook uses boto3's standard credential chain"
             ) from err
-        except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as err:
+        except SSLError as err:
+            raise StorageError(
+                f"TLS failed to {what} {where}: {err}. For a self-signed certificate set AWS_CA_BUNDLE "
+                "to its CA file"
+            ) from err
+        except (BotoConnectionError, ConnectionClosedError, ReadTimeoutError) as err:
             raise StorageUnavailable(f"cannot reach S3 to {what} {where}: {err}") from err
         except BotoCoreError as err:
             raise StorageError(f"S3 failed to {what} {where}: {err}") from err
@@ -191,9 +243,50 @@ class S3Storage(Storage):
         return listing
 
     def delete(self, keys: Iterable[str]) -> None:
+        """Batch deletes (with ``Content-MD5``); one request per key where the store has no batch delete.
+
+        Raises:
+            StorageError: naming the keys the store reported it could not delete.
+        """
         full = [self._full(k) for k in keys]
         for start in range(0, len(full), 1000):  # DeleteObjects takes at most 1,000 keys
-            batch = [{"Key": k} for k in full[start : start + 1000]]
+            batch = full[start : start + 1000]
             self._count("delete")
-            with self._translate("delete", ""):
-                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            try:
+                with self._translate("delete", ""):
+                    response = self.client.delete_objects(
+                        Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+                    )
+            except StoreFeatureMissing:
+                self._delete_one_by_one(batch)
+                continue
+            except StorageError as err:
+                cause = err.__cause__
+                code = cause.response.get("Error", {}).get("Code") if isinstance(cause, ClientError) else None
+                if code not in ("MissingContentMD5", "InvalidDigest", "BadDigest"):
+                    raise
+                self._delete_one_by_one(batch)
+                continue
+            errors = [e for e in response.get("Errors", []) if e.get("Code") not in _NOT_FOUND]
+            if errors:
+                first = errors[0]
+                raise StorageError(
+                    f"S3 did not delete {len(errors)} of {len(batch)} object(s) under {self.location.url}; "
+                    f"first: {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
+                )
+
+    def _delete_one_by_one(self, full_keys: list[str]) -> None:
+        base = len(self.location.base)
+        for full in full_keys:
+            self._count("delete")
+            with self._translate("delete", full[base:]):
+                self.client.delete_object(Bucket=self.bucket, Key=full)
+
+
+def _add_content_md5(params: dict, **_: object) -> None:
+    """botocore hook: give ``DeleteObjects`` the ``Content-MD5`` that MD5-requiring stores insist on."""
+    body = params.get("body")
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if isinstance(body, bytes | bytearray) and "Content-MD5" not in params["headers"]:
+        params["headers"]["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode("ascii")
