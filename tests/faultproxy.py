@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import datetime
 import http.client
 import ipaddress
-import re
 from pathlib import Path
+import re
 import socket
 import ssl
 import threading

@@ -250,3 +250,25 @@ def test_a_run_finishes_with_every_row_on_a_store_that_slows_down_and_drops(faul
     fault_proxy.reset()
     assert _record(s3_server, quirk_prefix, tag)["status"] == "finished"
     assert len(_rows(s3_server, quirk_prefix, tag, "loss.csv")) == 60
+
+
+def test_a_run_started_offline_never_overwrites_the_run_that_took_its_tag(fault_proxy, quirk_prefix, s3_server,
+                                                                         capsys):
+    from lab_workbook_writer import sync
+
+    fault_proxy.down()
+    wb = new_experiment(quirk_prefix, tag="baseline", close_timeout=2)
+    wb.save_json("parameters", {"lr": 0.5})
+    bucket, base = quirk_prefix[5:].split("/", 1)
+    theirs = b'{"status": "finished", "tag": "baseline"}'
+    client = boto3.client("s3", endpoint_url=s3_server.url)
+    client.put_object(Bucket=bucket, Key=base + run_record_key("baseline"), Body=theirs)
+    client.put_object(Bucket=bucket, Key=base + "baseline/parameters.json", Body=b'{"lr": 0.1}')
+    fault_proxy.up()
+    assert wb.close() is False
+    assert "tag is taken there by another run" in capsys.readouterr().err
+    assert client.get_object(Bucket=bucket, Key=base + run_record_key("baseline"))["Body"].read() == theirs
+    assert client.get_object(Bucket=bucket, Key=base + "baseline/parameters.json")["Body"].read() == b'{"lr": 0.1}'
+    report = sync()
+    assert report.sent == 0 and "already used" in report.failed[0] and "copy what you need" in report.failed[0]
+    assert client.get_object(Bucket=bucket, Key=base + run_record_key("baseline"))["Body"].read() == theirs

@@ -20,7 +20,10 @@ def test_json_names_the_source_of_each_value(runner, monkeypatch):
     assert data["sources"] == {
         "prefix": "environment variable LAB_WORKBOOK_PREFIX",
         "endpoint_url": "environment variable AWS_ENDPOINT_URL_S3",
+        "region": "environment variable AWS_DEFAULT_REGION",
+        "checksum_mode": "default for a custom endpoint",
     }
+    assert (data["region"], data["addressing_style"], data["checksum_mode"]) == ("us-east-1", None, "when_required")
 
 
 def test_prefix_option_wins_over_the_environment(runner, monkeypatch):

@@ -11,7 +11,10 @@ def test_a_healthy_s3_store_passes_every_check(runner, s3_prefix):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True
-    assert [c["name"] for c in data["checks"]] == ["config", "credentials", "store", "write"]
+    assert [c["name"] for c in data["checks"]] == [
+        "config", "credentials", "store", "write", "conditional writes", "checksums", "deletes",
+    ]
+    assert not any(c["warning"] for c in data["checks"])
 
 
 def test_the_write_probe_is_deleted(runner, s3_prefix, s3_bucket, s3_server):
@@ -65,3 +68,42 @@ def test_a_bad_config_file_fails_the_first_check_and_skips_the_rest(runner, isol
     checks = json.loads(result.stdout)["checks"]
     assert checks[0]["ok"] is False and "line 1" in checks[0]["detail"]
     assert {c["ok"] for c in checks[1:]} == {None}
+
+
+def _doctor(runner, prefix):
+    result = runner.invoke(app, ["doctor", "--prefix", prefix, "--json"])
+    return result, {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+
+
+def test_a_store_answering_501_to_conditional_writes_is_a_warning_not_a_pass(runner, fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "501"
+    result, checks = _doctor(runner, quirk_prefix)
+    assert result.exit_code == 0
+    assert checks["conditional writes"]["warning"] and "does not implement If-None-Match" in checks[
+        "conditional writes"]["detail"]
+
+
+def test_a_store_ignoring_conditional_writes_is_found_out(runner, fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "ignore"
+    _, checks = _doctor(runner, quirk_prefix)
+    assert checks["conditional writes"]["warning"] and "IGNORES If-None-Match" in checks["conditional writes"]["detail"]
+
+
+def test_doctor_says_what_to_set_when_the_store_rejects_flexible_checksums(runner, fault_proxy, quirk_prefix,
+                                                                           monkeypatch):
+    fault_proxy.faults.reject_checksums = True
+    _, checks = _doctor(runner, quirk_prefix)
+    assert checks["checksums"]["ok"] is True and "keep it" in checks["checksums"]["detail"]
+    monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_supported")
+    result, checks = _doctor(runner, quirk_prefix)
+    assert result.exit_code == 1
+    assert "checksumMode = when_required" in checks["checksums"]["detail"]
+
+
+def test_a_store_without_batch_deletes_is_reported(runner, fault_proxy, quirk_prefix, s3_server):
+    fault_proxy.faults.no_batch_delete = True
+    result, checks = _doctor(runner, quirk_prefix)
+    assert result.exit_code == 0
+    assert checks["deletes"]["warning"] and "no batch delete" in checks["deletes"]["detail"]
+    bucket = quirk_prefix.split("/")[2]
+    assert boto3.client("s3", endpoint_url=s3_server.url).list_objects_v2(Bucket=bucket).get("KeyCount") == 0

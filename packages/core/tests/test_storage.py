@@ -125,3 +125,18 @@ def test_credential_source_names_the_method_never_the_secret(s3_prefix, local_pr
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert open_storage(load_config(s3_prefix)).credential_source() is None
+
+
+def test_a_symlink_into_a_sibling_folder_with_the_same_name_prefix_is_refused(tmp_path):
+    import os
+
+    from lab_workbook_core import AccessDenied, LocalStorage, parse_prefix
+
+    store, sibling = tmp_path / "store", tmp_path / "store-secrets"
+    store.mkdir()
+    sibling.mkdir()
+    (sibling / "key.txt").write_text("TOP-SECRET")
+    os.symlink(sibling / "key.txt", store / "leak.txt")
+    storage = LocalStorage(parse_prefix(str(store) + "/"))
+    with pytest.raises(AccessDenied, match="outside the store"):
+        storage.get_bytes("leak.txt")

@@ -1,7 +1,7 @@
 """Series parsing: the fast pyarrow path gives exactly what ``pandas.read_csv`` gives, or steps aside."""
 
 from lab_workbook.arrow_csv import MISSING_MARKERS, arrow_frame
-from lab_workbook.series import parse_series, parse_with_pandas, read_header
+from lab_workbook.series import drop_partial_line, parse_series, parse_with_pandas, read_header
 import pandas as pd
 import pytest
 
@@ -37,7 +37,8 @@ def test_the_fast_parser_gives_what_pandas_gives(name, fields):
     data = SAMPLES[name]
     header = read_header(data, "t/s.csv")
     columns = header if fields is None else [header[0], *[c for c in header[1:] if c in fields]]
-    expected = parse_with_pandas(data, "t/s.csv", None if fields is None else columns, "Date" in columns[1:])
+    complete = drop_partial_line(data) if b"\n" in data else data  # a last line without its line end is dropped first (issue 9)
+    expected = parse_with_pandas(complete, "t/s.csv", None if fields is None else columns, "Date" in columns[1:])
     got = parse_series(data, "t/s.csv", fields)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert got.columns.dtype == expected.columns.dtype

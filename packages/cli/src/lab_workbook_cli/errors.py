@@ -8,6 +8,10 @@ Exit codes are the contract of every command:
   of a :class:`~lab_workbook_core.errors.LabWorkbookError` already says what to do);
 - ``2``: a usage error (unknown option, missing argument), reported by typer.
 
+Anything else (a bare ``KeyError``, an ``OSError`` naming no file) is a bug of ours,
+not the user's: it is never disguised as a one-line user error, and shows its
+traceback so it can be reported.
+
 Set ``LAB_WORKBOOK_DEBUG=1`` to get the full traceback instead, for bug reports.
 """
 
@@ -23,6 +27,8 @@ from lab_workbook_core import LabWorkbookError
 import typer
 from typer.core import TyperGroup
 
+from .safe_text import neutralise
+
 __all__ = ["USER_ERROR", "CliError", "ReportingGroup", "reported_errors"]
 
 USER_ERROR = 1
@@ -33,11 +39,16 @@ class CliError(LabWorkbookError):
 
 
 def _message(err: BaseException) -> str:
-    if isinstance(err, KeyError) and not isinstance(err, LabWorkbookError):
-        return str(err.args[0]) if err.args else "not found"
     if isinstance(err, OSError) and not isinstance(err, LabWorkbookError) and err.filename:
         return f"{err.filename}: {err.strerror or err}"
     return str(err) or type(err).__name__
+
+
+def _is_user_error(err: BaseException) -> bool:
+    """Ours, or a local file the user named that cannot be used (it has a file name)."""
+    if isinstance(err, LabWorkbookError):
+        return True
+    return isinstance(err, OSError) and not isinstance(err, BrokenPipeError) and bool(err.filename)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -51,12 +62,10 @@ def reported_errors() -> Iterator[None]:
         warnings.showwarning = _show_warning
         try:
             yield
-        except (LabWorkbookError, KeyError, OSError) as err:
-            if os.environ.get("LAB_WORKBOOK_DEBUG"):
+        except (LabWorkbookError, OSError) as err:
+            if os.environ.get("LAB_WORKBOOK_DEBUG") or not _is_user_error(err):
                 raise
-            if isinstance(err, BrokenPipeError):
-                raise
-            typer.echo(f"error: {_message(err)}", err=True)
+            typer.echo(f"error: {neutralise(_message(err))}", err=True)
             raise typer.Exit(USER_ERROR) from None
 
 

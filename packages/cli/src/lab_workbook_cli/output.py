@@ -23,6 +23,9 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
+
+from .safe_text import neutralise, neutralise_json
 
 __all__ = [
     "byte_progress",
@@ -56,14 +59,31 @@ def stderr_console() -> Console:
 
 
 def warn(message: str) -> None:
-    """One ``warning: ...`` line on stderr."""
-    stderr_console().print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False)
+    """One ``warning: ...`` line on stderr (control characters from the store neutralised)."""
+    console = stderr_console()
+    console.print("[yellow]warning:[/yellow] ", markup=True, highlight=False, end="")
+    console.print(Text(neutralise(message)), highlight=False)
+
+
+class SafeTable(Table):
+    """A rich table whose cells can never carry terminal control sequences from the store."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*(_safe_cell(r) for r in renderables), **options)
+
+
+def _safe_cell(cell: Any) -> Any:
+    if isinstance(cell, Text):
+        clean = neutralise(cell.plain)
+        return cell if clean == cell.plain else Text(clean, style=cell.style)
+    if isinstance(cell, str):
+        return Text(neutralise(cell))  # a plain Text: store data is never read as rich markup
+    return cell
 
 
 def make_table(*columns: str, title: str | None = None) -> Table:
     """A table styled for the terminal; :func:`print_table` strips it down when piped."""
-    table = Table(*columns, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
-    return table
+    return SafeTable(*columns, title=title, box=box.SIMPLE_HEAD, header_style="bold", title_justify="left")
 
 
 def print_table(table: Table, console: Console | None = None) -> None:
@@ -115,7 +135,8 @@ def _clean(value: Any) -> Any:
 
 def print_json(data: Any) -> None:
     """Write ``data`` to stdout as one indented JSON document (dates as ISO 8601, NaN as null)."""
-    sys.stdout.write(json.dumps(_clean(data), indent=2, ensure_ascii=False, default=_default) + "\n")
+    text = json.dumps(_clean(data), indent=2, ensure_ascii=False, default=_default)
+    sys.stdout.write(neutralise_json(text) + "\n")
 
 
 def iso(moment: datetime | None) -> str | None:

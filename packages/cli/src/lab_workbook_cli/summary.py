@@ -26,13 +26,15 @@ _WORKERS = 16
 def run_summary(exp: Experiment) -> dict[str, Any]:
     """Tag, status, start, end, duration, description and artifact count of one run.
 
+    ``problem`` says why the run record cannot be read (status ``unreadable``), else ``None``.
     ``duration_seconds`` runs to the end, or for a run without an end (running or
     crashed) to its last heartbeat; ``None`` without a run record.
     """
     duration = exp.duration
     return {
         "tag": exp.tag,
-        "status": exp.status,
+        "status": exp.status,  # "unreadable" for a damaged run record: listed, never hiding the others
+        "problem": exp.problem,
         "started": iso(exp.started),
         "ended": iso(exp.ended),
         "duration_seconds": duration.total_seconds() if duration is not None else None,

@@ -56,6 +56,7 @@ class Experiment:
         self._record: dict[str, Any] | None = None
         self._record_etag: str | None = None
         self._record_at = 0.0
+        self._problem: str | None = None
         self._final_objects: list[ObjectInfo] | None = None
 
     # -- the run record -------------------------------------------------------------------
@@ -74,7 +75,10 @@ class Experiment:
             except ObjectNotFound:
                 data, self._record_etag = b"", None
         if data is not None:
-            record = self._parse_record(data)
+            try:
+                record, self._problem = self._parse_record(data), None
+            except CorruptArtifactError as err:  # one damaged record must not hide the other runs
+                record, self._problem = {}, str(err)
             if cache is not None and record.get("status") in FINAL_STATUSES and not (entry and entry.final):
                 cache.put(key, data, etag=self._record_etag, final=True)
         self._record, self._record_at = record or {}, time.monotonic()
@@ -101,8 +105,16 @@ class Experiment:
 
     @property
     def status(self) -> str:
-        """``running``, ``finished``, ``failed``, ``interrupted``, ``crashed`` (stale heartbeat) or ``unknown``."""
-        return status_of(self._read_record())
+        """``running``, ``finished``, ``failed``, ``interrupted``, ``crashed`` (stale heartbeat), ``unknown``
+        (no run record) or ``unreadable`` (a run record that cannot be parsed: see :attr:`problem`)."""
+        record = self._read_record()
+        return "unreadable" if self._problem else status_of(record)
+
+    @property
+    def problem(self) -> str | None:
+        """Why the run record cannot be read (then :attr:`info` is ``{}``), or ``None``."""
+        self._read_record()
+        return self._problem
 
     @property
     def started(self) -> datetime | None:

@@ -19,7 +19,7 @@ __all__ = ["FINAL_STATUSES", "STATUSES", "parse_time", "status_of", "tag_time"]
 #: Statuses after which an experiment never changes again.
 FINAL_STATUSES = frozenset({"finished", "failed", "interrupted"})
 #: Every status the reader reports.
-STATUSES = ("running", "finished", "failed", "interrupted", "crashed", "unknown")
+STATUSES = ("running", "finished", "failed", "interrupted", "crashed", "unknown", "unreadable")
 _MIN_STALE = timedelta(seconds=90)
 _DEFAULT_INTERVAL = 30.0
 

@@ -17,7 +17,7 @@ import warnings
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 import pandas as pd
 
-from .records import parse_time, status_of, tag_time
+from .records import parse_time, tag_time
 from .source import concurrent_map
 
 if TYPE_CHECKING:
@@ -63,12 +63,13 @@ def _row(
 ) -> dict[str, Any] | None:
     """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more)."""
     record = exp.info
+    status = exp.status  # "unreadable" for a damaged record, which must not hide the other runs
     started = parse_time(record.get("started")) or tag_time(exp.tag)
-    if not keep(status_of(record), started):
+    if not keep(status, started):
         return None
     row: dict[str, Any] = {
         "tag": exp.tag,
-        "status": status_of(record),
+        "status": status,
         "started": started,
         "duration": exp.duration,
         "description": exp.description,

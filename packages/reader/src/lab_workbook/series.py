@@ -73,6 +73,8 @@ def parse_series(data: bytes, where: str, usecols: Sequence[str] | None = None) 
     Raises:
         CorruptArtifactError: naming the artifact and what is wrong with it.
     """
+    if b"\n" in data:  # a last line without its line end is an upload cut short: drop it, as in segments
+        data = drop_partial_line(data)
     header = read_header(data, where)
     columns = header if usecols is None else [header[0], *[c for c in header[1:] if c in usecols]]
     dates = "Date" in columns[1:]

@@ -116,8 +116,8 @@ def new_experiment(
         claimed, storage=storage, record=record, spool=spool, uploader=uploader,
         heartbeat_seconds=heartbeat_seconds, close_timeout=close_timeout, custom_spool=spool_dir is not None,
     )
-    if offline:  # the claim did not happen: the first run record waits in the spool with the rest
-        experiment._queue_record(tag=claimed)
+    if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
+        experiment._queue_record(claim=True, tag=claimed)
     announce_tag(claimed)
     return experiment
 
@@ -324,13 +324,13 @@ class Experiment:
             data=self._spool.relative(path), size=size, supersede=True,
         )
 
-    def _queue_record(self, *, barrier: bool = False, **changes: Any) -> None:
+    def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None:
         with self._lock:
             data = self._record.to_bytes(**changes)
         path = self._spool.new_data_path(".run.json")
         path.write_bytes(data)
         self._uploader.submit(
-            "put", key=run_record_key(self.tag), group="run", data=self._spool.relative(path), size=len(data),
+            "claim" if claim else "put", key=run_record_key(self.tag), group="run", data=self._spool.relative(path), size=len(data),
             supersede=True, barrier=barrier,
         )
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab_workbook_core import Config, LabWorkbookError, Storage, open_storage, parse_prefix
+from lab_workbook_core import AlreadyExists, Config, LabWorkbookError, Storage, claim_tag, open_storage, parse_prefix
 from lab_workbook_core import spool_dir as default_spool_dir
 
 from .spool import Entry, ExperimentSpool, experiment_spools
@@ -171,5 +171,16 @@ def _send(spool: ExperimentSpool, storage: Storage, entry: Entry) -> int:
     path = spool.path / (entry.data or "")
     if not path.is_file():
         return 0  # the data vanished: nothing can be sent for it
+    if entry.op == "claim":  # a run started offline: its tag must still be free
+        tag, body = entry.key.split("/", 1)[0], path.read_bytes()
+        try:
+            claim_tag(storage, lambda _tag: body, tag)
+        except AlreadyExists as err:
+            raise AlreadyExists(
+                f"tag {tag} is already used in {storage.location} by another run (this run started while the "
+                f"store was unreachable), so nothing of it was sent. Its data is kept in {spool.path}: copy what "
+                "you need from its data/ and series/ folders, then delete that folder"
+            ) from err
+        return len(body)
     storage.put_file(entry.key, path)
     return path.stat().st_size

@@ -9,6 +9,9 @@ queue; a few worker threads send them. The rules:
 - A put superseded by a newer put of the same key before it started is dropped
   unsent, with its spooled bytes.
 - A *barrier* entry (the final run record) waits for every earlier entry.
+- A *claim* (the first run record of a run started while the store was unreachable)
+  goes before everything else; if the tag turns out to be taken, nothing more is sent
+  (the other run stays intact) and the data stays in the spool.
 - A failure is retried with exponential backoff (capped at ``max_backoff``) for
   the whole queue, since a store that fails one request usually fails the next;
   stderr says so once per outage, and once when the store answers again.
@@ -22,7 +25,7 @@ import threading
 import time
 from typing import Any
 
-from lab_workbook_core import Storage
+from lab_workbook_core import AlreadyExists, Storage, claim_tag
 
 from .notices import warn
 from .spool import Entry, ExperimentSpool
@@ -58,6 +61,7 @@ class Uploader:
         self._retry_at = 0.0
         self._failing = False
         self._stopping = False
+        self.taken: str | None = None  # why nothing is sent: the offline-made tag is taken in the store
         self._threads = [
             threading.Thread(target=self._work, name=f"lab-workbook-upload-{label}-{i}", daemon=True)
             for i in range(workers)
@@ -145,8 +149,13 @@ class Uploader:
             return None, self._retry_at - now
         busy = {e.group for e in self._running.values()}
         first = min([*self._pending, *self._running], default=0)
+        claims = sorted(e.seq for e in [*self._pending.values(), *self._running.values()] if e.op == "claim")
+        if self.taken or (claims and claims[0] in self._running):
+            return None, None
         wake = None
         for seq in sorted(self._pending):
+            if claims and seq != claims[0]:
+                continue  # nothing goes before the tag is claimed
             entry = self._pending[seq]
             if entry.group in busy or (entry.barrier and seq != first):
                 busy.add(entry.group)
@@ -173,11 +182,21 @@ class Uploader:
             try:
                 sent = self._send(entry)
                 error = None
+            except AlreadyExists as err:
+                sent, error = 0, err
             except Exception as err:  # any failure is retried: the data is safe in the spool
                 sent, error = 0, err
             with self._cond:
                 del self._running[entry.seq]
-                if error is None:
+                if isinstance(error, AlreadyExists) and entry.op == "claim":
+                    self._pending[entry.seq] = entry
+                    self.taken = str(error)
+                    warn(
+                        f"experiment {self.label} started while {self.storage.location} was unreachable, and its "
+                        f"tag is taken there by another run: nothing of this run is sent, so that run stays "
+                        f"intact. Its data stays in {self.spool.path} (`lab-workbook sync` says what to do)"
+                    )
+                elif error is None:
                     self._succeeded(entry, sent)
                 else:
                     self._failed(entry, error)
@@ -190,6 +209,10 @@ class Uploader:
             self.storage.delete(entry.keys)
             return 0
         path = self.spool.path / (entry.data or "")
+        if entry.op == "claim":
+            body = path.read_bytes()
+            claim_tag(self.storage, lambda _tag: body, entry.key.split("/", 1)[0])
+            return len(body)
         if entry.size <= _SMALL:
             try:
                 body = path.read_bytes()

@@ -57,6 +57,9 @@ def _as_dict(cfg: Config) -> dict[str, object]:
         "prefix": cfg.prefix,
         "location": cfg.location.url,
         "endpoint_url": cfg.endpoint_url,
+        "region": cfg.region,
+        "addressing_style": cfg.addressing_style,
+        "checksum_mode": cfg.checksum_mode,
         "sources": dict(cfg.sources),
         "config_file": str(path) if path else None,
         "config_file_exists": bool(path and Path(path).is_file()),
@@ -70,6 +73,10 @@ def _print(cfg: Config) -> None:
         table.add_row("location", cfg.location.url, "the prefix, resolved")
     endpoint = cfg.endpoint_url or ("AWS default" if cfg.location.scheme == "s3" else "-")
     table.add_row("endpoint_url", endpoint, cfg.sources.get("endpoint_url", "-"))
+    if cfg.location.scheme == "s3":
+        for name in ("region", "addressing_style", "checksum_mode"):
+            value = getattr(cfg, name)
+            table.add_row(name, value or "boto3 default", cfg.sources.get(name, "-"))
     path = cfg.config_file
     state = "exists" if path and Path(path).is_file() else "not found"
     table.add_row("config file", str(path), state)

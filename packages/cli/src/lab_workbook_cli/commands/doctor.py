@@ -2,21 +2,24 @@
 
 The checks run in order and each says what to do when it fails: the config parses,
 credentials exist (S3 only; their *source* is shown, never a secret), the store
-answers a listing, and a probe object can be created, read back and deleted under
-the prefix. The probe key, ``.lab-workbook-doctor/probe-<random>``, starts with a dot
+answers a listing, a probe object can be created, read back and deleted under
+the prefix, and then what S3-compatible stores differ in (:mod:`lab_workbook_cli.probes`):
+conditional writes, flexible-checksum headers and batch deletes. The probe key, ``.lab-workbook-doctor/probe-<random>``, starts with a dot
 so it can never be taken for an experiment, and is removed at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 import secrets
 
 from lab_workbook_core import LabWorkbookError, Storage, load_config, open_storage
+from rich.text import Text
 import typer
 
 from ..options import JsonOption, PrefixOption
 from ..output import make_table, print_json, print_table, stdout_console
+from ..probes import Check, probe_batch_deletes, probe_checksums, probe_conditional_writes
 
 __all__ = ["PROBE_DIR", "doctor"]
 
@@ -30,15 +33,6 @@ _CREDENTIAL_SOURCES = {
     "assume-role": "an assumed role",
     "sso": "AWS SSO",
 }
-
-
-@dataclass
-class Check:
-    """One line of the report."""
-
-    name: str
-    ok: bool | None  # None: skipped because an earlier check failed
-    detail: str
 
 
 def doctor(prefix: PrefixOption = None, json: JsonOption = False) -> None:
@@ -80,7 +74,16 @@ def _run_checks(prefix: str | None):
         yield Check("write", None, "skipped: the store cannot be listed")
         return
     yield Check("store", True, f"{_where(storage)} answers; {len(listing.prefixes)} experiment folder(s)")
-    yield _write_probe(storage)
+    write = _write_probe(storage)
+    yield write
+    if not write.ok:  # the checksum probe may tell why (a store refusing flexible-checksum headers)
+        yield Check("conditional writes", None, "skipped: the store refuses writes")
+        yield probe_checksums(storage, cfg, PROBE_DIR)
+        yield Check("deletes", None, "skipped: the store refuses writes")
+        return
+    yield probe_conditional_writes(storage, PROBE_DIR)
+    yield probe_checksums(storage, cfg, PROBE_DIR)
+    yield probe_batch_deletes(storage, PROBE_DIR)
 
 
 def _credentials(storage: Storage) -> Check:
@@ -131,8 +134,9 @@ def _write_probe(storage: Storage) -> Check:
 
 def _print(checks: list[Check]) -> None:
     console = stdout_console()
-    marks = {True: "[green]ok[/green]", False: "[red]FAIL[/red]", None: "[dim]skip[/dim]"}
+    marks = {True: Text("ok", style="green"), False: Text("FAIL", style="red"), None: Text("skip", style="dim")}
     table = make_table("check", "result", "detail")
     for check in checks:
-        table.add_row(check.name, marks[check.ok], check.detail)
+        mark = Text("warn", style="yellow") if check.warning else marks[check.ok]
+        table.add_row(check.name, mark, check.detail)
     print_table(table, console)

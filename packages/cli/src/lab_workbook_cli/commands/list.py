@@ -96,7 +96,7 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
             short_time(started),
             Text(status, style=_STYLES.get(status, "")),
             human_duration(row["duration_seconds"]),
-            Text(row["description"] or ""),
+            Text(row["description"] or "") if not row.get("problem") else Text(row["problem"], style="red"),
             str(row["artifacts"]),
         )
     print_table(table, stdout_console())
