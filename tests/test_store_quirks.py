@@ -123,6 +123,8 @@ def test_sync_sends_to_the_store_the_run_was_recorded_for(fault_proxy, quirk_pre
     wb.save_json("parameters", {"lr": 0.1})
     assert wb.close() is False
     fault_proxy.up()
+    (destination,) = isolated_home.glob("spool/*/destination.json")
+    assert json.loads(destination.read_text())["checksum_mode"] == "when_required"
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")  # another shell, another endpoint
     report = sync()
     assert not report.failed and report.sent >= 2

@@ -96,7 +96,7 @@ def new_experiment(
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
     # The claim gets one short attempt: a store that does not answer at once must not hold training back.
-    claimer = open_storage(config, max_attempts=1, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
+    claimer = open_storage(config, max_attempts=0, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
     record = RunRecord(
         heartbeat_interval=heartbeat_seconds, description=description,
         git_commit=gitstate.head_commit(Path.cwd()), env_allowlist=env_allowlist,
@@ -110,7 +110,10 @@ def new_experiment(
             "training goes on, and it is sent when the store answers"
         )
     root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
-    spool = ExperimentSpool.create(root, Destination(storage.location.url, config.endpoint_url, claimed))
+    spool = ExperimentSpool.create(root, Destination(
+        storage.location.url, config.endpoint_url, claimed, region=config.region,
+        addressing_style=config.addressing_style, checksum_mode=config.checksum_mode,
+    ))
     uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
     experiment = Experiment(
         claimed, storage=storage, record=record, spool=spool, uploader=uploader,

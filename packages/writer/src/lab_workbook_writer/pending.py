@@ -144,7 +144,10 @@ def _sync_one(
         spool.forget(entry)
     try:
         destination = spool.destination()
-        storage = open_storage(Config(prefix=destination.prefix, endpoint_url=destination.endpoint_url))
+        storage = open_storage(Config(
+            prefix=destination.prefix, endpoint_url=destination.endpoint_url, region=destination.region,
+            addressing_style=destination.addressing_style, checksum_mode=destination.checksum_mode,
+        ))
     except (OSError, ValueError, KeyError, LabWorkbookError) as err:
         report.failed.append(f"{spool.path}: cannot open its store: {err}")
         report.remaining += len(keep)

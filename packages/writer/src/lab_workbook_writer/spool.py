@@ -48,6 +48,10 @@ class Destination:
     prefix: str
     endpoint_url: str | None
     tag: str
+    # the S3 settings the run was recorded with, so `sync` talks to the same store the same way
+    region: str | None = None
+    addressing_style: str | None = None
+    checksum_mode: str | None = None
 
 
 @dataclass
@@ -102,7 +106,10 @@ class ExperimentSpool:
     def destination(self) -> Destination:
         """Where this folder's data goes."""
         raw = json.loads((self.path / "destination.json").read_text(encoding="utf-8"))
-        return Destination(prefix=raw["prefix"], endpoint_url=raw.get("endpoint_url"), tag=raw["tag"])
+        return Destination(
+            prefix=raw["prefix"], endpoint_url=raw.get("endpoint_url"), tag=raw["tag"], region=raw.get("region"),
+            addressing_style=raw.get("addressing_style"), checksum_mode=raw.get("checksum_mode"),
+        )
 
     def new_data_path(self, suffix: str, folder: str = "data") -> Path:
         """A fresh file name for the bytes of a pending put."""

@@ -19,7 +19,7 @@ def open_storage(
 
     Args:
         config: the resolved configuration.
-        max_attempts: boto3's attempts per request (unless the user's environment sets retries).
+        max_attempts: boto3's retries per request after the first (unless the user's environment sets retries).
         connect_timeout: seconds to open a connection to S3.
         read_timeout: seconds to wait for each S3 answer.
     """

@@ -67,8 +67,8 @@ class S3Storage(Storage):
     Args:
         location: an ``s3://`` location.
         endpoint_url: the endpoint core resolved (``None``: AWS itself).
-        max_attempts: boto3's own attempts per request (the writer adds its own backoff on top);
-            ignored when ``user_retries``.
+        max_attempts: boto3's own retries per request after the first attempt (botocore's
+            ``max_attempts``; the writer adds its own backoff on top); ignored when ``user_retries``.
         region: the region, or ``None`` for boto3's default.
         addressing_style: ``auto``, ``path`` or ``virtual``, or ``None``.
         checksum_mode: ``when_supported`` / ``when_required`` for flexible checksums, or ``None``.
