@@ -103,7 +103,7 @@ def pending_uploads(spool_dir: Path | None = None, *, prefix: str | None = None)
         except (OSError, ValueError, KeyError):
             continue
         keep, _ = _current(spool.entries())
-        found += [PendingUpload(destination.prefix, e.key, e.size, destination.tag) for e in keep if e.op == "put"]
+        found += [PendingUpload(destination.prefix, e.key, e.size, destination.tag) for e in keep if e.op in ("put", "claim")]
     return found
 
 
