@@ -35,6 +35,7 @@ def test_every_package_is_typed_and_versioned():
         ("writer", "lab_workbook_writer"),
         ("reader", "lab_workbook"),
         ("cli", "lab_workbook_cli"),
+        ("ui", "lab_workbook_ui"),
     ]:
         src = ROOT / "packages" / folder / "src" / module
         assert (src / "py.typed").is_file(), module

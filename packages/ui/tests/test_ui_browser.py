@@ -96,7 +96,8 @@ def test_a_run_written_while_the_page_is_open_appears_and_updates(run_store, ser
     tag = run_store.run(10, status="running", points=5)
     row = page.locator(f'#runs tbody tr[data-tag="{tag}"]')
     row.wait_for(timeout=10_000)
-    assert row.locator('td[data-column="status"]').inner_text() == "running"
+    # The row may first show while the run's folder is half written (status unknown): wait for its record.
+    expect(row.locator('td[data-column="status"]')).to_have_text("running", timeout=10_000)
 
     run_store.record(tag, "finished", started=run_store.started(tag))
     expect(row.locator('td[data-column="status"]')).to_have_text("finished", timeout=10_000)

@@ -302,7 +302,8 @@ function plotWidth() {
   return Math.max(300, $("plot").clientWidth || document.body.clientWidth - 40);
 }
 
-async function drawCompare() {
+async function drawCompare(force = false) {
+  // A change event and the Draw button often ask for the same view at once: draw it once.
   const s = state();
   const tags = selection();
   const series = s.get("series");
@@ -319,8 +320,17 @@ async function drawCompare() {
     smooth: s.get("smooth") || "0",
     width: s.get("full") ? "full" : String(width),
   });
+  const key = query.toString() + (s.get("logx") || "") + (s.get("logy") || "") + (s.get("legend") || "");
+  if (!force && key === ui.curvesKey) return;
+  ui.curvesKey = key;
   const started = performance.now();
-  const data = await apiJson("/api/curves?" + query.toString());
+  let data;
+  try {
+    data = await apiJson("/api/curves?" + query.toString());
+  } catch (err) {
+    ui.curvesKey = "";
+    throw err;
+  }
   renderCurves(data, width);
   ui.drawn = { tags, ms: performance.now() - started, points: data.curves.reduce((n, c) => n + c.points, 0) };
   $("plot").dataset.drawnMs = String(Math.round(ui.drawn.ms));
@@ -581,7 +591,7 @@ async function poll() {
     } else {
       await loadRuns();
       const running = new Set(rowObjects().filter((row) => row.status === "running").map((row) => row.tag));
-      if (ui.plot && selection().some((t) => running.has(t))) await drawCompare();
+      if (ui.plot && selection().some((t) => running.has(t))) await drawCompare(true);
     }
   } catch (err) {
     showError(err);
