@@ -40,6 +40,16 @@ def test_the_runs_table_has_params_and_series_columns_on_both_backends(any_run_s
     assert rows[2]["loss.last"] == pytest.approx(3 * 2.0 / 10) and rows[2]["loss.best"] == rows[2]["loss.last"]
 
 
+def test_a_preview_of_the_newest_runs_says_it_is_incomplete(run_store, serve):
+    tags = [run_store.run(i, points=0) for i in range(5)]
+    url = serve(run_store.prefix)
+    preview = get_json(url, "/api/runs?newest=2")
+    assert [row[0] for row in preview["rows"]] == tags[-2:]
+    assert (preview["complete"], preview["total"]) == (False, 5)
+    whole = get_json(url, "/api/runs?newest=10")
+    assert (len(whole["rows"]), whole["complete"]) == (5, True)
+
+
 def test_a_bad_series_column_is_a_clear_400(run_store, serve):
     url = serve(run_store.prefix)
     response, body = request(url, "/api/runs?series=nocolon")

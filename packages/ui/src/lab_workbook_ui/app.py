@@ -5,7 +5,7 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 ==========================================  ==============================================
 ``/``                                       the page (``static/index.html``)
 ``/api/config``                             store, polling interval, parameters artifact
-``/api/runs?series=A.csv:f,...``            the runs table (``tables.runs_payload``)
+``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
 ``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
 ``/api/run/{tag}``                          one run: record, parameters, artifacts
 ``/api/run/{tag}/artifact/{name}``          the artifact's bytes (``?download=1``: as a file)
@@ -79,7 +79,8 @@ def create_app(
         )
 
     def runs(request: Request) -> JSONResponse:
-        return JSONResponse(runs_payload(wb, parse_series_columns(_text(request, "series")), params))
+        newest = int(_text(request, "newest", "0") or 0) or None
+        return JSONResponse(runs_payload(wb, parse_series_columns(_text(request, "series")), params, newest=newest))
 
     def curves(request: Request) -> Response:
         tags = [t for t in _text(request, "tags").split(",") if t]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import json
 from typing import TYPE_CHECKING, Any
 
+from lab_workbook.records import tag_time
 from lab_workbook_core import ConfigError
 
 if TYPE_CHECKING:
@@ -37,13 +38,36 @@ def parse_series_columns(text: str | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def runs_payload(wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str) -> dict[str, Any]:
-    """Every run's row: tag, status, started, duration (s), description, ``params.*``, ``<field>.last/best``."""
+def _newest_since(wb: ExperimentRepository, newest: int | None) -> Any:
+    """The start minute of the ``newest``-th newest run, when its tag tells it (else ``None``: every run)."""
+    tags = wb.tags()
+    if not newest or len(tags) <= newest:
+        return None
+    return tag_time(tags[-newest])
+
+
+def runs_payload(
+    wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str, *, newest: int | None = None
+) -> dict[str, Any]:
+    """Every run's row: tag, status, started, duration (s), description, ``params.*``, ``<field>.last/best``.
+
+    Args:
+        newest: only about this many of the newest runs (``complete`` is then false): the page
+            shows its first page from these while the whole table is read. The reader skips
+            older runs by their tag's minute before any request (``since=``).
+    """
     wanted: dict[str, list[str]] = {}
     for artifact, field in series:
         wanted.setdefault(artifact, []).append(field)
-    table = wb.runs(params=params, series=wanted)
+    since = _newest_since(wb, newest)
+    table = wb.runs(params=params, series=wanted, since=since)
     table["duration"] = table["duration"].dt.total_seconds()
     # pandas writes numpy scalars, NaN (null), lists and dates (ISO, UTC) in one pass.
     split = json.loads(table.to_json(orient="split", date_format="iso", index=False, default_handler=str))
-    return {"store": str(wb.storage.location), "columns": split["columns"], "rows": split["data"]}
+    return {
+        "store": str(wb.storage.location),
+        "total": len(wb.tags()),
+        "complete": since is None,
+        "columns": split["columns"],
+        "rows": split["data"],
+    }

@@ -225,7 +225,9 @@ function renderTable() {
       }
     }
   }
-  $("count").textContent = `${rows.length} of ${ui.runs.rows.length} runs`;
+  $("count").textContent = ui.runs.complete === false
+    ? `${rows.length} of the ${ui.runs.rows.length} newest runs (of ${ui.runs.total}; reading the rest…)`
+    : `${rows.length} of ${ui.runs.rows.length} runs`;
   $("page").textContent = `page ${page + 1} of ${pages}`;
   $("prev").disabled = page === 0;
   $("next").disabled = page >= pages - 1;
@@ -240,9 +242,11 @@ function toggleSelection(tag, on) {
   refreshSeriesChoices();
 }
 
-async function loadRuns() {
+async function loadRuns({ preview = false } = {}) {
+  // preview: only about a page of the newest runs, shown while the whole table is read.
   const cols = (state().get("cols") || "").split(",").map((c) => c.trim()).filter(Boolean).join(",");
-  const response = await api("/api/runs?series=" + encodeURIComponent(cols));
+  const newest = preview ? "&newest=" + PAGE_SIZE : "";
+  const response = await api("/api/runs?series=" + encodeURIComponent(cols) + newest);
   const text = await response.text();
   if (text !== ui.runsText) {
     ui.runsText = text;
@@ -250,7 +254,7 @@ async function loadRuns() {
     renderTable();
     fillTagList();
   }
-  $("live").textContent = "updated " + new Date().toLocaleTimeString();
+  $("live").textContent = ui.runs.complete ? "updated " + new Date().toLocaleTimeString() : "reading every run…";
 }
 
 function fillTagList() {
@@ -534,7 +538,7 @@ function bindInputs() {
   $("diff-go").addEventListener("click", () => {
     const other = $("diff-with").value.trim();
     setState({ diff: other });
-    showDiff(route().path.slice("/run/".length) && decodeURIComponent(route().path.slice("/run/".length)), other).catch(showError);
+    showDiff(decodeURIComponent(route().path.slice("/run/".length)), other).catch(showError);
   });
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -574,6 +578,7 @@ async function show() {
     $("run-view").hidden = true;
     $("runs-view").hidden = false;
     syncInputs();
+    if (!ui.runs.rows.length) await loadRuns({ preview: true });
     await loadRuns();
     if (selection().length) {
       await refreshSeriesChoices();
