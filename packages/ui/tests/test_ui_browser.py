@@ -158,3 +158,15 @@ def test_a_token_protected_dashboard_asks_for_its_token(run_store, serve, page):
     page.click("#token-form button")
     page.wait_for_selector("#runs tbody tr")
     assert rows_shown(page) == 2
+
+
+def test_time_axis_log_scale_and_smoothing_from_the_url_draw(run_store, serve, page):
+    tag = run_store.run(0, points=300)
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/runs?sel={tag}&series=Training+loss.csv&fields=loss&x=time&logy=1&smooth=0.5")
+    page.wait_for_selector("#plot canvas")
+    assert page.locator("#x").input_value() == "time" and page.locator("#logy").is_checked()
+    assert page.evaluate(COUNT_CURVE_PIXELS, [CURVE_RGB[:1]])[0] > 50
+    page.locator("#plot .u-over").hover()  # the legend then shows the x under the pointer: a date
+    expect(page.locator("#plot .u-legend .u-series").first).to_contain_text("2026-01-05")
+    assert not page.errors

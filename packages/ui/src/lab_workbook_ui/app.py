@@ -15,7 +15,9 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+import threading
 from urllib.parse import quote
 
 from lab_workbook import ExperimentRepository
@@ -36,6 +38,9 @@ from .tables import parse_series_columns, runs_payload
 __all__ = ["create_app"]
 
 STATIC = Path(__file__).parent / "static"
+#: How many of the newest runs the page shows first (its first page), while every run is read.
+PREVIEW_RUNS = 100
+logger = logging.getLogger(__name__)
 
 
 def _text(request: Request, name: str, default: str = "") -> str:
@@ -45,6 +50,14 @@ def _text(request: Request, name: str, default: str = "") -> str:
 def _error(request: Request, err: Exception) -> JSONResponse:
     status = 404 if isinstance(err, (NotFoundError, FileNotFoundError)) else 502 if isinstance(err, StorageError) else 400
     return JSONResponse({"error": str(err).strip("'\"")}, status)
+
+
+def _warm_up(wb: ExperimentRepository, params: str) -> None:
+    """List the store and read the newest runs' records and parameters into the repository."""
+    try:
+        runs_payload(wb, [], params, newest=PREVIEW_RUNS)
+    except Exception:  # the page's own request will report it
+        logger.debug("warming up the runs table failed", exc_info=True)
 
 
 def create_app(
@@ -57,6 +70,7 @@ def create_app(
     patch: str = "Source.git-patch",
     poll_seconds: float = 5.0,
     refresh_seconds: float | None = None,
+    warm_up: bool = False,
 ) -> Starlette:
     """The dashboard as an ASGI application (serve it with :func:`lab_workbook_ui.serve` or any ASGI server).
 
@@ -70,8 +84,12 @@ def create_app(
         poll_seconds: how often the page asks again while a run shown is still going.
         refresh_seconds: how long a listing or a running run's record is trusted
             (default: ``poll_seconds``, so a poll sees new runs).
+        warm_up: start reading the table's first page now, on a thread, while the browser
+            opens and loads the page (``lab-workbook ui`` does).
     """
     wb = repository or ExperimentRepository(prefix, refresh_seconds=poll_seconds if refresh_seconds is None else refresh_seconds)
+    if warm_up:
+        threading.Thread(target=_warm_up, args=(wb, params), name="lab-workbook-ui-warm-up", daemon=True).start()
 
     def config(request: Request) -> JSONResponse:
         return JSONResponse(

@@ -58,7 +58,7 @@ def serve(
         ConfigError: a non-loopback ``host`` without ``token``, or a port that cannot be bound.
     """
     warning = check_binding(host, token)
-    app = create_app(prefix, host=host, token=token, poll_seconds=poll_seconds)
+    app = create_app(prefix, host=host, token=token, poll_seconds=poll_seconds, warm_up=True)
     sock = _bind(host, port)
     url = _url(host, sock)
     if warning:

@@ -607,9 +607,9 @@ async function poll() {
 
 async function start() {
   try {
-    ui.config = await apiJson("/api/config");
+    // The configuration is asked for while the first page of the table is read.
+    [ui.config] = await Promise.all([apiJson("/api/config"), show()]);
     $("store").textContent = ui.config.store;
-    await show();
     clearTimeout(ui.pollTimer);
     ui.pollTimer = setTimeout(poll, ui.config.poll_seconds * 1000);
   } catch (err) {
