@@ -21,12 +21,12 @@ def test_writer_and_core_install_without_pandas_or_typer(tmp_path):
     )
     probe = (
         "import importlib.util, lab_workbook_writer, lab_workbook_core\n"
-        "missing = [m for m in ('pandas', 'typer', 'rich', 'lab_workbook', 'lab_workbook_cli')"
+        "missing = [m for m in ('pandas', 'typer', 'rich', 'lab_workbook', 'lab_workbook_cli', 'lab_workbook_ui', 'starlette')"
         " if importlib.util.find_spec(m) is None]\n"
         "print(','.join(missing))\n"
     )
     result = subprocess.run([python, "-c", probe], check=True, capture_output=True, text=True)
-    assert result.stdout.strip() == "pandas,typer,rich,lab_workbook,lab_workbook_cli"
+    assert result.stdout.strip() == "pandas,typer,rich,lab_workbook,lab_workbook_cli,lab_workbook_ui,starlette"
 
 
 def test_every_package_is_typed_and_versioned():
@@ -35,6 +35,7 @@ def test_every_package_is_typed_and_versioned():
         ("writer", "lab_workbook_writer"),
         ("reader", "lab_workbook"),
         ("cli", "lab_workbook_cli"),
+        ("ui", "lab_workbook_ui"),
     ]:
         src = ROOT / "packages" / folder / "src" / module
         assert (src / "py.typed").is_file(), module

@@ -25,6 +25,7 @@ from .commands.list import list_runs
 from .commands.plot import plot
 from .commands.show import show
 from .commands.sync import sync
+from .commands.ui import ui
 from .errors import ReportingGroup
 from .tags import TagCommand
 
@@ -68,6 +69,7 @@ _COMMANDS = [
     ("sync", sync, "Send what training runs left in the local spool.", None),
     ("config", config, "The effective store and where it came from; --init.", None),
     ("doctor", doctor, "Check credentials, bucket access and write permission.", None),
+    ("ui", ui, "A local, read-only dashboard in the browser (lab-workbook-ui).", None),
 ]
 for _name, _function, _short, _cls in _COMMANDS:
     app.command(_name, short_help=_short, cls=_cls)(_function)

@@ -1,0 +1,274 @@
+"""Dashboard benchmark: time to the first table of 1,000 runs, and to draw 8 runs x 180,801 points.
+
+Prints, in one run (``hatch run bench:ui``), measured in headless Debian chromium driven by
+playwright, against moto's S3 server in a child process (``benchmarks/moto_endpoint.py``):
+
+1. time to first table: from the dashboard's start to the table's first page on screen (the newest 100
+   runs, read first), and to every run in the table, for a store of 1,000 runs, with a fresh dashboard each time (a new server and repository, as a new
+   ``lab-workbook ui``): cold (empty disk cache) and warm (the cache a previous start left);
+   the baseline is the reader's own ``wb.runs()`` in the same cache state (what a notebook pays);
+2. time to draw 8 runs x 180,801 points (field ``loss``): from clicking *Draw* to the canvas on
+   screen, cold (series read and parsed) and warm (parsed columns from the disk cache), with the
+   documented per-pixel min/max reduction and with every point; the baseline is the reader's
+   ``load_series`` of the 8 series in the same cache state.
+
+Targets: warm table < 1 s, warm comparison < 2 s.
+``--screenshot PATH`` also saves the comparison view as a PNG (the README's ``docs/images/ui-compare.png``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ThreadPoolExecutor
+import json
+import os
+from pathlib import Path
+import shutil
+import statistics
+import tempfile
+import time
+
+from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
+import numpy as np
+import pandas as pd
+
+RUNS = 1_000
+CURVES = 8
+ROWS = 180_801
+BUCKET = "bench-ui"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def tag_for(i: int) -> str:
+    minute = pd.Timestamp("2026-01-05T08:00Z") + pd.Timedelta(minutes=i)
+    return minute.strftime("%Y%m%d%H%M") + f"-bench{i:05d}"
+
+
+def record(tag: str, i: int) -> bytes:
+    started = pd.Timestamp(tag[:12], tz="UTC")
+    ended = started + pd.Timedelta(minutes=30 + i % 50)
+    return json.dumps(
+        {
+            "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": ["finished", "failed"][i % 9 == 0],
+            "started": started.isoformat().replace("+00:00", "Z"), "ended": ended.isoformat().replace("+00:00", "Z"),
+            "heartbeat": ended.isoformat().replace("+00:00", "Z"), "heartbeat_interval": 30,
+            "description": f"sweep {i // 100}, run {i}", "error": None, "git_commit": None, "artifacts": {},
+        }
+    ).encode()
+
+
+def params(i: int) -> bytes:
+    return json.dumps(
+        {"lr": [0.1, 0.03, 0.01, 0.003][i % 4], "batch_size": [64, 128, 256][i % 3],
+         "model": {"name": ["resnet18", "resnet50", "vit-s"][i % 3], "dropout": (i % 5) / 10}, "seed": i}
+    ).encode()
+
+
+def series_bytes(i: int) -> bytes:
+    """A training curve: epoch, loss (decaying, noisy, with the odd spike), top1, Date."""
+    rng = np.random.default_rng(i)
+    epoch = np.arange(ROWS) / 2_000
+    rate = [1.6, 1.0, 0.6, 0.35][i % 4] * (1 + 0.3 * (i % 3))  # by lr, then batch size (see params)
+    loss = 0.15 + 2.2 * np.exp(-epoch * rate / 8) + rng.normal(0, 0.04, ROWS) * np.exp(-epoch / 60)
+    loss[rng.integers(0, ROWS, 20)] += 0.6
+    start = pd.Timestamp("2026-01-05T08:00Z")
+    frame = pd.DataFrame(
+        {
+            "epoch": epoch,
+            "loss": loss,
+            "top1": np.clip(100 - 60 * np.exp(-epoch * rate / 10), 0, 100),
+            "Date": (start + pd.to_timedelta(np.arange(ROWS) * 0.5, unit="s")).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+    )
+    return frame.to_csv(index=False, lineterminator="\r\n").encode()
+
+
+def fill_store(client, prefix_key: str) -> list[str]:  # type: ignore[no-untyped-def]
+    tags = [tag_for(i) for i in range(RUNS)]
+
+    def put(i: int) -> None:
+        tag = tags[i]
+        client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/parameters.json", Body=params(i))
+        client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/.lab-workbook/run.json", Body=record(tag, i))
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(put, range(RUNS)))
+    compared = tags[-CURVES:]
+    for k, tag in enumerate(compared):
+        client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/Training.csv", Body=series_bytes(RUNS - CURVES + k))
+    return compared
+
+
+class Dashboard:
+    """A fresh dashboard (new repository, same disk cache) per measurement, as a new `lab-workbook ui`."""
+
+    def __init__(self, prefix: str) -> None:
+        from lab_workbook_ui import BackgroundServer, create_app
+
+        self.started = time.perf_counter()
+        self.server = BackgroundServer(create_app(prefix, poll_seconds=60, warm_up=True))  # as `lab-workbook ui`
+
+    def __enter__(self) -> str:
+        return self.server.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
+def settle() -> None:
+    from lab_workbook.cache import wait_for_cache_writes
+
+    wait_for_cache_writes()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median is shown)")
+    parser.add_argument("--screenshot", type=Path, help="save the comparison view as this PNG")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    cache = work / "cache"
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CACHE_DIR=str(cache),
+        LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
+    )
+    server, endpoint = start_moto()
+    os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
+    import boto3
+    from lab_workbook import ExperimentRepository
+    from playwright.sync_api import expect, sync_playwright
+
+    try:
+        client = boto3.client("s3")
+        client.create_bucket(Bucket=BUCKET)
+        prefix = f"s3://{BUCKET}/experiments/"
+        started = time.perf_counter()
+        compared = fill_store(client, "experiments/")
+        print(f"store: {RUNS:,} runs, {CURVES} of them with a {ROWS:,}-row series (written in {time.perf_counter() - started:.0f} s)")
+        print(f"median of {args.repeat}; each measurement starts a fresh dashboard (new server and repository)\n")
+
+        def reader_table() -> None:
+            ExperimentRepository(prefix).runs(series={})
+
+        def reader_curves() -> None:
+            wb = ExperimentRepository(prefix)
+            for tag in compared:
+                wb[tag].load_series("Training.csv", ["loss"])
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+            whole_times: list[float] = []
+
+            def first_table() -> float:
+                dashboard = Dashboard(prefix)
+                with dashboard as url:
+                    page = context.new_page()
+                    begin = dashboard.started  # from the dashboard's start, as a user waits
+                    page.goto(url)
+                    page.wait_for_selector("#runs tbody tr", timeout=120_000)
+                    took = time.perf_counter() - begin
+                    assert page.locator("#runs tbody tr").count() == 100  # the first page
+                    expect(page.locator("#count")).to_have_text(f"{RUNS} of {RUNS} runs", timeout=120_000)
+                    whole_times.append(time.perf_counter() - begin)
+                    page.close()
+                    return took
+
+            def draw(full: bool, shot: Path | None = None) -> float:
+                with Dashboard(prefix) as url:
+                    page = context.new_page()
+                    query = f"sel={','.join(compared)}&series=none.csv&fields=loss&legend=lr" + ("&full=1" if full else "")
+                    page.goto(f"{url}#/runs?{query}")
+                    page.wait_for_selector("#runs tbody tr", timeout=120_000)
+                    expect(page.locator("#reduction")).to_contain_text("no none.csv in", timeout=120_000)
+                    page.evaluate("() => { document.querySelector('#plot').textContent = ''; }")
+                    begin = time.perf_counter()
+                    page.fill("#series", "Training.csv")
+                    page.click("#draw")
+                    page.wait_for_selector("#plot canvas", timeout=120_000)
+                    took = time.perf_counter() - begin
+                    if shot is not None:
+                        page.locator("#compare").screenshot(path=str(shot))
+                    page.close()
+                    return took
+
+            def cold(function) -> float:  # type: ignore[no-untyped-def]
+                """Median time of ``function`` with an empty disk cache (or the time it returns)."""
+                times = []
+                for _ in range(args.repeat):
+                    settle()
+                    shutil.rmtree(cache, ignore_errors=True)
+                    begin = time.perf_counter()
+                    took = function()
+                    times.append(time.perf_counter() - begin if took is None else took)
+                settle()
+                return statistics.median(times)
+
+            def warm(function) -> float:  # type: ignore[no-untyped-def]
+                function()
+                settle()
+                times = []
+                for _ in range(args.repeat):
+                    begin = time.perf_counter()
+                    took = function()
+                    times.append(time.perf_counter() - begin if took is None else took)
+                    settle()
+                return statistics.median(times)
+
+            table_cold = cold(first_table)
+            whole_cold = statistics.median(whole_times)
+            whole_times.clear()
+            table_warm = warm(first_table)
+            whole_warm = statistics.median(whole_times[1:])
+            reader_cold, reader_warm = cold(reader_table), warm(reader_table)
+            rows = [
+                ("first table (first page), cold cache", table_cold, reader_cold, "-"),
+                (f"  every run ({RUNS:,}) in the table, cold", whole_cold, reader_cold, "-"),
+                ("first table (first page), warm cache", table_warm, reader_warm, "< 1 s"),
+                (f"  every run ({RUNS:,}) in the table, warm", whole_warm, reader_warm, "-"),
+            ]
+
+            def draw_cold(full: bool) -> float:
+                times = []
+                for _ in range(args.repeat):
+                    settle()
+                    shutil.rmtree(cache, ignore_errors=True)
+                    times.append(draw(full))
+                settle()
+                return statistics.median(times)
+
+            reduced_cold = draw_cold(False)
+            curves_cold = cold(reader_curves)
+            reduced_warm = statistics.median([draw(False) for _ in range(args.repeat)])
+            full_warm = statistics.median([draw(True) for _ in range(args.repeat)])
+            curves_warm = warm(reader_curves)
+            rows += [
+                (f"draw {CURVES} x {ROWS:,} points, cold", reduced_cold, curves_cold, "-"),
+                (f"draw {CURVES} x {ROWS:,} points, warm", reduced_warm, curves_warm, "< 2 s"),
+                ("  the same, every point (no reduction)", full_warm, curves_warm, "-"),
+            ]
+            if args.screenshot:
+                draw(False, args.screenshot)
+            browser.close()
+    finally:
+        stop_moto(server)
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'':<44}{'dashboard':>10}  {'reader alone':>12}  {'ratio':>6}  target")
+    for name, seconds, baseline, target in rows:
+        print(f"{name:<44}{seconds * 1000:8.0f} ms  {baseline * 1000:9.0f} ms  {seconds / baseline:5.2f}x  {target}")
+    print("\nreader alone: wb.runs() for the table, load_series(\"Training.csv\", [\"loss\"]) of the 8 runs for the draw,")
+    print("in the same cache state, in this process (no server, no browser).")
+    if args.screenshot:
+        print(f"\nscreenshot: {args.screenshot}")
+
+
+if __name__ == "__main__":
+    main()

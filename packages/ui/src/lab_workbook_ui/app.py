@@ -1,0 +1,160 @@
+"""The dashboard's web application: read-only JSON endpoints over the reader, and the static page.
+
+Endpoints (every one ``GET``; nothing writes or deletes):
+
+==========================================  ==============================================
+``/``                                       the page (``static/index.html``)
+``/api/config``                             store, polling interval, parameters artifact
+``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
+``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
+``/api/run/{tag}``                          one run: record, parameters, artifacts
+``/api/run/{tag}/artifact/{name}``          the artifact's bytes (``?download=1``: as a file)
+``/api/diff?a=&b=``                         parameters and patches of two runs compared
+==========================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+import threading
+from urllib.parse import quote
+
+from lab_workbook import ExperimentRepository
+from lab_workbook_core import LabWorkbookError, NotFoundError, StorageError, validate_name
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .curves import curves_json
+from .runs import artifact_bytes, diff_payload, is_text, run_payload
+from .security import LOOPBACK_NAMES, SecurityHeaders, TokenGate, is_loopback
+from .tables import parse_series_columns, runs_payload
+
+__all__ = ["create_app"]
+
+STATIC = Path(__file__).parent / "static"
+#: How many of the newest runs the page shows first (its first page), while every run is read.
+PREVIEW_RUNS = 100
+logger = logging.getLogger(__name__)
+
+
+def _text(request: Request, name: str, default: str = "") -> str:
+    return request.query_params.get(name, default)
+
+
+def _error(request: Request, err: Exception) -> JSONResponse:
+    status = 404 if isinstance(err, (NotFoundError, FileNotFoundError)) else 502 if isinstance(err, StorageError) else 400
+    return JSONResponse({"error": str(err).strip("'\"")}, status)
+
+
+def _warm_up(wb: ExperimentRepository, params: str) -> None:
+    """List the store and read the newest runs' records and parameters into the repository."""
+    try:
+        runs_payload(wb, [], params, newest=PREVIEW_RUNS)
+    except Exception:  # the page's own request will report it
+        logger.debug("warming up the runs table failed", exc_info=True)
+
+
+def create_app(
+    prefix: str | None = None,
+    *,
+    repository: ExperimentRepository | None = None,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    params: str = "parameters.json",
+    patch: str = "Source.git-patch",
+    poll_seconds: float = 5.0,
+    refresh_seconds: float | None = None,
+    warm_up: bool = False,
+) -> Starlette:
+    """The dashboard as an ASGI application (serve it with :func:`lab_workbook_ui.serve` or any ASGI server).
+
+    Args:
+        prefix: the store (``None``: resolved as the writer does).
+        repository: an open repository to use instead of ``prefix`` (its cache is shared).
+        host: the address it will be bound to; on loopback, requests for other host names are refused.
+        token: required in the ``X-Lab-Workbook-Token`` header of every API request when set.
+        params: the JSON artifact holding each run's parameters.
+        patch: the code patch artifact compared between runs.
+        poll_seconds: how often the page asks again while a run shown is still going.
+        refresh_seconds: how long a listing or a running run's record is trusted
+            (default: ``poll_seconds``, so a poll sees new runs).
+        warm_up: start reading the table's first page now, on a thread, while the browser
+            opens and loads the page (``lab-workbook ui`` does).
+    """
+    wb = repository or ExperimentRepository(prefix, refresh_seconds=poll_seconds if refresh_seconds is None else refresh_seconds)
+    if warm_up:
+        threading.Thread(target=_warm_up, args=(wb, params), name="lab-workbook-ui-warm-up", daemon=True).start()
+
+    def config(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"store": str(wb.storage.location), "poll_seconds": poll_seconds, "params": params, "patch": patch}
+        )
+
+    def runs(request: Request) -> JSONResponse:
+        newest = int(_text(request, "newest", "0") or 0) or None
+        return JSONResponse(runs_payload(wb, parse_series_columns(_text(request, "series")), params, newest=newest))
+
+    def curves(request: Request) -> Response:
+        tags = [t for t in _text(request, "tags").split(",") if t]
+        fields = [f for f in _text(request, "fields").split(",") if f]
+        artifact = _text(request, "series")
+        if not tags or not artifact:
+            return JSONResponse({"error": "give tags=T1,T2 and series=ARTIFACT.csv (and fields=F1,F2, default all)"}, 400)
+        width_text = _text(request, "width", "1000")
+        body = curves_json(
+            wb,
+            tags,
+            validate_name(artifact),
+            fields,
+            x=_text(request, "x", "index"),
+            width=None if width_text == "full" else int(width_text),
+            smooth=float(_text(request, "smooth", "0") or 0),
+        )
+        return Response(body, media_type="application/json")
+
+    def run(request: Request) -> JSONResponse:
+        return JSONResponse(run_payload(wb, request.path_params["tag"], params))
+
+    def artifact(request: Request) -> Response:
+        tag, name = request.path_params["tag"], validate_name(request.path_params["name"])
+        data = artifact_bytes(wb, tag, name)
+        # Never text/html: whatever the bytes hold, the browser shows them as text or saves them.
+        media = "text/plain; charset=utf-8" if is_text(name) else "application/octet-stream"
+        headers = {}
+        if _text(request, "download") == "1" or not is_text(name):
+            filename = quote(name.rsplit("/", 1)[-1], safe="")
+            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return Response(data, media_type=media, headers=headers)
+
+    def diff(request: Request) -> JSONResponse:
+        before, after = _text(request, "a"), _text(request, "b")
+        if not before or not after:
+            return JSONResponse({"error": "give a=TAG_A and b=TAG_B"}, 400)
+        return JSONResponse(diff_payload(wb, before, after, params, _text(request, "patch", patch)))
+
+    def index(request: Request) -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    routes = [
+        Route("/", index),
+        Route("/api/config", config),
+        Route("/api/runs", runs),
+        Route("/api/curves", curves),
+        Route("/api/run/{tag}", run),
+        Route("/api/run/{tag}/artifact/{name:path}", artifact),
+        Route("/api/diff", diff),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    middleware = [Middleware(SecurityHeaders)]
+    if is_loopback(host):
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK_NAMES, host]))
+    if token:
+        middleware.append(Middleware(TokenGate, token=token))
+    handlers = {LabWorkbookError: _error, ValueError: _error, KeyError: _error}
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]

@@ -1,0 +1,107 @@
+"""One run for its page: record, parameters, artifacts with sizes, raw artifacts, and a diff with another run.
+
+The reader does the reading (record, loaders, :meth:`~lab_workbook.Experiment.diff`);
+this module shapes it for the page. Sizes come from one listing of the run's folder,
+as ``lab-workbook show`` does, so a series still in segments has the size of its
+segments so far.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from lab_workbook.kinds import kind_of
+from lab_workbook.runs import flatten
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.keys import parse_segment_key
+
+if TYPE_CHECKING:
+    from lab_workbook import Experiment, ExperimentRepository
+
+__all__ = ["artifact_bytes", "diff_payload", "is_text", "run_payload"]
+
+#: Kinds the page shows as text (anything can be downloaded).
+TEXT_KINDS = frozenset({"text", "json", "csv"})
+
+
+def is_text(name: str) -> bool:
+    """Whether the page offers to view the artifact as text (by its name's ending, as the reader loads it)."""
+    return kind_of(name) in TEXT_KINDS
+
+
+def _sizes(wb: ExperimentRepository, exp: Experiment) -> dict[str, int]:
+    root = f"{exp.tag}/"
+    sizes: dict[str, int] = {}
+    for info in wb.storage.list(root, delimiter=None).objects:
+        segment = parse_segment_key(exp.tag, info.key)
+        name = segment[0] if segment else info.key[len(root) :]
+        sizes[name] = sizes.get(name, 0) + info.size
+    return sizes
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def _parameters(exp: Experiment, params: str) -> tuple[dict[str, Any], str | None]:
+    """The flattened parameters and, when they cannot be read, why."""
+    try:
+        loaded = exp.load(params)
+    except ArtifactNotFound:
+        return {}, None
+    except CorruptArtifactError as err:
+        return {}, str(err)
+    if not isinstance(loaded, dict):
+        return {"(value)": loaded}, None
+    return {k.removeprefix("."): v for k, v in flatten(loaded, "").items()}, None
+
+
+def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, Any]:
+    """The run's page: ``record``, ``status``, ``parameters``, ``artifacts`` (name, size, kind, text)."""
+    exp = wb.experiment(tag)
+    sizes = _sizes(wb, exp)
+    parameters, problem = _parameters(exp, params)
+    artifacts = [
+        {"name": n, "size": sizes.get(n), "kind": kind_of(n), "text": is_text(n)} for n in exp.list_artifacts()
+    ]
+    return _json_safe(
+        {
+            "tag": exp.tag,
+            "status": exp.status,
+            "record": exp.info,
+            "parameters_artifact": params,
+            "parameters": parameters,
+            "parameters_error": problem,
+            "artifacts": artifacts,
+        }
+    )
+
+
+def artifact_bytes(wb: ExperimentRepository, tag: str, name: str) -> bytes:
+    """The artifact's raw bytes (a series in segments is assembled by the reader)."""
+    return wb.experiment(tag).read_bytes(name)
+
+
+def diff_payload(wb: ExperimentRepository, before: str, after: str, params: str, patch: str) -> dict[str, Any]:
+    """What ``lab-workbook diff`` shows: parameters that differ side by side, commits, the patches' diff."""
+    a, b = wb.experiment(before), wb.experiment(after)
+    changes = a.diff(b, params=params, patch=patch)
+    rows = [
+        {"name": str(name), "before": _json_safe(values.iloc[0]), "after": _json_safe(values.iloc[1])}
+        for name, values in changes.params.iterrows()
+    ]
+    return {
+        "before": a.tag,
+        "after": b.tag,
+        "parameters": rows,
+        "commits": list(changes.commits),
+        "patch_artifact": patch,
+        "patch": changes.patch,
+    }

@@ -1,0 +1,621 @@
+// lab-workbook ui: the page. Plain JavaScript, no build step.
+// Safety rule: data from the store is only ever put on the page with textContent, never parsed as HTML,
+// so a hostile tag, artifact name, parameter or patch shows as text.
+"use strict";
+
+const PAGE_SIZE = 100;
+const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const FIXED = ["tag", "status", "started", "duration", "description"];
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  config: null,
+  runs: { columns: [], rows: [] },
+  runsText: "",
+  plot: null,
+  curvesKey: "",
+  pollTimer: null,
+  drawn: null,
+};
+
+// -- the URL holds the state: #/runs?q=...&sel=a,b or #/run/TAG?diff=OTHER -------------------------
+function route() {
+  const hash = location.hash.replace(/^#/, "") || "/runs";
+  const [path, query] = hash.split("?", 2);
+  return { path, params: new URLSearchParams(query || "") };
+}
+
+function state() {
+  return route().params;
+}
+
+function setState(changes, { push = false } = {}) {
+  const r = route();
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null || v === undefined || v === "" || v === false) r.params.delete(k);
+    else r.params.set(k, v === true ? "1" : String(v));
+  }
+  const text = r.params.toString();
+  const url = "#" + r.path + (text ? "?" + text : "");
+  if (push) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
+function selection() {
+  const text = state().get("sel");
+  return text ? text.split(",").filter(Boolean) : [];
+}
+
+// -- talking to the server ----------------------------------------------------------------------
+async function api(path) {
+  const headers = {};
+  const token = sessionStorage.getItem("lab-workbook-token");
+  if (token) headers["X-Lab-Workbook-Token"] = token;
+  const response = await fetch(path, { headers, cache: "no-store" });
+  if (response.status === 401) {
+    $("token-form").hidden = false;
+    throw new Error("this dashboard needs its token");
+  }
+  if (!response.ok) {
+    let message = response.statusText;
+    try { message = (await response.json()).error || message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response;
+}
+
+async function apiJson(path) {
+  return (await api(path)).json();
+}
+
+function showError(err) {
+  $("error").textContent = err ? String(err.message || err) : "";
+}
+
+// -- small DOM helpers --------------------------------------------------------------------------
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+function formatValue(column, value) {
+  if (value === null || value === undefined) return "";
+  if (column === "started") return value.replace("T", " ").replace(/\.\d+Z$|Z$/, "");
+  if (column === "duration") return formatDuration(value);
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toPrecision(6).replace(/\.?0+$/, "");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h ? `${h}h${String(m).padStart(2, "0")}m` : m ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
+}
+
+function formatSize(bytes) {
+  if (bytes === null || bytes === undefined) return "";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes, unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return unit ? `${value.toFixed(1)} ${units[unit]}` : `${value} B`;
+}
+
+// -- the runs table -----------------------------------------------------------------------------
+function rowObjects() {
+  const { columns, rows } = ui.runs;
+  return rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+}
+
+function parseParamFilters(text) {
+  const filters = [];
+  for (const part of (text || "").split(",")) {
+    const m = part.trim().match(/^([^=<>!]+?)\s*(!=|>=|<=|=|>|<)\s*(.*)$/);
+    if (!m) continue;
+    const key = m[1].startsWith("params.") ? m[1] : "params." + m[1];
+    filters.push({ key, op: m[2], value: m[3].trim() });
+  }
+  return filters;
+}
+
+function matchesParam(row, f) {
+  const actual = row[f.key];
+  if (actual === undefined || actual === null) return f.op === "!=";
+  const a = Number(actual), b = Number(f.value);
+  const numeric = typeof actual === "number" && f.value !== "" && !Number.isNaN(b);
+  const text = typeof actual === "object" ? JSON.stringify(actual) : String(actual);
+  switch (f.op) {
+    case "=": return numeric ? a === b : text === f.value;
+    case "!=": return numeric ? a !== b : text !== f.value;
+    case ">": return numeric && a > b;
+    case "<": return numeric && a < b;
+    case ">=": return numeric && a >= b;
+    case "<=": return numeric && a <= b;
+  }
+  return true;
+}
+
+function filteredRows() {
+  const s = state();
+  const q = (s.get("q") || "").toLowerCase();
+  const status = s.get("status") || "";
+  const from = s.get("from"), to = s.get("to");
+  const params = parseParamFilters(s.get("p"));
+  let rows = rowObjects().filter((row) => {
+    if (status && row.status !== status) return false;
+    const day = row.started ? row.started.slice(0, 10) : null;
+    if (from && (!day || day < from)) return false;
+    if (to && (!day || day > to)) return false;
+    if (!params.every((f) => matchesParam(row, f))) return false;
+    if (q) {
+      const haystack = Object.entries(row)
+        .filter(([k]) => k === "tag" || k === "status" || k === "description" || k.startsWith("params."))
+        .map(([, v]) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v)))
+        .join("\u0000").toLowerCase();
+      if (!haystack.includes(q)) return false;
+    }
+    return true;
+  });
+  const sort = s.get("sort") || "-started";
+  const desc = sort.startsWith("-");
+  const key = desc ? sort.slice(1) : sort;
+  rows.sort((x, y) => {
+    const a = x[key], b = y[key];
+    if (a === b) return 0;
+    if (a === null || a === undefined) return 1;
+    if (b === null || b === undefined) return -1;
+    const order = typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b));
+    return desc ? -order : order;
+  });
+  return rows;
+}
+
+function renderTable() {
+  const s = state();
+  const columns = ui.runs.columns.length ? ui.runs.columns : FIXED;
+  const sort = s.get("sort") || "-started";
+  const selected = new Set(selection());
+  const thead = $("runs").tHead, tbody = $("runs").tBodies[0];
+  clear(thead); clear(tbody);
+  const head = thead.insertRow();
+  head.appendChild(el("th", "✓"));
+  for (const column of columns) {
+    const th = el("th", column.replace(/^params\./, ""));
+    th.title = column;
+    th.dataset.column = column;
+    if (sort === column) th.className = "sorted-asc";
+    if (sort === "-" + column) th.className = "sorted-desc";
+    th.addEventListener("click", () => {
+      setState({ sort: sort === column ? "-" + column : column, page: null });
+      renderTable();
+    });
+    head.appendChild(th);
+  }
+  const rows = filteredRows();
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  const page = Math.min(Number(s.get("page") || 0), pages - 1);
+  for (const row of rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)) {
+    const tr = tbody.insertRow();
+    tr.dataset.tag = row.tag;
+    if (selected.has(row.tag)) tr.className = "selected";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "select";
+    box.checked = selected.has(row.tag);
+    box.addEventListener("change", () => toggleSelection(row.tag, box.checked));
+    tr.insertCell().appendChild(box);
+    for (const column of columns) {
+      const td = tr.insertCell();
+      td.dataset.column = column;
+      if (column === "tag") {
+        const link = el("a", row.tag);
+        link.href = "#/run/" + encodeURIComponent(row.tag);
+        td.appendChild(link);
+      } else {
+        td.textContent = formatValue(column, row[column]);
+        if (column === "status") td.className = "status status-" + row.status;
+        else if (typeof row[column] === "number") td.className = "num";
+      }
+    }
+  }
+  $("count").textContent = ui.runs.complete === false
+    ? `${rows.length} of the ${ui.runs.rows.length} newest runs (of ${ui.runs.total}; reading the rest…)`
+    : `${rows.length} of ${ui.runs.rows.length} runs`;
+  $("page").textContent = `page ${page + 1} of ${pages}`;
+  $("prev").disabled = page === 0;
+  $("next").disabled = page >= pages - 1;
+  $("selcount").textContent = selected.size ? `(${selected.size} selected)` : "(select runs in the table)";
+}
+
+function toggleSelection(tag, on) {
+  const current = selection().filter((t) => t !== tag);
+  if (on) current.push(tag);
+  setState({ sel: current.join(",") });
+  renderTable();
+  refreshSeriesChoices();
+}
+
+async function loadRuns({ preview = false } = {}) {
+  // preview: only about a page of the newest runs, shown while the whole table is read.
+  const cols = (state().get("cols") || "").split(",").map((c) => c.trim()).filter(Boolean).join(",");
+  const newest = preview ? "&newest=" + PAGE_SIZE : "";
+  const response = await api("/api/runs?series=" + encodeURIComponent(cols) + newest);
+  const text = await response.text();
+  if (text !== ui.runsText) {
+    ui.runsText = text;
+    ui.runs = JSON.parse(text);
+    renderTable();
+    fillTagList();
+  }
+  $("live").textContent = ui.runs.complete ? "updated " + new Date().toLocaleTimeString() : "reading every run…";
+}
+
+function fillTagList() {
+  const list = $("tag-list");
+  clear(list);
+  for (const row of ui.runs.rows) {
+    const option = document.createElement("option");
+    option.value = row[0];
+    list.appendChild(option);
+  }
+}
+
+async function refreshSeriesChoices() {
+  const tags = selection();
+  const list = $("series-list");
+  if (!tags.length) return;
+  try {
+    const run = await apiJson("/api/run/" + encodeURIComponent(tags[0]));
+    clear(list);
+    const csvs = run.artifacts.filter((a) => a.kind === "csv").map((a) => a.name);
+    for (const name of csvs) {
+      const option = document.createElement("option");
+      option.value = name;
+      list.appendChild(option);
+    }
+    if (!$("series").value && csvs.length) {
+      $("series").value = csvs[0];
+      setState({ series: csvs[0] });
+    }
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// -- the compare view ---------------------------------------------------------------------------
+function legendLabel(tag, field, fieldCount) {
+  const key = state().get("legend");
+  let label = tag;
+  if (key && key !== "tag") {
+    const column = key.startsWith("params.") ? key : "params." + key;
+    const row = rowObjects().find((r) => r.tag === tag);
+    const value = row ? row[column] : undefined;
+    label = `${key.replace(/^params\./, "")}=${value === undefined || value === null ? "?" : formatValue(column, value)} (${tag})`;
+  }
+  return fieldCount > 1 ? `${label} ${field}` : label;
+}
+
+function plotWidth() {
+  return Math.max(300, $("plot").clientWidth || document.body.clientWidth - 40);
+}
+
+async function drawCompare(force = false) {
+  // A change event and the Draw button often ask for the same view at once: draw it once.
+  const s = state();
+  const tags = selection();
+  const series = s.get("series");
+  if (!tags.length || !series) {
+    $("reduction").textContent = tags.length ? "choose a series to compare" : "select runs in the table to compare them";
+    return;
+  }
+  const width = plotWidth();
+  const query = new URLSearchParams({
+    tags: tags.join(","),
+    series,
+    fields: s.get("fields") || "",
+    x: s.get("x") || "index",
+    smooth: s.get("smooth") || "0",
+    width: s.get("full") ? "full" : String(width),
+  });
+  const key = query.toString() + (s.get("logx") || "") + (s.get("logy") || "") + (s.get("legend") || "");
+  if (!force && key === ui.curvesKey) return;
+  ui.curvesKey = key;
+  const started = performance.now();
+  let data;
+  try {
+    data = await apiJson("/api/curves?" + query.toString());
+  } catch (err) {
+    ui.curvesKey = "";
+    throw err;
+  }
+  renderCurves(data, width);
+  ui.drawn = { tags, ms: performance.now() - started, points: data.curves.reduce((n, c) => n + c.points, 0) };
+  $("plot").dataset.drawnMs = String(Math.round(ui.drawn.ms));
+}
+
+function renderCurves(data, width) {
+  const s = state();
+  const logx = !!s.get("logx"), logy = !!s.get("logy");
+  const fields = new Set(data.curves.map((c) => c.field));
+  let x = data.x;
+  let ys = data.curves.map((c) => c.y);
+  if (logx) {
+    const keep = x.map((v) => v > 0);
+    x = x.filter((_, i) => keep[i]);
+    ys = ys.map((y) => y.filter((_, i) => keep[i]));
+  }
+  if (logy) ys = ys.map((y) => y.map((v) => (v !== null && v > 0 ? v : null)));
+  const notes = [];
+  const total = data.curves.reduce((n, c) => n + c.points, 0);
+  const shown = data.curves.reduce((n, c) => n + c.shown, 0);
+  if (data.reduced) {
+    notes.push(`reduced for display: each of ${data.width} pixel columns keeps its min and max point ` +
+      `(${shown.toLocaleString()} of ${total.toLocaleString()} points; tick "every point" for all)`);
+  } else {
+    notes.push(`every point shown (${total.toLocaleString()})`);
+  }
+  if (data.missing.length) notes.push(`no ${data.artifact} in: ${data.missing.join(", ")}`);
+  $("reduction").textContent = notes.join(" · ");
+  const series = [{ label: data.x_label || "x" }];
+  data.curves.forEach((c, i) => {
+    series.push({
+      label: legendLabel(c.tag, c.field, fields.size),
+      stroke: COLOURS[i % COLOURS.length],
+      width: 1.5,
+      spanGaps: true,
+      points: { show: false },
+    });
+  });
+  const opts = {
+    width,
+    height: 420,
+    series,
+    scales: {
+      x: { time: data.x_mode === "time", distr: logx ? 3 : 1 },
+      y: { distr: logy ? 3 : 1 },
+    },
+    axes: [{ label: data.x_label || "" }, {}],
+    legend: { live: true },
+  };
+  if (ui.plot) ui.plot.destroy();
+  clear($("plot"));
+  ui.plot = new uPlot(opts, [x, ...ys], $("plot"));
+}
+
+// -- the run page -------------------------------------------------------------------------------
+function patchBlock(target, text) {
+  // Diff colouring by line prefix, every line added as text.
+  clear(target);
+  for (const line of text.split("\n")) {
+    let cls = "";
+    if (line.startsWith("+++") || line.startsWith("---") || line.startsWith("diff ") || line.startsWith("index ")) cls = "meta";
+    else if (line.startsWith("@@")) cls = "hunk";
+    else if (line.startsWith("+")) cls = "add";
+    else if (line.startsWith("-")) cls = "del";
+    target.appendChild(el("span", line + "\n", cls));
+  }
+}
+
+function keyValueTable(table, entries, formatter) {
+  clear(table);
+  for (const [key, value] of entries) {
+    const tr = table.insertRow();
+    tr.appendChild(el("th", key));
+    tr.insertCell().textContent = formatter ? formatter(key, value) : formatValue(key, value);
+  }
+}
+
+function artifactUrl(tag, name) {
+  return "/api/run/" + encodeURIComponent(tag) + "/artifact/" + name.split("/").map(encodeURIComponent).join("/");
+}
+
+async function viewArtifact(tag, name) {
+  const response = await api(artifactUrl(tag, name));
+  const text = await response.text();
+  $("viewer-section").hidden = false;
+  $("viewer-title").textContent = name;
+  const viewer = $("viewer");
+  if (/\.git-(patch|untracked)$/.test(name)) patchBlock(viewer, text);
+  else viewer.textContent = text;
+}
+
+async function downloadArtifact(tag, name) {
+  const response = await api(artifactUrl(tag, name) + "?download=1");
+  const blob = await response.blob();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name.split("/").pop();
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+async function showRun(tag) {
+  const run = await apiJson("/api/run/" + encodeURIComponent(tag));
+  $("run-tag").textContent = run.tag;
+  $("run-status").textContent = run.status;
+  $("run-status").className = "status status-" + run.status;
+  $("run-description").textContent = run.record.description || "";
+  const record = Object.entries(run.record).filter(([k]) => k !== "artifacts");
+  keyValueTable($("record"), record, (k, v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : v === null ? "" : String(v)));
+  const params = Object.entries(run.parameters);
+  keyValueTable($("params"), params.length ? params : [["(none)", run.parameters_error || `no ${run.parameters_artifact}`]]);
+  const table = $("artifacts");
+  clear(table);
+  for (const artifact of run.artifacts) {
+    const tr = table.insertRow();
+    tr.dataset.name = artifact.name;
+    tr.insertCell().textContent = artifact.name;
+    tr.insertCell().textContent = formatSize(artifact.size);
+    const actions = tr.insertCell();
+    if (artifact.text) {
+      const view = el("button", "view");
+      view.type = "button";
+      view.className = "view";
+      view.addEventListener("click", () => viewArtifact(run.tag, artifact.name).catch(showError));
+      actions.appendChild(view);
+    }
+    const download = el("button", "download");
+    download.type = "button";
+    download.className = "download";
+    download.addEventListener("click", () => downloadArtifact(run.tag, artifact.name).catch(showError));
+    actions.appendChild(download);
+  }
+  const patch = run.artifacts.find((a) => a.name.endsWith(".git-patch"));
+  if (patch && !$("viewer-section").dataset.tag) await viewArtifact(run.tag, patch.name);
+  $("viewer-section").dataset.tag = run.tag;
+  const other = state().get("diff");
+  if (other) {
+    $("diff-with").value = other;
+    await showDiff(run.tag, other);
+  }
+}
+
+async function showDiff(tag, other) {
+  const data = await apiJson("/api/diff?" + new URLSearchParams({ a: tag, b: other }).toString());
+  const out = $("diff-output");
+  clear(out);
+  const table = el("table");
+  table.id = "diff-params";
+  const head = table.insertRow();
+  for (const title of ["parameter", data.before, data.after]) head.appendChild(el("th", title));
+  for (const row of data.parameters) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = row.name;
+    tr.insertCell().textContent = formatValue("", row.before);
+    tr.insertCell().textContent = formatValue("", row.after);
+    tr.className = "differs";
+  }
+  out.appendChild(el("h4", data.parameters.length ? "Parameters that differ" : "No parameter differs"));
+  out.appendChild(table);
+  if (data.commits[0] !== data.commits[1]) out.appendChild(el("p", `commits: ${data.commits[0]} → ${data.commits[1]}`));
+  out.appendChild(el("h4", `${data.patch_artifact}: ${data.patch ? "changes between the two runs" : "identical (or absent)"}`));
+  if (data.patch) {
+    const pre = el("pre");
+    pre.id = "diff-patch";
+    patchBlock(pre, data.patch);
+    out.appendChild(pre);
+  }
+}
+
+// -- wiring -------------------------------------------------------------------------------------
+function bindInputs() {
+  const fields = { q: "q", status: "status", from: "from", to: "to", pfilter: "p", cols: "cols" };
+  for (const [id, key] of Object.entries(fields)) {
+    $(id).addEventListener("input", () => {
+      setState({ [key]: $(id).value, page: null });
+      if (key === "cols") scheduleRunsReload();
+      else renderTable();
+    });
+  }
+  const compare = { series: "series", fields: "fields", x: "x", legend: "legend" };
+  for (const [id, key] of Object.entries(compare)) {
+    $(id).addEventListener("change", () => { setState({ [key]: $(id).value }); drawCompare().catch(showError); });
+  }
+  $("smooth").addEventListener("input", () => {
+    $("smooth-value").textContent = $("smooth").value;
+    setState({ smooth: $("smooth").value === "0" ? null : $("smooth").value });
+  });
+  $("smooth").addEventListener("change", () => drawCompare().catch(showError));
+  for (const id of ["logx", "logy", "full"]) {
+    $(id).addEventListener("change", () => { setState({ [id]: $(id).checked }); drawCompare().catch(showError); });
+  }
+  $("draw").addEventListener("click", () => {
+    for (const [id, key] of Object.entries(compare)) setState({ [key]: $(id).value });
+    drawCompare().catch(showError);
+  });
+  $("clear").addEventListener("click", () => { setState({ sel: null }); renderTable(); });
+  $("prev").addEventListener("click", () => { setState({ page: Math.max(0, Number(state().get("page") || 0) - 1) || null }); renderTable(); });
+  $("next").addEventListener("click", () => { setState({ page: Number(state().get("page") || 0) + 1 }); renderTable(); });
+  $("diff-go").addEventListener("click", () => {
+    const other = $("diff-with").value.trim();
+    setState({ diff: other });
+    showDiff(decodeURIComponent(route().path.slice("/run/".length)), other).catch(showError);
+  });
+  $("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem("lab-workbook-token", $("token").value);
+    $("token-form").hidden = true;
+    start();
+  });
+  window.addEventListener("hashchange", () => show().catch(showError));
+}
+
+let runsReload = null;
+function scheduleRunsReload() {
+  clearTimeout(runsReload);
+  runsReload = setTimeout(() => loadRuns().catch(showError), 400);
+}
+
+function syncInputs() {
+  const s = state();
+  const values = { q: "q", status: "status", from: "from", to: "to", pfilter: "p", cols: "cols", series: "series", fields: "fields", x: "x", legend: "legend" };
+  for (const [id, key] of Object.entries(values)) $(id).value = s.get(key) || (id === "x" ? "index" : "");
+  $("smooth").value = s.get("smooth") || "0";
+  $("smooth-value").textContent = $("smooth").value;
+  for (const id of ["logx", "logy", "full"]) $(id).checked = !!s.get(id);
+}
+
+async function show() {
+  const r = route();
+  showError(null);
+  if (r.path.startsWith("/run/")) {
+    $("runs-view").hidden = true;
+    $("run-view").hidden = false;
+    $("viewer-section").hidden = true;
+    delete $("viewer-section").dataset.tag;
+    clear($("diff-output"));
+    await showRun(decodeURIComponent(r.path.slice("/run/".length)));
+  } else {
+    $("run-view").hidden = true;
+    $("runs-view").hidden = false;
+    syncInputs();
+    if (!ui.runs.rows.length) await loadRuns({ preview: true });
+    await loadRuns();
+    if (selection().length) {
+      await refreshSeriesChoices();
+      await drawCompare();
+    }
+  }
+}
+
+async function poll() {
+  try {
+    const r = route();
+    if (r.path.startsWith("/run/")) {
+      const tag = decodeURIComponent(r.path.slice("/run/".length));
+      if ($("run-status").textContent === "running") await showRun(tag);
+    } else {
+      await loadRuns();
+      const running = new Set(rowObjects().filter((row) => row.status === "running").map((row) => row.tag));
+      if (ui.plot && selection().some((t) => running.has(t))) await drawCompare(true);
+    }
+  } catch (err) {
+    showError(err);
+  } finally {
+    ui.pollTimer = setTimeout(poll, ui.config.poll_seconds * 1000);
+  }
+}
+
+async function start() {
+  try {
+    // The configuration is asked for while the first page of the table is read.
+    [ui.config] = await Promise.all([apiJson("/api/config"), show()]);
+    $("store").textContent = ui.config.store;
+    clearTimeout(ui.pollTimer);
+    ui.pollTimer = setTimeout(poll, ui.config.poll_seconds * 1000);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+bindInputs();
+start();

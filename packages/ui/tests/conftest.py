@@ -1,0 +1,152 @@
+"""Stores for the dashboard's tests, written directly in the on-store format (``docs/format.md``).
+
+Runs are folders of plain objects, so a store of hundreds of runs is written in well
+under a second with core's storage, without the writer's threads. ``dashboard`` serves
+the real application from a thread on a free loopback port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+import json
+from pathlib import Path
+
+from lab_workbook_core import Storage, load_config, open_storage
+from lab_workbook_core.keys import run_record_key
+from lab_workbook_ui import BackgroundServer, create_app
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+BASE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def tag_for(i: int) -> str:
+    """A generated-looking tag whose minute is ``BASE + i`` minutes (so tags sort as runs started)."""
+    return (BASE + timedelta(minutes=i)).strftime("%Y%m%d%H%M") + f"-run{i:07d}"
+
+
+def series_csv(points: int, scale: float = 1.0, start: datetime = BASE) -> str:
+    lines = ["step,loss,accuracy,Date"]
+    for step in range(points):
+        when = iso(start + timedelta(seconds=step))
+        lines.append(f"{step},{scale * 2.0 / (1 + step)!r},{step / max(points, 1)!r},{when}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+class RunStore:
+    """Writes runs the way the writer leaves them: artifacts, then the run record."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.storage: Storage = open_storage(load_config(prefix))
+
+    def put(self, tag: str, name: str, data: bytes | str) -> None:
+        self.storage.put_bytes(f"{tag}/{name}", data.encode() if isinstance(data, str) else data)
+
+    def record(self, tag: str, status: str = "finished", *, started: datetime, **extra: object) -> None:
+        now = datetime.now(UTC)
+        record = {
+            "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": status,
+            "started": iso(started), "ended": None if status == "running" else iso(started + timedelta(minutes=5)),
+            "heartbeat": iso(now if status == "running" else started + timedelta(minutes=5)),
+            "heartbeat_interval": 30, "description": None, "error": None, "git_commit": None, "artifacts": {},
+        }
+        record.update(extra)
+        self.storage.put_bytes(run_record_key(tag), json.dumps(record).encode())
+
+    def run(
+        self, i: int, *, status: str = "finished", points: int = 50, params: dict | None = None,
+        extra: dict[str, bytes | str] | None = None, **record: object,
+    ) -> str:
+        tag = tag_for(i)
+        started = BASE + timedelta(minutes=i)
+        self.put(tag, "parameters.json", json.dumps(params if params is not None else default_params(i)))
+        if points:
+            self.put(tag, "Training loss.csv", series_csv(points, scale=1 + i % 7, start=started))
+        for name, data in (extra or {}).items():
+            self.put(tag, name, data)
+        self.record(tag, status, started=started, **record)
+        return tag
+
+    tag_for = staticmethod(tag_for)
+
+    @staticmethod
+    def started(tag: str) -> datetime:
+        """When the run ``tag`` (made by :meth:`run`) started: its tag's minute."""
+        return datetime.strptime(tag[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
+
+    def series(self, tag: str, points: int) -> str:
+        return series_csv(points, start=self.started(tag))
+
+    def many(self, count: int, *, points: int = 50) -> list[str]:
+        return [self.run(i, points=points, description=f"sweep run {i}") for i in range(count)]
+
+
+def default_params(i: int) -> dict:
+    return {"lr": [0.1, 0.01, 0.001, 0.0001][i % 4], "model": {"name": ["resnet", "vit"][i % 2], "depth": 10 + i % 5}}
+
+
+@pytest.fixture
+def run_store(local_prefix: str) -> RunStore:
+    return RunStore(local_prefix)
+
+
+@pytest.fixture
+def any_run_store(store_prefix: str) -> RunStore:
+    """Once on a local folder, once on the S3 endpoint."""
+    return RunStore(store_prefix)
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    """``serve(prefix, **create_app options)`` -> the base URL of a running dashboard (stopped after the test)."""
+    servers: list[BackgroundServer] = []
+
+    def start(prefix: str, host: str = "127.0.0.1", **options: object) -> str:
+        server = BackgroundServer(create_app(prefix, host=host, **options), host=host)  # type: ignore[arg-type]
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def chromium_missing_reason() -> str | None:
+    if CHROMIUM.exists():
+        return None
+    return "Debian's chromium is not installed (apt-get install -y chromium; .ci/run installs it)"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Headless Debian chromium driven by playwright (never `playwright install`)."""
+    reason = chromium_missing_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda err: errors.append(str(err)))
+    tab.errors = errors  # type: ignore[attr-defined]
+    yield tab
+    context.close()

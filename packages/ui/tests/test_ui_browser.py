@@ -1,0 +1,172 @@
+"""The page in a real browser (headless Debian chromium): table, filters, comparison, run page, live runs, escaping."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+import pytest
+
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+PATCH = (
+    "diff --git a/train.py b/train.py\n--- a/train.py\n+++ b/train.py\n@@ -1,2 +1,2 @@\n"
+    f"-lr = 0.1\n+lr = 0.01  # {HOSTILE}\n"
+)
+
+# The curve colours the page draws with (COLOURS in app.js), as RGB.
+CURVE_RGB = [(0x1F, 0x77, 0xB4), (0xD6, 0x27, 0x28), (0x2C, 0xA0, 0x2C)]
+
+COUNT_CURVE_PIXELS = """
+([colours]) => {
+  const canvas = document.querySelector('#plot canvas');
+  if (!canvas) return null;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  const counts = colours.map(() => 0);
+  for (let i = 0; i < data.length; i += 4) {
+    colours.forEach(([r, g, b], k) => {
+      if (Math.abs(data[i] - r) < 40 && Math.abs(data[i + 1] - g) < 40 && Math.abs(data[i + 2] - b) < 40 && data[i + 3] > 128) counts[k]++;
+    });
+  }
+  return counts;
+}
+"""
+
+
+@pytest.fixture
+def store_200(run_store):  # type: ignore[no-untyped-def]
+    run_store.many(200)
+    return run_store
+
+
+def rows_shown(page) -> int:  # type: ignore[no-untyped-def]
+    return page.locator("#runs tbody tr").count()
+
+
+def test_table_filter_select_compare_and_open_a_run(store_200, serve, page):
+    url = serve(store_200.prefix, poll_seconds=1.0)
+    page.goto(url)
+    page.wait_for_selector("#runs tbody tr")
+    expect(page.locator("#count")).to_have_text("200 of 200 runs")  # after a preview of the newest
+    assert rows_shown(page) == 100  # the first page
+    assert page.locator("#runs tbody tr").first.get_attribute("data-tag") == store_200.tag_for(199)  # newest first
+
+    page.fill("#pfilter", "lr=0.01, model.name=vit")
+    expect(page.locator("#count")).to_have_text("50 of 200 runs")
+    shown = page.locator("#runs tbody tr").evaluate_all("rows => rows.map(r => r.dataset.tag)")
+    assert all(int(tag[-7:]) % 4 == 1 for tag in shown)  # lr=0.01 and vit: i % 4 == 1
+    assert "p=lr%3D0.01" in page.url  # the filter is in the URL
+
+    for row in range(3):
+        page.locator("#runs tbody tr").nth(row).locator("input.select").check()
+    assert page.locator("#selcount").inner_text() == "(3 selected)"
+    expect(page.locator("#series")).to_have_value("Training loss.csv")
+    page.fill("#fields", "loss")
+    page.fill("#legend", "model.depth")
+    page.click("#draw")
+    page.wait_for_selector("#plot canvas")
+    counts = page.evaluate(COUNT_CURVE_PIXELS, [CURVE_RGB])
+    assert all(n > 50 for n in counts), counts  # each of the three curves is drawn
+    legend = page.locator("#plot .u-legend").inner_text()
+    assert "depth=" in legend and store_200.tag_for(197) in legend
+    assert "every point shown (150)" in page.locator("#reduction").inner_text()
+    assert not page.errors
+
+    # The view is in the URL: opening it in a new tab draws the same comparison.
+    shared = page.url
+    second = page.context.new_page()
+    second.goto(shared)
+    second.wait_for_selector("#plot canvas")
+    assert second.locator("#selcount").inner_text() == "(3 selected)"
+    assert second.input_value("#pfilter") == "lr=0.01, model.name=vit"
+
+    page.locator("#runs tbody tr").first.locator("a").click()
+    page.wait_for_selector("#artifacts tr")
+    assert page.locator("#run-tag").inner_text() == store_200.tag_for(197)
+    assert page.locator("#run-status").inner_text() == "finished"
+    names = page.locator("#artifacts tr").evaluate_all("rows => rows.map(r => r.dataset.name)")
+    assert names == ["Training loss.csv", "parameters.json"]
+    assert "model.name" in page.locator("#params").inner_text()
+
+
+def test_a_run_written_while_the_page_is_open_appears_and_updates(run_store, serve, page):
+    run_store.many(3)
+    url = serve(run_store.prefix, poll_seconds=0.3)
+    page.goto(url)
+    page.wait_for_selector("#runs tbody tr")
+    assert rows_shown(page) == 3
+
+    tag = run_store.run(10, status="running", points=5)
+    row = page.locator(f'#runs tbody tr[data-tag="{tag}"]')
+    row.wait_for(timeout=10_000)
+    # The row may first show while the run's folder is half written (status unknown): wait for its record.
+    expect(row.locator('td[data-column="status"]')).to_have_text("running", timeout=10_000)
+
+    run_store.record(tag, "finished", started=run_store.started(tag))
+    expect(row.locator('td[data-column="status"]')).to_have_text("finished", timeout=10_000)
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_a_running_curve_extends_while_the_page_is_open(run_store, serve, page):
+    tag = run_store.run(0, status="running", points=20)
+    url = serve(run_store.prefix, poll_seconds=0.3)
+    page.goto(f"{url}#/runs?sel={tag}&series=Training+loss.csv&fields=loss")
+    expect(page.locator("#reduction")).to_contain_text("every point shown (20)")
+    run_store.put(tag, "Training loss.csv", run_store.series(tag, 40))
+    expect(page.locator("#reduction")).to_contain_text("every point shown (40)", timeout=10_000)
+
+
+def test_hostile_names_patches_and_descriptions_show_as_text(run_store, serve, page):
+    tag = run_store.run(
+        0,
+        description=HOSTILE,
+        params={"note": HOSTILE},
+        extra={f"{HOSTILE}.txt": HOSTILE, "Source.git-patch": PATCH},
+    )
+    other = run_store.run(1, params={"note": "plain"}, extra={"Source.git-patch": "--- a\n+++ b\n"})
+    url = serve(run_store.prefix)
+    page.goto(url)
+    page.wait_for_selector("#runs tbody tr")
+    assert HOSTILE in page.locator("#runs").inner_text()
+
+    page.goto(f"{url}#/run/{tag}?diff={other}")
+    page.wait_for_selector("#diff-params")
+    page.wait_for_selector("#viewer span.add")
+    assert HOSTILE in page.locator("#run-description").inner_text()
+    names = page.locator("#artifacts tr").evaluate_all("rows => rows.map(r => r.dataset.name)")
+    assert f"{HOSTILE}.txt" in names
+    assert HOSTILE in page.locator("#viewer").inner_text()  # the patch, coloured, as text
+    assert page.locator("#viewer span.add").first.inner_text().startswith("+lr = 0.01")
+    assert page.locator("#viewer span.del").first.inner_text().startswith("-lr = 0.1")
+    assert HOSTILE in page.locator("#diff-params").inner_text()
+
+    row = page.locator("#artifacts tr", has_text=".txt")
+    row.locator("button.view").click()
+    expect(page.locator("#viewer-title")).to_have_text(HOSTILE + ".txt")
+    assert page.locator("#viewer").inner_text().strip() == HOSTILE
+
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("script").count() == 2  # uPlot and app.js, nothing injected
+    assert page.locator("img").count() == 0
+    assert not page.errors
+
+
+def test_a_token_protected_dashboard_asks_for_its_token(run_store, serve, page):
+    run_store.many(2)
+    url = serve(run_store.prefix, token="s3cret-token")
+    page.goto(url)
+    page.wait_for_selector("#token-form:not([hidden])")
+    assert rows_shown(page) == 0
+    page.fill("#token", "s3cret-token")
+    page.click("#token-form button")
+    page.wait_for_selector("#runs tbody tr")
+    assert rows_shown(page) == 2
+
+
+def test_time_axis_log_scale_and_smoothing_from_the_url_draw(run_store, serve, page):
+    tag = run_store.run(0, points=300)
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/runs?sel={tag}&series=Training+loss.csv&fields=loss&x=time&logy=1&smooth=0.5")
+    page.wait_for_selector("#plot canvas")
+    assert page.locator("#x").input_value() == "time" and page.locator("#logy").is_checked()
+    assert page.evaluate(COUNT_CURVE_PIXELS, [CURVE_RGB[:1]])[0] > 50
+    page.locator("#plot .u-over").hover()  # the legend then shows the x under the pointer: a date
+    expect(page.locator("#plot .u-legend .u-series").first).to_contain_text("2026-01-05")
+    assert not page.errors

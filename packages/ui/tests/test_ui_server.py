@@ -1,0 +1,140 @@
+"""The dashboard's HTTP endpoints, served for real on 127.0.0.1: read-only, escaped, token-gated when exposed."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from urllib.parse import quote, urlsplit
+
+from lab_workbook_core import ConfigError
+from lab_workbook_ui import BackgroundServer, create_app
+from lab_workbook_ui.security import check_binding
+import pytest
+
+
+def request(url: str, path: str, method: str = "GET", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    connection.request(method, path, headers=headers or {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+
+
+def get_json(url: str, path: str):  # type: ignore[no-untyped-def]
+    response, body = request(url, path)
+    assert response.status == 200, body
+    return json.loads(body)
+
+
+def test_the_runs_table_has_params_and_series_columns_on_both_backends(any_run_store, serve):
+    tags = [any_run_store.run(i, points=10) for i in range(3)]
+    url = serve(any_run_store.prefix)
+    table = get_json(url, "/api/runs?series=" + quote("Training loss.csv:loss"))
+    rows = [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
+    assert [r["tag"] for r in rows] == tags
+    assert rows[0]["status"] == "finished" and rows[0]["duration"] == 300.0
+    assert rows[0]["started"].startswith("2026-01-05T08:00:00")
+    assert rows[1]["params.lr"] == 0.01 and rows[1]["params.model.name"] == "vit"
+    assert rows[2]["loss.last"] == pytest.approx(3 * 2.0 / 10) and rows[2]["loss.best"] == rows[2]["loss.last"]
+
+
+def test_a_preview_of_the_newest_runs_says_it_is_incomplete(run_store, serve):
+    tags = [run_store.run(i, points=0) for i in range(5)]
+    url = serve(run_store.prefix)
+    preview = get_json(url, "/api/runs?newest=2")
+    assert [row[0] for row in preview["rows"]] == tags[-2:]
+    assert (preview["complete"], preview["total"]) == (False, 5)
+    whole = get_json(url, "/api/runs?newest=10")
+    assert (len(whole["rows"]), whole["complete"]) == (5, True)
+
+
+def test_a_bad_series_column_is_a_clear_400(run_store, serve):
+    url = serve(run_store.prefix)
+    response, body = request(url, "/api/runs?series=nocolon")
+    assert response.status == 400 and "ARTIFACT:FIELD" in json.loads(body)["error"]
+
+
+def test_a_run_page_lists_artifacts_with_sizes_and_an_unknown_run_is_404(run_store, serve):
+    tag = run_store.run(0, points=3, extra={"notes/readme.md": "hello", "model.pt": b"\x00" * 10})
+    url = serve(run_store.prefix)
+    run = get_json(url, f"/api/run/{tag}")
+    sizes = {a["name"]: (a["size"], a["text"]) for a in run["artifacts"]}
+    assert sizes["notes/readme.md"] == (5, True) and sizes["model.pt"] == (10, False)
+    assert run["parameters"]["model.name"] == "resnet" and run["status"] == "finished"
+    response, body = request(url, "/api/run/202601050800-nosuchrunX")
+    assert response.status == 404 and "no experiment" in json.loads(body)["error"]
+
+
+def test_artifacts_are_served_as_text_or_as_downloads_never_as_html(run_store, serve):
+    hostile = "<script>alert(1)</script>.txt"
+    tag = run_store.run(0, points=0, extra={hostile: "<b>hi</b>", "page.html": "<script>x()</script>"})
+    url = serve(run_store.prefix)
+    response, body = request(url, f"/api/run/{tag}/artifact/{quote(hostile)}")
+    assert response.status == 200 and body == b"<b>hi</b>"
+    assert response.getheader("Content-Type") == "text/plain; charset=utf-8"
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert "script-src 'self'" in response.getheader("Content-Security-Policy")
+    response, body = request(url, f"/api/run/{tag}/artifact/page.html")
+    assert response.getheader("Content-Type") == "application/octet-stream"
+    assert response.getheader("Content-Disposition") == "attachment; filename*=UTF-8''page.html"
+    response, _ = request(url, f"/api/run/{tag}/artifact/{quote('../../etc/passwd')}")
+    assert response.status in (400, 404)
+
+
+def test_the_diff_of_two_runs_has_parameters_and_patches(run_store, serve):
+    a = run_store.run(0, points=0, extra={"Source.git-patch": "+x = 1\n"})
+    b = run_store.run(1, points=0, extra={"Source.git-patch": "+x = 2\n"})
+    url = serve(run_store.prefix)
+    data = get_json(url, f"/api/diff?a={a}&b={b}")
+    assert {"name": "lr", "before": 0.1, "after": 0.01} in data["parameters"]
+    assert "-+x = 1" in data["patch"] and "++x = 2" in data["patch"]
+
+
+def test_nothing_can_be_written_or_deleted(run_store, serve):
+    tag = run_store.run(0, points=3)
+    url = serve(run_store.prefix)
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        for path in ("/api/runs", f"/api/run/{tag}", f"/api/run/{tag}/artifact/parameters.json"):
+            response, _ = request(url, path, method)
+            assert response.status == 405, (method, path)
+    assert get_json(url, f"/api/run/{tag}")["artifacts"][1]["name"] == "parameters.json"
+
+
+def test_on_loopback_other_host_names_are_refused(run_store, serve):
+    url = serve(run_store.prefix)
+    response, _ = request(url, "/api/config", headers={"Host": "attacker.example"})
+    assert response.status == 400
+    response, _ = request(url, "/api/config", headers={"Host": "localhost"})
+    assert response.status == 200
+
+
+def test_with_a_token_every_api_request_needs_it(run_store, serve):
+    url = serve(run_store.prefix, token="abc123")
+    response, body = request(url, "/api/runs")
+    assert response.status == 401 and json.loads(body)["token_required"] is True
+    response, _ = request(url, "/api/runs", headers={"X-Lab-Workbook-Token": "wrong"})
+    assert response.status == 401
+    response, _ = request(url, "/api/runs", headers={"X-Lab-Workbook-Token": "abc123"})
+    assert response.status == 200
+    response, _ = request(url, "/")  # the page itself holds no data: it asks for the token
+    assert response.status == 200
+
+
+def test_binding_another_interface_needs_a_token_and_warns():
+    assert check_binding("127.0.0.1", None) is None
+    assert check_binding("localhost", None) is None
+    with pytest.raises(ConfigError, match="--token"):
+        check_binding("0.0.0.0", None)
+    assert "warning" in check_binding("0.0.0.0", "secret")
+    with pytest.raises(ConfigError, match="must not be empty"):
+        check_binding("127.0.0.1", " ")
+
+
+def test_a_port_in_use_names_the_option_to_change(run_store):
+    app = create_app(run_store.prefix)
+    with BackgroundServer(app) as first:
+        port = urlsplit(first.url).port
+        with pytest.raises(ConfigError, match="--port"):
+            BackgroundServer(app, port=port).start()
