@@ -206,6 +206,17 @@ class ExperimentRepository:
             tag_prefix=tag_prefix, since=since, until=until, status=status,
         )
 
+    def save_cache(self) -> None:
+        """Write the records of finished runs read so far to the disk cache now.
+
+        ``runs()`` and ``lab-workbook list`` do this when they are done, and the interpreter
+        at exit: then a new process reads those records from one local file, with no request.
+        """
+        if self._source.records is not None:
+            self._source.records.save()
+
     def clear_cache(self) -> None:
         """Delete the local disk cache (of every store): the next loads download again."""
         clear_cache(self._source.cache.root if self._source.cache is not None else None)
+        if self._source.records is not None:
+            self._source.records.forget()
