@@ -70,7 +70,7 @@ class RecordIndex:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(merged, out, separators=(",", ":"), ensure_ascii=False)
+                    out.write(json.dumps(merged, separators=(",", ":"), ensure_ascii=False))  # dumps: the C encoder
                 os.replace(tmp, self.path)
             except OSError:
                 return  # a cache that cannot be written only costs downloads next time
