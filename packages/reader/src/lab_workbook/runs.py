@@ -186,7 +186,15 @@ def runs_table(
 
     fields = _fields(series)
     experiments = [wb[t] for t in tags]
-    found = concurrent_map(lambda e: _row(e, params, fields, choices, keep), experiments, wb._source.max_workers)
+    index = wb._source.records
+    # Finished runs whose records are on disk need no request (their summaries answer): no threads.
+    known = {e.tag for e in experiments if index is not None and index.get(e.tag) is not None}
+    fetched = concurrent_map(
+        lambda e: _row(e, params, fields, choices, keep), [e for e in experiments if e.tag not in known],
+        wb._source.max_workers,
+    )
+    by_tag = {e.tag: row for e, row in zip((e for e in experiments if e.tag not in known), fetched, strict=True)}
+    found = [by_tag[e.tag] if e.tag in by_tag else _row(e, params, fields, choices, keep) for e in experiments]
     rows = [row for row in found if row is not None]
     wb.save_cache()  # the next table, in any process, reads these records from disk
     table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])
