@@ -98,3 +98,39 @@ def test_no_color_turns_colour_off_even_on_a_terminal(runner, local_prefix, make
     _fill(make_run, local_prefix)
     out = runner.invoke(app, ["list", "--prefix", local_prefix], env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
     assert "\x1b[31m" not in out and "\x1b[32m" not in out
+
+
+def _repositories(monkeypatch):
+    """The repositories the commands open, to count their requests."""
+    from lab_workbook_cli import store
+
+    made = []
+    opener = store.open_repository
+
+    def remember(prefix):
+        wb = opener(prefix)
+        made.append(wb)
+        return wb
+
+    monkeypatch.setattr(store, "open_repository", remember)
+    monkeypatch.setattr("lab_workbook_cli.commands.list.open_repository", remember)
+    return made
+
+
+def test_runs_recorded_by_the_writer_cost_one_get_then_none(runner, store_prefix, monkeypatch):
+    from lab_workbook_writer import new_experiment
+
+    tags = []
+    for lr in (0.1, 0.01):
+        with new_experiment(store_prefix) as exp:
+            exp.save_json("parameters", {"lr": lr})
+            exp.new_time_series_log("loss", ["step", "loss"])(step=0, loss=lr)
+            tags.append(exp.tag)
+    made = _repositories(monkeypatch)
+    first = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
+    assert [row["artifacts"] for row in first] == [2, 2]  # from the final records: no listing per run
+    assert made[0].storage.requests["get"] == 2
+    assert made[0].storage.requests["list"] == 1
+    second = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
+    assert second == first
+    assert made[1].storage.requests["get"] == 0  # the records are on disk since the first list

@@ -7,7 +7,7 @@ import lab_workbook_writer
 
 _MODULES = {
     "cells", "encoder", "experiment", "gitstate", "images", "json_io", "lifecycle", "notices", "pending", "runrecord", "segments",
-    "series", "spool", "torch_io", "uploader",
+    "series", "spool", "summary", "torch_io", "uploader",
 }
 
 

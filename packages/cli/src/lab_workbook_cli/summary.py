@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from lab_workbook.records import FINAL_STATUSES
+
 from .output import iso
 
 if TYPE_CHECKING:
@@ -28,9 +30,17 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
 
     ``problem`` says why the run record cannot be read (status ``unreadable``), else ``None``.
     ``duration_seconds`` runs to the end, or for a run without an end (running or
-    crashed) to its last heartbeat; ``None`` without a run record.
+    crashed) to its last heartbeat; ``None`` without a run record. A finished run whose
+    record carries a summary (written by the writer at close) lists its artifacts in the
+    record, so it costs one GET, or none once its record is cached.
     """
     duration = exp.duration
+    info = exp.info
+    saved = info.get("artifacts")
+    if info.get("status") in FINAL_STATUSES and isinstance(info.get("summary"), dict) and isinstance(saved, dict):
+        count = len(saved)  # complete in a final record that has a summary: no listing needed
+    else:
+        count = len(exp.list_artifacts())
     return {
         "tag": exp.tag,
         "status": exp.status,  # "unreadable" for a damaged run record: listed, never hiding the others
@@ -39,7 +49,7 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
         "ended": iso(exp.ended),
         "duration_seconds": duration.total_seconds() if duration is not None else None,
         "description": exp.description,
-        "artifacts": len(exp.list_artifacts()),
+        "artifacts": count,
     }
 
 

@@ -33,6 +33,7 @@ from .diff import ExperimentDiff
 from .experiment import Experiment
 from .images import LazyImage
 from .patches import highlight_patch, print_patch
+from .querying import duckdb
 from .repository import ExperimentRepository
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "StorageError",
     "__version__",
     "clear_cache",
+    "duckdb",
     "highlight_patch",
     "print_patch",
 ]

@@ -64,6 +64,10 @@ class Experiment:
         record = self._record
         if record is not None and (record.get("status") in FINAL_STATUSES or self._fresh()):
             return record
+        index = self._source.records
+        if record is None and index is not None and (known := index.get(self.tag)) is not None:
+            self._record, self._record_at = known, time.monotonic()
+            return known
         key = run_record_key(self.tag)
         cache = self._source.cache
         entry = cache.get(key) if cache is not None else None
@@ -79,8 +83,11 @@ class Experiment:
                 record, self._problem = self._parse_record(data), None
             except CorruptArtifactError as err:  # one damaged record must not hide the other runs
                 record, self._problem = {}, str(err)
-            if cache is not None and record.get("status") in FINAL_STATUSES and not (entry and entry.final):
-                cache.put(key, data, etag=self._record_etag, final=True)
+            if record.get("status") in FINAL_STATUSES:
+                if cache is not None and not (entry and entry.final):
+                    cache.put(key, data, etag=self._record_etag, final=True)
+                if index is not None:
+                    index.add(self.tag, record)  # on disk when a runs table or `lab-workbook list` saves it
         self._record, self._record_at = record or {}, time.monotonic()
         return self._record
 

@@ -63,7 +63,7 @@ def tag_time(tag: str) -> datetime | None:
     """The start minute a generated tag encodes (``201602142341-...``), else ``None``."""
     if not is_generated_tag(tag):
         return None
-    try:
-        return datetime.strptime(tag[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
+    try:  # not strptime: ten times slower, and a runs table asks for thousands
+        return datetime(int(tag[:4]), int(tag[4:6]), int(tag[6:8]), int(tag[8:10]), int(tag[10:12]), tzinfo=UTC)
     except ValueError:
         return None

@@ -62,6 +62,7 @@ class ExperimentRepository:
         self._source = ObjectSource(self.storage, disk, max_workers)
         self._refresh = refresh_seconds
         self._tags: list[str] | None = None
+        self._tag_set: frozenset[str] = frozenset()  # the same, for membership tests in O(1)
         self._listed_at = 0.0
         self._experiments: dict[str, Experiment] = {}
         self._lock = threading.Lock()
@@ -73,13 +74,14 @@ class ExperimentRepository:
             if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
                 listing = self.storage.list("", delimiter="/")
                 self._tags = experiment_tags(listing.prefixes)
+                self._tag_set = frozenset(self._tags)
                 self._listed_at = time.monotonic()
             return self._tags
 
     def refresh(self) -> None:
         """Forget the remembered listing: the next access lists the store again."""
         with self._lock:
-            self._tags = None
+            self._tags, self._tag_set = None, frozenset()
 
     def experiment(self, tag: str) -> Experiment:
         """The experiment ``tag`` (same as ``wb[tag]``).
@@ -92,7 +94,7 @@ class ExperimentRepository:
             known = self._experiments.get(tag)
         if known is not None:
             return known
-        if not is_experiment_folder(tag) or (tag not in (self._tags or ()) and not self._exists(tag)):
+        if not is_experiment_folder(tag) or (tag not in self._tag_set and not self._exists(tag)):
             self.refresh()
             candidates = self.tags()
             hint = closest(tag, candidates)
@@ -138,7 +140,10 @@ class ExperimentRepository:
         raise TypeError(f"index experiments with a tag, an int, a slice or a tuple of tags, not {type(key).__name__}")
 
     def __contains__(self, tag: object) -> bool:
-        return isinstance(tag, str) and tag in self.tags()
+        if not isinstance(tag, str):
+            return False
+        self.tags()
+        return tag in self._tag_set
 
     def __len__(self) -> int:
         return len(self.tags())
@@ -206,6 +211,17 @@ class ExperimentRepository:
             tag_prefix=tag_prefix, since=since, until=until, status=status,
         )
 
+    def save_cache(self) -> None:
+        """Write the records of finished runs read so far to the disk cache now.
+
+        ``runs()`` and ``lab-workbook list`` do this when they are done, and the interpreter
+        at exit: then a new process reads those records from one local file, with no request.
+        """
+        if self._source.records is not None:
+            self._source.records.save()
+
     def clear_cache(self) -> None:
         """Delete the local disk cache (of every store): the next loads download again."""
         clear_cache(self._source.cache.root if self._source.cache is not None else None)
+        if self._source.records is not None:
+            self._source.records.forget()

@@ -17,7 +17,7 @@ import warnings
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 import pandas as pd
 
-from .records import parse_time, tag_time
+from .records import FINAL_STATUSES, parse_time, tag_time
 from .source import concurrent_map
 
 if TYPE_CHECKING:
@@ -54,6 +54,42 @@ def _fields(series: Mapping[str, str | Sequence[str]]) -> list[tuple[str, str, s
     return [(a, f, f if names.count(f) == 1 else f"{a.removesuffix('.csv')}.{f}") for a, f in pairs]
 
 
+_NOT_SUMMARISED = object()
+
+
+def _from_summary(value: Any) -> Any:
+    """A summary number (``"inf"``/``"-inf"`` stand for the floats JSON cannot hold)."""
+    if isinstance(value, str):
+        return float(value)
+    return float("nan") if value is None else value
+
+
+def _summarised_json(record: Mapping[str, Any], name: str) -> Any:
+    """A JSON artifact from a finished run's summary: its value, ``None`` if the run has no such
+    artifact, or ``_NOT_SUMMARISED`` when the artifact itself has to be read."""
+    summary, artifacts = record.get("summary"), record.get("artifacts")
+    if not isinstance(summary, Mapping) or not isinstance(artifacts, Mapping):
+        return _NOT_SUMMARISED
+    if name not in artifacts:
+        return None
+    values = summary.get("json")
+    return values[name] if isinstance(values, Mapping) and name in values else _NOT_SUMMARISED
+
+
+def _summarised_series(record: Mapping[str, Any], artifact: str) -> Mapping[str, Any] | None:
+    """``{field: {"last", "min", "max"} or None}`` of a finished run's series (``{}``: no such series),
+    or ``None`` when the series itself has to be read."""
+    summary, artifacts = record.get("summary"), record.get("artifacts")
+    if not isinstance(summary, Mapping) or not isinstance(artifacts, Mapping):
+        return None
+    if artifact not in artifacts:
+        return {}
+    series = summary.get("series")
+    found = series.get(artifact) if isinstance(series, Mapping) else None
+    fields = found.get("fields") if isinstance(found, Mapping) else None
+    return fields if isinstance(fields, Mapping) else None
+
+
 def _row(
     exp: Experiment,
     params: str | None,
@@ -61,7 +97,11 @@ def _row(
     best: Mapping[str, str],
     keep: Any,
 ) -> dict[str, Any] | None:
-    """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more)."""
+    """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more).
+
+    A finished run's record usually carries a summary (``docs/format.md``): its parameters and
+    each series field's last, min and max, so the row needs no request beyond the record.
+    """
     record = exp.info
     status = exp.status  # "unreadable" for a damaged record, which must not hide the other runs
     started = parse_time(record.get("started")) or tag_time(exp.tag)
@@ -74,16 +114,26 @@ def _row(
         "duration": exp.duration,
         "description": exp.description,
     }
+    over = record.get("status") in FINAL_STATUSES
     if params:
-        loaded = _quietly(exp, lambda: exp.load(params))
+        loaded = _summarised_json(record, params) if over else _NOT_SUMMARISED
+        if loaded is _NOT_SUMMARISED:
+            loaded = _quietly(exp, lambda: exp.load(params))
         if isinstance(loaded, Mapping):
             row.update(flatten(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
-        wanted = [f for a, f, _ in fields if a == artifact]
+        mine = [(f, column) for a, f, column in fields if a == artifact]
+        summarised = _summarised_series(record, artifact) if over else None
+        if summarised is not None and all(f not in summarised or summarised[f] is not None for f, _ in mine):
+            for field, column in mine:
+                numbers = summarised.get(field) or {}
+                choose = best.get(field, best.get(column, "min"))
+                row[f"{column}.last"] = _from_summary(numbers.get("last"))
+                row[f"{column}.best"] = _from_summary(numbers.get("max" if choose == "max" else "min"))
+            continue
+        wanted = [f for f, _ in mine]
         frame = _quietly(exp, lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted))
-        for a, field, column in fields:
-            if a != artifact:
-                continue
+        for field, column in mine:
             values = frame[field].dropna() if frame is not None and field in frame.columns else pd.Series(dtype=float)
             choose = best.get(field, best.get(column, "min"))
             row[f"{column}.last"] = values.iloc[-1] if len(values) else float("nan")
@@ -136,8 +186,17 @@ def runs_table(
 
     fields = _fields(series)
     experiments = [wb[t] for t in tags]
-    found = concurrent_map(lambda e: _row(e, params, fields, choices, keep), experiments, wb._source.max_workers)
+    index = wb._source.records
+    # Finished runs whose records are on disk need no request (their summaries answer): no threads.
+    known = {e.tag for e in experiments if index is not None and index.get(e.tag) is not None}
+    fetched = concurrent_map(
+        lambda e: _row(e, params, fields, choices, keep), [e for e in experiments if e.tag not in known],
+        wb._source.max_workers,
+    )
+    by_tag = {e.tag: row for e, row in zip((e for e in experiments if e.tag not in known), fetched, strict=True)}
+    found = [by_tag[e.tag] if e.tag in by_tag else _row(e, params, fields, choices, keep) for e in experiments]
     rows = [row for row in found if row is not None]
+    wb.save_cache()  # the next table, in any process, reads these records from disk
     table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])
     table["started"] = pd.to_datetime(table["started"], utc=True)
     table["duration"] = pd.to_timedelta(table["duration"])

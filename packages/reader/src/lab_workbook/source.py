@@ -8,13 +8,16 @@ ETag: the object may still change) and "download".
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+import weakref
 
 from lab_workbook_core import Config, Storage
 
 from .cache import DiskCache
+from .record_index import RecordIndex
 
 __all__ = ["ObjectSource", "concurrent_map", "store_namespace"]
 
@@ -39,12 +42,18 @@ class ObjectSource:
         storage: the store.
         cache: the disk cache, or ``None`` to download every time.
         max_workers: how many downloads run at once in :meth:`fetch_many` and friends.
+
+    Attributes:
+        records: the finished runs' records kept on disk (``None`` without a cache).
     """
 
     def __init__(self, storage: Storage, cache: DiskCache | None, max_workers: int) -> None:
         self.storage = storage
         self.cache = cache
         self.max_workers = max(1, max_workers)
+        self.records = RecordIndex(cache.root, cache.namespace) if cache is not None else None
+        if self.records is not None:
+            atexit.register(_save_at_exit, weakref.ref(self.records))
 
     def fetch(self, key: str, *, final: bool) -> bytes:
         """The object's content.
@@ -74,6 +83,11 @@ class ObjectSource:
     def fetch_many(self, keys: Iterable[str], *, final: bool) -> list[bytes]:
         """Several objects, downloaded concurrently, in the order of ``keys``."""
         return concurrent_map(lambda key: self.fetch(key, final=final), list(keys), self.max_workers)
+
+
+def _save_at_exit(index: weakref.ref[RecordIndex]) -> None:
+    if (alive := index()) is not None:
+        alive.save()
 
 
 def concurrent_map(function: Callable[[T], R], items: list[T], max_workers: int) -> list[R]:

@@ -44,6 +44,7 @@ from .notices import announce_tag, warn
 from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
 from .series import TimeSeriesLog
 from .spool import Destination, ExperimentSpool
+from .summary import MAX_JSON_BYTES, run_summary
 from .uploader import Uploader
 
 __all__ = ["Experiment", "new_experiment"]
@@ -143,6 +144,7 @@ class Experiment:
         self._heartbeat_seconds, self._custom_spool = heartbeat_seconds, custom_spool
         self._series: dict[str, TimeSeriesLog] = {}
         self._images: ImageEncoder | None = None  # started by the first save_image
+        self._small_json: dict[str, bytes] = {}  # for the final record's summary
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
         self._outcome: tuple[str, dict[str, str] | None] | None = None
@@ -178,6 +180,11 @@ class Experiment:
         path = self._spool.new_data_path(".json")
         path.write_bytes(data)
         self._queue(artifact, path)
+        with self._lock:
+            if len(data) <= MAX_JSON_BYTES:
+                self._small_json[artifact] = data
+            else:
+                self._small_json.pop(artifact, None)
 
     def save_torch(self, name: str, obj: Any) -> None:
         """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch."""
@@ -405,14 +412,15 @@ class Experiment:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
         if self._images is not None:
             self._images.close()  # pictures still waiting become queued uploads before the final record
+        sealed = [(series, series.seal()) for series in self._series.values()]
+        summary = self._summary()  # from the sealed local files, before their upload is queued
         cleanup = []
-        for series in self._series.values():
-            segments = series.seal()
+        for series, segments in sealed:
             self._uploader.cancel(series.group, "segment")
             self._queue(series.file_name, series.path, group=series.group)
             if segments:
                 cleanup.append((series.group, segments))
-        self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason)
+        self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
         final = self._uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it
             self._uploader.submit("delete", keys=segments, group=group)
@@ -440,6 +448,16 @@ class Experiment:
             if idle:
                 self._spool.unlock()
         return sent
+
+    def _summary(self) -> dict[str, Any] | None:
+        """What a runs table needs, for the final record (``None`` if it cannot be made: never fatal)."""
+        try:
+            with self._lock:
+                saved = dict(self._small_json)
+            return run_summary(saved, ((s.file_name, s.path, s.fields) for s in self._series.values()))
+        except Exception as err:  # a summary is a convenience; closing must go on
+            warn(f"experiment {self.tag}: no summary in the run record ({type(err).__name__}: {err})")
+            return None
 
     def _report_unsent(self, timeout: float) -> None:
         unsent = [e for e in self._uploader.unsent() if e.op != "segment"]

@@ -54,6 +54,7 @@ def list_runs(
     while tags and not (limit and len(rows) >= limit):
         chunk, tags = tags[:_CHUNK], tags[_CHUNK:]
         rows += [row for row in in_parallel(run_summary, [wb[t] for t in chunk]) if _wanted(row, start, status)]
+    wb.save_cache()  # finished runs' records: the next `list`, in any process, reads them from disk
     more = limit and (len(rows) > limit or bool(tags))
     rows = rows[:limit] if limit else rows
     if json:

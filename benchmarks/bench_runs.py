@@ -1,0 +1,190 @@
+"""Runs-table benchmark: ``wb.runs(...)`` and ``lab-workbook list`` over 10,000 finished runs.
+
+Prints, in one run (``hatch run bench:runs``), against moto's S3 server on 127.0.0.1 in a
+child process (``moto_endpoint.py``):
+
+1. ``wb.runs(series={"Training loss.csv": "loss"})`` (parameters and the loss's last and
+   best value of every run) in a fresh process with an empty disk cache (first call), then
+   again in another fresh process (second call: finished runs' records are on disk);
+2. the same two calls for ``lab-workbook list --limit 0 --json``;
+3. for each, the time inside the process (the call, including making the repository) and
+   the requests it sent, by kind;
+4. the limit for the first call, measured in the same run: one GET per run (the record)
+   with bare boto3 on 16 threads, nothing else done. moto's rate, not the reader, bounds the
+   first call on a busy machine.
+
+The store is built by writing objects directly in the on-store format (``docs/format.md``):
+for each run its final record (with the summary the writer puts in it at close, computed by
+the writer's own ``lab_workbook_writer.summary``), ``parameters.json`` and a 100-row
+``Training loss.csv``. Building it takes a few minutes (moto answers a few hundred PUTs a
+second on two cores) and is not timed.
+
+Targets (issue 13): first call <= 30 s; second call <= 2 s; requests on the second call <=
+the listing's pages plus one per running run (here there are none).
+"""
+
+from __future__ import annotations
+
+import argparse
+from concurrent.futures import ThreadPoolExecutor
+import json
+import math
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+import time
+
+from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
+
+BUCKET = "bench-runs"
+PREFIX = f"s3://{BUCKET}/experiments/"
+ROWS = 100
+SERIES = {"Training loss.csv": "loss"}
+
+
+def tag_of(i: int) -> str:
+    minute = 202601010000 + (i // 60) * 100 + i % 60  # a valid minute per run, in order
+    return f"{minute}-bench{i:05d}"
+
+
+def loss_csv(i: int) -> str:
+    lines = ["step,loss,gradNorm,Date"]
+    for step in range(ROWS):
+        loss = 2.0 * math.exp(-step / 30) + (i % 97) / 1000
+        lines.append(f"{step},{loss!r},{1.0 / (step + 1)!r},2026-01-01T00:{step // 60:02d}:{step % 60:02d}.000Z")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def build(client, runs: int, work: Path) -> None:
+    from lab_workbook_writer.summary import run_summary
+
+    def one(i: int) -> None:
+        tag = tag_of(i)
+        params = json.dumps({"learningRate": 0.1 / (1 + i % 10), "model": {"depth": 8 + i % 4}, "seed": i}).encode()
+        series = loss_csv(i)
+        local = work / f"series-{i}.csv"
+        local.write_text(series, newline="")
+        summary = run_summary({"parameters.json": params}, [("Training loss.csv", local, ["step", "loss", "gradNorm"])])
+        local.unlink()
+        record = {
+            "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": "finished",
+            "started": "2026-01-01T00:00:00.000000Z", "ended": "2026-01-01T01:00:00.000000Z",
+            "heartbeat": "2026-01-01T01:00:00.000000Z", "heartbeat_interval": 30, "description": f"sweep {i}",
+            "error": None, "host": "gpu-box", "user": "me", "pid": 1, "argv": ["train.py"], "cwd": "/home/me",
+            "python": "3.11.7", "torch": "2.13.0", "cuda_devices": [], "git_commit": None, "env": {},
+            "writer_version": "0.1.0",
+            "artifacts": {"parameters.json": {"size": len(params), "sha256": "0" * 64},
+                          "Training loss.csv": {"size": len(series), "sha256": "0" * 64}},
+            "summary": summary,
+        }
+        base = f"experiments/{tag}/"
+        client.put_object(Bucket=BUCKET, Key=base + "parameters.json", Body=params)
+        client.put_object(Bucket=BUCKET, Key=base + "Training loss.csv", Body=series.encode())
+        client.put_object(Bucket=BUCKET, Key=base + ".lab-workbook/run.json", Body=json.dumps(record).encode())
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(one, range(runs)))
+
+
+_CHILD = """
+import io, json, sys, time, contextlib
+import lab_workbook
+from lab_workbook.cache import wait_for_cache_writes
+made = []
+original = lab_workbook.ExperimentRepository.__init__
+def remember(self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    made.append(self)
+lab_workbook.ExperimentRepository.__init__ = remember
+what, prefix, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+start = time.perf_counter()
+if what == "runs":
+    table = lab_workbook.ExperimentRepository(prefix).runs(series={"Training loss.csv": "loss"})
+    rows = len(table)
+    check = [float(table["loss.last"].iloc[-1]), int(table["params.seed"].iloc[-1])]
+else:
+    from lab_workbook_cli.app import app
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            app(["list", "--limit", "0", "--json", "--prefix", prefix], standalone_mode=False)
+        except SystemExit:
+            pass
+    listed = json.loads(out.getvalue())
+    rows = len(listed)
+    check = [listed[0]["artifacts"], listed[0]["tag"]]
+seconds = time.perf_counter() - start
+wait_for_cache_writes()
+requests = {}
+for wb in made:
+    for kind, n in wb.storage.requests.items():
+        requests[kind] = requests.get(kind, 0) + n
+print(json.dumps({"seconds": seconds, "rows": rows, "requests": requests, "check": check}))
+"""
+
+
+def measure(what: str, runs: int) -> dict:
+    """One call in a fresh process: its time (inside the process), rows and requests."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, what, PREFIX, str(runs)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000, help="finished runs in the store")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-runs-"))
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
+    )
+    server, endpoint = start_moto()
+    os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
+    try:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client("s3", config=Config(max_pool_connections=32))
+        client.create_bucket(Bucket=BUCKET)
+        started = time.perf_counter()
+        build(client, args.runs, work)
+        print(f"store: {args.runs:,} finished runs ({3 * args.runs:,} objects), built in "
+              f"{time.perf_counter() - started:.0f} s (not timed below)\n")
+        # The limit: the same GETs (one record per run), from boto3 on 16 threads, nothing else done.
+        keys = [f"experiments/{tag_of(i)}/.lab-workbook/run.json" for i in range(args.runs)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(lambda key: client.get_object(Bucket=BUCKET, Key=key)["Body"].read(), keys))
+        raw = time.perf_counter() - started
+        print(f"{'limit: one GET per run, bare boto3, 16 threads':<44}{raw:8.2f} s  ({args.runs / raw:,.0f} GETs/s)\n")
+        pages = math.ceil(args.runs / 1000)
+        print(f"{'call':<44}{'time':>9}  requests (second-call target: <= {pages} list pages, 0 per finished run)")
+        for what, label in (("runs", "wb.runs(series={'Training loss.csv': 'loss'})"),
+                            ("list", "lab-workbook list --limit 0 --json")):
+            os.environ["LAB_WORKBOOK_CACHE_DIR"] = str(work / f"cache-{what}")
+            first = measure(what, args.runs)
+            second = measure(what, args.runs)
+            assert first["rows"] == second["rows"] == args.runs, (first["rows"], second["rows"])
+            assert first["check"] == second["check"], (first["check"], second["check"])
+            print(label)
+            for name, result, target in (("first call", first, 30.0), ("second call, new process", second, 2.0)):
+                shown = ", ".join(f"{k} {v:,}" for k, v in sorted(result["requests"].items()) if v)
+                verdict = "ok" if result["seconds"] <= target else "MISSED"
+                extra = f", {result['seconds'] / raw:.2f}x the limit" if name == "first call" else ""
+                print(f"  {name:<42}{result['seconds']:8.2f} s  {shown}  (target <= {target:g} s: {verdict}{extra})")
+    finally:
+        try:
+            stop_moto(server)
+        except subprocess.TimeoutExpired:  # a server slow to stop on a busy machine
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()

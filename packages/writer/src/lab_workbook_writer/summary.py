@@ -1,0 +1,111 @@
+"""The run's summary, put in its final run record so that a runs table needs one GET per run.
+
+A table of 10,000 runs with their parameters and the last loss of each would
+otherwise cost three requests per run (record, parameters, series). At close the
+writer knows all three, so the final record carries them (``docs/format.md``,
+*The summary*): the small JSON artifacts as saved, and for every series each
+numeric field's last, minimum and maximum value and the row count.
+
+Floats that JSON cannot hold are written as the strings ``"inf"`` and ``"-inf"``;
+``nan`` cells are missing values (skipped), as readers treat them. A field holding
+anything that is not a number is ``null``, so a reader falls back to the series.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MAX_JSON_BYTES", "MAX_SERIES_BYTES", "json_summary", "run_summary", "series_summary"]
+
+#: JSON artifacts up to this size are copied into the summary (parameters files are far smaller).
+MAX_JSON_BYTES = 16 * 1024
+#: Series files larger than this are not summarised at close (readers then read the series).
+MAX_SERIES_BYTES = 256 * 1024**2
+
+
+def _number(cell: str) -> int | float | None:
+    """The cell's number; ``None`` when empty or ``nan``; raises ``ValueError`` for other text."""
+    if not cell or cell == "nil":
+        return None
+    try:
+        return int(cell)
+    except ValueError:
+        value = float(cell)
+    return None if math.isnan(value) else value
+
+
+def _json_number(value: int | float) -> int | float | str:
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
+    """``{"rows": n, "fields": {field: {"last", "min", "max"}}}`` of a series file; None if too big or unreadable.
+
+    The first field (the index) is summarised like the others: its last value says how
+    far the run got.
+    """
+    names = list(fields)
+    try:
+        if path.stat().st_size > MAX_SERIES_BYTES:
+            return None
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)  # the header
+            last: list[int | float | None] = [None] * len(names)
+            low: list[int | float | None] = [None] * len(names)
+            high: list[int | float | None] = [None] * len(names)
+            numeric = [True] * len(names)
+            rows = 0
+            for row in reader:
+                rows += 1
+                for i in range(min(len(names), len(row))):
+                    if not numeric[i]:
+                        continue
+                    try:
+                        value = _number(row[i])
+                    except ValueError:
+                        numeric[i] = False
+                        continue
+                    if value is None:
+                        continue
+                    last[i] = value
+                    if low[i] is None or value < low[i]:  # type: ignore[operator]
+                        low[i] = value
+                    if high[i] is None or value > high[i]:  # type: ignore[operator]
+                        high[i] = value
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    summary: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        summary[name] = None  # not only numbers: a reader reads the series itself
+        if numeric[i]:
+            summary[name] = {
+                key: None if value is None else _json_number(value)
+                for key, value in (("last", last[i]), ("min", low[i]), ("max", high[i]))
+            }
+    return {"rows": rows, "fields": summary}
+
+
+def json_summary(saved: Mapping[str, bytes]) -> dict[str, Any]:
+    """The small JSON artifacts (``{name: encoded bytes as saved}``) as values."""
+    values: dict[str, Any] = {}
+    for name, data in saved.items():
+        if len(data) <= MAX_JSON_BYTES:
+            try:
+                values[name] = json.loads(data)
+            except ValueError:
+                continue
+    return values
+
+
+def run_summary(saved_json: Mapping[str, bytes], series: Iterable[tuple[str, Path, Iterable[str]]]) -> dict[str, Any]:
+    """The record's ``summary`` field: ``{"json": {...}, "series": {file name: series_summary}}``."""
+    summaries = {name: s for name, path, fields in series if (s := series_summary(path, fields)) is not None}
+    return {"json": json_summary(saved_json), "series": summaries}
