@@ -8,6 +8,15 @@ spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
 ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
 training thread itself only when many lines are waiting, so memory stays bounded.
 
+A line leaves memory only after the write to disk succeeded
+(:class:`~lab_workbook_writer.spoolfile.SpoolFile`): while the spool's disk
+fails, lines wait in memory and the failure is reported at once; lines still
+unwritten when the series is sealed are counted in :attr:`TimeSeriesLog.lost_rows`.
+
+A row logged by one thread while another closes the experiment either reaches
+the final CSV or makes ``log()`` raise :class:`ExperimentClosedError`: never
+silently dropped (see :meth:`TimeSeriesLog._raced_seal`).
+
 Uploads are requested every ``save_every`` rows or when rows are older than
 ``flush_seconds``; see :mod:`lab_workbook_writer.segments` for how they are cut.
 """
@@ -15,10 +24,9 @@ Uploads are requested every ``save_every`` rows or when rows are older than
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import csv
 from operator import itemgetter
-import os
 from pathlib import Path
 import threading
 import time
@@ -28,8 +36,10 @@ from typing import TYPE_CHECKING, Any
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.keys import segment_key
 
-from .cells import to_cell, utc_iso_millis
+from .cells import check_text, to_cell, utc_iso_millis
+from .notices import warn
 from .segments import Segment
+from .spoolfile import SpoolFile
 
 if TYPE_CHECKING:
     from .uploader import Uploader
@@ -55,7 +65,7 @@ class TimeSeriesLog:
 
     def __init__(
         self, name: str, fields: Sequence[str], *, tag: str, path: Path, uploader: Uploader,
-        save_every: int, flush_seconds: float,
+        save_every: int, flush_seconds: float, on_spool_error: Callable[[str | None], None] | None = None,
     ) -> None:
         self.name, self.fields, self.save_every, self.flush_seconds = name, tuple(fields), save_every, flush_seconds
         self.file_name, self.path, self.tag = f"{name}.csv", path, tag
@@ -67,12 +77,12 @@ class TimeSeriesLog:
         self._date_line, self._date_until = "", 0.0
         self._lines: deque[str] = deque()
         self._append = self._lines.append
-        self._csv = csv.writer(SimpleNamespace(write=self._append), lineterminator="\r\n")
-        self._csv.writerow([*self.fields, "Date"])
+        csv.writer(SimpleNamespace(write=self._append), lineterminator="\r\n").writerow([*self.fields, "Date"])
         self.header = self._lines.pop().encode("utf-8")
-        self._file = open(path, "wb")  # noqa: SIM115 - open as long as the series is
-        self._file.write(self.header)
+        self._file = SpoolFile(path, self.header)
         self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        self._on_spool_error = on_spool_error
+        self.lost_rows = 0
         self._rows = 0
         self._trigger_at = save_every
         self._requested_rows = 0
@@ -116,7 +126,10 @@ class TimeSeriesLog:
             raise self._closed_error()
         if _time() >= self._date_until:
             self._next_date()
-        self._append(self._format % values + self._date_line)
+        line = self._format % values + self._date_line
+        self._append(line)
+        if self._sealed:
+            self._raced_seal(line)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
@@ -135,7 +148,12 @@ class TimeSeriesLog:
         if _time() >= self._date_until:
             self._next_date()
         values.append(self._date_line[:-2])
-        self._csv.writerow(values)
+        text: list[str] = []
+        csv.writer(SimpleNamespace(write=text.append), lineterminator="\r\n").writerow(values)
+        line = text[0]
+        self._append(line)
+        if self._sealed:
+            self._raced_seal(line)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
@@ -145,6 +163,20 @@ class TimeSeriesLog:
         millis = int(_time() * 1000)
         self._date_line = utc_iso_millis(millis) + "\r\n"
         self._date_until = (millis + 1) / 1000
+
+    def _raced_seal(self, line: str) -> None:
+        """The series was sealed while ``line`` was being logged: keep it if the seal took it, else refuse it.
+
+        ``seal()`` sets ``_sealed`` before its last drain, so a line appended before
+        ``_sealed`` was seen False is always drained. A line that is still waiting once
+        the seal is over never will be: it is taken back and the caller told.
+        """
+        with self._file_lock:  # waits for seal() to finish
+            try:
+                self._lines.remove(line)  # an equal line still waiting is as good as this one
+            except ValueError:
+                return  # the seal wrote it
+        raise self._closed_error()
 
     def _closed_error(self) -> ExperimentClosedError:
         return ExperimentClosedError(
@@ -197,11 +229,34 @@ class TimeSeriesLog:
         with self._file_lock:
             self._drain_locked()
 
-    def _drain_locked(self) -> None:
+    def _drain_locked(self, force: bool = False) -> bool:
+        """Write the waiting lines; True if none is left. Lines that fail to reach disk go back, in order."""
         lines, count = self._lines, len(self._lines)
-        if count and not self._file.closed:
-            popleft = lines.popleft
-            self._file.write("".join([popleft() for _ in range(count)]).encode("utf-8"))
+        if not count or self._file.closed:
+            return not count
+        popleft = lines.popleft
+        taken = [popleft() for _ in range(count)]
+        failing = self._file.error is not None
+        if self._file.append("".join(taken).encode("utf-8", "backslashreplace"), force=force):
+            if failing:
+                warn(f"series {self.name!r} of experiment {self.tag}: the spool accepts rows again")
+                if self._on_spool_error is not None:
+                    self._on_spool_error(None)
+            return True
+        lines.extendleft(reversed(taken))  # before any line appended meanwhile
+        if not failing and self._file.error is not None:
+            self._report_failure(self._file.error)
+        return False
+
+    def _report_failure(self, err: OSError) -> None:
+        message = (
+            f"cannot write rows of series {self.name!r} of experiment {self.tag} to the spool at "
+            f"{self.path} ({err.strerror or err}); they are held in memory and retried. Free space on "
+            "that disk, or rows will be lost when the run ends"
+        )
+        warn(message)
+        if self._on_spool_error is not None:
+            self._on_spool_error(message)
 
     def cut(self, job: Segment) -> tuple[int, int, int] | None:
         """Give ``job`` the rows logged so far: ``(sequence, start, end)`` in the file, None if none."""
@@ -211,8 +266,7 @@ class TimeSeriesLog:
             if self._sealed:
                 return None  # the final CSV carries these rows
             self._drain_locked()
-            self._file.flush()
-            end = os.fstat(self._file.fileno()).st_size
+            end = self._file.size  # only whole rows that reached the disk
             if end == self._cut_offset:
                 return None
             cut = (self._next_seq, self._cut_offset, end)
@@ -222,10 +276,15 @@ class TimeSeriesLog:
             return cut
 
     def seal(self) -> list[str]:
-        """Write the last rows and close the file; return the keys of the segments made."""
+        """Write the last rows and close the file; return the keys of the segments made.
+
+        Rows the disk still refuses are lost: :attr:`lost_rows` counts them.
+        """
         with self._file_lock:
             if not self._sealed:
                 self._sealed = True
-                self._drain_locked()
+                if not self._drain_locked(force=True):
+                    self.lost_rows = len(self._lines)
+                    self._lines.clear()
                 self._file.close()
             return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]

@@ -1,0 +1,97 @@
+"""A series' file in the spool: it only ever grows by whole, successful writes.
+
+Rows leave memory only once they are on disk (:meth:`SpoolFile.append` returns
+True). A write that fails half-way (disk full, ``RLIMIT_FSIZE``, a read-only
+remount) is cut back to the last good size, so the file never holds half a
+batch of rows, and the caller keeps the rows to try again. The file is written
+unbuffered (``os.write``): a forked child that inherits it has no buffer of the
+parent's rows to write a second time when it exits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import time
+
+from lab_workbook_core import SpoolError
+
+__all__ = ["SpoolFile", "spool_error"]
+
+#: Seconds between two attempts to write to a spool disk that failed (log() must stay cheap).
+RETRY_SECONDS = 1.0
+
+
+def spool_error(what: str, path: Path, err: OSError) -> SpoolError:
+    """The error a user sees when the spool's disk fails: what failed, where, what to do."""
+    return SpoolError(
+        f"cannot write {what} to the spool at {path}: {err.strerror or err}. Free space on that disk, "
+        "or point LAB_WORKBOOK_SPOOL_DIR (or new_experiment(spool_dir=...)) at a larger one"
+    )
+
+
+class SpoolFile:
+    """An append-only file whose size is known: ``size`` bytes are written and readable.
+
+    Args:
+        path: the file (created, or emptied).
+        header: its first bytes (the CSV header).
+
+    Raises:
+        SpoolError: the file cannot be created or the header written.
+    """
+
+    def __init__(self, path: Path, header: bytes) -> None:
+        self.path = path
+        self.size = 0
+        self.error: OSError | None = None
+        self._retry_at = 0.0
+        try:
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as err:
+            raise spool_error("a time series", path, err) from err
+        if not self.append(header, force=True):
+            self.close()
+            raise spool_error("a time series", path, self.error or OSError("write failed"))
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran."""
+        return self._fd is None
+
+    def append(self, data: bytes, *, force: bool = False) -> bool:
+        """Write ``data`` at the end; True if all of it is on disk, False (nothing written) if not.
+
+        After a failure, further calls return False at once for :data:`RETRY_SECONDS`
+        unless ``force``: a full disk is not asked again at every logged row.
+        """
+        fd = self._fd
+        if fd is None:
+            return False
+        if self.error is not None and not force and time.monotonic() < self._retry_at:
+            return False
+        view, written = memoryview(data), 0
+        try:
+            while written < len(view):
+                written += os.write(fd, view[written:])
+        except OSError as err:
+            self._roll_back(fd)
+            self.error, self._retry_at = err, time.monotonic() + RETRY_SECONDS
+            return False
+        self.size += written
+        self.error = None
+        return True
+
+    def _roll_back(self, fd: int) -> None:
+        """Cut off a partial write, so that retrying never duplicates the rows that did get through."""
+        try:
+            os.ftruncate(fd, self.size)
+            os.lseek(fd, self.size, os.SEEK_SET)
+        except OSError:  # pragma: no cover - cannot shrink: sync() drops a torn last line
+            pass
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
