@@ -207,9 +207,9 @@ class Experiment:
                 save_torch_object(obj, path)
             except BaseException as err:
                 path.unlink(missing_ok=True)
-                cause = err.__cause__ or err.__context__
-                if not isinstance(err, OSError) and isinstance(cause, OSError):
-                    raise cause from err  # torch wraps a full disk in a RuntimeError
+                disk = _os_error_behind(err)
+                if disk is not None and disk is not err:
+                    raise disk from err  # torch reports a full disk as a RuntimeError
                 raise
             self._queue(artifact, path)
 
@@ -570,6 +570,18 @@ class Experiment:
                     self._queue_record()
             except Exception as err:  # the ticker must outlive any surprise; say it once
                 warn(f"background bookkeeping of experiment {self.tag} failed: {type(err).__name__}: {err}")
+
+
+def _os_error_behind(err: BaseException) -> OSError | None:
+    """The ``OSError`` that caused ``err``, following ``__cause__``/``__context__``, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _size_and_sha256(path: Path) -> tuple[int, str]:

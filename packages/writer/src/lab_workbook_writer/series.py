@@ -232,7 +232,7 @@ class TimeSeriesLog:
     def _drain_locked(self, force: bool = False) -> bool:
         """Write the waiting lines; True if none is left. Lines that fail to reach disk go back, in order."""
         lines, count = self._lines, len(self._lines)
-        if not count or self._file.closed:
+        if not count or not (force or self._file.ready()):
             return not count
         popleft = lines.popleft
         taken = [popleft() for _ in range(count)]

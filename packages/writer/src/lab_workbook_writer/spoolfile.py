@@ -59,16 +59,17 @@ class SpoolFile:
         """True once :meth:`close` ran."""
         return self._fd is None
 
+    def ready(self) -> bool:
+        """False for :data:`RETRY_SECONDS` after a failure: a full disk is not asked again at every row."""
+        return self._fd is not None and (self.error is None or time.monotonic() >= self._retry_at)
+
     def append(self, data: bytes, *, force: bool = False) -> bool:
         """Write ``data`` at the end; True if all of it is on disk, False (nothing written) if not.
 
-        After a failure, further calls return False at once for :data:`RETRY_SECONDS`
-        unless ``force``: a full disk is not asked again at every logged row.
+        Unless ``force``, returns False at once while not :meth:`ready`.
         """
         fd = self._fd
-        if fd is None:
-            return False
-        if self.error is not None and not force and time.monotonic() < self._retry_at:
+        if fd is None or not (force or self.ready()):
             return False
         view, written = memoryview(data), 0
         try:

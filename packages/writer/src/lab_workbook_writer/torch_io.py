@@ -19,7 +19,12 @@ __all__ = ["save_torch_object", "tensor_pixels"]
 
 
 def save_torch_object(obj: Any, path: Path) -> None:
-    """``torch.save(obj, path)``; the object is copied out of the training process's tensors now."""
+    """``torch.save(obj, path)``; the object is copied out of the training process's tensors now.
+
+    Written through a Python file object, so that a failing disk surfaces as the
+    ``OSError`` behind torch's ``RuntimeError`` (its ``__context__``), not only as
+    an opaque C++ stream message.
+    """
     try:
         import torch
     except ImportError as err:
@@ -27,7 +32,8 @@ def save_torch_object(obj: Any, path: Path) -> None:
             "save_torch needs PyTorch, which is not installed: pip install torch "
             "(or pip install 'lab-workbook-writer[torch]')"
         ) from err
-    torch.save(obj, path)
+    with open(path, "wb") as file:
+        torch.save(obj, file)
 
 
 def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
