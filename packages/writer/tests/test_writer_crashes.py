@@ -40,7 +40,7 @@ def _rows_on_disk(tag):
     (path,) = spool_dir().glob(f"{tag}.*/series/*.csv")
     text = path.read_bytes().decode("utf-8", "replace")
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    if rows and len(rows[-1]) != len(rows[0]) or not text.endswith("\r\n"):
+    if (rows and len(rows[-1]) != len(rows[0])) or not text.endswith("\r\n"):
         rows = rows[:-1]  # the kill tore the last write
     return [int(r[0]) for r in rows[1:]]
 

@@ -36,9 +36,8 @@ def test_booleans_are_written_as_one_and_zero_so_the_column_stays_numeric(store)
 
 @pytest.mark.parametrize("field", ["loss\nvalidation", "loss\r", "tab\there", os.fsdecode(b"\xff")])
 def test_a_field_name_that_would_break_the_header_is_refused(local_prefix, field):
-    with new_experiment(local_prefix) as wb:
-        with pytest.raises(InvalidNameError, match="field name"):
-            wb.new_time_series_log("Training loss", ["step", field])
+    with new_experiment(local_prefix) as wb, pytest.raises(InvalidNameError, match="field name"):
+        wb.new_time_series_log("Training loss", ["step", field])
 
 
 def test_a_path_component_over_255_bytes_is_refused_by_a_local_store(local_prefix):
@@ -61,9 +60,8 @@ def test_a_key_over_1024_bytes_is_refused_by_s3(s3_prefix):
 
 
 def test_an_artifact_name_that_is_not_text_is_refused(local_prefix):
-    with new_experiment(local_prefix) as wb:
-        with pytest.raises(InvalidNameError, match="surrogate"):
-            wb.save_json(os.fsdecode(b"r\xe9sultats"), 1)
+    with new_experiment(local_prefix) as wb, pytest.raises(InvalidNameError, match="surrogate"):
+        wb.save_json(os.fsdecode(b"r\xe9sultats"), 1)
 
 
 _cells = st.one_of(
@@ -112,7 +110,7 @@ def _same(value, cell):
     if isinstance(value, bool):
         return cell == str(int(value))
     if isinstance(value, float):
-        return (math.isnan(value) and cell == "nan") or float(cell) == value and cell == repr(value)
+        return (math.isnan(value) and cell == "nan") or (float(cell) == value and cell == repr(value))
     if isinstance(value, int):
         return int(cell) == value
     return cell == value

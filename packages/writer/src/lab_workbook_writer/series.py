@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.keys import segment_key
 
-from .cells import check_text, to_cell, utc_iso_millis
+from .cells import to_cell, utc_iso_millis
 from .notices import warn
 from .segments import Segment
 from .spoolfile import SpoolFile
