@@ -171,7 +171,10 @@ class ExperimentSpool:
 
     def mark_closed(self) -> None:
         """Note that the writer closed: whatever is left is for ``sync()``."""
-        (self.path / "closed").touch()
+        try:
+            (self.path / "closed").touch()
+        except OSError:  # the folder is gone, or its disk fails: the manifests are what sync() uses
+            pass
 
     def remove(self) -> None:
         """Delete the folder (everything in it was sent)."""
