@@ -19,9 +19,13 @@ import time
 from lab_workbook_writer import new_experiment
 wb = new_experiment({prefix!r}, heartbeat_seconds=1)
 log = wb.new_time_series_log("Training loss", ["step", "loss", "note"], save_every=1000, flush_seconds=60)
-for step in range(3_500):
-    log(step=step, loss=1.0 / (step + 1), note="line one\\nline two" if step % 10 == 0 else True)
-time.sleep(1.5)  # the ticker drains twice a second: every row is on disk, the last 500 not uploaded
+def rows(steps):
+    for step in steps:
+        log(step=step, loss=1.0 / (step + 1), note="line one\\nline two" if step % 10 == 0 else True)
+rows(range(3_000))
+time.sleep(1.5)  # uploaded as segments
+rows(range(3_000, 3_500))
+time.sleep(1.5)  # the ticker drains twice a second: on disk, not uploaded (fewer than save_every, younger than 60 s)
 print("logged", flush=True)
 time.sleep(60)
 """
