@@ -51,7 +51,7 @@ def test_rows_the_spool_refuses_are_reported_and_the_run_is_not_finished(store, 
     assert len(steps) + lost == 10_000  # every other row is counted as lost: none vanished silently
 
 
-def test_a_save_the_spool_refuses_raises_at_the_call_and_says_what_to_do(store, run_script):
+def test_a_save_the_spool_refuses_raises_at_the_call_and_says_what_to_do(store, run_script, torch):
     tag, out, err = _run(run_script, store.prefix, saves=SAVES)
     refusals = [line for line in out.splitlines() if line.startswith("refused:")]
     assert len(refusals) == 2, (out, err)
