@@ -1,5 +1,6 @@
 """Threads and forks: a run ends when its process really ends, and no row is dropped without a word."""
 
+import sys
 import threading
 
 from lab_workbook_core import ExperimentClosedError
@@ -7,7 +8,16 @@ from lab_workbook_writer import new_experiment
 import pytest
 
 
-def test_rows_logged_by_four_threads_while_closing_are_kept_or_refused_never_dropped(store):
+@pytest.fixture
+def eager_thread_switches():
+    """Switch threads every microsecond (not every 5 ms): races show up in a short test."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_rows_logged_by_four_threads_while_closing_are_kept_or_refused_never_dropped(store, eager_thread_switches):
     wb = new_experiment(store.prefix)
     log = wb.new_time_series_log("Training loss", ["thread", "step", "note"], save_every=10, flush_seconds=0.1)
     accepted = [0] * 4
