@@ -237,13 +237,27 @@ class TimeSeriesLog:
         popleft = lines.popleft
         taken = [popleft() for _ in range(count)]
         failing = self._file.error is not None
-        if self._file.append("".join(taken).encode("utf-8", "backslashreplace"), force=force):
+        data = "".join(taken).encode("utf-8", "backslashreplace")
+        kept_lines = [0]
+
+        def whole(written: int) -> int:  # the rare failure path: how many whole lines got through
+            size = 0
+            for index, line in enumerate(taken):
+                after = size + len(line.encode("utf-8", "backslashreplace"))
+                if after > written:
+                    kept_lines[0] = index
+                    return size
+                size = after
+            kept_lines[0] = len(taken)
+            return size
+
+        if self._file.append(data, force=force, whole=whole) == len(data):
             if failing:
                 warn(f"series {self.name!r} of experiment {self.tag}: the spool accepts rows again")
                 if self._on_spool_error is not None:
                     self._on_spool_error(None)
             return True
-        lines.extendleft(reversed(taken))  # before any line appended meanwhile
+        lines.extendleft(reversed(taken[kept_lines[0]:]))  # before any line appended meanwhile
         if not failing and self._file.error is not None:
             self._report_failure(self._file.error)
         return False

@@ -2,14 +2,15 @@
 
 Rows leave memory only once they are on disk (:meth:`SpoolFile.append` returns
 True). A write that fails half-way (disk full, ``RLIMIT_FSIZE``, a read-only
-remount) is cut back to the last good size, so the file never holds half a
-batch of rows, and the caller keeps the rows to try again. The file is written
+remount) is cut back to the last whole row that got through, so the file never
+holds half a row, and the caller keeps the other rows to try again. The file is written
 unbuffered (``os.write``): a forked child that inherits it has no buffer of the
 parent's rows to write a second time when it exits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import os
 from pathlib import Path
 import time
@@ -50,7 +51,7 @@ class SpoolFile:
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         except OSError as err:
             raise spool_error("a time series", path, err) from err
-        if not self.append(header, force=True):
+        if self.append(header, force=True) != len(header):
             self.close()
             raise spool_error("a time series", path, self.error or OSError("write failed"))
 
@@ -63,33 +64,39 @@ class SpoolFile:
         """False for :data:`RETRY_SECONDS` after a failure: a full disk is not asked again at every row."""
         return self._fd is not None and (self.error is None or time.monotonic() >= self._retry_at)
 
-    def append(self, data: bytes, *, force: bool = False) -> bool:
-        """Write ``data`` at the end; True if all of it is on disk, False (nothing written) if not.
+    def append(self, data: bytes, *, force: bool = False, whole: Callable[[int], int] | None = None) -> int:
+        """Write ``data`` at the end; the number of its bytes now on disk (``len(data)`` on success).
 
-        Unless ``force``, returns False at once while not :meth:`ready`.
+        On a failure, :attr:`error` is set and the file is cut back to the first
+        ``whole(written)`` bytes of ``data`` (the whole rows among those written; none
+        without ``whole``). Unless ``force``, returns 0 at once while not :meth:`ready`.
         """
         fd = self._fd
         if fd is None or not (force or self.ready()):
-            return False
+            return 0
         view, written = memoryview(data), 0
         try:
             while written < len(view):
                 written += os.write(fd, view[written:])
         except OSError as err:
-            self._roll_back(fd)
+            kept = whole(written) if whole is not None and written else 0
+            if not self._roll_back(fd, self.size + kept):
+                kept = 0
+            self.size += kept
             self.error, self._retry_at = err, time.monotonic() + RETRY_SECONDS
-            return False
+            return kept
         self.size += written
         self.error = None
-        return True
+        return written
 
-    def _roll_back(self, fd: int) -> None:
+    def _roll_back(self, fd: int, size: int) -> bool:
         """Cut off a partial write, so that retrying never duplicates the rows that did get through."""
         try:
-            os.ftruncate(fd, self.size)
-            os.lseek(fd, self.size, os.SEEK_SET)
+            os.ftruncate(fd, size)
+            os.lseek(fd, size, os.SEEK_SET)
         except OSError:  # pragma: no cover - cannot shrink: sync() drops a torn last line
-            pass
+            return False
+        return True
 
     def close(self) -> None:
         """Close the file (idempotent)."""
