@@ -6,7 +6,7 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "encoder", "experiment", "gitstate", "images", "json_io", "lifecycle", "notices", "pending", "runrecord", "segments",
+    "cells", "encoder", "environment", "experiment", "gitstate", "images", "json_io", "lifecycle", "notices", "pending", "runrecord", "segments",
     "series", "spool", "summary", "torch_io", "uploader",
 }
 
