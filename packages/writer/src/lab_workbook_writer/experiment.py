@@ -39,8 +39,8 @@ from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key
 
 from . import gitstate, lifecycle
 from .encoder import ImageEncoder
-from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .environment import EnvironmentCapture
+from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
 from .notices import announce_tag, warn
 from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
