@@ -6,8 +6,8 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "encoder", "experiment", "gitstate", "images", "json_io", "lifecycle", "limits", "notices",
-    "pending", "runrecord", "segments", "series", "spool", "spoolfile", "summary", "torch_io", "uploader",
+    "cells", "encoder", "environment", "experiment", "gitstate", "images", "json_io", "lifecycle", "limits",
+    "notices", "pending", "runrecord", "segments", "series", "spool", "spoolfile", "summary", "torch_io", "uploader",
 }
 
 

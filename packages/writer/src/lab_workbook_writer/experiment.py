@@ -39,10 +39,12 @@ from lab_workbook_core import (
     validate_tag,
 )
 from lab_workbook_core import spool_dir as default_spool_dir
+from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
 from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key, segment_key
 
 from . import gitstate, lifecycle
 from .encoder import ImageEncoder
+from .environment import EnvironmentCapture
 from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
 from .limits import check_field_name, check_key
@@ -75,6 +77,7 @@ def new_experiment(
     env_allowlist: Iterable[str] = DEFAULT_ENV_ALLOWLIST,
     close_timeout: float = 60.0,
     max_retry_seconds: float = 30.0,
+    capture_environment: bool = True,
 ) -> Experiment:
     """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
 
@@ -88,6 +91,8 @@ def new_experiment(
         env_allowlist: the only environment variables recorded (names that look like secrets are refused).
         close_timeout: how long closing (also at interpreter exit) waits for the store.
         max_retry_seconds: the longest pause between retries while the store fails.
+        capture_environment: record the interpreter, packages, CUDA and GPUs as
+            ``Environment.txt`` (on a background thread: the run does not wait for it).
 
     Raises:
         ConfigError: the configuration cannot be used.
@@ -129,6 +134,8 @@ def new_experiment(
     )
     if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
         experiment._queue_record(claim=True, tag=claimed)
+    if capture_environment:
+        experiment._environment = EnvironmentCapture(experiment)
     announce_tag(claimed)
     return experiment
 
@@ -156,6 +163,7 @@ class Experiment:
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
         self._lost: dict[str, int] = {}
+        self._environment: EnvironmentCapture | None = None
         self._outcome: tuple[str, dict[str, str] | None] | None = None
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name=f"lab-workbook-ticker-{tag}", daemon=True)
@@ -343,7 +351,7 @@ class Experiment:
         self._check_open()
         validate_name(name, "artifact name")
         artifact = validate_name(name + ending, "artifact name")
-        if is_reserved(artifact):
+        if is_reserved(artifact) or artifact == ENVIRONMENT_ARTIFACT:
             raise InvalidNameError(f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another")
         what = f"artifact name {artifact!r}"
         check_key(self.storage.location, artifact_key(self.tag, artifact), what)
@@ -475,6 +483,8 @@ class Experiment:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
         if self._images is not None:
             self._images.close()  # pictures still waiting become queued uploads before the final record
+        if self._environment is not None:
+            self._environment.finish(10.0)
         sealed = [(series, series.seal()) for series in self._series.values()]
         summary = self._summary()  # from the sealed local files, before their upload is queued
         cleanup = []
