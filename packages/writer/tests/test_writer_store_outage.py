@@ -45,7 +45,7 @@ def test_stderr_says_once_that_the_store_fails_and_once_that_it_is_back(store, o
         log(step=step)
         time.sleep(0.02)
         err += capsys.readouterr().err.splitlines()
-        if step >= 40 and any("cannot upload" in line for line in err) or time.monotonic() > deadline:
+        if (step >= 40 and any("cannot upload" in line for line in err)) or time.monotonic() > deadline:
             break
     outage.start()
     assert wb.flush(timeout=20)
