@@ -55,15 +55,20 @@ def _run(prefix: str, rows: int = 20, **options) -> tuple[str, bool]:
     return wb.tag, wb.close(timeout=30)
 
 
+def _assert_arrived(s3_server, prefix: str, tag: str, sent: bool, rows: int = 20) -> None:
+    """The run closed with everything sent: a finished record and every row of its series."""
+    assert sent
+    assert _record(s3_server, prefix, tag)["status"] == "finished"
+    assert len(_rows(s3_server, prefix, tag, "loss.csv")) == rows
+
+
 # -- 1. flexible checksums --------------------------------------------------------------------
 
 
 def test_a_run_finishes_over_tls_on_a_store_rejecting_flexible_checksums(tls_proxy, quirk_prefix, s3_server):
     tls_proxy.faults.reject_checksums = True
     tag, sent = _run(quirk_prefix)
-    assert sent
-    assert _record(s3_server, quirk_prefix, tag)["status"] == "finished"
-    assert len(_rows(s3_server, quirk_prefix, tag, "loss.csv")) == 20
+    _assert_arrived(s3_server, quirk_prefix, tag, sent)
     assert not [s for s in tls_proxy.seen if s.answered == 400]
 
 
@@ -147,9 +152,7 @@ def test_batch_deletes_carry_content_md5(fault_proxy, quirk_prefix):
 def test_a_run_finishes_and_cleans_its_segments_on_a_store_requiring_md5(fault_proxy, quirk_prefix, s3_server):
     fault_proxy.faults.require_delete_md5 = True
     tag, sent = _run(quirk_prefix)
-    assert sent
-    assert _record(s3_server, quirk_prefix, tag)["status"] == "finished"
-    assert len(_rows(s3_server, quirk_prefix, tag, "loss.csv")) == 20
+    _assert_arrived(s3_server, quirk_prefix, tag, sent)
     assert not [k for k in _keys(s3_server, quirk_prefix) if "/segments/" in k]
 
 
@@ -248,10 +251,8 @@ def test_a_run_finishes_with_every_row_on_a_store_that_slows_down_and_drops(faul
     fault_proxy.faults.drop_every = 7
     fault_proxy.faults.delay = 0.01
     tag, sent = _run(quirk_prefix, rows=60, max_retry_seconds=0.5)
-    assert sent
     fault_proxy.reset()
-    assert _record(s3_server, quirk_prefix, tag)["status"] == "finished"
-    assert len(_rows(s3_server, quirk_prefix, tag, "loss.csv")) == 60
+    _assert_arrived(s3_server, quirk_prefix, tag, sent, rows=60)
 
 
 def test_a_run_started_offline_never_overwrites_the_run_that_took_its_tag(fault_proxy, quirk_prefix, s3_server,

@@ -1,17 +1,16 @@
 """Fixtures for the CLI tests: a CliRunner, and stores filled per ``docs/format.md``.
 
-Most tests write the store directly with core storage (run records, CSVs, JSON), so
-they depend only on the on-store format; a few end-to-end tests use the real writer.
+Most tests write the store directly with the shared builder (``tests/builders.py``:
+run records, CSVs, JSON), so they depend only on the on-store format; a few end-to-end
+tests use the real writer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 import json
 
-from lab_workbook_core import load_config, open_storage
-from lab_workbook_core.keys import run_record_key
+from builders import StoreBuilder, tag_minute
 import pytest
 from typer.testing import CliRunner
 
@@ -20,35 +19,6 @@ from typer.testing import CliRunner
 def runner() -> CliRunner:
     """A runner whose stdout is not a terminal (as when piped)."""
     return CliRunner()
-
-
-def _record(tag: str, status: str, started: datetime, ended: datetime | None, description: str | None) -> bytes:
-    return json.dumps(
-        {
-            "format": "lab-workbook/run",
-            "format_version": 1,
-            "tag": tag,
-            "status": status,
-            "started": started.isoformat().replace("+00:00", "Z"),
-            "ended": ended.isoformat().replace("+00:00", "Z") if ended else None,
-            "heartbeat": (ended or started).isoformat().replace("+00:00", "Z"),
-            "heartbeat_interval": 30,
-            "description": description,
-            "error": None,
-            "host": "gpu-box",
-            "user": "me",
-            "pid": 1234,
-            "argv": ["train.py"],
-            "cwd": "/home/me",
-            "python": "3.11.9",
-            "torch": "2.13.0",
-            "cuda_devices": [],
-            "git_commit": None,
-            "env": {},
-            "writer_version": "0.1.0",
-            "artifacts": {},
-        }
-    ).encode()
 
 
 MakeRun = Callable[..., str]
@@ -72,13 +42,11 @@ def make_run() -> MakeRun:
         description: str | None = None,
         record: bool = True,
     ) -> str:
-        storage = open_storage(load_config(prefix))
-        started = datetime.strptime(tag[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
-        ended = None if status == "running" else started + timedelta(minutes=minutes)
-        if record:
-            storage.put_bytes(run_record_key(tag), _record(tag, status, started, ended, description))
+        store = StoreBuilder(prefix)
         for name, data in (artifacts or {}).items():
-            storage.put_bytes(f"{tag}/{name}", data.encode() if isinstance(data, str) else data)
+            store.put(tag, name, data)
+        if record:
+            store.record(tag, status, started=tag_minute(tag), minutes=minutes, description=description)
         return tag
 
     return make

@@ -8,7 +8,7 @@ is still in segments, and one running run whose heartbeat stopped long ago (cras
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import json
 import math
 import os
@@ -17,8 +17,8 @@ import re
 from typing import Any
 import uuid
 
-from lab_workbook_core import load_config, open_storage
-from lab_workbook_core.keys import run_record_key, segment_key
+from builders import StoreBuilder
+from lab_workbook_core.keys import segment_key
 import pytest
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "querying.md"
@@ -36,31 +36,27 @@ def _loss(i: int, steps: int = 5) -> str:
     return "step,loss,Date\r\n" + "".join(f"{s},{v},2026-01-01T00:00:0{s}.000Z\r\n" for s, v in enumerate(values))
 
 
-def _record(tag: str, status: str, heartbeat: datetime) -> bytes:
-    return json.dumps({
-        "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": status,
-        "started": "2026-01-01T00:00:00.000000Z", "ended": None if status == "running" else "2026-01-01T01:00:00Z",
-        "heartbeat": heartbeat.isoformat().replace("+00:00", "Z"), "heartbeat_interval": 30,
-        "description": f"run {tag[-5:]}", "error": None, "env": {"RANK": "0"},
-        "artifacts": {"parameters.json": {"size": 1, "sha256": "0"}},
-    }).encode()
+def _record(store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0.0) -> None:
+    store.record(
+        tag, status, started=datetime(2026, 1, 1, tzinfo=UTC), minutes=60, heartbeat_age=heartbeat_age,
+        description=f"run {tag[-5:]}", env={"RANK": "0"}, artifacts={"parameters.json": {"size": 1, "sha256": "0"}},
+    )
 
 
 def _build(prefix: str, runs: int = RUNS) -> str:
     """``runs - 2`` finished runs, one running (series in segments), one crashed."""
-    storage = open_storage(load_config(prefix))
-    now = datetime.now(UTC)
+    store = StoreBuilder(prefix)
     for i in range(runs - 2):
         tag = _tag(i)
-        storage.put_bytes(run_record_key(tag), _record(tag, "finished", now))
-        storage.put_bytes(f"{tag}/parameters.json", json.dumps({"learningRate": 0.001 * (i + 1), "model": {"depth": i % 3}}).encode())
-        storage.put_bytes(f"{tag}/Training loss.csv", _loss(i).encode())
-    storage.put_bytes(run_record_key(RUNNING), _record(RUNNING, "running", now))
-    storage.put_bytes(f"{RUNNING}/parameters.json", b'{"learningRate": 0.5, "model": {"depth": 1}}')
+        _record(store, tag, "finished")
+        store.put(tag, "parameters.json", json.dumps({"learningRate": 0.001 * (i + 1), "model": {"depth": i % 3}}))
+        store.put(tag, "Training loss.csv", _loss(i))
+    _record(store, RUNNING, "running")
+    store.put(RUNNING, "parameters.json", '{"learningRate": 0.5, "model": {"depth": 1}}')
     rows = _loss(RUNS - 2).split("\r\n")
-    storage.put_bytes(segment_key(RUNNING, "Training loss.csv", 1), "\r\n".join([*rows[:3], ""]).encode())
-    storage.put_bytes(segment_key(RUNNING, "Training loss.csv", 2), "\r\n".join(rows[:1] + rows[3:]).encode())
-    storage.put_bytes(run_record_key(CRASHED), _record(CRASHED, "running", now - timedelta(hours=1)))
+    store.segment(RUNNING, "Training loss.csv", 1, "\r\n".join([*rows[:3], ""]))
+    store.segment(RUNNING, "Training loss.csv", 2, "\r\n".join(rows[:1] + rows[3:]))
+    _record(store, CRASHED, "running", heartbeat_age=3600)
     return prefix
 
 
@@ -155,8 +151,7 @@ def test_the_running_recipe_adds_the_segments_of_a_running_run(recipes):
 
 def test_the_running_recipe_works_when_no_run_is_going(local_prefix):
     _build(local_prefix, runs=4)
-    storage = open_storage(load_config(local_prefix))
-    storage.delete([segment_key(RUNNING, "Training loss.csv", s) for s in (1, 2)])
+    StoreBuilder(local_prefix).storage.delete([segment_key(RUNNING, "Training loss.csv", s) for s in (1, 2)])
     assert len(_run(local_prefix, "last-loss", "running")["steps"]) == 2
 
 

@@ -1,8 +1,8 @@
 """Stores for the dashboard's tests, written directly in the on-store format (``docs/format.md``).
 
 Runs are folders of plain objects, so a store of hundreds of runs is written in well
-under a second with core's storage, without the writer's threads. ``dashboard`` serves
-the real application from a thread on a free loopback port.
+under a second with the shared builder (``tests/builders.py``), without the writer's
+threads. ``serve`` serves the real application from a thread on a free loopback port.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from datetime import UTC, datetime, timedelta
 import json
 from pathlib import Path
 
-from lab_workbook_core import Storage, load_config, open_storage
-from lab_workbook_core.keys import run_record_key
+from builders import StoreBuilder, iso, tag_minute
 from lab_workbook_ui import BackgroundServer, create_app
 import pytest
 
@@ -23,10 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 BASE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def tag_for(i: int) -> str:
@@ -42,26 +37,8 @@ def series_csv(points: int, scale: float = 1.0, start: datetime = BASE) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-class RunStore:
-    """Writes runs the way the writer leaves them: artifacts, then the run record."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.storage: Storage = open_storage(load_config(prefix))
-
-    def put(self, tag: str, name: str, data: bytes | str) -> None:
-        self.storage.put_bytes(f"{tag}/{name}", data.encode() if isinstance(data, str) else data)
-
-    def record(self, tag: str, status: str = "finished", *, started: datetime, **extra: object) -> None:
-        now = datetime.now(UTC)
-        record = {
-            "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": status,
-            "started": iso(started), "ended": None if status == "running" else iso(started + timedelta(minutes=5)),
-            "heartbeat": iso(now if status == "running" else started + timedelta(minutes=5)),
-            "heartbeat_interval": 30, "description": None, "error": None, "git_commit": None, "artifacts": {},
-        }
-        record.update(extra)
-        self.storage.put_bytes(run_record_key(tag), json.dumps(record).encode())
+class RunStore(StoreBuilder):
+    """The shared builder (``tests/builders.py``), plus sweeps of numbered runs with parameters and a series."""
 
     def run(
         self, i: int, *, status: str = "finished", points: int = 50, params: dict | None = None,
@@ -78,11 +55,7 @@ class RunStore:
         return tag
 
     tag_for = staticmethod(tag_for)
-
-    @staticmethod
-    def started(tag: str) -> datetime:
-        """When the run ``tag`` (made by :meth:`run`) started: its tag's minute."""
-        return datetime.strptime(tag[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
+    started = staticmethod(tag_minute)  # when a run made by :meth:`run` started
 
     def series(self, tag: str, points: int) -> str:
         return series_csv(points, start=self.started(tag))

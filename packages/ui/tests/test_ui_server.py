@@ -138,3 +138,14 @@ def test_a_port_in_use_names_the_option_to_change(run_store):
         port = urlsplit(first.url).port
         with pytest.raises(ConfigError, match="--port"):
             BackgroundServer(app, port=port).start()
+
+
+def test_the_status_filter_offers_exactly_the_statuses_the_reader_reports(run_store, serve):
+    import re
+
+    from lab_workbook_core.record import STATUSES
+
+    response, body = request(serve(run_store.prefix), "/")
+    select = re.search(r'<select id="status">(.*?)</select>', body.decode(), re.S)
+    assert response.status == 200 and select is not None
+    assert re.findall(r"<option>([^<]+)</option>", select.group(1)) == list(STATUSES)

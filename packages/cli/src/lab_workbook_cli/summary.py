@@ -7,22 +7,16 @@ are the ``--json`` contract (ISO 8601 UTC strings, durations in seconds).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from lab_workbook.records import FINAL_STATUSES
+from lab_workbook_core.record import complete_artifacts
 
 from .output import iso
 
 if TYPE_CHECKING:
     from lab_workbook import Experiment
 
-__all__ = ["in_parallel", "run_summary"]
-
-T = TypeVar("T")
-R = TypeVar("R")
-_WORKERS = 16
+__all__ = ["run_summary"]
 
 
 def run_summary(exp: Experiment) -> dict[str, Any]:
@@ -35,12 +29,8 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
     record, so it costs one GET, or none once its record is cached.
     """
     duration = exp.duration
-    info = exp.info
-    saved = info.get("artifacts")
-    if info.get("status") in FINAL_STATUSES and isinstance(info.get("summary"), dict) and isinstance(saved, dict):
-        count = len(saved)  # complete in a final record that has a summary: no listing needed
-    else:
-        count = len(exp.list_artifacts())
+    saved = complete_artifacts(exp.info)  # a final record with a summary lists them all: no listing needed
+    count = len(saved) if saved is not None else len(exp.list_artifacts())
     return {
         "tag": exp.tag,
         "status": exp.status,  # "unreadable" for a damaged run record: listed, never hiding the others
@@ -51,13 +41,3 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
         "description": exp.description,
         "artifacts": count,
     }
-
-
-def in_parallel(function: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-    """``map(function, items)`` on a thread pool (each call is a request or two), in order."""
-    items = list(items)
-    if len(items) <= 1:
-        yield from map(function, items)
-        return
-    with ThreadPoolExecutor(max_workers=min(_WORKERS, len(items))) as pool:
-        yield from pool.map(function, items)

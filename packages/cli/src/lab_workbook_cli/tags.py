@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import re
 
 from lab_workbook_core import ExperimentNotFound, Storage
-from lab_workbook_core.errors import closest
+from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import experiment_tags
 import typer
 from typer.core import TyperCommand

@@ -6,6 +6,7 @@ read at import time; boto3 is imported only when an S3 store is opened.
 """
 
 from .__about__ import __version__
+from .concurrency import concurrent_map
 from .config import Config, cache_dir, config_file_path, default_prefix, load_config, spool_dir, write_config_file
 from .errors import (
     AccessDenied,
@@ -27,6 +28,8 @@ from .errors import (
     StorageUnavailable,
     StoreFeatureMissing,
 )
+from .files import atomic_file, atomic_path, write_atomic
+from .hints import closest
 from .location import GluedPrefixWarning, Location, parse_prefix
 from .names import safe_relative_path, validate_name
 from .storage import Listing, LocalStorage, ObjectInfo, Storage, open_storage
@@ -60,8 +63,12 @@ __all__ = [
     "StorageUnavailable",
     "StoreFeatureMissing",
     "__version__",
+    "atomic_file",
+    "atomic_path",
     "cache_dir",
     "claim_tag",
+    "closest",
+    "concurrent_map",
     "config_file_path",
     "default_prefix",
     "is_generated_tag",
@@ -73,5 +80,6 @@ __all__ = [
     "spool_dir",
     "validate_name",
     "validate_tag",
+    "write_atomic",
     "write_config_file",
 ]

@@ -34,6 +34,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import ConfigError
+from .files import write_atomic
 from .location import Location, parse_prefix
 
 __all__ = [
@@ -228,5 +229,5 @@ def write_config_file(prefix: str, path: Path | None = None, *, endpoint_url: st
     lines = ["# lab-workbook configuration (same format as the original lab-workbook)", f"bucketPrefix = {prefix}"]
     if endpoint_url:
         lines.append(f"endpointUrl = {endpoint_url}")
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_atomic(target, ("\n".join(lines) + "\n").encode("utf-8"))  # never a half-written config
     return target

@@ -28,9 +28,6 @@ Every message says what to do next.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-import difflib
-
 __all__ = [
     "AccessDenied",
     "AlreadyExists",
@@ -134,13 +131,3 @@ class StoreFeatureMissing(StorageError):
 
 class StorageUnavailable(StorageError, ConnectionError):
     """The store cannot be reached right now; worth retrying later."""
-
-
-def closest(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates that look most like ``name``, for "did you mean" messages."""
-    pool = list(candidates)
-    matches = difflib.get_close_matches(name, pool, n=n, cutoff=0.5)
-    if len(matches) < n:  # a prefix or substring is also a good hint for tags
-        extra = [c for c in pool if (name and name in c) and c not in matches]
-        matches += extra[: n - len(matches)]
-    return matches

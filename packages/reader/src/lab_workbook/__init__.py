@@ -28,17 +28,20 @@ from lab_workbook_core.errors import (
 )
 
 from .__about__ import __version__
+from .artifacts import ArtifactInfo
 from .cache import clear_cache
 from .checkout import CheckoutError, CheckoutIncomplete, CheckoutResult
 from .collection import ExperimentList, ExperimentTuple
 from .diff import ExperimentDiff
 from .experiment import Experiment
 from .images import LazyImage
+from .parameters import flatten_parameters
 from .patches import highlight_patch, print_patch
 from .querying import duckdb
 from .repository import ExperimentRepository
 
 __all__ = [
+    "ArtifactInfo",
     "ArtifactNotFound",
     "CheckoutError",
     "CheckoutIncomplete",
@@ -62,6 +65,7 @@ __all__ = [
     "__version__",
     "clear_cache",
     "duckdb",
+    "flatten_parameters",
     "highlight_patch",
     "print_patch",
 ]

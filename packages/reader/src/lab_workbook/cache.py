@@ -22,10 +22,9 @@ import mmap
 import os
 from pathlib import Path
 import shutil
-import tempfile
 import threading
 
-from lab_workbook_core import cache_dir
+from lab_workbook_core import cache_dir, write_atomic
 
 from .cache_writes import WRITER, PendingEntry
 
@@ -133,15 +132,9 @@ class DiskCache:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=_TMP, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    # Not fsynced: an entry lost in a power cut only costs a download, and a cache write
+    # must not wait for the disk.
+    write_atomic(path, data, durable=False, prefix=_TMP)
 
 
 def _entries(root: Path) -> list[os.DirEntry[str]]:

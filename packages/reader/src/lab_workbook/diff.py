@@ -10,20 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 import difflib
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lab_workbook_core import ArtifactNotFound
 import pandas as pd
 
+from .parameters import flatten_parameters
 from .patches import highlight_patch
-from .runs import flatten
 
 if TYPE_CHECKING:
     from .experiment import Experiment
 
-__all__ = ["ExperimentDiff"]
+__all__ = ["ExperimentDiff", "ParameterValues"]
 
 _MISSING = "(absent)"
+_ABSENT = object()
+
+
+def _or_none(value: Any) -> Any:
+    return None if value is _ABSENT else value
 
 
 def _load(exp: Experiment, name: str, default: Any) -> Any:
@@ -31,6 +36,19 @@ def _load(exp: Experiment, name: str, default: Any) -> Any:
         return exp.load(name)
     except ArtifactNotFound:
         return default
+
+
+class ParameterValues(NamedTuple):
+    """One flattened parameter of either run: its two values and whether they differ.
+
+    ``before``/``after`` are ``None`` where a run lacks the parameter (``differs`` still
+    tells a parameter set to ``null`` in one run from one the other run lacks).
+    """
+
+    name: str
+    before: Any
+    after: Any
+    differs: bool
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,8 @@ class ExperimentDiff:
             (``(absent)`` where one run lacks the parameter).
         patch: a unified diff from the first run's code patch to the second's (``""`` if equal).
         commits: the two ``git_commit`` values from the run records (``None`` if unknown).
+        parameters: every flattened parameter of either run, sorted by name, whether it
+            differs or not (what ``lab-workbook diff --all`` shows).
     """
 
     before: str
@@ -50,17 +70,20 @@ class ExperimentDiff:
     params: pd.DataFrame
     patch: str
     commits: tuple[str | None, str | None]
+    parameters: tuple[ParameterValues, ...] = ()
 
     @classmethod
     def between(cls, a: Experiment, b: Experiment, *, params: str, patch: str) -> ExperimentDiff:
         """Load both experiments' parameters and patches and compare them."""
-        flat_a = flatten(_load(a, params, {}), "params") if params else {}
-        flat_b = flatten(_load(b, params, {}), "params") if params else {}
-        rows = {}
+        flat_a = flatten_parameters(_load(a, params, {})) if params else {}
+        flat_b = flatten_parameters(_load(b, params, {})) if params else {}
+        values: list[ParameterValues] = []
+        rows: dict[str, list[Any]] = {}
         for key in sorted(set(flat_a) | set(flat_b)):
-            left, right = flat_a.get(key, _MISSING), flat_b.get(key, _MISSING)
+            left, right = flat_a.get(key, _ABSENT), flat_b.get(key, _ABSENT)
+            values.append(ParameterValues(key, _or_none(left), _or_none(right), left != right))
             if left != right:
-                rows[key.removeprefix("params.")] = [left, right]
+                rows[key] = [_MISSING if left is _ABSENT else left, _MISSING if right is _ABSENT else right]
         table = pd.DataFrame.from_dict(rows, orient="index", columns=[a.tag, b.tag], dtype=object)
         table.index.name = "parameter"
         patch_a, patch_b = _load(a, patch, ""), _load(b, patch, "")
@@ -73,7 +96,7 @@ class ExperimentDiff:
             )
         )
         commits = (a.info.get("git_commit"), b.info.get("git_commit"))
-        return cls(a.tag, b.tag, table, unified, commits)
+        return cls(a.tag, b.tag, table, unified, commits, tuple(values))
 
     def __str__(self) -> str:
         lines = [f"Parameters that differ ({self.before} -> {self.after}):"]

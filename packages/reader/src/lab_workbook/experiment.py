@@ -7,21 +7,30 @@ downloaded; those of a running one are revalidated with their ETag.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-import json
 import mmap
+from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any, overload
 
-from lab_workbook_core import ArtifactNotFound, CorruptArtifactError, ObjectInfo, ObjectNotFound, validate_name
-from lab_workbook_core.errors import closest
+from lab_workbook_core import (
+    ArtifactNotFound,
+    CorruptArtifactError,
+    ObjectInfo,
+    ObjectNotFound,
+    validate_name,
+    write_atomic,
+)
+from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
+from lab_workbook_core.record import UNREADABLE, is_final, parse_record
 import pandas as pd
 
+from .artifacts import ArtifactInfo, artifacts_of
 from .frames import decode_frame, encode_frame, stored_fields
 from .kinds import kind_of, load_bytes
-from .records import FINAL_STATUSES, parse_time, status_of
+from .records import parse_time, status_of
 from .series import assemble_segments, parse_series, read_header
 from .source import ObjectSource
 
@@ -67,7 +76,7 @@ class Experiment:
     # -- the run record -------------------------------------------------------------------
     def _read_record(self) -> dict[str, Any]:
         record = self._record
-        if record is not None and (record.get("status") in FINAL_STATUSES or self._fresh()):
+        if record is not None and (is_final(record) or self._fresh()):
             return record
         index = self._source.records
         if record is None and index is not None and (known := index.get(self.tag)) is not None:
@@ -85,10 +94,10 @@ class Experiment:
                 data, self._record_etag = b"", None
         if data is not None:
             try:
-                record, self._problem = self._parse_record(data), None
+                record, self._problem = parse_record(data, self.tag), None
             except CorruptArtifactError as err:  # one damaged record must not hide the other runs
                 record, self._problem = {}, str(err)
-            if record.get("status") in FINAL_STATUSES:
+            if is_final(record):
                 if cache is not None and not (entry and entry.final):
                     cache.put(key, data, etag=self._record_etag, final=True)
                 if index is not None:
@@ -98,17 +107,6 @@ class Experiment:
 
     def _fresh(self) -> bool:
         return time.monotonic() - self._record_at < self._refresh
-
-    def _parse_record(self, data: bytes) -> dict[str, Any]:
-        if not data:
-            return {}
-        try:
-            record = json.loads(data)
-        except ValueError as err:
-            raise CorruptArtifactError(f"the run record of {self.tag} is not valid JSON: {err}") from err
-        if not isinstance(record, dict):
-            raise CorruptArtifactError(f"the run record of {self.tag} is not a JSON object")
-        return record
 
     @property
     def info(self) -> dict[str, Any]:
@@ -120,7 +118,7 @@ class Experiment:
         """``running``, ``finished``, ``failed``, ``interrupted``, ``crashed`` (stale heartbeat), ``unknown``
         (no run record) or ``unreadable`` (a run record that cannot be parsed: see :attr:`problem`)."""
         record = self._read_record()
-        return "unreadable" if self._problem else status_of(record)
+        return UNREADABLE if self._problem else status_of(record)
 
     @property
     def problem(self) -> str | None:
@@ -157,7 +155,7 @@ class Experiment:
         return value if isinstance(value, str) else None
 
     def _over(self) -> bool:
-        return self._read_record().get("status") in FINAL_STATUSES
+        return is_final(self._read_record())
 
     # -- artifacts ------------------------------------------------------------------------
     def _objects(self, prefix: str | None = None) -> list[ObjectInfo]:
@@ -170,19 +168,18 @@ class Experiment:
                 self._final_objects = objects
         return objects if prefix is None else [o for o in objects if o.key.startswith(prefix)]
 
+    def artifacts(self) -> list[ArtifactInfo]:
+        """The user's artifacts with their sizes, sorted by name (one listing of the run's folder).
+
+        A series of a running run that exists only as segments appears under its final
+        name (``Training loss.csv``) with ``in_segments`` set and the size of its segments
+        so far; :meth:`read_bytes` and :meth:`download` assemble it.
+        """
+        return artifacts_of(self.tag, self._objects())
+
     def list_artifacts(self) -> list[str]:
         """The user's artifact names, sorted; a series still in segments appears as its final ``X.csv``."""
-        start = len(self.tag) + 1
-        names = set()
-        for info in self._objects():
-            segment = parse_segment_key(self.tag, info.key)
-            if segment is not None:
-                names.add(segment[0])
-                continue
-            name = info.key[start:]
-            if name and not name.endswith("/") and not is_reserved(name):
-                names.add(name)
-        return sorted(names)
+        return [artifact.name for artifact in self.artifacts()]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self.list_artifacts()
@@ -253,6 +250,32 @@ class Experiment:
                 return data
             self._final_objects = None
         raise self._not_found(name)
+
+    def download(
+        self, name: str, dest: str | os.PathLike[str], *, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Write the artifact's bytes to the file ``dest``, atomically (a series in segments is assembled).
+
+        Unlike :meth:`read_bytes`, a stored object goes straight to the disk, never whole in
+        memory nor through the cache (a model of several GB is fine); a series still in
+        segments is assembled in memory first. ``progress(nbytes)`` is called as bytes arrive.
+
+        Raises:
+            ArtifactNotFound: listing what the experiment holds and the closest names.
+        """
+        validate_name(name)
+        if is_reserved(name):
+            raise self._not_found(name)
+        try:
+            self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
+            return
+        except ObjectNotFound:
+            if kind_of(name) != "csv":
+                raise self._not_found(name) from None
+        data = self.read_bytes(name)  # segments (or the series, merged meanwhile)
+        write_atomic(dest, data)
+        if progress is not None:
+            progress(len(data))
 
     def _from_segments(self, name: str) -> bytes | None:
         found = []

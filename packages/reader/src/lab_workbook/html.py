@@ -10,7 +10,7 @@ from datetime import datetime
 from html import escape
 from typing import TYPE_CHECKING
 
-from .source import concurrent_map
+from lab_workbook_core import concurrent_map
 
 if TYPE_CHECKING:
     from .experiment import Experiment

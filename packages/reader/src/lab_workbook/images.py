@@ -14,7 +14,13 @@ import io
 import re
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook_core import CorruptArtifactError, InvalidValueError, MissingDependencyError, validate_name
+from lab_workbook_core import (
+    CorruptArtifactError,
+    InvalidValueError,
+    MissingDependencyError,
+    concurrent_map,
+    validate_name,
+)
 from lab_workbook_core.keys import artifact_key
 import pandas as pd
 
@@ -122,7 +128,7 @@ def image_grid(
             "(or pip install matplotlib)"
         ) from err
     from .meld import _labelled
-    from .source import concurrent_map
+
 
     if max_steps < 1:
         raise InvalidValueError(f"image_grid: max_steps must be >= 1, got {max_steps}")

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook_core import NotFoundError
-from lab_workbook_core.errors import closest
+from lab_workbook_core import NotFoundError, concurrent_map
+from lab_workbook_core.hints import closest
 import pandas as pd
 
 from .experiment import Experiment
-from .source import concurrent_map
 
 if TYPE_CHECKING:
     from .repository import ExperimentRepository

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
-import tempfile
 import threading
 from typing import Any
+
+from lab_workbook_core import write_atomic
 
 __all__ = ["RecordIndex"]
 
@@ -67,11 +67,8 @@ class RecordIndex:
                 return
             merged = {**_read(self.path), **self._loaded(), **self._added}
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    out.write(json.dumps(merged, separators=(",", ":"), ensure_ascii=False))  # dumps: the C encoder
-                os.replace(tmp, self.path)
+                text = json.dumps(merged, separators=(",", ":"), ensure_ascii=False)  # dumps: the C encoder
+                write_atomic(self.path, text.encode("utf-8"), durable=False, prefix=".tmp-")  # a cache: no fsync
             except OSError:
                 return  # a cache that cannot be written only costs downloads next time
             self._records, self._added = merged, {}

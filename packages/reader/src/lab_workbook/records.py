@@ -13,13 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lab_workbook_core import is_generated_tag
+from lab_workbook_core.record import CRASHED, RUNNING, UNKNOWN
 
-__all__ = ["FINAL_STATUSES", "STATUSES", "parse_time", "status_of", "tag_time"]
+__all__ = ["parse_time", "status_of", "tag_time"]
 
-#: Statuses after which an experiment never changes again.
-FINAL_STATUSES = frozenset({"finished", "failed", "interrupted"})
-#: Every status the reader reports.
-STATUSES = ("running", "finished", "failed", "interrupted", "crashed", "unknown", "unreadable")
 _MIN_STALE = timedelta(seconds=90)
 _DEFAULT_INTERVAL = 30.0
 
@@ -44,19 +41,19 @@ def status_of(record: Mapping[str, Any], now: datetime | None = None) -> str:
     least 90 s) is ``crashed``, as ``docs/format.md`` specifies.
     """
     if not record:
-        return "unknown"
+        return UNKNOWN
     status = record.get("status")
-    if status != "running":
-        return status if isinstance(status, str) and status else "unknown"
+    if status != RUNNING:
+        return status if isinstance(status, str) and status else UNKNOWN
     beat = parse_time(record.get("heartbeat")) or parse_time(record.get("started"))
     if beat is None:
-        return "running"
+        return RUNNING
     interval = record.get("heartbeat_interval")
     if not isinstance(interval, (int, float)) or interval <= 0:
         interval = _DEFAULT_INTERVAL
     stale_after = max(timedelta(seconds=3 * interval), _MIN_STALE)
     current = now or datetime.now(UTC)
-    return "crashed" if current - beat > stale_after else "running"
+    return CRASHED if current - beat > stale_after else RUNNING
 
 
 def tag_time(tag: str) -> datetime | None:

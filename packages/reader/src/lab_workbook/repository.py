@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any, overload
 
 from lab_workbook_core import ExperimentNotFound, load_config, open_storage, validate_tag
-from lab_workbook_core.errors import closest
+from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import experiment_tags, is_experiment_folder
 
 from .cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache

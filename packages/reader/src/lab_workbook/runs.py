@@ -14,29 +14,20 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 import warnings
 
-from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError, concurrent_map
+from lab_workbook_core.record import complete_artifacts, is_final
 import pandas as pd
 
-from .records import FINAL_STATUSES, parse_time, tag_time
-from .source import concurrent_map
+from .parameters import flatten_parameters
+from .records import parse_time, tag_time
 
 if TYPE_CHECKING:
     from .experiment import Experiment
     from .repository import ExperimentRepository
 
-__all__ = ["flatten", "runs_table"]
+__all__ = ["runs_table"]
 
 _BEST = {"min", "max"}
-
-
-def flatten(value: Any, prefix: str) -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"<prefix>.a.b": 1}``; lists stay whole (a list is one parameter)."""
-    if not isinstance(value, Mapping):
-        return {prefix: value}
-    flat: dict[str, Any] = {}
-    for key, item in value.items():
-        flat.update(flatten(item, f"{prefix}.{key}"))
-    return flat
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -67,24 +58,24 @@ def _from_summary(value: Any) -> Any:
 def _summarised_json(record: Mapping[str, Any], name: str) -> Any:
     """A JSON artifact from a finished run's summary: its value, ``None`` if the run has no such
     artifact, or ``_NOT_SUMMARISED`` when the artifact itself has to be read."""
-    summary, artifacts = record.get("summary"), record.get("artifacts")
-    if not isinstance(summary, Mapping) or not isinstance(artifacts, Mapping):
+    artifacts = complete_artifacts(record)
+    if artifacts is None:
         return _NOT_SUMMARISED
     if name not in artifacts:
         return None
-    values = summary.get("json")
+    values = record["summary"].get("json")
     return values[name] if isinstance(values, Mapping) and name in values else _NOT_SUMMARISED
 
 
 def _summarised_series(record: Mapping[str, Any], artifact: str) -> Mapping[str, Any] | None:
     """``{field: {"last", "min", "max"} or None}`` of a finished run's series (``{}``: no such series),
     or ``None`` when the series itself has to be read."""
-    summary, artifacts = record.get("summary"), record.get("artifacts")
-    if not isinstance(summary, Mapping) or not isinstance(artifacts, Mapping):
+    artifacts = complete_artifacts(record)
+    if artifacts is None:
         return None
     if artifact not in artifacts:
         return {}
-    series = summary.get("series")
+    series = record["summary"].get("series")
     found = series.get(artifact) if isinstance(series, Mapping) else None
     fields = found.get("fields") if isinstance(found, Mapping) else None
     return fields if isinstance(fields, Mapping) else None
@@ -114,13 +105,13 @@ def _row(
         "duration": exp.duration,
         "description": exp.description,
     }
-    over = record.get("status") in FINAL_STATUSES
+    over = is_final(record)
     if params:
         loaded = _summarised_json(record, params) if over else _NOT_SUMMARISED
         if loaded is _NOT_SUMMARISED:
             loaded = _quietly(exp, lambda: exp.load(params))
         if isinstance(loaded, Mapping):
-            row.update(flatten(loaded, "params"))
+            row.update(flatten_parameters(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
         mine = [(f, column) for a, f, column in fields if a == artifact]
         summarised = _summarised_series(record, artifact) if over else None

@@ -9,21 +9,15 @@ ETag: the object may still change) and "download".
 from __future__ import annotations
 
 import atexit
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from collections.abc import Iterable
 import weakref
 
-from lab_workbook_core import Config, Storage
+from lab_workbook_core import Config, Storage, concurrent_map
 
 from .cache import DiskCache
 from .record_index import RecordIndex
 
-__all__ = ["ObjectSource", "concurrent_map", "store_namespace"]
-
-T = TypeVar("T")
-R = TypeVar("R")
-
+__all__ = ["ObjectSource", "store_namespace"]
 
 def store_namespace(config: Config) -> str:
     """A string that identifies a store: the endpoint (for S3-compatible services) and the prefix URL.
@@ -88,15 +82,3 @@ class ObjectSource:
 def _save_at_exit(index: weakref.ref[RecordIndex]) -> None:
     if (alive := index()) is not None:
         alive.save()
-
-
-def concurrent_map(function: Callable[[T], R], items: list[T], max_workers: int) -> list[R]:
-    """``[function(item) for item in items]`` on a thread pool; the first exception propagates.
-
-    A fresh pool per call keeps nested calls (a meld whose loads fetch segments) from
-    waiting on each other.
-    """
-    if len(items) <= 1 or max_workers <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
-        return list(pool.map(function, items))

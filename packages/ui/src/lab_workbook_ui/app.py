@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+import re
 import threading
 from urllib.parse import quote
 
 from lab_workbook import ExperimentRepository
 from lab_workbook_core import LabWorkbookError, NotFoundError, StorageError, validate_name
+from lab_workbook_core.record import STATUSES
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -35,12 +37,18 @@ from .runs import artifact_bytes, diff_payload, is_text, run_payload
 from .security import LOOPBACK_NAMES, SecurityHeaders, TokenGate, is_loopback
 from .tables import parse_series_columns, runs_payload
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "render_page"]
 
 STATIC = Path(__file__).parent / "static"
 #: How many of the newest runs the page shows first (its first page), while every run is read.
 PREVIEW_RUNS = 100
 logger = logging.getLogger(__name__)
+
+
+def render_page() -> str:
+    """``static/index.html`` with the status filter's options: core's status words, not a copy of them."""
+    options = "".join(f"<option>{status}</option>" for status in STATUSES)
+    return re.sub(r"<!-- statuses:[^>]*-->", options, (STATIC / "index.html").read_text(encoding="utf-8"))
 
 
 def _text(request: Request, name: str, default: str = "") -> str:
@@ -138,8 +146,10 @@ def create_app(
             return JSONResponse({"error": "give a=TAG_A and b=TAG_B"}, 400)
         return JSONResponse(diff_payload(wb, before, after, params, _text(request, "patch", patch)))
 
-    def index(request: Request) -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+    page = render_page()
+
+    def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(page)
 
     routes = [
         Route("/", index),

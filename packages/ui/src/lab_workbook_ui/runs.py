@@ -1,9 +1,9 @@
 """One run for its page: record, parameters, artifacts with sizes, raw artifacts, and a diff with another run.
 
 The reader does the reading (record, loaders, :meth:`~lab_workbook.Experiment.diff`);
-this module shapes it for the page. Sizes come from one listing of the run's folder,
-as ``lab-workbook show`` does, so a series still in segments has the size of its
-segments so far.
+this module shapes it for the page. Sizes come from :meth:`~lab_workbook.Experiment.artifacts`
+(one listing of the run's folder), as in ``lab-workbook show``, so a series still in segments has
+the size of its segments so far.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from lab_workbook import flatten_parameters
 from lab_workbook.kinds import kind_of
-from lab_workbook.runs import flatten
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.keys import parse_segment_key
 
 if TYPE_CHECKING:
     from lab_workbook import Experiment, ExperimentRepository
@@ -28,16 +27,6 @@ TEXT_KINDS = frozenset({"text", "json", "csv"})
 def is_text(name: str) -> bool:
     """Whether the page offers to view the artifact as text (by its name's ending, as the reader loads it)."""
     return kind_of(name) in TEXT_KINDS
-
-
-def _sizes(wb: ExperimentRepository, exp: Experiment) -> dict[str, int]:
-    root = f"{exp.tag}/"
-    sizes: dict[str, int] = {}
-    for info in wb.storage.list(root, delimiter=None).objects:
-        segment = parse_segment_key(exp.tag, info.key)
-        name = segment[0] if segment else info.key[len(root) :]
-        sizes[name] = sizes.get(name, 0) + info.size
-    return sizes
 
 
 def _json_safe(value: Any) -> Any:
@@ -60,16 +49,15 @@ def _parameters(exp: Experiment, params: str) -> tuple[dict[str, Any], str | Non
         return {}, str(err)
     if not isinstance(loaded, dict):
         return {"(value)": loaded}, None
-    return {k.removeprefix("."): v for k, v in flatten(loaded, "").items()}, None
+    return flatten_parameters(loaded), None
 
 
 def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, Any]:
     """The run's page: ``record``, ``status``, ``parameters``, ``artifacts`` (name, size, kind, text)."""
     exp = wb.experiment(tag)
-    sizes = _sizes(wb, exp)
     parameters, problem = _parameters(exp, params)
     artifacts = [
-        {"name": n, "size": sizes.get(n), "kind": kind_of(n), "text": is_text(n)} for n in exp.list_artifacts()
+        {"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in exp.artifacts()
     ]
     return _json_safe(
         {

@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
+from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING
 
 from .__about__ import __version__
 
@@ -103,10 +104,10 @@ class RunRecord:
         env = os.environ if environ is None else environ
         torch_version, cuda_devices = _torch_facts()
         self.fields: dict[str, Any] = {
-            "format": "lab-workbook/run",
-            "format_version": 1,
+            "format": RECORD_FORMAT,
+            "format_version": RECORD_FORMAT_VERSION,
             "tag": None,
-            "status": "running",
+            "status": RUNNING,
             "started": iso_utc(),
             "ended": None,
             "heartbeat": None,

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["diff", "environment_change"]
 
-_ABSENT = object()
-
-
 def diff(
     tag_a: Annotated[str, typer.Argument(metavar="TAG_A", help="The earlier run.", show_default=False)],
     tag_b: Annotated[str, typer.Argument(metavar="TAG_B", help="The later run.", show_default=False)],
@@ -43,7 +40,7 @@ def diff(
     wb = open_repository(prefix)
     a, b = find_experiment(wb, tag_a), find_experiment(wb, tag_b)
     changes = a.diff(b, params=params, patch=patch)
-    rows = _parameter_rows(a, b, params)
+    rows = [p._asdict() for p in changes.parameters]  # every parameter of either run, compared once
     environment = environment_change(a, b)
     if not all_params:
         rows = [r for r in rows if r["differs"]]
@@ -77,33 +74,6 @@ def environment_change(a: Experiment, b: Experiment) -> str | None:
         return f"recorded only for {b.tag if before is None else a.tag}"
     summary = before.diff(after).summary()
     return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
-
-
-def _parameter_rows(a: Experiment, b: Experiment, params: str) -> list[dict[str, Any]]:
-    """One row per flattened parameter of either run; ``None`` where a run lacks it."""
-    from lab_workbook.runs import flatten
-
-    flat_a, flat_b = (flatten(_load(e, params), "") for e in (a, b))
-    rows = []
-    for key in sorted(set(flat_a) | set(flat_b)):
-        left, right = flat_a.get(key, _ABSENT), flat_b.get(key, _ABSENT)
-        rows.append(
-            {
-                "name": key.removeprefix("."),
-                "before": None if left is _ABSENT else left,
-                "after": None if right is _ABSENT else right,
-                "differs": left != right,
-            }
-        )
-    return rows
-
-
-def _load(exp: Experiment, name: str) -> Any:
-    try:
-        value = exp.load(name)
-    except ArtifactNotFound:
-        return {}
-    return value if isinstance(value, dict) else {"": value}
 
 
 def _print(

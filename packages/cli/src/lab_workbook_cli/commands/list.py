@@ -11,19 +11,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+from lab_workbook_core import concurrent_map
+from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES
 from rich.text import Text
 import typer
 
 from ..options import JsonOption, PrefixOption
 from ..output import human_duration, make_table, print_json, print_table, short_time, stdout_console
 from ..store import open_repository
-from ..summary import in_parallel, run_summary
+from ..summary import run_summary
 
-__all__ = ["STATUSES", "list_runs"]
+__all__ = ["list_runs"]
 
-STATUSES = ("running", "finished", "failed", "interrupted", "crashed", "unknown")
 _CHUNK = 32
-_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "crashed": "red", "interrupted": "yellow"}
+_WORKERS = 16  # each run costs a request or two: many at once
+_STYLES = {RUNNING: "cyan", FINISHED: "green", FAILED: "red", CRASHED: "red", INTERRUPTED: "yellow"}
 
 
 def list_runs(
@@ -53,7 +55,8 @@ def list_runs(
     rows: list[dict[str, Any]] = []
     while tags and not (limit and len(rows) >= limit):
         chunk, tags = tags[:_CHUNK], tags[_CHUNK:]
-        rows += [row for row in in_parallel(run_summary, [wb[t] for t in chunk]) if _wanted(row, start, status)]
+        summaries = concurrent_map(run_summary, [wb[t] for t in chunk], _WORKERS)
+        rows += [row for row in summaries if _wanted(row, start, status)]
     wb.save_cache()  # finished runs' records: the next `list`, in any process, reads them from disk
     more = limit and (len(rows) > limit or bool(tags))
     rows = rows[:limit] if limit else rows

@@ -35,12 +35,14 @@ def show(
     wb = open_repository(prefix)
     exp = find_experiment(wb, tag)
     summary = run_summary(exp)
+    artifacts = _artifacts(exp)
+    names = [a["name"] for a in artifacts]
     data = {
         **summary,
         "record": exp.info,
-        "artifacts": _artifacts(wb, exp),
-        "parameters": _parameters(exp, params),
-        "series": _series(exp),
+        "artifacts": artifacts,
+        "parameters": _parameters(exp, params, names),
+        "series": _series(exp, names),
     }
     if json:
         print_json(data)
@@ -48,22 +50,13 @@ def show(
         _print(data, params)
 
 
-def _artifacts(wb: Any, exp: Experiment) -> list[dict[str, Any]]:
+def _artifacts(exp: Experiment) -> list[dict[str, Any]]:
     """Names and sizes; a series still in segments has the size of its segments so far."""
-    sizes: dict[str, int] = {}
-    root = f"{exp.tag}/"
-    segments = f"{exp.tag}/.lab-workbook/segments/"
-    for info in wb.storage.list(root, delimiter=None).objects:
-        if info.key.startswith(segments):
-            name = info.key[len(segments) :].rpartition("/")[0]
-        else:
-            name = info.key[len(root) :]
-        sizes[name] = sizes.get(name, 0) + info.size
-    return [{"name": name, "size": sizes.get(name)} for name in exp.list_artifacts()]
+    return [{"name": a.name, "size": a.size, "in_segments": a.in_segments} for a in exp.artifacts()]
 
 
-def _parameters(exp: Experiment, name: str) -> Any:
-    if name not in exp.list_artifacts():
+def _parameters(exp: Experiment, name: str, names: list[str]) -> Any:
+    if name not in names:
         return None
     try:
         return exp[name]
@@ -72,10 +65,10 @@ def _parameters(exp: Experiment, name: str) -> Any:
         return None
 
 
-def _series(exp: Experiment) -> dict[str, dict[str, Any]]:
+def _series(exp: Experiment, names: list[str]) -> dict[str, dict[str, Any]]:
     """For each series: its rows and the last value of each field (the last one logged, skipping gaps)."""
     found: dict[str, dict[str, Any]] = {}
-    for name in exp.list_artifacts():
+    for name in names:
         if not name.lower().endswith(".csv"):
             continue
         try:
@@ -131,7 +124,9 @@ def _print(data: dict[str, Any], params_name: str) -> None:
 
     if isinstance(data["parameters"], dict):
         table = make_table("parameter", "value", title=params_name)
-        for key, value in _flat(data["parameters"]).items():
+        from lab_workbook import flatten_parameters
+
+        for key, value in flatten_parameters(data["parameters"]).items():
             table.add_row(Text(key), _cell(value))
         print_table(table, console)
 
@@ -142,14 +137,3 @@ def _print(data: dict[str, Any], params_name: str) -> None:
             for index, (field, value) in enumerate(info["last"].items()):
                 table.add_row(Text(name if index == 0 else ""), Text(field), _cell(value), str(info["rows"]) if index == 0 else "")
         print_table(table, console)
-
-
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``, as the reader's runs table names parameters."""
-    if not isinstance(value, dict):
-        return {prefix: value}
-    flat: dict[str, Any] = {}
-    for key, item in value.items():
-        flat.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
-

@@ -14,16 +14,13 @@ import hashlib
 import os
 from pathlib import Path
 import shutil
-import tempfile
 
 from ..errors import AccessDenied, AlreadyExists, ObjectNotFound, StorageError
+from ..files import TEMP_PREFIX, atomic_file
 from ..location import Location
 from .base import Listing, ObjectInfo, Storage
 
 __all__ = ["LocalStorage"]
-
-_TMP_PREFIX = ".lab-workbook-tmp-"
-
 
 class LocalStorage(Storage):
     """Objects as files under a folder (``Location.base`` is an absolute path)."""
@@ -47,39 +44,16 @@ class LocalStorage(Storage):
         stat = path.stat()
         return hashlib.md5(f"{stat.st_mtime_ns}:{stat.st_size}:{stat.st_ino}".encode()).hexdigest()
 
-    def _write_temp(self, path: Path, fill: Callable[[int], None]) -> str:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
-        try:
-            fill(fd)
-            os.fsync(fd)
-        except BaseException:
-            os.close(fd)
-            os.unlink(tmp)
-            raise
-        os.close(fd)
-        return tmp
-
     def put_bytes(self, key: str, data: bytes, *, if_absent: bool = False) -> None:
         path = self._path(key)
         self._count("put")
-
-        def fill(fd: int) -> None:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-
         try:
-            tmp = self._write_temp(path, fill)
-            if if_absent:
-                try:
-                    os.link(tmp, path)  # atomic, fails if the name exists: O_EXCL with content
-                except FileExistsError as err:
-                    raise AlreadyExists(f"{self.url(key)} already exists") from err
-                finally:
-                    os.unlink(tmp)
-            else:
-                os.replace(tmp, path)
+            with atomic_file(path, exclusive=if_absent) as out:
+                out.write(data)
+        except FileExistsError as err:
+            if if_absent and path.is_file():
+                raise AlreadyExists(f"{self.url(key)} already exists") from err
+            raise StorageError(f"cannot write {path}: {err}") from err
         except PermissionError as err:
             raise AccessDenied(f"cannot write {path}: {err.strerror}; check the folder's permissions") from err
         except (IsADirectoryError, NotADirectoryError) as err:
@@ -88,13 +62,9 @@ class LocalStorage(Storage):
     def put_file(self, key: str, path: Path) -> None:
         dest = self._path(key)
         self._count("put")
-
-        def fill(fd: int) -> None:
-            with open(path, "rb") as src, os.fdopen(os.dup(fd), "wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
-
         try:
-            os.replace(self._write_temp(dest, fill), dest)
+            with open(path, "rb") as src, atomic_file(dest) as out:
+                shutil.copyfileobj(src, out, 1 << 20)
         except PermissionError as err:
             raise AccessDenied(f"cannot write {dest}: {err.strerror}") from err
 
@@ -117,23 +87,14 @@ class LocalStorage(Storage):
     def download(self, key: str, dest: Path, progress: Callable[[int], None] | None = None) -> None:
         src = self._path(key)
         self._count("get")
-        dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=dest.parent)
         try:
-            with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+            with open(src, "rb") as fin, atomic_file(dest) as fout:
                 while chunk := fin.read(1 << 20):
                     fout.write(chunk)
                     if progress:
                         progress(len(chunk))
-            os.replace(tmp, dest)
         except (FileNotFoundError, IsADirectoryError) as err:
-            os.unlink(tmp)
             raise ObjectNotFound(f"no object at {self.url(key)}") from err
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
 
     def head(self, key: str) -> ObjectInfo:
         path = self._path(key)
@@ -157,7 +118,7 @@ class LocalStorage(Storage):
             return listing
         base_len = len(self.location.base)
         for entry in sorted(os.scandir(folder_path), key=lambda e: e.name):
-            if not entry.name.startswith(start) or entry.name.startswith(_TMP_PREFIX):
+            if not entry.name.startswith(start) or entry.name.startswith(TEMP_PREFIX):
                 continue
             key = f"{folder}/{entry.name}"[base_len:]
             if entry.is_dir(follow_symlinks=False):
@@ -179,7 +140,7 @@ class LocalStorage(Storage):
         found = []
         for dirpath, _dirs, files in os.walk(folder):
             for name in files:
-                if not name.startswith(_TMP_PREFIX):
+                if not name.startswith(TEMP_PREFIX):
                     found.append(self._info(Path(dirpath, name), base_len))
         return found
 

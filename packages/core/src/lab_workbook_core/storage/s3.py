@@ -25,7 +25,6 @@ from contextlib import contextmanager
 import hashlib
 import os
 from pathlib import Path
-import tempfile
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -50,6 +49,7 @@ from ..errors import (
     StorageUnavailable,
     StoreFeatureMissing,
 )
+from ..files import atomic_path
 from ..location import Location
 from .base import Listing, ObjectInfo, Storage
 
@@ -205,18 +205,9 @@ class S3Storage(Storage):
 
     def download(self, key: str, dest: Path, progress: Callable[[int], None] | None = None) -> None:
         full = self._full(key)
-        dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".lab-workbook-tmp-", dir=dest.parent)
-        os.close(fd)
         self._count("get")
-        try:
-            with self._translate("download", key):
-                self.client.download_file(self.bucket, full, tmp, Config=self._transfer, Callback=progress)
-            os.replace(tmp, dest)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_path(dest) as tmp, self._translate("download", key):
+            self.client.download_file(self.bucket, full, str(tmp), Config=self._transfer, Callback=progress)
 
     def head(self, key: str) -> ObjectInfo:
         full = self._full(key)

@@ -1,0 +1,44 @@
+"""The run record has one definition (``lab_workbook_core.record``): the writer writes it, the
+shared test builder imitates it, and the reader reads both the same way."""
+
+from __future__ import annotations
+
+import json
+
+from builders import StoreBuilder, run_record
+from lab_workbook import ExperimentRepository
+from lab_workbook_core import load_config, open_storage
+from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import FINISHED, RECORD_FIELDS, RECORD_FORMAT, RECORD_FORMAT_VERSION, WRITTEN_STATUSES
+from lab_workbook_writer import new_experiment
+
+
+def _in_core_order(fields: list[str]) -> bool:
+    return fields == [name for name in RECORD_FIELDS if name in fields]
+
+
+def test_the_writer_writes_only_core_fields_in_core_order(local_prefix):
+    with new_experiment(local_prefix, capture_environment=False) as wb:
+        wb.save_json("parameters", {"lr": 0.1})
+    record = json.loads(open_storage(load_config(local_prefix)).get_bytes(run_record_key(wb.tag)))
+    assert set(record) <= set(RECORD_FIELDS), set(record) - set(RECORD_FIELDS)
+    assert _in_core_order(list(record))
+    assert (record["format"], record["format_version"], record["status"]) == (RECORD_FORMAT, RECORD_FORMAT_VERSION, FINISHED)
+    assert record["status"] in WRITTEN_STATUSES
+
+
+def test_the_test_builder_writes_what_the_writer_writes_at_start():
+    fields = list(run_record("202601010000-builderAAA"))
+    assert _in_core_order(fields)
+    assert set(RECORD_FIELDS) - set(fields) == {"summary", "environment"}  # written at close, or once captured
+
+
+def test_a_built_run_and_a_written_run_read_the_same(local_prefix):
+    with new_experiment(local_prefix, description="written") as wb:
+        wb.save_json("parameters", {"lr": 0.1})
+    built = StoreBuilder(local_prefix).finished("209901010000-builtAAAAA", {"parameters.json": '{"lr": 0.1}'})
+    repository = ExperimentRepository(local_prefix, cache=False)
+    written_exp, built_exp = repository[wb.tag], repository[built]
+    assert written_exp.status == built_exp.status == FINISHED
+    assert written_exp["parameters.json"] == built_exp["parameters.json"]
+    assert written_exp.duration is not None and built_exp.duration is not None
