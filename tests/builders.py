@@ -35,7 +35,7 @@ def run_record(
     tag: str,
     status: str = FINISHED,
     *,
-    started: datetime | None = None,
+    started: datetime | str | None = None,
     minutes: float = 5,
     heartbeat_age: float = 0.0,
     **fields: Any,
@@ -52,6 +52,9 @@ def run_record(
         fields: any field to set or override (``description``, ``artifacts``, ``summary``...).
     """
     now = datetime.now(UTC)
+    started_text = started if isinstance(started, str) else None
+    if isinstance(started, str):
+        started = datetime.fromisoformat(started)
     if started is None:
         started = now - timedelta(minutes=minutes, seconds=heartbeat_age)
     ended = None if status == RUNNING else started + timedelta(minutes=minutes)
@@ -61,7 +64,7 @@ def run_record(
         "format_version": RECORD_FORMAT_VERSION,
         "tag": tag,
         "status": status,
-        "started": iso(started),
+        "started": started_text or iso(started),
         "ended": None if ended is None else iso(ended),
         "heartbeat": iso(heartbeat),
         "heartbeat_interval": 30,

@@ -1,10 +1,8 @@
 """The public surface, cheap import, and store errors that reach the user unchanged."""
 
-import subprocess
-import sys
-
 import lab_workbook
 from lab_workbook import CredentialsError, ExperimentRepository, StorageError
+from probes import python_output
 import pytest
 
 
@@ -20,8 +18,7 @@ def test_all_is_exactly_the_public_names():
 
 def test_importing_reads_no_config_and_imports_no_torch_nor_boto3():
     probe = "import sys, lab_workbook; print('torch' in sys.modules, 'boto3' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert python_output(probe).split() == ["False", "False"]
 
 
 def test_loading_a_json_does_not_import_torch(local_store):
@@ -32,8 +29,7 @@ def test_loading_a_json_does_not_import_torch(local_store):
         "wb[0]['parameters.json']\n"
         "print('torch' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert python_output(probe).strip() == "False"
 
 
 def test_the_prefix_comes_from_the_environment_when_not_given(local_store, monkeypatch):

@@ -1,10 +1,9 @@
 """The package's public surface is deliberate, and importing it starts nothing."""
 
 from importlib.resources import files
-import subprocess
-import sys
 
 import lab_workbook_ui
+from probes import python_output
 
 
 def test_all_is_exactly_the_public_names():
@@ -29,5 +28,4 @@ def test_the_page_loads_nothing_from_elsewhere():
 
 def test_importing_reads_no_config_and_imports_no_torch():
     probe = "import sys, lab_workbook_ui; print('torch' in sys.modules, 'boto3' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert python_output(probe).split() == ["False", "False"]

@@ -15,13 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 import re
 
-from lab_workbook_core import ExperimentNotFound, Storage
+from lab_workbook_core import ExperimentNotFound
 from lab_workbook_core.hints import closest
-from lab_workbook_core.keys import experiment_tags
 import typer
 from typer.core import TyperCommand
 
-__all__ = ["TagCommand", "list_tags", "resolve_tag"]
+__all__ = ["TagCommand", "resolve_tag"]
 
 _SHOWN = 10
 _BACK = re.compile(r"-\d+")
@@ -35,15 +34,6 @@ class TagCommand(TyperCommand):
         end = args.index("--") if "--" in args else len(args)
         marked = [_MARK + a if i < end and _BACK.fullmatch(a) else a for i, a in enumerate(args)]
         return super().parse_args(ctx, marked)
-
-
-def list_tags(storage: Storage) -> list[str]:
-    """Every experiment tag in the store, oldest first (one delimiter listing).
-
-    Only "folders" are experiments: loose objects beside them (a README, a console's
-    zero-byte folder marker) are not, as ``docs/format.md`` says.
-    """
-    return experiment_tags(storage.list("", delimiter="/").prefixes)
 
 
 def resolve_tag(text: str, tags: Sequence[str], where: str = "the store") -> str:
