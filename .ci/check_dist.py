@@ -1,5 +1,6 @@
 """Check what `hatch build --all` put in dist/: every package has a wheel and an sdist, each carries
-the LICENSE, and no README shipped to the package index links into the repository (`../`)."""
+the LICENSE, classifiers and project URLs, and no README shipped to the package index links into
+the repository (`../`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ def main() -> int:
             problems.append(f"{wheels[-1].name}: the README links outside the package (../)")
         if "Classifier: Programming Language :: Python :: 3.11" not in metadata:
             problems.append(f"{wheels[-1].name}: no Python version classifiers")
+        for label in ("Homepage", "Documentation", "Issues"):
+            if f"Project-URL: {label}, https://" not in metadata:
+                problems.append(f"{wheels[-1].name}: no {label} project URL ([project.urls])")
         with tarfile.open(sdists[-1]) as sdist:
             if not any(m.name.endswith("/LICENSE") for m in sdist.getmembers()):
                 problems.append(f"{sdists[-1].name}: no LICENSE")
