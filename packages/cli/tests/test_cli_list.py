@@ -46,8 +46,23 @@ def test_status_filter(runner, local_prefix, make_run):
     assert [r["tag"] for r in rows] == ["202402011000-bbbbbbbbbb"]
 
 
-def test_an_unknown_status_is_a_usage_error(runner, local_prefix):
-    assert runner.invoke(app, ["list", "--status", "done", "--prefix", local_prefix]).exit_code == 2
+def test_an_unknown_status_is_a_usage_error_listing_the_readers_statuses(runner, local_prefix):
+    from lab_workbook_core.record import STATUSES
+
+    result = runner.invoke(app, ["list", "--status", "done", "--prefix", local_prefix])
+    assert result.exit_code == 2
+    assert ", ".join(STATUSES) in " ".join(result.output.split())
+
+
+def test_a_damaged_record_can_be_filtered_as_unreadable(runner, local_prefix, make_run):
+    from lab_workbook_core import load_config, open_storage
+    from lab_workbook_core.keys import run_record_key
+
+    make_run(local_prefix, "202401011000-aaaaaaaaaa")
+    damaged = make_run(local_prefix, "202401011001-bbbbbbbbbb")
+    open_storage(load_config(local_prefix)).put_bytes(run_record_key(damaged), b'{"status": ')
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--status", "unreadable", "--prefix", local_prefix]).stdout)
+    assert [r["tag"] for r in rows] == [damaged]
 
 
 def test_since_filter(runner, local_prefix, make_run):

@@ -36,6 +36,12 @@ def test_a_running_series_in_segments_is_shown(runner, local_prefix, running_ser
     assert data["series"]["loss.csv"]["last"]["loss"] == 1.0
 
 
+def test_a_series_in_segments_has_the_size_of_its_segments_and_says_so(runner, local_prefix, running_series_run):
+    running_series_run(TAG)  # two segments of 43 bytes each (conftest.SEGMENTED_SERIES)
+    data = json.loads(runner.invoke(app, ["show", TAG, "--json", "--prefix", local_prefix]).stdout)
+    assert data["artifacts"] == [{"name": "loss.csv", "size": 86, "in_segments": True}]
+
+
 def test_a_failed_run_shows_its_error(runner, local_prefix, make_run):
     from lab_workbook_core import load_config, open_storage
     from lab_workbook_core.keys import run_record_key
