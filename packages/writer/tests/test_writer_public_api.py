@@ -6,8 +6,9 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "encoder", "experiment", "gitstate", "images", "json_io", "lifecycle", "notices", "pending", "runrecord", "segments",
-    "series", "spool", "summary", "torch_io", "uploader",
+    "cells", "encoder", "experiment", "fieldsets", "gitstate", "images", "json_io", "lifecycle", "lightning",
+    "notices", "pending", "plainjson", "ranks", "runrecord", "segments", "stages", "summary", "sysmetrics",
+    "transformers", "series", "spool", "torch_io", "uploader",
 }
 
 

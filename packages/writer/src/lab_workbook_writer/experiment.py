@@ -283,18 +283,23 @@ class Experiment:
         return True
 
     def new_time_series_log(
-        self, name: str, fields: Sequence[str], save_every: int = 1, *, flush_seconds: float = 5.0
+        self, name: str, fields: Sequence[str] | None = None, save_every: int = 1, *, flush_seconds: float = 5.0
     ) -> TimeSeriesLog:
         """A time series saved as ``<name>.csv``; call the result to log a row.
 
         Args:
             name: the series' name.
             fields: its columns in order; the first is the index readers use. ``Date`` is added.
+                A row with a field not listed is an error (``add_fields`` adds columns).
+                Without a list (``None``), the series takes fields as rows bring them, in the
+                order first seen: for metrics whose keys change over a run.
             save_every: upload at most every this many rows (rows are never lost in between).
             flush_seconds: but never leave rows unsent for much longer than this.
         """
         file_name = self._artifact_name(name, ".csv")
-        if isinstance(fields, str) or not fields or not all(isinstance(f, str) and f for f in fields):
+        growing = fields is None
+        fields = [] if fields is None else fields
+        if isinstance(fields, str) or not (fields or growing) or not all(isinstance(f, str) and f for f in fields):
             raise InvalidValueError(f"series {name!r}: fields must be a non-empty list of names, got {fields!r}")
         if len(set(fields)) != len(fields) or "Date" in fields:
             raise InvalidValueError(f"series {name!r}: field names must be unique and not 'Date' (added), got {fields!r}")
@@ -305,7 +310,7 @@ class Experiment:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
             series = TimeSeriesLog(
                 name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
-                uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds,
+                uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds, growing=growing,
             )
             self._series[file_name] = series
         return series

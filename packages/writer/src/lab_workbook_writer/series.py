@@ -10,6 +10,8 @@ training thread itself only when many lines are waiting, so memory stays bounded
 
 Uploads are requested every ``save_every`` rows or when rows are older than
 ``flush_seconds``; see :mod:`lab_workbook_writer.segments` for how they are cut.
+A series made without a field list grows its fields as rows bring new ones; see
+:mod:`lab_workbook_writer.fieldsets`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, Sequence
 import csv
-from operator import itemgetter
 import os
 from pathlib import Path
 import threading
@@ -29,6 +30,7 @@ from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.keys import segment_key
 
 from .cells import to_cell, utc_iso_millis
+from .fieldsets import Layout, Parts, check_new_fields, merge_parts
 from .segments import Segment
 
 if TYPE_CHECKING:
@@ -48,28 +50,25 @@ class TimeSeriesLog:
 
     Attributes:
         name: the series' name; the artifact is ``<name>.csv``.
-        fields: the columns, in order (``Date`` is added last).
+        fields: the columns, in order (``Date`` is added last); a growing series' fields grow.
+        growing: rows may bring new fields (the series was made without a field list).
         save_every: upload at most every this many rows (the original's ``saveEvery``).
         flush_seconds: rows never wait much longer than this before an upload starts.
     """
 
     def __init__(
         self, name: str, fields: Sequence[str], *, tag: str, path: Path, uploader: Uploader,
-        save_every: int, flush_seconds: float,
+        save_every: int, flush_seconds: float, growing: bool = False,
     ) -> None:
-        self.name, self.fields, self.save_every, self.flush_seconds = name, tuple(fields), save_every, flush_seconds
+        self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
         self.file_name, self.path, self.tag = f"{name}.csv", path, tag
         self._uploader = uploader
-        self._known = frozenset(self.fields)
-        self._count = len(self.fields)
-        self._getter = itemgetter(*self.fields) if self._count > 1 else lambda row, f=self.fields[0]: (row[f],)
-        self._format = ",".join(["%r"] * self._count) + ","
+        self._use(Layout(fields))
         self._date_line, self._date_until = "", 0.0
         self._lines: deque[str] = deque()
         self._append = self._lines.append
         self._csv = csv.writer(SimpleNamespace(write=self._append), lineterminator="\r\n")
-        self._csv.writerow([*self.fields, "Date"])
-        self.header = self._lines.pop().encode("utf-8")
+        self._parts = Parts(len(self.header), self.header)
         self._file = open(path, "wb")  # noqa: SIM115 - open as long as the series is
         self._file.write(self.header)
         self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
@@ -82,6 +81,10 @@ class TimeSeriesLog:
         self._next_seq = 1
         self._queued: Segment | None = None
         self._sealed = False
+
+    def _use(self, layout: Layout) -> None:
+        self.fields, self.header = layout.fields, layout.header
+        self._known, self._count, self._getter, self._format = layout.known, layout.count, layout.getter, layout.format
 
     @property
     def rows(self) -> int:
@@ -123,11 +126,14 @@ class TimeSeriesLog:
 
     def _log_general(self, fields: Mapping[str, Any]) -> None:
         """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars."""
+        if not self._known.issuperset(fields) and self.growing:
+            self.add_fields(*fields)
         if not self._known.issuperset(fields):
             unknown = ", ".join(repr(str(k)) for k in fields if k not in self._known)
             raise InvalidValueError(
                 f"series {self.name!r} has no field {unknown}; its fields are "
-                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log)"
+                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log); "
+                "add fields with add_fields(), or make the series without a field list to let rows add them"
             )
         values = [to_cell(fields.get(f), f, self.name) for f in self.fields]
         if self._sealed:
@@ -139,6 +145,52 @@ class TimeSeriesLog:
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
+
+    def add_fields(self, *names: str) -> None:
+        """Add columns (after the existing ones; ``Date`` stays last): later rows may use them.
+
+        Earlier rows get empty cells for them in the final CSV. Segments already sent keep
+        their header; later segments carry the new one (readers merge them).
+
+        Raises:
+            InvalidValueError: a name that is not a non-empty string, or is ``Date``.
+            ExperimentClosedError: the experiment was closed.
+        """
+        added = check_new_fields(self.name, self.fields, names)
+        if not added:
+            return
+        layout = Layout([*self.fields, *added])
+        with self._file_lock:
+            if self._sealed:
+                raise self._closed_error()
+            self._drain_locked()
+            self._file.flush()
+            end = os.fstat(self._file.fileno()).st_size
+            if self._rows == 0 and end == len(self.header):  # nothing written under the old header
+                self._file.seek(0)
+                self._file.truncate()
+                self._file.write(layout.header)
+                self._cut_offset = len(layout.header)
+                self._parts.reset(self._cut_offset, layout.header)
+            else:
+                self._precut(end)
+                self._parts.add(end, layout.header)
+            self._use(layout)
+
+    def _precut(self, end: int) -> None:
+        """Queue the rows still unsent under the current header as a segment of their own."""
+        if end == self._cut_offset:
+            return
+        job = Segment(self)
+        job.cut = (self._next_seq, self._cut_offset, end)
+        self._next_seq += 1
+        self._cut_offset = end
+        job.entry = self._uploader.submit("segment", group=self.group, source=job)
+        self._queued = None  # the next request queues a segment after this one, so flush() waits for both
+
+    def header_for(self, offset: int) -> bytes:
+        """The header of the rows that start at ``offset`` in the local file (a segment's first line)."""
+        return self._parts.header_for(offset)
 
     def _next_date(self) -> None:
         """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
@@ -212,7 +264,7 @@ class TimeSeriesLog:
                 return None  # the final CSV carries these rows
             self._drain_locked()
             self._file.flush()
-            end = os.fstat(self._file.fileno()).st_size
+            end = self._parts.end_of_part(self._cut_offset, os.fstat(self._file.fileno()).st_size)
             if end == self._cut_offset:
                 return None
             cut = (self._next_seq, self._cut_offset, end)
@@ -228,4 +280,5 @@ class TimeSeriesLog:
                 self._sealed = True
                 self._drain_locked()
                 self._file.close()
+                merge_parts(self.path, self._parts)
             return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]
