@@ -38,6 +38,16 @@ def test_importing_the_writer_loads_neither_pandas_typer_nor_torch():
     assert result.stdout.strip() == "[]"
 
 
+def test_importing_the_integrations_loads_no_framework_until_a_logger_or_callback_is_made():
+    probe = (
+        "import sys, lab_workbook_writer, lab_workbook_writer.lightning\n"
+        "from lab_workbook_writer.lightning import LabWorkbookLogger\n"
+        "print(sorted(m for m in ('lightning', 'pytorch_lightning', 'transformers', 'torch') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_recording_to_a_local_store_loads_neither_pandas_nor_typer(tmp_path):
     probe = (
         "import sys, lab_workbook_writer\n"
