@@ -6,12 +6,11 @@ import subprocess
 import sys
 
 from lab_workbook import ExperimentRepository
+from lab_workbook_writer.lightning import LabWorkbookLogger
+import lightning
 import pytest
-
-lightning = pytest.importorskip("lightning")
-from lab_workbook_writer.lightning import LabWorkbookLogger  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import torch
+from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 

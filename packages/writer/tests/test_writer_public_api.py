@@ -40,8 +40,9 @@ def test_importing_the_writer_loads_neither_pandas_typer_nor_torch():
 
 def test_importing_the_integrations_loads_no_framework_until_a_logger_or_callback_is_made():
     probe = (
-        "import sys, lab_workbook_writer, lab_workbook_writer.lightning\n"
+        "import sys, lab_workbook_writer, lab_workbook_writer.lightning, lab_workbook_writer.transformers\n"
         "from lab_workbook_writer.lightning import LabWorkbookLogger\n"
+        "from lab_workbook_writer.transformers import LabWorkbookCallback\n"
         "print(sorted(m for m in ('lightning', 'pytorch_lightning', 'transformers', 'torch') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

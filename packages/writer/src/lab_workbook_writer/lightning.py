@@ -37,6 +37,7 @@ from lab_workbook_core import InvalidValueError, MissingDependencyError
 from .notices import warn
 from .plainjson import plain_json
 from .runrecord import describe_exception
+from .stages import StageLogs
 
 __all__ = ["LabWorkbookLogger"]
 
@@ -83,7 +84,7 @@ class LabWorkbookLogger:
         self._experiment = experiment
         self._owned = experiment is None
         self._hparams: dict[str, Any] = {}
-        self._series: dict[str, Any] = {}
+        self._stages = StageLogs()
         self._checkpoint_callback: Any = None
         self._logged_checkpoints: dict[str, float] = {}
 
@@ -131,15 +132,11 @@ class LabWorkbookLogger:
         metrics = dict(metrics)
         epoch = metrics.pop("epoch", None)
         step = metrics.pop("step", None) if step is None else step
-        rows: dict[str, dict[str, Any]] = {}
+        stages: dict[str, dict[str, Any]] = {}
         for metric, value in metrics.items():
-            rows.setdefault(stage_of(metric), {"step": step, "epoch": epoch})[metric] = value
-        experiment = self.experiment
-        for stage, row in rows.items():
-            series = self._series.get(stage)
-            if series is None:
-                series = self._series[stage] = experiment.new_time_series_log(stage, save_every=50)
-            series(row)
+            stages.setdefault(stage_of(metric), {})[metric] = value
+        for stage, values in stages.items():
+            self._stages.log(self.experiment, stage, step, epoch, values)
 
     def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
         """``log_model="all"``: save the new checkpoint now; ``True``: remember the callback for the end."""

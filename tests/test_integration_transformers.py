@@ -1,0 +1,133 @@
+"""A real transformers.Trainer.train() on a tiny BERT made from a config, recorded by LabWorkbookCallback.
+
+No download: the model is built from a ``BertConfig``, the data is synthetic, HF_HUB_OFFLINE=1.
+"""
+
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+from lab_workbook import ExperimentRepository
+from lab_workbook_writer.transformers import LabWorkbookCallback
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+class Synthetic(torch.utils.data.Dataset):
+    """Sequences whose label is whether token 1 appears in them."""
+
+    def __init__(self, size: int, seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        self.ids = torch.randint(2, 30, (size, 8), generator=generator)
+        self.ids[::2, 3] = 1
+        self.labels = (self.ids == 1).any(dim=1).long()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> dict:
+        return {"input_ids": self.ids[index], "attention_mask": torch.ones(8, dtype=torch.long),
+                "labels": self.labels[index]}
+
+
+def _train(tmp_path, callback, max_steps=6):
+    import transformers
+
+    config = transformers.BertConfig(
+        vocab_size=32, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+        max_position_embeddings=16, num_labels=2,
+    )
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(config)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), max_steps=max_steps, per_device_train_batch_size=4,
+        per_device_eval_batch_size=8, learning_rate=1e-3, logging_steps=2, eval_strategy="steps", eval_steps=3,
+        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+    )
+    trainer = transformers.Trainer(
+        model=model, args=args, train_dataset=Synthetic(32, 0), eval_dataset=Synthetic(16, 1), callbacks=[callback],
+    )
+    trainer.train()
+    return trainer
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One Trainer.train() of 6 steps, read back by the tests: (experiment as the reader sees it)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    tmp_path = tmp_path_factory.mktemp("hf")
+    prefix = str(tmp_path / "store")
+    callback = LabWorkbookCallback(prefix, description="tiny bert", save_model=True, spool_dir=tmp_path / "spool")
+    _train(tmp_path, callback)
+    assert callback.close()
+    return ExperimentRepository(prefix)[callback.experiment.tag]
+
+
+def test_training_logs_are_rows_of_train_csv_by_global_step(trained):
+    train = trained["train.csv"]
+    assert train.index.name == "step" and train.columns[0] == "epoch"
+    logged = train[train["loss"].notna()]
+    assert logged.index.tolist() == [2, 4, 6]
+    assert logged["learning_rate"].notna().all() and logged["grad_norm"].notna().all()
+    assert "train_runtime" in train.columns  # the summary at the end, a field that arrives last
+
+
+def test_evaluation_metrics_go_to_eval_csv(trained):
+    evaluation = trained["eval.csv"]
+    assert evaluation.index.tolist() == [3, 6]
+    assert evaluation["eval_loss"].notna().all()
+
+
+def test_training_arguments_and_model_config_are_saved(trained):
+    args, config = trained["training_args.json"], trained["model_config.json"]
+    assert args["max_steps"] == 6 and args["learning_rate"] == 1e-3 and args["logging_steps"] == 2
+    assert config["num_hidden_layers"] == 2 and config["vocab_size"] == 32 and config["model_type"] == "bert"
+
+
+def test_the_final_weights_are_saved_when_asked(trained):
+    state = trained["model.pt"]
+    assert state["classifier.weight"].shape == (2, 16)
+
+
+def test_the_run_is_finished(trained):
+    assert trained.status == "finished" and trained.description == "tiny bert"
+
+
+def test_a_callback_that_is_not_the_main_process_writes_nothing(tmp_path):
+    import transformers
+
+    callback = LabWorkbookCallback(str(tmp_path / "store"), spool_dir=tmp_path / "spool")
+    state = transformers.TrainerState(is_world_process_zero=False)
+    callback.on_train_begin(transformers.TrainingArguments(output_dir=str(tmp_path), report_to=[]), state, None)
+    callback.on_log(None, state, None, logs={"loss": 1.0})
+    assert callback._experiment is None and not (tmp_path / "store").exists()
+
+
+def test_a_callback_is_a_trainer_callback():
+    import transformers
+
+    assert isinstance(LabWorkbookCallback(), transformers.TrainerCallback)
+
+
+@pytest.mark.slow
+def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(tmp_path):
+    prefix = str(tmp_path / "store")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "transformers_train.py"), "--prefix", prefix, "--steps", "4"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={**os.environ, "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    repository = ExperimentRepository(prefix)
+    (tag,) = repository.tags()
+    assert repository[tag].status == "finished"
+    assert {"train.csv", "eval.csv", "training_args.json", "model_config.json"} <= set(repository[tag].list_artifacts())
