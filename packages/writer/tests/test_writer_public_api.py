@@ -19,6 +19,7 @@ def test_all_is_exactly_the_public_names():
 
 def test_the_issue_names_are_public():
     for name in ("new_experiment", "Experiment", "TimeSeriesLog", "sync", "pending_uploads", "SyncReport",
+                 "attach_experiment", "distributed_experiment",
                  "PendingUpload", "__version__"):
         assert name in lab_workbook_writer.__all__, name
 

@@ -136,9 +136,12 @@ class Experiment:
 
     def __init__(
         self, tag: str, *, storage: Storage, record: RunRecord, spool: ExperimentSpool, uploader: Uploader,
-        heartbeat_seconds: float, close_timeout: float, custom_spool: bool = False,
+        heartbeat_seconds: float, close_timeout: float, custom_spool: bool = False, namespace: str = "",
     ) -> None:
         self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
+        #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
+        #: writes its artifacts there and leaves the run record (and closing the run) to the first.
+        self.namespace = namespace
         self.pid = os.getpid()
         self._record, self._spool, self._uploader = record, spool, uploader
         self._heartbeat_seconds, self._custom_spool = heartbeat_seconds, custom_spool
@@ -309,7 +312,7 @@ class Experiment:
             if file_name in self._series:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
             series = TimeSeriesLog(
-                name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
+                self.namespace + name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
                 uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds, growing=growing,
             )
             self._series[file_name] = series
@@ -318,7 +321,7 @@ class Experiment:
     def _artifact_name(self, name: str, ending: str) -> str:
         self._check_open()
         validate_name(name, "artifact name")
-        artifact = validate_name(name + ending, "artifact name")
+        artifact = validate_name(self.namespace + name + ending, "artifact name")
         if is_reserved(artifact):
             raise InvalidNameError(f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another")
         return artifact
@@ -340,6 +343,8 @@ class Experiment:
         )
 
     def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None:
+        if self.namespace:  # attached: the run record is the first process's
+            return
         with self._lock:
             data = self._record.to_bytes(**changes)
         path = self._spool.new_data_path(".run.json")

@@ -186,11 +186,11 @@ class LabWorkbookLogger:
             self._save_checkpoint(Path(path))
 
     def _save_checkpoint(self, path: Path) -> None:
-        import torch
+        from .torch_io import load_weights_only
 
         name = f"checkpoints/{path.stem}"
         try:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+            checkpoint = load_weights_only(path)
         except Exception as err:  # objects torch will not load safely: keep the file as Lightning wrote it
             warn(f"checkpoint {path.name} holds objects torch loads only unsafely ({err}); saved as {name}.ckpt")
             self.experiment.save_file(path, f"{name}.ckpt")

@@ -1,7 +1,9 @@
-"""The one module of the writer that imports torch: ``save_torch``, and tensors given to ``save_image``.
+"""The one module of the writer that imports torch, and only when a function here is called.
 
 A GPU box has torch anyway; a machine that only logs series and parameters does
 not need it, so the import is deferred and a missing torch is a clear error.
+Besides ``save_torch`` and tensors given to ``save_image``: loading a Lightning checkpoint safely (``weights_only``) and
+sending the run's tag from rank 0 to the other processes of a ``torch.distributed`` job.
 """
 
 from __future__ import annotations
@@ -15,11 +17,29 @@ from lab_workbook_core import InvalidValueError, MissingDependencyError
 if TYPE_CHECKING:
     from .images import Pixels
 
-__all__ = ["save_torch_object", "tensor_pixels"]
+__all__ = ["broadcast_from_rank0", "load_weights_only", "save_torch_object", "tensor_pixels"]
 
 
 def save_torch_object(obj: Any, path: Path) -> None:
     """``torch.save(obj, path)``; the object is copied out of the training process's tensors now."""
+    _torch().save(obj, path)
+
+
+def load_weights_only(path: Path) -> Any:
+    """``torch.load`` restricted to tensors and plain containers (never unpickles code), on the CPU."""
+    return _torch().load(path, map_location="cpu", weights_only=True)
+
+
+def broadcast_from_rank0(value: str | None) -> str:
+    """Rank 0's ``value`` on every rank (a ``torch.distributed`` collective: all ranks call it)."""
+    import torch.distributed as dist
+
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return str(box[0])
+
+
+def _torch() -> Any:
     try:
         import torch
     except ImportError as err:
@@ -27,7 +47,7 @@ def save_torch_object(obj: Any, path: Path) -> None:
             "save_torch needs PyTorch, which is not installed: pip install torch "
             "(or pip install 'lab-workbook-writer[torch]')"
         ) from err
-    torch.save(obj, path)
+    return torch
 
 
 def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
