@@ -9,7 +9,7 @@ uploads of series rows older than their ``flush_seconds``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 import hashlib
 import os
 from pathlib import Path
@@ -68,6 +68,8 @@ def new_experiment(
     env_allowlist: Iterable[str] = DEFAULT_ENV_ALLOWLIST,
     close_timeout: float = 60.0,
     max_retry_seconds: float = 30.0,
+    system_metrics: bool = False,
+    system_metrics_seconds: float = 10.0,
 ) -> Experiment:
     """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
 
@@ -81,6 +83,10 @@ def new_experiment(
         env_allowlist: the only environment variables recorded (names that look like secrets are refused).
         close_timeout: how long closing (also at interpreter exit) waits for the store.
         max_retry_seconds: the longest pause between retries while the store fails.
+        system_metrics: log ``system.csv`` from a background thread: CPU, memory, this
+            process's CPU and RSS, and per GPU utilisation, memory and temperature when
+            NVML (``nvidia-ml-py``) is installed.
+        system_metrics_seconds: how often ``system.csv`` gets a row.
 
     Raises:
         ConfigError: the configuration cannot be used.
@@ -94,6 +100,8 @@ def new_experiment(
     excluded by a create-only claim), stderr says so, and everything is sent when the store
     answers again, or later by ``lab-workbook sync``.
     """
+    if system_metrics and not (isinstance(system_metrics_seconds, int | float) and system_metrics_seconds > 0):
+        raise InvalidValueError(f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}")
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
     # The claim gets one short attempt: a store that does not answer at once must not hold training back.
@@ -122,6 +130,10 @@ def new_experiment(
     )
     if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
         experiment._queue_record(claim=True, tag=claimed)
+    if system_metrics:
+        from .sysmetrics import SystemSampler
+
+        experiment._before_close.append(SystemSampler(experiment, system_metrics_seconds).stop)
     announce_tag(claimed)
     return experiment
 
@@ -148,6 +160,7 @@ class Experiment:
         self._series: dict[str, TimeSeriesLog] = {}
         self._images: ImageEncoder | None = None  # started by the first save_image
         self._small_json: dict[str, bytes] = {}  # for the final record's summary
+        self._before_close: list[Callable[[], None]] = []  # background writers to stop (system metrics)
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
         self._outcome: tuple[str, dict[str, str] | None] | None = None
@@ -417,6 +430,8 @@ class Experiment:
             if self._closed:
                 return not self._uploader.unsent()
             self._closed = True
+        for stop in self._before_close:
+            stop()
         self._stop.set()
         if threading.current_thread() is not self._ticker:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
