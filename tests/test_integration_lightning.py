@@ -153,3 +153,16 @@ def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(tmp_pat
     (tag,) = repository.tags()
     assert repository[tag].status == "finished"
     assert {"train.csv", "val.csv", "hparams.json"} <= set(repository[tag].list_artifacts())
+
+
+def test_only_global_rank_zero_writes(tmp_path, monkeypatch):
+    from lightning.fabric.utilities.rank_zero import rank_zero_only
+
+    monkeypatch.setattr(rank_zero_only, "rank", 1)
+    logger = LabWorkbookLogger(str(tmp_path / "store"), log_model="all")
+    logger.log_hyperparams({"lr": 0.1})
+    logger.log_metrics({"train_loss": 1.0}, step=0)
+    logger.finalize("success")
+    logger.experiment.save_json("ignored", {})  # Lightning's dummy experiment on other ranks
+    assert logger._experiment is None and not (tmp_path / "store").exists()
+    assert logger.version is None
