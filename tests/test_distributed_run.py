@@ -49,7 +49,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefix):
+def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefix, torch):
     store_prefix = s3_prefix  # the create-only claims and the run record on a real S3 API
     script = tmp_path / "rank.py"
     script.write_text(RANK_SCRIPT)

@@ -7,10 +7,11 @@ import sys
 
 from lab_workbook import ExperimentRepository
 from lab_workbook_writer.lightning import LabWorkbookLogger
-import lightning
 import pytest
-import torch
-from torch import nn
+
+lightning = pytest.importorskip("lightning", reason="lightning needs torch, installed on Python 3.11 only (hatch.toml)")
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

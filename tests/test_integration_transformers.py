@@ -11,6 +11,8 @@ import sys
 from lab_workbook import ExperimentRepository
 from lab_workbook_writer.transformers import LabWorkbookCallback
 import pytest
+
+pytest.importorskip("transformers", reason="transformers needs torch, installed on Python 3.11 only (hatch.toml)")
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -39,6 +39,7 @@ def test_the_sampling_interval_must_be_positive(tmp_path):
 
 
 def test_the_lightning_logger_passes_the_option_on(tmp_path):
+    pytest.importorskip("lightning", reason="lightning needs torch, installed on Python 3.11 only (hatch.toml)")
     from lab_workbook_writer.lightning import LabWorkbookLogger
 
     logger = LabWorkbookLogger(str(tmp_path / "store"), system_metrics=True, system_metrics_seconds=0.05)
