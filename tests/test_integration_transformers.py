@@ -104,6 +104,41 @@ def test_the_run_is_finished(trained):
     assert trained.status == "finished" and trained.description == "tiny bert"
 
 
+class Exploding(Synthetic):
+    """Its 14th sample read raises: the fourth batch of four fails (or the third, read ahead)."""
+
+    reads = 0
+
+    def __getitem__(self, index: int) -> dict:
+        self.reads += 1
+        if self.reads == 14:
+            raise ValueError("bad sample")
+        return super().__getitem__(index)
+
+
+def test_a_training_that_raises_is_recorded_failed_even_when_the_error_is_caught(tmp_path):
+    import transformers
+
+    prefix = str(tmp_path / "store")
+    callback = LabWorkbookCallback(prefix, spool_dir=tmp_path / "spool")
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), max_steps=8, per_device_train_batch_size=4, logging_steps=1,
+        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+    )
+    config = transformers.BertConfig(vocab_size=32, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=32, max_position_embeddings=16, num_labels=2)
+    trainer = transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
+                                   train_dataset=Exploding(32, 0), callbacks=[callback])
+    with pytest.raises(ValueError, match="bad sample"):
+        trainer.train()
+    callback.close()
+    experiment = ExperimentRepository(prefix)[callback.experiment.tag]
+    assert experiment.status == "failed"
+    assert experiment.info["error"]["type"] == "TrainingNotFinished"
+    steps = experiment["train.csv"].index.tolist()  # the steps before the failure are kept
+    assert steps == list(range(1, len(steps) + 1)) and 1 <= len(steps) <= 3
+
+
 def test_a_callback_that_is_not_the_main_process_writes_nothing(tmp_path):
     import transformers
 

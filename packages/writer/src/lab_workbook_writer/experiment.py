@@ -160,7 +160,9 @@ class Experiment:
         self._series: dict[str, TimeSeriesLog] = {}
         self._images: ImageEncoder | None = None  # started by the first save_image
         self._small_json: dict[str, bytes] = {}  # for the final record's summary
-        self._before_close: list[Callable[[], None]] = []  # background writers to stop (system metrics)
+        #: Run once when closing starts, before the outcome is read: background writers stop
+        #: (system metrics), an integration may note that training never reached its end.
+        self._before_close: list[Callable[[], None]] = []
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
         self._outcome: tuple[str, dict[str, str] | None] | None = None
@@ -399,6 +401,7 @@ class Experiment:
         Returns:
             True if everything reached the store.
         """
+        self._run_before_close()
         status, reason = self._outcome or ("finished", None)
         return self._close(status, reason, self.close_timeout if timeout is None else timeout)
 
@@ -408,6 +411,7 @@ class Experiment:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._run_before_close()
         if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
             status, reason = self._outcome or ("finished", None)
         elif self._outcome is not None:
@@ -417,6 +421,13 @@ class Experiment:
         else:
             status, reason = "failed", describe_exception(error)
         self._close(status, reason, self.close_timeout)
+
+    def _run_before_close(self) -> None:
+        while self._before_close:
+            try:
+                self._before_close.pop(0)()
+            except Exception as err:  # closing must go on
+                warn(f"experiment {self.tag}: stopping a background task failed: {type(err).__name__}: {err}")
 
     def _note_outcome(self, status: str, reason: dict[str, str]) -> None:
         if self._outcome is None:
@@ -430,8 +441,7 @@ class Experiment:
             if self._closed:
                 return not self._uploader.unsent()
             self._closed = True
-        for stop in self._before_close:
-            stop()
+        self._run_before_close()
         self._stop.set()
         if threading.current_thread() is not self._ticker:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it

@@ -15,7 +15,8 @@
   grow as new metrics appear;
 - ``save_model=True``: the final weights (``model.state_dict()``) → ``model.pt``;
 - the status: the run is flushed when training ends and closed ``finished`` at exit (or by
-  :meth:`LabWorkbookCallback.close`); an exception that ends the process marks it ``failed``.
+  :meth:`LabWorkbookCallback.close`); ``failed`` if ``train()`` began and never reached its end
+  (an exception, caught or not; ``interrupted`` for an uncaught Ctrl-C).
 
 Only the main process (``state.is_world_process_zero``) writes. transformers is imported
 when a callback is *made*, not when this module is imported.
@@ -61,6 +62,7 @@ class LabWorkbookCallback:
         self._save_model = save_model
         self._experiment = experiment
         self._stages = StageLogs()
+        self._training = False
 
     @property
     def experiment(self) -> Any:
@@ -76,6 +78,9 @@ class LabWorkbookCallback:
         if not state.is_world_process_zero:
             return
         experiment = self.experiment
+        if not self._training:
+            self._training = True
+            experiment._before_close.append(self._note_unfinished)
         experiment.save_json("training_args", plain_json(args.to_dict()))
         config = getattr(model, "config", None)
         if config is not None and hasattr(config, "to_dict"):
@@ -98,12 +103,21 @@ class LabWorkbookCallback:
         """Save the final weights if asked, and send everything logged."""
         if not state.is_world_process_zero or self._experiment is None or self._experiment.closed:
             return
+        self._training = False
         if self._save_model and model is not None:
             self._experiment.save_torch("model", model.state_dict())
         self._experiment.flush()
 
+    def _note_unfinished(self) -> None:
+        """At close: a training that began and never ended failed (an uncaught exception said so first)."""
+        if self._training and self._experiment is not None:
+            self._experiment._note_outcome("failed", {
+                "type": "TrainingNotFinished",
+                "message": "Trainer.train() began but did not reach its end (it raised, or was stopped)",
+            })
+
     def close(self) -> bool:
-        """Close the run (``finished``); True if everything reached the store."""
+        """Close the run (``finished``, or ``failed`` if training never ended); True if all reached the store."""
         return True if self._experiment is None else self._experiment.close()
 
 
