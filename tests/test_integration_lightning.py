@@ -167,3 +167,12 @@ def test_only_global_rank_zero_writes(tmp_path, monkeypatch):
     logger.experiment.save_json("ignored", {})  # Lightning's dummy experiment on other ranks
     assert logger._experiment is None and not (tmp_path / "store").exists()
     assert logger.version is None
+
+
+def test_a_logger_not_yet_used_survives_pickling_for_spawned_processes(tmp_path):
+    import pickle
+
+    logger = pickle.loads(pickle.dumps(LabWorkbookLogger(str(tmp_path / "store"), description="spawned")))
+    assert isinstance(logger, LabWorkbookLogger) and isinstance(logger, lightning.pytorch.loggers.Logger)
+    with logger.experiment as wb:
+        assert wb.description == "spawned"

@@ -214,5 +214,14 @@ def _logger_class() -> type:
             raise MissingDependencyError(
                 f"LabWorkbookLogger needs PyTorch Lightning, which cannot be imported ({err}): pip install lightning"
             ) from err
-        _real_class = type("LabWorkbookLogger", (LabWorkbookLogger, Logger), {"__module__": __name__})
+        _real_class = type("LabWorkbookLogger", (LabWorkbookLogger, Logger), {
+            "__module__": __name__, "__qualname__": "_LightningLogger",
+        })
     return _real_class
+
+
+def __getattr__(name: str) -> Any:
+    """``_LightningLogger``, the class of the loggers made, as pickle finds it (spawned processes)."""
+    if name == "_LightningLogger":
+        return _logger_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

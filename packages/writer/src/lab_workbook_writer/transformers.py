@@ -132,5 +132,14 @@ def _callback_class() -> type:
                 f"LabWorkbookCallback needs Hugging Face transformers, which cannot be imported ({err}): "
                 "pip install transformers"
             ) from err
-        _real_class = type("LabWorkbookCallback", (LabWorkbookCallback, TrainerCallback), {"__module__": __name__})
+        _real_class = type("LabWorkbookCallback", (LabWorkbookCallback, TrainerCallback), {
+            "__module__": __name__, "__qualname__": "_TrainerCallback",
+        })
     return _real_class
+
+
+def __getattr__(name: str) -> Any:
+    """``_TrainerCallback``, the class of the callbacks made, as pickle finds it (spawned processes)."""
+    if name == "_TrainerCallback":
+        return _callback_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
