@@ -42,11 +42,16 @@ class Layout:
         if self.count > 1:
             self.getter = itemgetter(*self.fields)
         elif self.count == 1:
-            self.getter = lambda row, f=self.fields[0]: (row[f],)
+            only = self.fields[0]
+            self.getter = lambda row: (row[only],)
         else:
-            self.getter = lambda row: ()
+            self.getter = _no_values
         self.format = ",".join(["%r"] * self.count) + ("," if self.count else "")
         self.header = _csv_line([*self.fields, "Date"])
+
+
+def _no_values(row: Any) -> tuple[Any, ...]:
+    return ()
 
 
 def check_new_fields(series: str, current: Sequence[str], new: Sequence[Any]) -> list[str]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from argparse import Namespace
 from collections.abc import Mapping
+import importlib
 import os
 from pathlib import Path
 import sys
@@ -107,9 +108,7 @@ class LabWorkbookLogger:
         On other ranks this is Lightning's dummy experiment, whose methods do nothing.
         """
         if _rank() != 0:
-            from lightning.fabric.loggers.logger import _DummyExperiment
-
-            return _DummyExperiment()
+            return importlib.import_module("lightning.fabric.loggers.logger")._DummyExperiment()
         if self._experiment is None:
             from .experiment import new_experiment
 
@@ -131,12 +130,12 @@ class LabWorkbookLogger:
             return
         metrics = dict(metrics)
         epoch = metrics.pop("epoch", None)
-        step = metrics.pop("step", None) if step is None else step
+        index: Any = metrics.pop("step", None) if step is None else step
         stages: dict[str, dict[str, Any]] = {}
         for metric, value in metrics.items():
             stages.setdefault(stage_of(metric), {})[metric] = value
         for stage, values in stages.items():
-            self._stages.log(self.experiment, stage, step, epoch, values)
+            self._stages.log(self.experiment, stage, index, epoch, values)
 
     def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
         """``log_model="all"``: save the new checkpoint now; ``True``: remember the callback for the end."""
@@ -171,7 +170,7 @@ class LabWorkbookLogger:
         """Close the run (``finished`` unless it failed); True if everything reached the store."""
         if self._experiment is None:
             return True
-        return self._experiment.close()
+        return bool(self._experiment.close())
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -199,9 +198,8 @@ class LabWorkbookLogger:
 
 
 def _rank() -> int:
-    from lightning.fabric.utilities.rank_zero import rank_zero_only
-
-    return getattr(rank_zero_only, "rank", 0)
+    rank_zero_only = importlib.import_module("lightning.fabric.utilities.rank_zero").rank_zero_only
+    return int(getattr(rank_zero_only, "rank", 0))
 
 
 def _logger_class() -> type:
@@ -209,12 +207,12 @@ def _logger_class() -> type:
     global _real_class
     if _real_class is None:
         try:
-            from lightning.pytorch.loggers import Logger
+            logger_base = importlib.import_module("lightning.pytorch.loggers").Logger
         except ImportError as err:
             raise MissingDependencyError(
                 f"LabWorkbookLogger needs PyTorch Lightning, which cannot be imported ({err}): pip install lightning"
             ) from err
-        _real_class = type("LabWorkbookLogger", (LabWorkbookLogger, Logger), {
+        _real_class = type("LabWorkbookLogger", (LabWorkbookLogger, logger_base), {
             "__module__": __name__, "__qualname__": "_LightningLogger",
         })
     return _real_class

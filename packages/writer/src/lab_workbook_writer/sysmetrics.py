@@ -13,6 +13,7 @@ a thread that sleeps in between: the training loop does not pay for it.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 import threading
@@ -118,17 +119,21 @@ def _rss_mb() -> float | None:
         pages = int((_PROC / "self" / "statm").read_text().split()[1])
         return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
     except (OSError, ValueError, IndexError):
-        try:
-            import psutil
-        except ImportError:
-            return None
-        return round(psutil.Process().memory_info().rss / 2**20, 1)
+        psutil = _optional("psutil")
+        return None if psutil is None else round(float(psutil.Process().memory_info().rss) / 2**20, 1)
+
+
+def _optional(module: str) -> Any:
+    """An optional module (``psutil``, ``pynvml``), or None when it is not installed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
 
 
 def _psutil_cpu() -> tuple[float, float] | None:
-    try:
-        import psutil
-    except ImportError:
+    psutil = _optional("psutil")
+    if psutil is None:
         return None
     times = psutil.cpu_times()
     total = sum(times)
@@ -136,9 +141,8 @@ def _psutil_cpu() -> tuple[float, float] | None:
 
 
 def _psutil_memory() -> tuple[float | None, float | None]:
-    try:
-        import psutil
-    except ImportError:
+    psutil = _optional("psutil")
+    if psutil is None:
         return None, None
     memory = psutil.virtual_memory()
     return round(memory.used / 2**20, 1), float(memory.percent)
@@ -154,8 +158,7 @@ class _Nvml:
     @classmethod
     def open(cls) -> _Nvml | None:
         try:
-            import pynvml
-
+            pynvml = importlib.import_module("pynvml")
             pynvml.nvmlInit()
         except Exception:  # not installed, no driver, no GPU: no GPU columns
             return None

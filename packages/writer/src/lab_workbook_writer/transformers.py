@@ -24,6 +24,7 @@ when a callback is *made*, not when this module is imported.
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -118,7 +119,7 @@ class LabWorkbookCallback:
 
     def close(self) -> bool:
         """Close the run (``finished``, or ``failed`` if training never ended); True if all reached the store."""
-        return True if self._experiment is None else self._experiment.close()
+        return True if self._experiment is None else bool(self._experiment.close())
 
 
 def _callback_class() -> type:
@@ -126,13 +127,13 @@ def _callback_class() -> type:
     global _real_class
     if _real_class is None:
         try:
-            from transformers import TrainerCallback
+            callback_base = importlib.import_module("transformers").TrainerCallback
         except ImportError as err:
             raise MissingDependencyError(
                 f"LabWorkbookCallback needs Hugging Face transformers, which cannot be imported ({err}): "
                 "pip install transformers"
             ) from err
-        _real_class = type("LabWorkbookCallback", (LabWorkbookCallback, TrainerCallback), {
+        _real_class = type("LabWorkbookCallback", (LabWorkbookCallback, callback_base), {
             "__module__": __name__, "__qualname__": "_TrainerCallback",
         })
     return _real_class
