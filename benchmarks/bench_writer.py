@@ -1,7 +1,8 @@
 """Writer benchmark: the cost of log() against a plain CSV write, with a fast and a 2 s-slow store,
 the bytes a 1,000,000-row series sends to the store, log() while pictures are encoded and sent,
 a series whose fields grow (made without a field list; a 4th field arrives half-way through
-each round), and log() with system metrics sampled every second.
+each round), log() with system metrics sampled every second, and how long new_experiment()
+takes to return with and without the environment capture.
 
     hatch run bench:writer            (or: python benchmarks/bench_writer.py [--calls N] [--rows N])
 
@@ -17,12 +18,17 @@ counted by a second hook. Every ratio is against a baseline measured in the same
 3x32x32 float tensors tiled into a grid (noise: the slowest PNG to compress) every ``--image-every``
 log() calls, often enough that the encoder thread never idles; only the log() calls are timed, against
 the same loop without pictures (``save_image`` itself is timed apart).
+
+``--no-environment`` records the timed runs with ``capture_environment=False``, to compare log()
+with and without the capture running beside it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import io
 import os
 from pathlib import Path
 import sys
@@ -100,6 +106,22 @@ def count_bytes(wb) -> dict[str, int]:
     return sent
 
 
+def start_times(new_experiment, prefix: str, count: int) -> tuple[list[int], list[int]]:
+    """Nanoseconds new_experiment() takes to return (its tag claimed), without and with the capture.
+
+    The two kinds alternate, so that a machine getting busier or quieter affects both alike.
+    """
+    samples: tuple[list[int], list[int]] = ([], [])
+    for _ in range(count):
+        for capture in (False, True):
+            with contextlib.redirect_stdout(io.StringIO()):  # "Experiment Tag: ..." each time
+                started = time.perf_counter_ns()
+                wb = new_experiment(prefix, capture_environment=capture)
+                samples[capture].append(time.perf_counter_ns() - started)
+                wb.close()
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200_000, help="timed calls per measurement round")
@@ -107,6 +129,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the bytes-sent measurement")
     parser.add_argument("--delay", type=float, default=2.0, help="seconds the slow store takes per request")
     parser.add_argument("--image-every", type=int, default=2_000, help="log() calls between two save_image calls")
+    parser.add_argument("--starts", type=int, default=20, help="new_experiment() calls timed with and without capture")
+    parser.add_argument("--no-environment", action="store_true", help="timed runs without the environment capture")
     args = parser.parse_args()
 
     server, endpoint = start_moto()
@@ -117,15 +141,18 @@ def main() -> None:
     })
     import boto3
     from lab_workbook_writer import new_experiment
+    from lab_workbook_writer.environment import capture
 
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bench")
     prefix = "s3://bench/experiments/"
     try:
-        fast = new_experiment(prefix, close_timeout=600)
-        slow = new_experiment(prefix, close_timeout=600)
+        capture_environment = not args.no_environment
+        fast = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
+        slow = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
         slow.storage.client.meta.events.register("before-send.s3", lambda **_: time.sleep(args.delay))
-        grown = new_experiment(prefix, close_timeout=600)
-        sampled = new_experiment(prefix, close_timeout=600, system_metrics=True, system_metrics_seconds=1.0)
+        grown = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
+        sampled = new_experiment(prefix, close_timeout=600, system_metrics=True, system_metrics_seconds=1.0,
+                                  capture_environment=capture_environment)
         base, fast_log, slow_log, grow_log, sampled_log = [], [], [], [], []
         for round_ in range(args.rounds):
             base += baseline(args.calls, folder)
@@ -164,6 +191,10 @@ def main() -> None:
         sampled.close()
         slow.close(timeout=120)
         pictures.close()
+        start_off, start_on = start_times(new_experiment, prefix, args.starts)
+        local_off, local_on = start_times(new_experiment, str(folder / "local-store"), args.starts)
+        capture_ns = timed_calls(lambda i: capture(), 5)
+        packages = len(capture().packages)
     finally:
         stop_moto(server)
 
@@ -175,7 +206,9 @@ def main() -> None:
     ratio = sent["bytes"] / final_size
     row_size = final_size / args.rows
     original = sum(k * 100 for k in range(1, args.rows // 100 + 1)) * row_size  # re-upload every 100 rows
-    print(f"Writer benchmark ({args.rounds} x {args.calls:,} timed calls each; Python {sys.version.split()[0]})")
+    environment = "off" if args.no_environment else "on"
+    print(f"Writer benchmark ({args.rounds} x {args.calls:,} timed calls each; Python {sys.version.split()[0]}; "
+          f"environment capture {environment} in the timed runs)")
     print(f"{'':44}{'median':>10}{'p99':>10}{'median/base':>13}")
     print(f"{'csv.writer.writerow, buffered local file':44}{b50:>8.2f}us{b99:>8.2f}us{1:>13.2f}")
     print(f"{'log(3 fields), store fast (moto on 127.0.0.1)':44}{f50:>8.2f}us{f99:>8.2f}us{f50 / b50:>13.2f}")
@@ -194,6 +227,12 @@ def main() -> None:
     print(f"{args.rows:,} rows at save_every=100: logged in {logging_seconds:.1f} s; final CSV {final_size:,} bytes; "
           f"sent {sent['bytes']:,} bytes in {sent['requests']} requests ({segment_requests} while logging) "
           f"= {ratio:.2f} x the final size (the original's re-uploads: ~{original / final_size:,.0f} x)")
+    on50, off50 = percentile(start_on, 0.5) / 1000, percentile(start_off, 0.5) / 1000
+    lon50, loff50 = percentile(local_on, 0.5) / 1000, percentile(local_off, 0.5) / 1000
+    print(f"new_experiment() returns in (median of {args.starts}, with / without the environment capture): "
+          f"S3 on 127.0.0.1 {on50:.1f} / {off50:.1f} ms, local folder {lon50:.1f} / {loff50:.1f} ms; "
+          f"the capture itself ({packages} packages) takes {percentile(capture_ns, 0.5) / 1000:.0f} ms "
+          "on its own thread")
     checks = {
         "median <= 1.5 x baseline": f50 / b50 <= 1.5,
         "median with growing fields <= 1.5 x baseline": g50 / b50 <= 1.5,
@@ -202,6 +241,8 @@ def main() -> None:
         "bytes sent <= 2.5 x final size": ratio <= 2.5,
         "log() median with pictures in flight within 10 % (or 0.1 us) of without": i50 <= max(1.1 * p50, p50 + 0.1),
         "log() p99 with pictures in flight within 25 % (or 1 us) of without": i99 <= max(1.25 * p99, p99 + 1.0),
+        "new_experiment() with capture within 10 % or 2 ms of without (local folder)":
+            lon50 <= max(1.1 * loff50, loff50 + 2),
     }
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")

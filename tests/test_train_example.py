@@ -53,7 +53,8 @@ def test_the_example_stores_every_artifact_kind(trained):
     names = {o.key.removeprefix(f"{tag}/") for o in storage.list(f"{tag}/", delimiter=None).objects}
     assert names == {
         "parameters.json", "model.pt", "Training loss.csv", "Testing Error.csv", "confusion.txt",
-        "Source.git-current-commit", "Source.git-patch", "Source.git-untracked", ".lab-workbook/run.json",
+        "Source.git-current-commit", "Source.git-patch", "Source.git-untracked", "Environment.txt",
+        ".lab-workbook/run.json",
     }
 
 
@@ -88,4 +89,4 @@ def test_the_example_run_record_is_finished_with_its_description_and_commit(trai
     assert record["git_commit"] and record["git_commit"] in _text(storage, tag, "Source.git-current-commit")
     assert set(record["artifacts"]) == {
         "parameters.json", "model.pt", "Training loss.csv", "Testing Error.csv", "confusion.txt",
-        "Source.git-current-commit", "Source.git-patch", "Source.git-untracked"}
+        "Source.git-current-commit", "Source.git-patch", "Source.git-untracked", "Environment.txt"}

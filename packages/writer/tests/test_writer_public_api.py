@@ -6,9 +6,9 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "encoder", "experiment", "fieldsets", "gitstate", "images", "json_io", "lifecycle", "lightning",
-    "notices", "pending", "plainjson", "ranks", "runrecord", "segments", "stages", "summary", "sysmetrics",
-    "transformers", "series", "spool", "torch_io", "uploader",
+    "cells", "encoder", "environment", "experiment", "fieldsets", "gitstate", "images", "json_io", "lifecycle",
+    "lightning", "limits", "notices", "pending", "plainjson", "ranks", "runrecord", "segments", "series", "spool",
+    "spoolfile", "stages", "summary", "sysmetrics", "torch_io", "transformers", "uploader",
 }
 
 

@@ -98,7 +98,7 @@ def test_at_close_each_artifact_has_its_size_and_sha256(store, tmp_path):
         wb.save_file(tmp_path / "notes.txt")
         wb.new_time_series_log("loss", ["step"])(step=1)
     artifacts = store.record(wb.tag)["artifacts"]
-    assert sorted(artifacts) == ["loss.csv", "notes.txt", "parameters.json"]
+    assert sorted(artifacts) == ["Environment.txt", "loss.csv", "notes.txt", "parameters.json"]
     for name, facts in artifacts.items():
         data = store.bytes(wb.tag, name)
         assert facts == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}

@@ -39,7 +39,7 @@ def test_stderr_says_once_that_the_store_fails_and_once_that_it_is_back(store, o
 
 
 def test_saves_superseded_while_the_store_is_down_are_never_sent(store, outage, isolated_home):
-    wb = new_experiment(store.prefix, max_retry_seconds=60)
+    wb = new_experiment(store.prefix, max_retry_seconds=60, capture_environment=False)
     outage.stop()
     for version in range(20):
         wb.save_json("model", {"version": version, "weights": [version] * 50_000})

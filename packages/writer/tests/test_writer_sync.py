@@ -6,7 +6,7 @@ from lab_workbook_writer import new_experiment, pending_uploads, sync
 
 
 def _run_that_ends_during_an_outage(store, outage):
-    wb = new_experiment(store.prefix, max_retry_seconds=0.2)
+    wb = new_experiment(store.prefix, max_retry_seconds=0.2, capture_environment=False)
     log = wb.new_time_series_log("Training loss", ["step"], save_every=5, flush_seconds=0.1)
     for step in range(20):
         log(step=step)
@@ -68,7 +68,7 @@ def test_sync_while_the_store_is_still_down_keeps_everything_for_next_time(store
 
 
 def test_sync_leaves_a_running_experiment_to_its_own_writer(store, outage):
-    wb = new_experiment(store.prefix, max_retry_seconds=0.2)
+    wb = new_experiment(store.prefix, max_retry_seconds=0.2, capture_environment=False)
     outage.stop()
     wb.save_json("parameters", {"lr": 0.1})
     report = sync()

@@ -17,9 +17,11 @@ import typer
 
 from .__about__ import __version__
 from .commands.cat import cat
+from .commands.checkout import checkout
 from .commands.config import config
 from .commands.diff import diff
 from .commands.doctor import doctor
+from .commands.env import env
 from .commands.get import get
 from .commands.list import list_runs
 from .commands.plot import plot
@@ -65,6 +67,8 @@ _COMMANDS = [
     ("cat", cat, "An artifact on stdout (patches coloured on a terminal).", TagCommand),
     ("get", get, "Download artifacts into a folder, never outside it.", TagCommand),
     ("diff", diff, "Two runs compared: parameters and code patches.", TagCommand),
+    ("env", env, "The packages, Python and CUDA a run used; --diff another run.", TagCommand),
+    ("checkout", checkout, "Re-create a run's code in a new folder: commit, patch, untracked files.", TagCommand),
     ("plot", plot, "A series field of several runs as one PNG.", TagCommand),
     ("sync", sync, "Send what training runs left in the local spool.", None),
     ("config", config, "The effective store and where it came from; --init.", None),

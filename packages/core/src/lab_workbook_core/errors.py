@@ -14,6 +14,7 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
     │   └── ArtifactNotFound
     ├── CorruptArtifactError (ValueError)  an artifact that cannot be parsed
     ├── MissingDependencyError (ImportError)  an optional package is needed
+    ├── SpoolError (OSError)               the writer's local spool disk failed (full, read-only...)
     └── StorageError (OSError)             the store failed us
         ├── ObjectNotFound (FileNotFoundError)
         ├── AccessDenied (PermissionError)
@@ -45,6 +46,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "ObjectNotFound",
+    "SpoolError",
     "StorageError",
     "StorageUnavailable",
     "StoreFeatureMissing",
@@ -92,6 +94,15 @@ class CorruptArtifactError(LabWorkbookError, ValueError):
 
 class MissingDependencyError(LabWorkbookError, ImportError):
     """An optional package (torch, pygments, torchfile...) is needed for this call."""
+
+
+class SpoolError(LabWorkbookError, OSError):
+    """The writer could not write to its local spool (disk full, file too large, read-only...).
+
+    Not a :class:`StorageError`: the store may be fine; it is the local disk that
+    holds unsent data which failed, so the fix is local (free space, or point
+    ``LAB_WORKBOOK_SPOOL_DIR`` at a larger disk).
+    """
 
 
 class StorageError(LabWorkbookError, OSError):

@@ -15,6 +15,7 @@ and torch only when a ``.pt`` artifact is loaded.
 
 import logging
 
+from lab_workbook_core.environment import Environment, EnvironmentDiff, Package
 from lab_workbook_core.errors import (
     ArtifactNotFound,
     CorruptArtifactError,
@@ -28,6 +29,7 @@ from lab_workbook_core.errors import (
 
 from .__about__ import __version__
 from .cache import clear_cache
+from .checkout import CheckoutError, CheckoutIncomplete, CheckoutResult
 from .collection import ExperimentList, ExperimentTuple
 from .diff import ExperimentDiff
 from .experiment import Experiment
@@ -38,8 +40,13 @@ from .repository import ExperimentRepository
 
 __all__ = [
     "ArtifactNotFound",
+    "CheckoutError",
+    "CheckoutIncomplete",
+    "CheckoutResult",
     "CorruptArtifactError",
     "CredentialsError",
+    "Environment",
+    "EnvironmentDiff",
     "Experiment",
     "ExperimentDiff",
     "ExperimentList",
@@ -50,6 +57,7 @@ __all__ = [
     "LazyImage",
     "MissingDependencyError",
     "NotFoundError",
+    "Package",
     "StorageError",
     "__version__",
     "clear_cache",

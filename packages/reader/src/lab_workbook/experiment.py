@@ -26,6 +26,11 @@ from .series import assemble_segments, parse_series, read_header
 from .source import ObjectSource
 
 if TYPE_CHECKING:
+    import os
+
+    from lab_workbook_core.environment import Environment
+
+    from .checkout import CheckoutResult
     from .diff import ExperimentDiff
 
 __all__ = ["Experiment"]
@@ -287,6 +292,50 @@ class Experiment:
         from .images import images_frame
 
         return images_frame(self, name)
+
+    # -- the environment and the code ----------------------------------------------------
+    def environment(self) -> Environment:
+        """The interpreter, packages, CUDA and GPUs the run used, parsed from ``Environment.txt``.
+
+        ``env.packages`` maps each package's canonical name to a :class:`Package` (name,
+        version, and for editable or VCS installs the source and commit); ``env.facts``
+        holds the Python build, torch, CUDA, cuDNN and GPU facts; ``env.diff(other)``
+        compares two environments.
+
+        Raises:
+            ArtifactNotFound: the run has no ``Environment.txt`` (recorded before lab-workbook
+                captured environments, or with ``new_experiment(capture_environment=False)``).
+        """
+        from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT, Environment
+
+        try:
+            data = self.read_bytes(ENVIRONMENT_ARTIFACT)
+        except ArtifactNotFound:
+            raise ArtifactNotFound(
+                f"experiment {self.tag} has no {ENVIRONMENT_ARTIFACT}: it was recorded by a writer that did not "
+                "capture environments, or with new_experiment(capture_environment=False)"
+            ) from None
+        return Environment.parse(data.decode("utf-8", errors="replace"))
+
+    def checkout(
+        self, directory: str | os.PathLike[str], *, repo: str | os.PathLike[str] | None = None, name: str = "Source"
+    ) -> CheckoutResult:
+        """Re-create the run's code in ``directory``, a new (or empty) folder.
+
+        A ``git worktree`` of the recorded commit (found in ``repo``, else the current
+        folder's repository, else the run's recorded working directory), with the recorded
+        ``<name>.git-patch`` applied and the ``<name>.git-untracked`` text files written.
+        Your own working tree is never touched.
+
+        Raises:
+            CheckoutError: nothing was recorded to restore, or ``directory`` is not new.
+            CheckoutIncomplete: part of the code could not be restored (an unknown commit,
+                a patch that does not apply, binary files only named); ``err.result.problems``
+                lists each, and ``directory`` is left with what could be restored.
+        """
+        from .checkout import checkout
+
+        return checkout(self, directory, repo=repo, name=name)
 
     # -- comparing and showing ------------------------------------------------------------
     def diff(

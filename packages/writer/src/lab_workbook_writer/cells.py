@@ -6,6 +6,13 @@ something the ``csv`` module writes the way ``docs/format.md`` asks (``str`` wit
 RFC 4180 quoting, ``None`` as an empty cell) by :func:`to_cell`, which converts
 numpy and torch scalars *without importing either*: it looks at the type's module
 name and calls ``.item()``.
+
+How values are written, so that a numeric column stays numeric for every reader:
+``True``/``False`` as ``1``/``0``; NaN as ``nan``; infinities as ``inf`` and
+``-inf`` (``repr``); ``None`` (and a missing field) as an empty cell. Strings are
+refused at the call if they cannot be stored as UTF-8 text (a lone surrogate,
+as ``os.fsdecode`` makes from undecodable bytes) or hold a NUL character, which
+CSV readers do not agree on.
 """
 
 from __future__ import annotations
@@ -15,10 +22,10 @@ from typing import Any
 
 from lab_workbook_core import InvalidValueError
 
-__all__ = ["PLAIN_TYPES", "to_cell", "utc_iso_millis"]
+__all__ = ["PLAIN_TYPES", "check_text", "to_cell", "utc_iso_millis"]
 
-#: Types written as they are (``bool`` is written ``True``/``False``).
-PLAIN_TYPES = frozenset({float, int, str, bool, type(None)})
+#: Types written as they are (``str`` once checked by :func:`check_text`).
+PLAIN_TYPES = frozenset({float, int, type(None)})
 
 _second: tuple[int, str] = (-1, "")
 
@@ -51,6 +58,10 @@ def to_cell(value: Any, field: str, series: str) -> Any:
     kind = type(value)
     if kind in PLAIN_TYPES:
         return value
+    if kind is str:
+        return check_text(value, f"series {series!r}, field {field!r}: the string {value!r:.60}")
+    if kind is bool:
+        return int(value)  # 1/0: one boolean must not turn a numeric column into text
     module = kind.__module__ or ""
     if module == "numpy" or module.startswith(("numpy.", "torch")):
         size = _element_count(value)
@@ -63,8 +74,23 @@ def to_cell(value: Any, field: str, series: str) -> Any:
         return to_cell(value.item(), field, series)
     for plain in (bool, int, float, str):  # subclasses (IntEnum, numpy.float64...) as the plain value
         if isinstance(value, plain):
-            return plain(value)
+            return to_cell(plain(value), field, series)
     raise _unsupported(value, field, series)
+
+
+def check_text(text: str, what: str) -> str:
+    """``text`` if it can be stored as UTF-8 without a NUL, else :class:`InvalidValueError` about ``what``."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidValueError(
+            f"{what} cannot be stored as UTF-8 text: character {text[err.start]!r} at position {err.start} is a "
+            "lone surrogate (os.fsdecode() makes these from undecodable bytes); decode the bytes yourself, "
+            "e.g. data.decode('utf-8', 'replace')"
+        ) from None
+    if "\x00" in text:
+        raise InvalidValueError(f"{what} holds a NUL character, which CSV readers do not agree on; remove it")
+    return text
 
 
 def _element_count(value: Any) -> int:

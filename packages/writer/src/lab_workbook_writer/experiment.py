@@ -5,11 +5,15 @@ and queues an upload; every series row goes to a local file. Nothing here waits
 for the store except :meth:`Experiment.flush` and :meth:`Experiment.close`, which
 take a timeout. A ticker thread refreshes the run record's heartbeat and starts
 uploads of series rows older than their ``flush_seconds``.
+
+An experiment belongs to the process that made it (``pid``): a forked child that
+leaves a ``with new_experiment(...)`` block, or exits, touches nothing of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 import hashlib
 import os
 from pathlib import Path
@@ -24,6 +28,7 @@ from lab_workbook_core import (
     ExperimentClosedError,
     InvalidNameError,
     InvalidValueError,
+    SpoolError,
     Storage,
     StorageUnavailable,
     claim_tag,
@@ -34,16 +39,20 @@ from lab_workbook_core import (
     validate_tag,
 )
 from lab_workbook_core import spool_dir as default_spool_dir
-from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key
+from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
+from lab_workbook_core.keys import artifact_key, is_reserved, run_record_key, segment_key
 
 from . import gitstate, lifecycle
 from .encoder import ImageEncoder
+from .environment import EnvironmentCapture
 from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
+from .limits import check_field_name, check_key
 from .notices import announce_tag, warn
 from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
 from .series import TimeSeriesLog
-from .spool import Destination, ExperimentSpool
+from .spool import Destination, Entry, ExperimentSpool
+from .spoolfile import spool_error
 from .summary import MAX_JSON_BYTES, run_summary
 from .uploader import Uploader
 
@@ -70,6 +79,7 @@ def new_experiment(
     max_retry_seconds: float = 30.0,
     system_metrics: bool = False,
     system_metrics_seconds: float = 10.0,
+    capture_environment: bool = True,
 ) -> Experiment:
     """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
 
@@ -87,6 +97,8 @@ def new_experiment(
             process's CPU and RSS, and per GPU utilisation, memory and temperature when
             NVML (``nvidia-ml-py``) is installed.
         system_metrics_seconds: how often ``system.csv`` gets a row.
+        capture_environment: record the interpreter, packages, CUDA and GPUs as
+            ``Environment.txt`` (on a background thread: the run does not wait for it).
 
     Raises:
         ConfigError: the configuration cannot be used.
@@ -134,6 +146,8 @@ def new_experiment(
         from .sysmetrics import SystemSampler
 
         experiment._before_close.append(SystemSampler(experiment, system_metrics_seconds).stop)
+    if capture_environment:
+        experiment._environment = EnvironmentCapture(experiment)
     announce_tag(claimed)
     return experiment
 
@@ -163,8 +177,11 @@ class Experiment:
         #: Run once when closing starts, before the outcome is read: background writers stop
         #: (system metrics), an integration may note that training never reached its end.
         self._before_close: list[Callable[[], None]] = []
+        self._series_notes: dict[str, Entry] = {}  # each series' manifest, for sync() after a crash
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
+        self._lost: dict[str, int] = {}
+        self._environment: EnvironmentCapture | None = None
         self._outcome: tuple[str, dict[str, str] | None] | None = None
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name=f"lab-workbook-ticker-{tag}", daemon=True)
@@ -196,8 +213,9 @@ class Experiment:
         artifact = self._artifact_name(name, ".json")
         data = encode_json(value, name)
         path = self._spool.new_data_path(".json")
-        path.write_bytes(data)
-        self._queue(artifact, path)
+        with self._spooling(artifact, path):
+            path.write_bytes(data)
+            self._queue(artifact, path)
         with self._lock:
             if len(data) <= MAX_JSON_BYTES:
                 self._small_json[artifact] = data
@@ -210,20 +228,26 @@ class Experiment:
 
         artifact = self._artifact_name(name, ".pt")
         path = self._spool.new_data_path(".pt")
-        try:
-            save_torch_object(obj, path)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        self._queue(artifact, path)
+        with self._spooling(artifact, path):
+            try:
+                save_torch_object(obj, path)
+            except BaseException as err:
+                path.unlink(missing_ok=True)
+                disk = _os_error_behind(err)
+                if disk is not None and disk is not err:
+                    raise disk from err  # torch reports a full disk as a RuntimeError
+                raise
+            self._queue(artifact, path)
 
     def save_file(self, path: str | os.PathLike[str], name: str | None = None) -> None:
         """Save a copy of a local file (taken now) as ``name``, by default the file's own name."""
         source = Path(path)
         artifact = self._artifact_name(source.name if name is None else name, "")
         copy = self._spool.new_data_path(source.suffix)
-        shutil.copyfile(source, copy)
-        self._queue(artifact, copy)
+        source.stat()  # a missing source is the caller's FileNotFoundError, not the spool's
+        with self._spooling(artifact, copy):
+            shutil.copyfile(source, copy)
+            self._queue(artifact, copy)
 
     def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
         """Save a picture as ``<name>.png``, or as ``<name>/step-<8 digits>.png`` for a ``step``; needs Pillow.
@@ -293,8 +317,9 @@ class Experiment:
         for ending, data in ((".git-current-commit", state.commit), (".git-patch", state.patch),
                              (".git-untracked", state.untracked)):
             path = self._spool.new_data_path(ending)
-            path.write_bytes(data)
-            self._queue(name + ending, path)
+            with self._spooling(name + ending, path):
+                path.write_bytes(data)
+                self._queue(name + ending, path)
         with self._lock:
             if self._record.fields["git_commit"] is None:
                 self._record.fields["git_commit"] = gitstate.head_commit(folder)
@@ -314,11 +339,13 @@ class Experiment:
             save_every: upload at most every this many rows (rows are never lost in between).
             flush_seconds: but never leave rows unsent for much longer than this.
         """
-        file_name = self._artifact_name(name, ".csv")
+        file_name = self._artifact_name(name, ".csv", series=True)
         growing = fields is None
         fields = [] if fields is None else fields
         if isinstance(fields, str) or not (fields or growing) or not all(isinstance(f, str) and f for f in fields):
             raise InvalidValueError(f"series {name!r}: fields must be a non-empty list of names, got {fields!r}")
+        for each in fields:
+            check_field_name(each, name)
         if len(set(fields)) != len(fields) or "Date" in fields:
             raise InvalidValueError(f"series {name!r}: field names must be unique and not 'Date' (added), got {fields!r}")
         if not isinstance(save_every, int) or save_every < 1 or not flush_seconds > 0:
@@ -329,17 +356,50 @@ class Experiment:
             series = TimeSeriesLog(
                 self.namespace + name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
                 uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds, growing=growing,
+                on_spool_error=self._spool_trouble,
             )
+            try:
+                note = self._uploader.note(
+                    "series", key=artifact_key(self.tag, file_name), group=series.group,
+                    data=self._spool.relative(series.path),
+                )
+            except OSError as err:
+                series.seal()
+                raise spool_error(f"series {name!r}", series.path, err) from err
             self._series[file_name] = series
+            self._series_notes[file_name] = note
         return series
 
-    def _artifact_name(self, name: str, ending: str) -> str:
+    def _artifact_name(self, name: str, ending: str, *, series: bool = False) -> str:
         self._check_open()
         validate_name(name, "artifact name")
         artifact = validate_name(self.namespace + name + ending, "artifact name")
-        if is_reserved(artifact):
+        if is_reserved(artifact) or artifact == ENVIRONMENT_ARTIFACT:
             raise InvalidNameError(f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another")
+        what = f"artifact name {artifact!r}"
+        check_key(self.storage.location, artifact_key(self.tag, artifact), what)
+        if series:  # its segments are stored under a longer key while the run goes
+            check_key(self.storage.location, segment_key(self.tag, artifact, 1), what)
         return artifact
+
+    @contextmanager
+    def _spooling(self, artifact: str, path: Path) -> Iterator[None]:
+        """Turn a failure of the spool's disk into a :class:`SpoolError` that says what to do."""
+        try:
+            yield
+        except OSError as err:
+            if isinstance(err, SpoolError) or not path.parent.is_dir():
+                raise
+            path.unlink(missing_ok=True)
+            raise spool_error(artifact, path.parent, err) from err
+
+    def _spool_trouble(self, message: str | None) -> None:
+        """A series cannot write to the spool (``message``), or can again (None): the run record says so."""
+        with self._lock:
+            if self._closed:
+                return
+            self._record.fields["error"] = None if message is None else {"type": "SpoolError", "message": message}
+        self._queue_record()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -358,16 +418,23 @@ class Experiment:
         )
 
     def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None:
+        """Queue the run record; from memory if the spool's disk fails (it is small, and must get out)."""
         if self.namespace:  # attached: the run record is the first process's
             return
         with self._lock:
             data = self._record.to_bytes(**changes)
         path = self._spool.new_data_path(".run.json")
-        path.write_bytes(data)
-        self._uploader.submit(
-            "claim" if claim else "put", key=run_record_key(self.tag), group="run", data=self._spool.relative(path), size=len(data),
-            supersede=True, barrier=barrier,
-        )
+        op = "claim" if claim else "put"
+        options: dict[str, Any] = {"key": run_record_key(self.tag), "group": "run", "size": len(data),
+                                   "supersede": True, "barrier": barrier}
+        try:
+            path.write_bytes(data)
+            self._uploader.submit(op, data=self._spool.relative(path), **options)
+        except OSError as err:
+            path.unlink(missing_ok=True)
+            if claim:  # the claim must be persisted for sync(): say so where the run starts
+                raise spool_error("the run record", path.parent, err) from err
+            self._uploader.submit(op, body=data, **options)
 
     # -- flushing, closing -------------------------------------------------------------------
 
@@ -399,7 +466,9 @@ class Experiment:
                 still unsent then stays in the spool, and stderr says to run ``lab-workbook sync``.
 
         Returns:
-            True if everything reached the store.
+            True if everything reached the store; False if something waits in the spool, or if
+            rows were lost because the spool's disk failed (then the run is recorded ``failed``,
+            with the count in its ``error``, never ``finished``).
         """
         self._run_before_close()
         status, reason = self._outcome or ("finished", None)
@@ -437,9 +506,11 @@ class Experiment:
         self.close()
 
     def _close(self, status: str, reason: dict[str, str] | None, timeout: float) -> bool:
+        if os.getpid() != self.pid:  # a forked child: the run is its parent's to close
+            return False
         with self._lock:
             if self._closed:
-                return not self._uploader.unsent()
+                return not self._uploader.unsent() and not self._lost
             self._closed = True
         self._run_before_close()
         self._stop.set()
@@ -447,14 +518,24 @@ class Experiment:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it
         if self._images is not None:
             self._images.close()  # pictures still waiting become queued uploads before the final record
+        if self._environment is not None:
+            self._environment.finish(10.0)
         sealed = [(series, series.seal()) for series in self._series.values()]
         summary = self._summary()  # from the sealed local files, before their upload is queued
         cleanup = []
         for series, segments in sealed:
             self._uploader.cancel(series.group, "segment")
-            self._queue(series.file_name, series.path, group=series.group)
+            try:
+                self._queue(series.file_name, series.path, group=series.group)
+            except OSError as err:  # no room for its manifest: sync() still sends it through the series' own
+                warn(f"experiment {self.tag}: {spool_error(series.file_name, series.path, err)}")
+            else:
+                self._spool.forget(self._series_notes[series.file_name], keep_data=True)
             if segments:
                 cleanup.append((series.group, segments))
+        self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
+        if self._lost:
+            status, reason = "failed", self._loss_reason()
         self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
         final = self._uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it
@@ -482,7 +563,16 @@ class Experiment:
             self._report_unsent(timeout)
             if idle:
                 self._spool.unlock()
-        return sent
+        return sent and not self._lost
+
+    def _loss_reason(self) -> dict[str, str]:
+        lost = ", ".join(f"{count:,} of series {name!r}" for name, count in self._lost.items())
+        message = (
+            f"rows lost because the spool at {self._spool.path} could not be written (disk full or failing): "
+            f"{lost}; every row that reached the spool was kept"
+        )
+        warn(f"experiment {self.tag}: {message}")
+        return {"type": "SpoolError", "message": message}
 
     def _summary(self) -> dict[str, Any] | None:
         """What a runs table needs, for the final record (``None`` if it cannot be made: never fatal)."""
@@ -525,6 +615,18 @@ class Experiment:
                     self._queue_record()
             except Exception as err:  # the ticker must outlive any surprise; say it once
                 warn(f"background bookkeeping of experiment {self.tag} failed: {type(err).__name__}: {err}")
+
+
+def _os_error_behind(err: BaseException) -> OSError | None:
+    """The ``OSError`` that caused ``err``, following ``__cause__``/``__context__``, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _size_and_sha256(path: Path) -> tuple[int, str]:

@@ -12,8 +12,13 @@ Installed once, at the first ``new_experiment()``:
 - Interpreter exit closes what is still open. The hook is registered with
   ``threading``'s exit hooks, which run before ``concurrent.futures`` refuses new
   work (boto3's multipart uploads need it), and with ``atexit`` as a fallback.
+  Those hooks run *before* Python waits for non-daemon threads, so the hook first
+  waits for them itself (all but ``concurrent.futures`` workers, which only stop
+  after it): a training thread that outlives the main code keeps logging until it
+  is done, and the run is closed after it.
 
-Experiments made in another process (a forked data loader worker) are ignored.
+Experiments made in another process (a forked child, a data loader worker) are
+ignored: each experiment records the pid that made it.
 """
 
 from __future__ import annotations
@@ -114,5 +119,23 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _close_all() -> None:
-    for experiment in _mine():
+    mine = _mine()
+    if mine:
+        _wait_for_threads()
+    for experiment in mine:
         experiment._close_at_exit()
+
+
+def _wait_for_threads() -> None:
+    """Join the non-daemon threads Python would wait for anyway, before closing under them."""
+    from concurrent.futures import thread as futures_thread
+
+    workers = set(getattr(futures_thread, "_threads_queues", {}))  # stopped by a hook that runs after ours
+    current = threading.current_thread()
+    while True:
+        waiting = [t for t in threading.enumerate()
+                   if t is not current and not t.daemon and t not in workers and t.is_alive()]
+        if not waiting:
+            return
+        for thread in waiting:
+            thread.join()

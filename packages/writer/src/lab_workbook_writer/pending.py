@@ -5,18 +5,30 @@ with one manifest per pending put or delete. ``sync`` replays them in order,
 skipping folders whose writer is still alive (it holds their lock) and puts
 superseded by a later put of the same key. It is safe to run twice, or after a
 crash half-way: every operation is idempotent, and a manifest is removed only
-after its operation succeeded.
+after its operation succeeded. A folder is deleted only once every manifest in
+it was sent.
+
+A writer that died (SIGKILL, power loss) leaves a *series* manifest for each
+time series: its rows that reached the disk are sent as the final CSV (a torn
+last row, cut by the kill, is left out) and its segments in the store are then
+deleted, exactly as a close would have done. The run record is left as the
+writer last sent it: readers call the run ``crashed`` once its heartbeat is stale.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import csv
 from dataclasses import dataclass, field
+import io
+import os
 from pathlib import Path
 
 from lab_workbook_core import AlreadyExists, Config, LabWorkbookError, Storage, claim_tag, open_storage, parse_prefix
 from lab_workbook_core import spool_dir as default_spool_dir
+from lab_workbook_core.keys import segments_prefix
 
+from .fieldsets import merge_file
 from .spool import Entry, ExperimentSpool, experiment_spools
 
 __all__ = ["PendingUpload", "SyncReport", "pending_uploads", "sync"]
@@ -61,10 +73,15 @@ def _root(spool_dir: Path | None) -> Path:
 
 
 def _current(entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
-    """``(to send, superseded)``: of several puts to one key, only the last is sent."""
-    last = {e.key: e.seq for e in entries if e.op == "put"}
-    keep = [e for e in entries if e.op != "put" or last[e.key] == e.seq]
-    return keep, [e for e in entries if e.op == "put" and last[e.key] != e.seq]
+    """``(to send, superseded)``: of several puts to one key, only the last is sent.
+
+    A series manifest followed by the put of its final CSV (the writer closed, then
+    died before removing it) is superseded by that put, which sends the same file.
+    """
+    last = {e.key: e.seq for e in entries if e.op in ("put", "series")}
+    superseded = [e for e in entries if e.op in ("put", "series") and last[e.key] != e.seq]
+    gone = {e.seq for e in superseded}
+    return [e for e in entries if e.seq not in gone], superseded
 
 
 def _for_store(destination_prefix: str, prefix: str | None) -> bool:
@@ -103,8 +120,18 @@ def pending_uploads(spool_dir: Path | None = None, *, prefix: str | None = None)
         except (OSError, ValueError, KeyError):
             continue
         keep, _ = _current(spool.entries())
-        found += [PendingUpload(destination.prefix, e.key, e.size, destination.tag) for e in keep if e.op in ("put", "claim")]
+        found += [
+            PendingUpload(destination.prefix, e.key, e.size or _size(spool.path / (e.data or "")), destination.tag)
+            for e in keep if e.op in ("put", "claim", "series")
+        ]
     return found
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def sync(
@@ -141,7 +168,7 @@ def _sync_one(
 ) -> None:
     keep, superseded = _current(entries)
     for entry in superseded:
-        spool.forget(entry)
+        spool.forget(entry, keep_data=entry.op == "series")  # its file is the later put's
     try:
         destination = spool.destination()
         storage = open_storage(Config(
@@ -185,5 +212,53 @@ def _send(spool: ExperimentSpool, storage: Storage, entry: Entry) -> int:
                 "you need from its data/ and series/ folders, then delete that folder"
             ) from err
         return len(body)
+    if entry.op == "series":
+        return _send_series(storage, entry, path)
     storage.put_file(entry.key, path)
     return path.stat().st_size
+
+
+def _send_series(storage: Storage, entry: Entry, path: Path) -> int:
+    """The rows of a series whose writer died, as its final CSV; then its segments are deleted."""
+    whole_rows(path)
+    merge_file(path)  # a series whose fields grew: one header, earlier rows padded
+    storage.put_file(entry.key, path)
+    tag, _, series_file = entry.key.partition("/")
+    segments = storage.list(segments_prefix(tag, series_file), delimiter=None).objects
+    if segments:
+        storage.delete([o.key for o in segments])
+    return path.stat().st_size
+
+
+def whole_rows(path: Path) -> int:
+    """Cut a series file after its last complete CSV row (a kill can tear the last write); its new size.
+
+    A row is complete when it ends in ``\\r\\n`` outside quotes and has as many cells as the header
+    above it (a series whose fields grew has one header per part: its last cell is ``Date``).
+    """
+    data = path.read_bytes()
+    end = len(data)
+    while end > 0:
+        end = data.rfind(b"\r\n", 0, end) + 2
+        if end <= 1:
+            end = 0
+            break
+        if _complete(data[:end]):
+            break
+        end -= 2
+    if end != len(data):
+        with open(path, "r+b") as file:
+            file.truncate(end)
+            os.fsync(file.fileno())
+    return end
+
+
+def _complete(data: bytes) -> bool:
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True))
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    if not rows:
+        return False
+    header = next((row for row in reversed(rows) if row[-1:] == ["Date"]), rows[0])
+    return len(rows[-1]) == len(header)

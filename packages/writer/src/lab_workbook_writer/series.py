@@ -8,6 +8,15 @@ spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
 ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
 training thread itself only when many lines are waiting, so memory stays bounded.
 
+A line leaves memory only after the write to disk succeeded
+(:class:`~lab_workbook_writer.spoolfile.SpoolFile`): while the spool's disk
+fails, lines wait in memory and the failure is reported at once; lines still
+unwritten when the series is sealed are counted in :attr:`TimeSeriesLog.lost_rows`.
+
+A row logged by one thread while another closes the experiment either reaches
+the final CSV or makes ``log()`` raise :class:`ExperimentClosedError`: never
+silently dropped (see :meth:`TimeSeriesLog._raced_seal`).
+
 Uploads are requested every ``save_every`` rows or when rows are older than
 ``flush_seconds``; see :mod:`lab_workbook_writer.segments` for how they are cut.
 A series made without a field list grows its fields as rows bring new ones; see
@@ -17,9 +26,8 @@ A series made without a field list grows its fields as rows bring new ones; see
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import csv
-import os
 from pathlib import Path
 import threading
 import time
@@ -31,7 +39,9 @@ from lab_workbook_core.keys import segment_key
 
 from .cells import to_cell, utc_iso_millis
 from .fieldsets import Layout, Parts, check_new_fields, merge_parts
+from .notices import warn
 from .segments import Segment
+from .spoolfile import SpoolFile
 
 if TYPE_CHECKING:
     from .uploader import Uploader
@@ -41,6 +51,12 @@ __all__ = ["TimeSeriesLog"]
 _MAX_WAITING = 20_000  # lines in memory before log() drains them itself
 _NUMBERS = frozenset({float, int})  # their repr() is their CSV cell: no quoting, exact round trip
 _time = time.time
+
+
+class _HeaderLine(str):
+    """A new part's header waiting in a series' lines: where it lands on disk is where the part starts."""
+
+    __slots__ = ()
 
 
 class TimeSeriesLog:
@@ -59,6 +75,7 @@ class TimeSeriesLog:
     def __init__(
         self, name: str, fields: Sequence[str], *, tag: str, path: Path, uploader: Uploader,
         save_every: int, flush_seconds: float, growing: bool = False,
+        on_spool_error: Callable[[str | None], None] | None = None,
     ) -> None:
         self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
         self.file_name, self.path, self.tag = f"{name}.csv", path, tag
@@ -67,11 +84,12 @@ class TimeSeriesLog:
         self._date_line, self._date_until = "", 0.0
         self._lines: deque[str] = deque()
         self._append = self._lines.append
-        self._csv = csv.writer(SimpleNamespace(write=self._append), lineterminator="\r\n")
-        self._parts = Parts(len(self.header), self.header)
-        self._file = open(path, "wb")  # noqa: SIM115 - open as long as the series is
-        self._file.write(self.header)
+        self._parts = Parts(self.header)
+        self._headers_waiting = 0  # headers of new parts still in _lines (the spool's disk failed)
+        self._file = SpoolFile(path, self.header)
         self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        self._on_spool_error = on_spool_error
+        self.lost_rows = 0
         self._rows = 0
         self._trigger_at = save_every
         self._requested_rows = 0
@@ -119,7 +137,10 @@ class TimeSeriesLog:
             raise self._closed_error()
         if _time() >= self._date_until:
             self._next_date()
-        self._append(self._format % values + self._date_line)
+        line = self._format % values + self._date_line
+        self._append(line)
+        if self._sealed:
+            self._raced_seal(line)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
@@ -141,7 +162,12 @@ class TimeSeriesLog:
         if _time() >= self._date_until:
             self._next_date()
         values.append(self._date_line[:-2])
-        self._csv.writerow(values)
+        text: list[str] = []
+        csv.writer(SimpleNamespace(write=text.append), lineterminator="\r\n").writerow(values)
+        line = text[0]
+        self._append(line)
+        if self._sealed:
+            self._raced_seal(line)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
@@ -163,23 +189,33 @@ class TimeSeriesLog:
         with self._file_lock:
             if self._sealed:
                 raise self._closed_error()
-            self._drain_locked()
-            self._file.flush()
-            end = os.fstat(self._file.fileno()).st_size
-            if self._rows == 0 and end == len(self.header):  # nothing written under the old header
-                self._file.seek(0)
-                self._file.truncate()
-                self._file.write(layout.header)
-                self._cut_offset = len(layout.header)
-                self._parts.reset(self._cut_offset, layout.header)
+            drained = self._drain_locked()
+            start, rows_start = self._parts.last()
+            if drained and not self._headers_waiting and self._file.size == rows_start:
+                # the current part has no rows: its header is replaced, not followed
+                if self._file.rewind(start, layout.header):
+                    self._place(start, layout.header)
+                else:
+                    self._queue_header(layout.header)
             else:
-                self._precut(end)
-                self._parts.add(end, layout.header)
+                self._queue_header(layout.header)
             self._use(layout)
+
+    def _queue_header(self, header: bytes) -> None:
+        """Write a new part's header after the rows waiting, in order (it waits with them if the disk fails)."""
+        self._headers_waiting += 1
+        self._append(_HeaderLine(header.decode("utf-8")))
+        self._drain_locked()
+
+    def _place(self, start: int, header: bytes) -> None:
+        """A part's header reached the disk at ``start``: earlier rows leave as a segment of their own."""
+        self._precut(start)
+        self._parts.place(start, header)
+        self._cut_offset = start + len(header)
 
     def _precut(self, end: int) -> None:
         """Queue the rows still unsent under the current header as a segment of their own."""
-        if end == self._cut_offset:
+        if end <= self._cut_offset:
             return
         job = Segment(self)
         job.cut = (self._next_seq, self._cut_offset, end)
@@ -197,6 +233,20 @@ class TimeSeriesLog:
         millis = int(_time() * 1000)
         self._date_line = utc_iso_millis(millis) + "\r\n"
         self._date_until = (millis + 1) / 1000
+
+    def _raced_seal(self, line: str) -> None:
+        """The series was sealed while ``line`` was being logged: keep it if the seal took it, else refuse it.
+
+        ``seal()`` sets ``_sealed`` before its last drain, so a line appended before
+        ``_sealed`` was seen False is always drained. A line that is still waiting once
+        the seal is over never will be: it is taken back and the caller told.
+        """
+        with self._file_lock:  # waits for seal() to finish
+            try:
+                self._lines.remove(line)  # an equal line still waiting is as good as this one
+            except ValueError:
+                return  # the seal wrote it
+        raise self._closed_error()
 
     def _closed_error(self) -> ExperimentClosedError:
         return ExperimentClosedError(
@@ -249,11 +299,59 @@ class TimeSeriesLog:
         with self._file_lock:
             self._drain_locked()
 
-    def _drain_locked(self) -> None:
+    def _drain_locked(self, force: bool = False) -> bool:
+        """Write the waiting lines; True if none is left. Lines that fail to reach disk go back, in order."""
         lines, count = self._lines, len(self._lines)
-        if count and not self._file.closed:
-            popleft = lines.popleft
-            self._file.write("".join([popleft() for _ in range(count)]).encode("utf-8"))
+        if not count or not (force or self._file.ready()):
+            return not count
+        popleft = lines.popleft
+        taken = [popleft() for _ in range(count)]
+        failing = self._file.error is not None
+        data = "".join(taken).encode("utf-8", "backslashreplace")
+        kept_lines = [0]
+
+        def whole(written: int) -> int:  # the rare failure path: how many whole lines got through
+            size = 0
+            for index, line in enumerate(taken):
+                after = size + len(line.encode("utf-8", "backslashreplace"))
+                if after > written:
+                    kept_lines[0] = index
+                    return size
+                size = after
+            kept_lines[0] = len(taken)
+            return size
+
+        start = self._file.size
+        done = self._file.append(data, force=force, whole=whole) == len(data)
+        if self._headers_waiting:
+            self._place_headers(taken[: len(taken) if done else kept_lines[0]], start)
+        if done:
+            if failing:
+                warn(f"series {self.name!r} of experiment {self.tag}: the spool accepts rows again")
+                if self._on_spool_error is not None:
+                    self._on_spool_error(None)
+            return True
+        lines.extendleft(reversed(taken[kept_lines[0]:]))  # before any line appended meanwhile
+        if not failing and self._file.error is not None:
+            self._report_failure(self._file.error)
+        return False
+
+    def _place_headers(self, written: list[str], offset: int) -> None:
+        for line in written:
+            if type(line) is _HeaderLine:
+                self._headers_waiting -= 1
+                self._place(offset, line.encode("utf-8"))
+            offset += len(line.encode("utf-8", "backslashreplace"))
+
+    def _report_failure(self, err: OSError) -> None:
+        message = (
+            f"cannot write rows of series {self.name!r} of experiment {self.tag} to the spool at "
+            f"{self.path} ({err.strerror or err}); they are held in memory and retried. Free space on "
+            "that disk, or rows will be lost when the run ends"
+        )
+        warn(message)
+        if self._on_spool_error is not None:
+            self._on_spool_error(message)
 
     def cut(self, job: Segment) -> tuple[int, int, int] | None:
         """Give ``job`` the rows logged so far: ``(sequence, start, end)`` in the file, None if none."""
@@ -263,8 +361,7 @@ class TimeSeriesLog:
             if self._sealed:
                 return None  # the final CSV carries these rows
             self._drain_locked()
-            self._file.flush()
-            end = self._parts.end_of_part(self._cut_offset, os.fstat(self._file.fileno()).st_size)
+            end = self._parts.end_of_part(self._cut_offset, self._file.size)  # whole rows on disk, one header
             if end == self._cut_offset:
                 return None
             cut = (self._next_seq, self._cut_offset, end)
@@ -274,11 +371,17 @@ class TimeSeriesLog:
             return cut
 
     def seal(self) -> list[str]:
-        """Write the last rows and close the file; return the keys of the segments made."""
+        """Write the last rows and close the file; return the keys of the segments made.
+
+        Rows the disk still refuses are lost: :attr:`lost_rows` counts them.
+        """
         with self._file_lock:
             if not self._sealed:
                 self._sealed = True
-                self._drain_locked()
+                if not self._drain_locked(force=True):
+                    self.lost_rows = len(self._lines) - self._headers_waiting
+                    self._lines.clear()
+                    self._headers_waiting = 0
                 self._file.close()
-                merge_parts(self.path, self._parts)
+                merge_parts(self.path, self._parts, self._file.size)
             return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]

@@ -6,7 +6,7 @@ or ``new_experiment(spool_dir=...)``)::
     <spool>/<tag>.<random>/
         destination.json     where the data goes: prefix, endpoint, tag
         lock                 flock()ed by the live writer; sync skips locked folders
-        queue/<seq>.json     one manifest per pending operation (put or delete), in order
+        queue/<seq>.json     one manifest per pending operation (put, delete or series), in order
         data/<n>.<ext>       the bytes of pending puts (saved artifacts, run records)
         series/<n>.csv       each time series' rows, which become the final CSV at close
         closed               written when the writer closed with data still unsent
@@ -15,6 +15,12 @@ A manifest is written (atomically) only after its data file is complete, and
 removed before its data file, so a crash never leaves a manifest pointing at half
 a file. Operations are idempotent (puts of the same bytes, deletes), so sending
 one twice after a crash is harmless.
+
+A *series* manifest is written when a time series is made and names its
+``series/<n>.csv``: only ``sync()`` acts on it (the live writer uploads a
+series' rows as segments), sending the rows that reached the disk as the final
+CSV if the writer died. At close it is replaced by the put of the final CSV
+(same data file).
 """
 
 from __future__ import annotations
@@ -60,7 +66,7 @@ class Entry:
 
     Attributes:
         seq: position in the experiment's queue; operations run in this order.
-        op: ``"put"``, ``"delete"`` or (in memory only) ``"segment"``.
+        op: ``"put"``, ``"delete"``, ``"series"`` (for ``sync()`` only) or (in memory only) ``"segment"``.
         key: the key, relative to the prefix, that a put writes.
         group: operations of one group run one at a time, in order (an artifact's
             key, a series, the run record).
@@ -124,10 +130,10 @@ class ExperimentSpool:
         record = {name: getattr(entry, name) for name in _PERSISTED}
         _write_atomic(self._manifest(entry.seq), json.dumps(record).encode())
 
-    def forget(self, entry: Entry) -> None:
-        """Drop a done (or superseded) operation: its manifest first, then its data."""
+    def forget(self, entry: Entry, *, keep_data: bool = False) -> None:
+        """Drop a done (or superseded) operation: its manifest first, then its data (unless ``keep_data``)."""
         self._manifest(entry.seq).unlink(missing_ok=True)
-        if entry.data:
+        if entry.data and not keep_data:
             (self.path / entry.data).unlink(missing_ok=True)
 
     def entries(self) -> list[Entry]:
@@ -165,7 +171,10 @@ class ExperimentSpool:
 
     def mark_closed(self) -> None:
         """Note that the writer closed: whatever is left is for ``sync()``."""
-        (self.path / "closed").touch()
+        try:
+            (self.path / "closed").touch()
+        except OSError:  # the folder is gone, or its disk fails: the manifests are what sync() uses
+            pass
 
     def remove(self) -> None:
         """Delete the folder (everything in it was sent)."""

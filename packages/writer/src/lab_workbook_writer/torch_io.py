@@ -1,15 +1,19 @@
-"""The one module of the writer that imports torch, and only when a function here is called.
+"""The one module of the writer that imports torch: ``save_torch``, tensors given to ``save_image``, and the CUDA facts of a run.
 
 A GPU box has torch anyway; a machine that only logs series and parameters does
 not need it, so the import is deferred and a missing torch is a clear error.
-Besides ``save_torch`` and tensors given to ``save_image``: loading a Lightning checkpoint safely (``weights_only``) and
-sending the run's tag from rank 0 to the other processes of a ``torch.distributed`` job.
+:func:`cuda_facts` never imports torch: it asks the torch the script already
+imported (``sys.modules``), so recording the environment never costs torch's import.
+Also here: loading a Lightning checkpoint safely (``weights_only``) and sending the
+run's tag from rank 0 to the other processes of a ``torch.distributed`` job.
 """
 
 from __future__ import annotations
 
 import ctypes
 from pathlib import Path
+import re
+import sys
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import InvalidValueError, MissingDependencyError
@@ -17,12 +21,21 @@ from lab_workbook_core import InvalidValueError, MissingDependencyError
 if TYPE_CHECKING:
     from .images import Pixels
 
-__all__ = ["broadcast_from_rank0", "load_weights_only", "save_torch_object", "tensor_pixels"]
+__all__ = ["broadcast_from_rank0", "cuda_facts", "load_weights_only", "nvidia_driver", "save_torch_object", "tensor_pixels"]
+
+_DRIVER = re.compile(r"Kernel Module\s+(?:for\s+\S+\s+)?(\d+(?:\.\d+)+)")
 
 
 def save_torch_object(obj: Any, path: Path) -> None:
-    """``torch.save(obj, path)``; the object is copied out of the training process's tensors now."""
-    _torch().save(obj, path)
+    """``torch.save(obj, path)``; the object is copied out of the training process's tensors now.
+
+    Written through a Python file object, so that a failing disk surfaces as the
+    ``OSError`` behind torch's ``RuntimeError`` (its ``__context__``), not only as
+    an opaque C++ stream message.
+    """
+    torch = _torch()
+    with open(path, "wb") as file:
+        torch.save(obj, file)
 
 
 def load_weights_only(path: Path) -> Any:
@@ -101,3 +114,40 @@ def _hwc_uint8(pixels: Any, order: str) -> Any:
 def _raw_bytes(tensor: Any) -> bytes:
     """A copy of a contiguous CPU tensor's memory."""
     return ctypes.string_at(tensor.data_ptr(), tensor.numel() * tensor.element_size())
+
+
+def cuda_facts() -> dict[str, str]:
+    """torch's version, CUDA and cuDNN builds, and the GPUs it sees, as ``Environment.txt`` facts.
+
+    Empty when the script has not imported torch: CUDA is then not queried, so the
+    capture never imports torch nor initialises CUDA itself.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return {}
+    facts = {"torch": str(torch.__version__)}
+    try:
+        facts["torch-cuda"] = str(torch.version.cuda or "none")
+        if getattr(torch.version, "hip", None):
+            facts["torch-hip"] = str(torch.version.hip)
+        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+        facts["cudnn"] = str(cudnn) if cudnn else "none"
+        if torch.cuda.is_available():
+            facts["gpus"] = "; ".join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
+            driver = nvidia_driver()
+            if driver:
+                facts["nvidia-driver"] = driver
+        else:
+            facts["gpus"] = "none"
+    except Exception as err:  # a broken CUDA setup is a fact too, not a reason to lose the rest
+        facts["cuda-error"] = f"{type(err).__name__}: {err}"
+    return facts
+
+
+def nvidia_driver(proc_file: Path = Path("/proc/driver/nvidia/version")) -> str | None:
+    """The NVIDIA kernel driver's version (Linux), read from ``/proc``: no subprocess, no NVML."""
+    try:
+        match = _DRIVER.search(proc_file.read_text(errors="replace"))
+    except OSError:
+        return None
+    return match[1] if match else None

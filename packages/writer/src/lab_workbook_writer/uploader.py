@@ -7,7 +7,8 @@ queue; a few worker threads send them. The rules:
   at a time in order, so the last save of a name is the one that stays in the
   store even if uploads would otherwise finish out of order.
 - A put superseded by a newer put of the same key before it started is dropped
-  unsent, with its spooled bytes.
+  unsent, with its spooled bytes; so is one that was in flight and failed (an
+  outage does not make a large checkpoint go out twice).
 - A *barrier* entry (the final run record) waits for every earlier entry.
 - A *claim* (the first run record of a run started while the store was unreachable)
   goes before everything else; if the tag turns out to be taken, nothing more is sent
@@ -72,18 +73,32 @@ class Uploader:
     def submit(
         self, op: str, *, group: str, key: str = "", data: str | None = None, keys: list[str] | None = None,
         size: int = 0, barrier: bool = False, supersede: bool = False, source: Any = None, not_before: float = 0.0,
+        body: bytes | None = None,
     ) -> Entry:
-        """Queue an operation (persisting it unless it is an in-memory segment); returns it."""
+        """Queue an operation; returns it.
+
+        It is persisted in the spool first (so a failing spool disk raises ``OSError`` here and
+        nothing is queued), unless it is an in-memory segment or a put of ``body`` bytes kept in
+        memory (the run record, when the spool's disk fails).
+        """
         with self._cond:
-            entry = Entry(next(self._seq), op, key, group, data, list(keys or []), barrier, size, not_before, source)
+            entry = Entry(next(self._seq), op, key, group, data, list(keys or []), barrier, size, not_before,
+                          body if body is not None else source)
+            if op != "segment" and body is None:
+                self.spool.persist(entry)
             if supersede:
                 for old in [e for e in self._pending.values() if e.op == "put" and e.key == key]:
                     del self._pending[old.seq]
                     self.spool.forget(old)
-            if op != "segment":
-                self.spool.persist(entry)
             self._pending[entry.seq] = entry
             self._cond.notify_all()
+            return entry
+
+    def note(self, op: str, *, group: str, key: str, data: str) -> Entry:
+        """Persist an operation only ``sync()`` performs (a series' rows, after a crash); never queued here."""
+        with self._cond:
+            entry = Entry(next(self._seq), op, key, group, data)
+            self.spool.persist(entry)
             return entry
 
     def cancel(self, group: str, op: str) -> list[Entry]:
@@ -208,6 +223,9 @@ class Uploader:
         if entry.op == "delete":
             self.storage.delete(entry.keys)
             return 0
+        if isinstance(entry.source, bytes):
+            self.storage.put_bytes(entry.key, entry.source)
+            return len(entry.source)
         path = self.spool.path / (entry.data or "")
         if entry.op == "claim":
             body = path.read_bytes()
@@ -235,7 +253,10 @@ class Uploader:
             warn(f"the store answers again; sending what experiment {self.label} kept in {self.spool.path}")
 
     def _failed(self, entry: Entry, error: Exception) -> None:
-        self._pending[entry.seq] = entry
+        if entry.op == "put" and any(e.op == "put" and e.key == entry.key for e in self._pending.values()):
+            self.spool.forget(entry)  # superseded while in flight: only the newer save is sent
+        else:
+            self._pending[entry.seq] = entry
         self._delay = min(self.max_backoff, max(_FIRST_DELAY, self._delay * 2))
         self._retry_at = time.monotonic() + self._delay
         if not self._failing:

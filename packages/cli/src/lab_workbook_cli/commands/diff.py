@@ -3,7 +3,8 @@
 The comparison itself is the reader's (:meth:`lab_workbook.Experiment.diff`); this
 command lays it out: the parameters side by side (only those that differ unless
 ``--all``), the two commits when they differ, and the unified diff between the two
-runs' code patches, coloured on a terminal.
+runs' code patches, coloured on a terminal. One line says whether the two
+environments (``Environment.txt``) differ; ``lab-workbook env A --diff B`` has the detail.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from ..output import make_table, print_json, print_table, stdout_console
 from ..store import find_experiment, open_repository
 
 if TYPE_CHECKING:
-    from lab_workbook import Experiment
+    from lab_workbook import Environment, Experiment
 
-__all__ = ["diff"]
+__all__ = ["diff", "environment_change"]
 
 _ABSENT = object()
 
@@ -43,6 +44,7 @@ def diff(
     a, b = find_experiment(wb, tag_a), find_experiment(wb, tag_b)
     changes = a.diff(b, params=params, patch=patch)
     rows = _parameter_rows(a, b, params)
+    environment = environment_change(a, b)
     if not all_params:
         rows = [r for r in rows if r["differs"]]
     if json:
@@ -53,10 +55,28 @@ def diff(
                 "parameters": rows,
                 "commits": {"before": changes.commits[0], "after": changes.commits[1]},
                 "patch": changes.patch,
+                "environment": environment,
             }
         )
         return
-    _print(a.tag, b.tag, rows, changes, all_params, patch)
+    _print(a.tag, b.tag, rows, changes, all_params, patch, environment)
+
+
+def environment_change(a: Experiment, b: Experiment) -> str | None:
+    """One line on how the two runs' environments differ; ``None`` when neither recorded one."""
+    found: list[Environment | None] = []
+    for exp in (a, b):
+        try:
+            found.append(exp.environment())
+        except ArtifactNotFound:
+            found.append(None)
+    before, after = found
+    if before is None and after is None:
+        return None
+    if before is None or after is None:
+        return f"recorded only for {b.tag if before is None else a.tag}"
+    summary = before.diff(after).summary()
+    return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
 
 
 def _parameter_rows(a: Experiment, b: Experiment, params: str) -> list[dict[str, Any]]:
@@ -86,7 +106,10 @@ def _load(exp: Experiment, name: str) -> Any:
     return value if isinstance(value, dict) else {"": value}
 
 
-def _print(before: str, after: str, rows: list[dict[str, Any]], changes: Any, all_params: bool, patch: str) -> None:
+def _print(
+    before: str, after: str, rows: list[dict[str, Any]], changes: Any, all_params: bool, patch: str,
+    environment: str | None,
+) -> None:
     console = stdout_console()
     if rows:
         title = "parameters" if all_params else "parameters that differ (--all for every one)"
@@ -99,6 +122,8 @@ def _print(before: str, after: str, rows: list[dict[str, Any]], changes: Any, al
         console.print("parameters: " + ("none" if all_params else "identical"))
     if changes.commits[0] != changes.commits[1]:
         console.print(Text(f"commits: {changes.commits[0]} -> {changes.commits[1]}"))
+    if environment is not None:
+        console.print(Text(f"environment: {environment}"))
     if not changes.patch:
         console.print(Text(f"code: the two {patch} are identical (or absent)"))
         return

@@ -1,0 +1,73 @@
+"""Fixtures for the cross-package tests: a scratch git repository whose working tree a run records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+import shutil
+import subprocess
+
+import pytest
+
+_IDENTITY = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com", "-c", "commit.gpgsign=false"]
+
+
+def run_git(repo: Path, *args: str) -> str:
+    """Run git in ``repo``; its stdout."""
+    return subprocess.run(["git", *_IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but git's own, by relative path: what "byte-identical" compares."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+@pytest.fixture
+def git() -> Callable[..., str]:
+    """``git(repo, *args)``: run git (with an identity for commits) and get its stdout."""
+    return run_git
+
+
+@pytest.fixture
+def tree_files() -> Callable[[Path], dict[str, bytes]]:
+    """``tree_files(folder)``: its files but git's own, by relative path, as bytes."""
+    return files_under
+
+
+@pytest.fixture
+def scratch_repo(tmp_path: Path) -> Path:
+    """A repository with two commits, then uncommitted edits (staged and not) and untracked files.
+
+    Covers what a patch must carry: a modified file, a deleted one, a staged new one, a
+    file without a final newline, CRLF line ends, names with spaces and non-ASCII
+    characters, and untracked text files in a new folder.
+    """
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "project"
+    repo.mkdir()
+    run_git(repo, "init", "-q")
+    (repo / "train.py").write_text("import torch\n\nlr = 0.1\nepochs = 10\n")
+    (repo / "model.py").write_text("class Net:\n    depth = 3\n")
+    (repo / "old.py").write_text("obsolete = True\n")
+    (repo / "data").mkdir()
+    (repo / "data" / "crlf.txt").write_bytes(b"line one\r\nline two\r\n")
+    (repo / ".gitignore").write_text("*.log\n")
+    run_git(repo, "add", ".")
+    run_git(repo, "commit", "-q", "-m", "first")
+    (repo / "model.py").write_text("class Net:\n    depth = 4\n")
+    run_git(repo, "commit", "-qam", "deeper")
+    (repo / "train.py").write_text("import torch\n\nlr = 0.02  # lower\nepochs = 10\nwarmup = 2")  # no final newline
+    (repo / "old.py").unlink()
+    (repo / "data" / "crlf.txt").write_bytes(b"line one\r\nline 2\r\n")
+    (repo / "staged new.py").write_text("staged = 'ü'\n")
+    run_git(repo, "add", "staged new.py")
+    (repo / "experiments").mkdir()
+    (repo / "experiments" / "sweep.py").write_text("for lr in (0.1, 0.02):\n    print(lr)\n")
+    (repo / "experiments" / "notes é.md").write_text("# notes\n\nno final newline")
+    (repo / "experiments" / "empty.txt").write_text("")
+    return repo
