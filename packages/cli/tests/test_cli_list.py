@@ -128,7 +128,8 @@ def test_runs_recorded_by_the_writer_cost_one_get_then_none(runner, store_prefix
             tags.append(exp.tag)
     made = _repositories(monkeypatch)
     first = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
-    assert [row["artifacts"] for row in first] == [2, 2]  # from the final records: no listing per run
+    # parameters.json, loss.csv and Environment.txt, counted from the final records: no listing per run
+    assert [row["artifacts"] for row in first] == [3, 3]
     assert made[0].storage.requests["get"] == 2
     assert made[0].storage.requests["list"] == 1
     second = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)

@@ -74,8 +74,10 @@ def _check_round(store, tag):
         data = store.bytes(tag, key)
         if key.endswith(".csv"):
             store.parse(data)
-        else:
+        elif key.endswith(".json"):
             json.loads(data)
+        else:  # Environment.txt: plain text, whole lines
+            assert data.endswith(b"\n"), key
     assert json.loads(store.bytes(tag, "parameters.json")) == {"lr": 0.1}
     record = store.record(tag)
     assert record["status"] == "running" and record["heartbeat"]  # readers say crashed once it is stale

@@ -6,6 +6,18 @@ import time
 from lab_workbook_writer import new_experiment
 
 
+def _wait_for(get, ok, timeout=20.0):
+    """``get()`` once ``ok`` holds for it, or its last value after ``timeout`` seconds.
+
+    A save whose upload attempt is in flight when a newer one supersedes it leaves the spool
+    only when that attempt fails, which takes as long as boto3's own retries take here.
+    """
+    deadline = time.monotonic() + timeout
+    while not ok(value := get()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
 def test_every_row_logged_during_an_outage_arrives_after_it(store, outage):
     wb = new_experiment(store.prefix, max_retry_seconds=0.5)
     log = wb.new_time_series_log("Training loss", ["step", "loss"], save_every=10, flush_seconds=0.1)
@@ -27,13 +39,18 @@ def test_stderr_says_once_that_the_store_fails_and_once_that_it_is_back(store, o
     wb = new_experiment(store.prefix, max_retry_seconds=0.2)
     log = wb.new_time_series_log("s", ["step"], save_every=1, flush_seconds=0.05)
     outage.stop()
-    for step in range(40):
+    err: list[str] = []
+    deadline = time.monotonic() + 30  # however long boto3's own retries take to give up on this machine
+    for step in range(10_000):
         log(step=step)
         time.sleep(0.02)
+        err += capsys.readouterr().err.splitlines()
+        if (step >= 40 and any("cannot upload" in line for line in err)) or time.monotonic() > deadline:
+            break
     outage.start()
     assert wb.flush(timeout=20)
     wb.close()
-    err = capsys.readouterr().err.splitlines()
+    err += capsys.readouterr().err.splitlines()
     assert len([line for line in err if "cannot upload" in line and "training goes on" in line]) == 1
     assert len([line for line in err if "answers again" in line]) == 1
 
@@ -43,7 +60,7 @@ def test_saves_superseded_while_the_store_is_down_are_never_sent(store, outage, 
     outage.stop()
     for version in range(20):
         wb.save_json("model", {"version": version, "weights": [version] * 50_000})
-    spooled = list((isolated_home / "spool").glob("*/data/*.json"))
+    spooled = _wait_for(lambda: list((isolated_home / "spool").glob("*/data/*.json")), lambda files: len(files) <= 1)
     puts_before = wb.storage.requests["put"]
     outage.start()
     assert wb.flush(timeout=20)
