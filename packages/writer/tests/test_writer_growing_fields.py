@@ -92,3 +92,33 @@ def test_a_bad_new_field_name_is_refused_where_it_is_logged(tmp_path, bad):
             log({"step": 0, bad: 1.0})
         with pytest.raises(InvalidValueError, match="field name must be a non-empty string"):
             log.add_fields(bad)
+
+
+def test_a_killed_run_whose_fields_grew_is_merged_by_sync(store, run_script):
+    """Each part's header is in the spool file, so sync() after a SIGKILL sends one CSV under the last header."""
+    from lab_workbook_writer import sync
+
+    process = run_script(f"""
+        import os, signal
+        from lab_workbook_writer import new_experiment
+        wb = new_experiment({store.prefix!r}, capture_environment=False)
+        log = wb.new_time_series_log("metrics")
+        for step in range(3):
+            log(step=step, loss=step / 10)
+        log(step=3, loss=0.3, note='a "quoted"\\r\\nline')
+        log(step=4, lr=0.5)
+        for series in list(wb._series.values()):
+            series.drain()
+        print(wb.tag, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    out, _ = process.communicate(timeout=60)
+    tag = out.split()[-1]
+    assert sync().failed == []
+    rows = store.rows(tag, "metrics.csv")
+    assert list(rows[0]) == ["step", "loss", "note", "lr", "Date"]
+    assert [(r["step"], r["loss"], r["note"], r["lr"]) for r in rows] == [
+        ("0", "0.0", "", ""), ("1", "0.1", "", ""), ("2", "0.2", "", ""),
+        ("3", "0.3", 'a "quoted"\r\nline', ""), ("4", "", "", "0.5"),
+    ]
+    assert all(r["Date"].endswith("Z") for r in rows)
