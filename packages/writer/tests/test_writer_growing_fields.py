@@ -1,5 +1,7 @@
 """Series whose fields grow: made without a field list, or given fields later; no row is lost."""
 
+import threading
+
 from lab_workbook_core import InvalidValueError
 from lab_workbook_writer import new_experiment
 import pytest
@@ -75,6 +77,30 @@ def test_add_fields_gives_an_explicit_series_new_columns(store):
     rows = store.rows(wb.tag, "metrics.csv")
     assert list(rows[0]) == ["epoch", "loss", "val_loss", "Date"]
     assert [r["val_loss"] for r in rows] == ["", "0.7"]
+
+
+def test_a_row_logged_while_another_thread_adds_fields_is_written_under_the_header_it_was_checked_against(store):
+    """add_fields() from another thread lands wholly before or after a row being logged, never inside it."""
+    with new_experiment(store.prefix) as wb:
+        log = wb.new_time_series_log("metrics", ["step", "loss"])
+        log(step=0, loss=1.0)
+        adder = threading.Thread(target=log.add_fields, args=("lr",))
+
+        class AddsFieldsWhileConverted(float):
+            """Converted after the row's fields were checked: the other thread adds a field right then."""
+
+            def __float__(self) -> float:
+                adder.start()
+                adder.join(timeout=1.0)  # add_fields may finish now only if log() does not hold the fields
+                return float.__float__(self)
+
+        log(step=1, loss=AddsFieldsWhileConverted(0.5))
+        adder.join(timeout=30)
+        log(step=2, loss=0.25, lr=0.1)
+    rows = store.rows(wb.tag, "metrics.csv")
+    assert list(rows[0]) == ["step", "loss", "lr", "Date"]
+    assert [(r["step"], r["loss"], r["lr"]) for r in rows] == [("0", "1.0", ""), ("1", "0.5", ""), ("2", "0.25", "0.1")]
+    assert all(r["Date"].endswith("Z") for r in rows)
 
 
 def test_an_explicit_field_list_still_refuses_an_unknown_field_and_says_how_to_add_it(tmp_path):

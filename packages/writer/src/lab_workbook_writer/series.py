@@ -2,8 +2,11 @@
 
 ``log(...)`` is on the training loop's hot path, so it does as little as
 possible: it formats the row (one ``%r`` format when every value is a plain
-number, ``csv.writer`` otherwise) and appends the line to a ``deque``, which is
-thread-safe without a lock. Lines are *drained* into the series' local file (the
+number, ``csv.writer`` otherwise) and appends the line to a ``deque``. Checking,
+formatting and appending happen under the series' *layout lock* (uncontended but
+for :meth:`TimeSeriesLog.add_fields`, which takes it too), so a row is always
+queued under the header it was checked against, even while another thread adds
+fields; the lock never waits for the disk or the store. Lines are *drained* into the series' local file (the
 spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
 ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
 training thread itself only when many lines are waiting, so memory stays bounded.
@@ -88,6 +91,7 @@ class TimeSeriesLog:
         self._headers_waiting = 0  # headers of new parts still in _lines (the spool's disk failed)
         self._file = SpoolFile(path, self.header)
         self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        self._layout_lock = threading.Lock()  # the fields: taken before _file_lock, never inside it
         self._on_spool_error = on_spool_error
         self.lost_rows = 0
         self._rows = 0
@@ -127,28 +131,31 @@ class TimeSeriesLog:
             if not isinstance(row, Mapping):
                 raise InvalidValueError(f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}")
             fields = {**row, **fields} if fields else row  # type: ignore[assignment]
-        try:  # the fast path: every field given, each a plain int or float
-            values = self._getter(fields)
-        except (KeyError, TypeError):
-            return self._log_general(fields)
-        if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
-            return self._log_general(fields)
-        if self._sealed:
-            raise self._closed_error()
-        if _time() >= self._date_until:
-            self._next_date()
-        line = self._format % values + self._date_line
-        self._append(line)
+        with self._layout_lock:  # the row is queued under the header it was checked against
+            try:  # the fast path: every field given, each a plain int or float
+                values = self._getter(fields)
+            except (KeyError, TypeError):
+                line = self._general_line(fields)
+            else:
+                if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
+                    line = self._general_line(fields)
+                else:
+                    if self._sealed:
+                        raise self._closed_error()
+                    if _time() >= self._date_until:
+                        self._next_date()
+                    line = self._format % values + self._date_line
+            self._append(line)
         if self._sealed:
             self._raced_seal(line)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
 
-    def _log_general(self, fields: Mapping[str, Any]) -> None:
-        """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars."""
+    def _general_line(self, fields: Mapping[str, Any]) -> str:
+        """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars (layout lock held)."""
         if not self._known.issuperset(fields) and self.growing:
-            self.add_fields(*fields)
+            self._grow(list(fields))
         if not self._known.issuperset(fields):
             unknown = ", ".join(repr(str(k)) for k in fields if k not in self._known)
             raise InvalidValueError(
@@ -164,24 +171,24 @@ class TimeSeriesLog:
         values.append(self._date_line[:-2])
         text: list[str] = []
         csv.writer(SimpleNamespace(write=text.append), lineterminator="\r\n").writerow(values)
-        line = text[0]
-        self._append(line)
-        if self._sealed:
-            self._raced_seal(line)
-        self._rows += 1
-        if self._rows >= self._trigger_at:
-            self._triggered()
+        return text[0]
 
     def add_fields(self, *names: str) -> None:
         """Add columns (after the existing ones; ``Date`` stays last): later rows may use them.
 
         Earlier rows get empty cells for them in the final CSV. Segments already sent keep
-        their header; later segments carry the new one (readers merge them).
+        their header; later segments carry the new one (readers merge them). A row being
+        logged by another thread meanwhile lands wholly before or wholly after the change.
 
         Raises:
             InvalidValueError: a name that is not a non-empty string, or is ``Date``.
             ExperimentClosedError: the experiment was closed.
         """
+        with self._layout_lock:
+            self._grow(names)
+
+    def _grow(self, names: Sequence[Any]) -> None:
+        """:meth:`add_fields` with the layout lock held: a new part's header follows the rows queued so far."""
         added = check_new_fields(self.name, self.fields, names)
         if not added:
             return
