@@ -1,7 +1,5 @@
 """A real (tiny, CPU) Lightning fit recorded by LabWorkbookLogger, read back with the reader."""
 
-import os
-from pathlib import Path
 import subprocess
 import sys
 
@@ -12,8 +10,6 @@ import pytest
 lightning = pytest.importorskip("lightning", reason="lightning needs torch, installed on Python 3.11 only (hatch.toml)")
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class TinyRegression(lightning.LightningModule):
@@ -134,6 +130,18 @@ def test_logger_experiment_is_the_writers_experiment(tmp_path):
         assert isinstance(experiment, Experiment) and logger.version == experiment.tag
 
 
+def test_lightning_is_imported_when_the_first_logger_is_made_and_not_before():
+    probe = (
+        "import sys\n"
+        "from lab_workbook_writer.lightning import LabWorkbookLogger\n"
+        "print('lightning' in sys.modules)\n"
+        "LabWorkbookLogger()\n"
+        "print('lightning' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300)
+    assert result.stdout.split() == ["False", "True"]
+
+
 def test_log_model_must_be_true_false_or_all(tmp_path):
     from lab_workbook_core import InvalidValueError
 
@@ -142,18 +150,10 @@ def test_log_model_must_be_true_false_or_all(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(tmp_path):
-    prefix = str(tmp_path / "store")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "lightning_train.py"), "--prefix", prefix, "--epochs", "1"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-        env={**os.environ, "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool")},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    repository = ExperimentRepository(prefix)
-    (tag,) = repository.tags()
-    assert repository[tag].status == "finished"
-    assert {"train.csv", "val.csv", "hparams.json"} <= set(repository[tag].list_artifacts())
+def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(run_example):
+    run = run_example("lightning_train.py", "--epochs", "1")
+    assert run.status == "finished"
+    assert {"train.csv", "val.csv", "hparams.json"} <= set(run.list_artifacts())
 
 
 def test_only_global_rank_zero_writes(tmp_path, monkeypatch):

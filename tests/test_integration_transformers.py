@@ -3,10 +3,10 @@
 No download: the model is built from a ``BertConfig``, the data is synthetic, HF_HUB_OFFLINE=1.
 """
 
+import importlib.util
 import os
 from pathlib import Path
-import subprocess
-import sys
+from types import ModuleType
 
 from lab_workbook import ExperimentRepository
 from lab_workbook_writer.transformers import LabWorkbookCallback
@@ -18,38 +18,29 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _load_example() -> ModuleType:
+    """examples/transformers_train.py: its synthetic dataset and tiny model are the tests' too."""
+    spec = importlib.util.spec_from_file_location("transformers_train", ROOT / "examples" / "transformers_train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_example = _load_example()
+Synthetic, tiny_bert_config = _example.Synthetic, _example.tiny_bert_config
+
+
 @pytest.fixture(autouse=True)
 def offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
-class Synthetic(torch.utils.data.Dataset):
-    """Sequences whose label is whether token 1 appears in them."""
-
-    def __init__(self, size: int, seed: int) -> None:
-        generator = torch.Generator().manual_seed(seed)
-        self.ids = torch.randint(2, 30, (size, 8), generator=generator)
-        self.ids[::2, 3] = 1
-        self.labels = (self.ids == 1).any(dim=1).long()
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, index: int) -> dict:
-        return {"input_ids": self.ids[index], "attention_mask": torch.ones(8, dtype=torch.long),
-                "labels": self.labels[index]}
-
-
 def _train(tmp_path, callback, max_steps=6):
     import transformers
 
-    config = transformers.BertConfig(
-        vocab_size=32, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-        max_position_embeddings=16, num_labels=2,
-    )
     torch.manual_seed(0)
-    model = transformers.BertForSequenceClassification(config)
+    model = transformers.BertForSequenceClassification(tiny_bert_config())
     args = transformers.TrainingArguments(
         output_dir=str(tmp_path / "out"), max_steps=max_steps, per_device_train_batch_size=4,
         per_device_eval_batch_size=8, learning_rate=1e-3, logging_steps=2, eval_strategy="steps", eval_steps=3,
@@ -125,9 +116,7 @@ def test_a_training_that_raises_is_recorded_failed_even_when_the_error_is_caught
         output_dir=str(tmp_path / "out"), max_steps=8, per_device_train_batch_size=4, logging_steps=1,
         save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
     )
-    config = transformers.BertConfig(vocab_size=32, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=32, max_position_embeddings=16, num_labels=2)
-    trainer = transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
+    trainer = transformers.Trainer(model=transformers.BertForSequenceClassification(tiny_bert_config(1)), args=args,
                                    train_dataset=Exploding(32, 0), callbacks=[callback])
     with pytest.raises(ValueError, match="bad sample"):
         trainer.train()
@@ -156,15 +145,7 @@ def test_a_callback_is_a_trainer_callback():
 
 
 @pytest.mark.slow
-def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(tmp_path):
-    prefix = str(tmp_path / "store")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "transformers_train.py"), "--prefix", prefix, "--steps", "4"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-        env={**os.environ, "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool")},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    repository = ExperimentRepository(prefix)
-    (tag,) = repository.tags()
-    assert repository[tag].status == "finished"
-    assert {"train.csv", "eval.csv", "training_args.json", "model_config.json"} <= set(repository[tag].list_artifacts())
+def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(run_example):
+    run = run_example("transformers_train.py", "--steps", "4")
+    assert run.status == "finished"
+    assert {"train.csv", "eval.csv", "training_args.json", "model_config.json"} <= set(run.list_artifacts())

@@ -7,7 +7,7 @@ import lab_workbook_writer
 
 _MODULES = {
     "cells", "encoder", "environment", "experiment", "fieldsets", "gitstate", "images", "json_io", "lifecycle",
-    "lightning", "limits", "notices", "pending", "plainjson", "ranks", "runrecord", "segments", "series", "spool",
+    "integration", "lightning", "limits", "notices", "outcomes", "pending", "plainjson", "ranks", "runrecord", "segments", "series", "spool",
     "spoolfile", "stages", "summary", "sysmetrics", "torch_io", "transformers", "uploader",
 }
 

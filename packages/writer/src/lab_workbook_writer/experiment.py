@@ -49,7 +49,8 @@ from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
 from .limits import check_field_name, check_key
 from .notices import announce_tag, warn
-from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
+from .outcomes import outcome_of
+from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, iso_utc
 from .series import TimeSeriesLog
 from .spool import Destination, Entry, ExperimentSpool
 from .spoolfile import spool_error
@@ -485,10 +486,8 @@ class Experiment:
             status, reason = self._outcome or ("finished", None)
         elif self._outcome is not None:
             status, reason = self._outcome
-        elif isinstance(error, KeyboardInterrupt):
-            status, reason = "interrupted", describe_exception(error)
         else:
-            status, reason = "failed", describe_exception(error)
+            status, reason = outcome_of(error)
         self._close(status, reason, self.close_timeout)
 
     def _run_before_close(self) -> None:

@@ -33,17 +33,18 @@ from pathlib import Path
 import sys
 from typing import Any
 
-from lab_workbook_core import InvalidValueError, MissingDependencyError
+from lab_workbook_core import InvalidValueError
 
+from .integration import Framework, RunHolder, serve_joined_class
 from .notices import warn
+from .outcomes import outcome_of
 from .plainjson import plain_json
-from .runrecord import describe_exception
 from .stages import StageLogs
 
 __all__ = ["LabWorkbookLogger"]
 
+_NO_ERROR = {"type": "failed", "message": "Lightning reported a failure without an exception"}
 _STAGES = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
-_real_class: type | None = None
 
 
 def stage_of(metric: str) -> str:
@@ -55,7 +56,7 @@ def stage_of(metric: str) -> str:
     return "train"
 
 
-class LabWorkbookLogger:
+class LabWorkbookLogger(RunHolder):
     """A Lightning logger that records the run with lab-workbook.
 
     Args:
@@ -69,10 +70,7 @@ class LabWorkbookLogger:
         **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> LabWorkbookLogger:
-        if cls is LabWorkbookLogger:
-            cls = _logger_class()
-        return super().__new__(cls)
+    _framework = Framework("lightning.pytorch.loggers:Logger", "_LightningLogger", "PyTorch Lightning", "lightning")
 
     def __init__(
         self, prefix: str | os.PathLike[str] | None = None, description: str | None = None, *, tag: str | None = None,
@@ -80,10 +78,8 @@ class LabWorkbookLogger:
     ) -> None:
         if log_model not in (True, False, "all"):
             raise InvalidValueError(f"LabWorkbookLogger: log_model must be True, False or 'all', got {log_model!r}")
-        self._prefix, self._description, self._tag, self._options = prefix, description, tag, options
+        super().__init__(prefix, description, tag, experiment, options)
         self._log_model = log_model
-        self._experiment = experiment
-        self._owned = experiment is None
         self._hparams: dict[str, Any] = {}
         self._stages = StageLogs()
         self._checkpoint_callback: Any = None
@@ -109,11 +105,7 @@ class LabWorkbookLogger:
         """
         if _rank() != 0:
             return importlib.import_module("lightning.fabric.loggers.logger")._DummyExperiment()
-        if self._experiment is None:
-            from .experiment import new_experiment
-
-            self._experiment = new_experiment(self._prefix, self._tag, self._description, **self._options)
-        return self._experiment
+        return self._run()
 
     def log_hyperparams(self, params: Mapping[str, Any] | Namespace | None = None, *args: Any, **kwargs: Any) -> None:
         """Merge ``params`` into ``hparams.json`` (saved again whole, so the last call wins)."""
@@ -153,24 +145,17 @@ class LabWorkbookLogger:
         run stays open for a following ``trainer.test()`` and is closed ``finished`` when the
         process exits or :meth:`close` is called.
         """
-        if _rank() != 0 or self._experiment is None or self._experiment.closed:
+        run = self._open_run()
+        if _rank() != 0 or run is None:
             return
         if self._checkpoint_callback is not None:
             self._save_checkpoints(self._checkpoint_callback)
         if status == "failed" and self._owned:
             error = sys.exc_info()[1]
-            interrupted = isinstance(error, KeyboardInterrupt)
-            reason = describe_exception(error) if error is not None else {"type": "failed", "message": "Lightning"}
-            self._experiment._note_outcome("interrupted" if interrupted else "failed", reason)
-            self._experiment.close()
+            run._note_outcome(*(outcome_of(error) if error is not None else ("failed", _NO_ERROR)))
+            run.close()
         else:
-            self._experiment.flush()
-
-    def close(self) -> bool:
-        """Close the run (``finished`` unless it failed); True if everything reached the store."""
-        if self._experiment is None:
-            return True
-        return bool(self._experiment.close())
+            run.flush()
 
     # -- checkpoints --------------------------------------------------------------------------
 
@@ -202,24 +187,4 @@ def _rank() -> int:
     return int(getattr(rank_zero_only, "rank", 0))
 
 
-def _logger_class() -> type:
-    """``LabWorkbookLogger`` joined with Lightning's ``Logger`` (built once, at the first logger made)."""
-    global _real_class
-    if _real_class is None:
-        try:
-            logger_base = importlib.import_module("lightning.pytorch.loggers").Logger
-        except ImportError as err:
-            raise MissingDependencyError(
-                f"LabWorkbookLogger needs PyTorch Lightning, which cannot be imported ({err}): pip install lightning"
-            ) from err
-        _real_class = type("LabWorkbookLogger", (LabWorkbookLogger, logger_base), {
-            "__module__": __name__, "__qualname__": "_LightningLogger",
-        })
-    return _real_class
-
-
-def __getattr__(name: str) -> Any:
-    """``_LightningLogger``, the class of the loggers made, as pickle finds it (spawned processes)."""
-    if name == "_LightningLogger":
-        return _logger_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = serve_joined_class(LabWorkbookLogger)  # the class of the loggers made, for pickle

@@ -24,21 +24,17 @@ when a callback is *made*, not when this module is imported.
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
-from lab_workbook_core import MissingDependencyError
-
+from .integration import Framework, RunHolder, serve_joined_class
 from .plainjson import plain_json
 from .stages import StageLogs
 
 __all__ = ["LabWorkbookCallback"]
 
-_real_class: type | None = None
 
-
-class LabWorkbookCallback:
+class LabWorkbookCallback(RunHolder):
     """A ``transformers.TrainerCallback`` that records the run with lab-workbook.
 
     Args:
@@ -50,29 +46,21 @@ class LabWorkbookCallback:
         **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
     """
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> LabWorkbookCallback:
-        if cls is LabWorkbookCallback:
-            cls = _callback_class()
-        return super().__new__(cls)
+    _framework = Framework("transformers:TrainerCallback", "_TrainerCallback", "Hugging Face transformers", "transformers")
 
     def __init__(
         self, prefix: str | os.PathLike[str] | None = None, description: str | None = None, *, tag: str | None = None,
         save_model: bool = False, experiment: Any = None, **options: Any,
     ) -> None:
-        self._prefix, self._description, self._tag, self._options = prefix, description, tag, options
+        super().__init__(prefix, description, tag, experiment, options)
         self._save_model = save_model
-        self._experiment = experiment
         self._stages = StageLogs()
         self._training = False
 
     @property
     def experiment(self) -> Any:
         """The writer's :class:`~lab_workbook_writer.Experiment` (made when training begins, main process only)."""
-        if self._experiment is None:
-            from .experiment import new_experiment
-
-            self._experiment = new_experiment(self._prefix, self._tag, self._description, **self._options)
-        return self._experiment
+        return self._run()
 
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
         """Make the experiment; save the arguments and the model's config."""
@@ -102,12 +90,13 @@ class LabWorkbookCallback:
 
     def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
         """Save the final weights if asked, and send everything logged."""
-        if not state.is_world_process_zero or self._experiment is None or self._experiment.closed:
+        run = self._open_run()
+        if not state.is_world_process_zero or run is None:
             return
         self._training = False
         if self._save_model and model is not None:
-            self._experiment.save_torch("model", model.state_dict())
-        self._experiment.flush()
+            run.save_torch("model", model.state_dict())
+        run.flush()
 
     def _note_unfinished(self) -> None:
         """At close: a training that began and never ended failed (an uncaught exception said so first)."""
@@ -117,30 +106,6 @@ class LabWorkbookCallback:
                 "message": "Trainer.train() began but did not reach its end (it raised, or was stopped)",
             })
 
-    def close(self) -> bool:
-        """Close the run (``finished``, or ``failed`` if training never ended); True if all reached the store."""
-        return True if self._experiment is None else bool(self._experiment.close())
 
 
-def _callback_class() -> type:
-    """``LabWorkbookCallback`` joined with ``transformers.TrainerCallback`` (built once)."""
-    global _real_class
-    if _real_class is None:
-        try:
-            callback_base = importlib.import_module("transformers").TrainerCallback
-        except ImportError as err:
-            raise MissingDependencyError(
-                f"LabWorkbookCallback needs Hugging Face transformers, which cannot be imported ({err}): "
-                "pip install transformers"
-            ) from err
-        _real_class = type("LabWorkbookCallback", (LabWorkbookCallback, callback_base), {
-            "__module__": __name__, "__qualname__": "_TrainerCallback",
-        })
-    return _real_class
-
-
-def __getattr__(name: str) -> Any:
-    """``_TrainerCallback``, the class of the callbacks made, as pickle finds it (spawned processes)."""
-    if name == "_TrainerCallback":
-        return _callback_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = serve_joined_class(LabWorkbookCallback)  # the class of the callbacks made, for pickle
