@@ -154,6 +154,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 state = row.get("error") or f"{row['phases_ns']['total'] / 1e9:.2f} s"
                 print(f"  round {round_ + 1}/{args.rounds} {name:20s} {state}", flush=True)
                 shutil.rmtree(work / f"r{round_}-{name.replace(' ', '_').replace('.', '_')}", ignore_errors=True)
+                if args.json:  # figures so far: an interrupted run keeps what it measured
+                    args.json.write_text(json.dumps({"partial": True, "summary": summarize(rows, missing, args.steps)}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if server is not None:
