@@ -100,6 +100,7 @@ def create_app(
     def runs(request: Request) -> Response:
         newest = int(_text(request, "newest", "0") or 0) or None
         body = tables.json(slot.get(), parse_series_columns(_text(request, "series")), newest=newest)
+        tables.answered.set()
         return Response(body, media_type="application/json")
 
     def curves(request: Request) -> Response:

@@ -4,6 +4,7 @@ Opening a repository on S3 imports boto3 and makes a client: about a second in a
 process. ``lab-workbook ui`` does that, then lists the store and reads the table's
 first page, on a thread, while the browser opens and loads the page and its scripts;
 the first API request waits for what is still missing instead of starting it again.
+The whole table is read next, once the page has its first page.
 """
 
 from __future__ import annotations
@@ -77,11 +78,16 @@ class RepositorySlot:
         return self._repository
 
 
-def read_ahead(tables: RunsTables, first_page: int) -> Callable[[ExperimentRepository], None]:
-    """What the page asks for first: the newest ``first_page`` runs, then every run (default columns)."""
+def read_ahead(tables: RunsTables, first_page: int, wait: float = 10.0) -> Callable[[ExperimentRepository], None]:
+    """What the page asks for first: the newest ``first_page`` runs, then every run (default columns).
+
+    Every run is read only once the page has had its first table (or after ``wait`` seconds):
+    before, that work would compete with the page's own first request for the interpreter.
+    """
 
     def run(wb: ExperimentRepository) -> None:
         tables.json(wb, [], newest=first_page)
+        tables.answered.wait(wait)
         tables.json(wb, [])
 
     return run

@@ -116,6 +116,8 @@ class RunsTables:
         self._built: dict[tuple[Any, ...], _Built] = {}
         self._locks: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
+        #: Set once a request has been answered (reading ahead waits for it).
+        self.answered = threading.Event()
 
     def json(self, wb: ExperimentRepository, series: Sequence[tuple[str, str]], *, newest: int | None = None) -> bytes:
         """The table's JSON (see :func:`runs_payload`)."""
