@@ -101,12 +101,18 @@ def _number_column(values: Any, data: bytes) -> np.ndarray | None:
         array = values.to_numpy()
         if np.nanmax(np.abs(array), initial=0.0) >= _INT64_LIMIT:
             return None
-        if values.null_count == 0 and np.array_equal(array, np.round(array)) and b"+" in data:
+        if values.null_count == 0 and _whole(array) and b"+" in data:
             return None  # pyarrow reads "+1" as a float, pandas as an integer
         return array
     if pa.types.is_boolean(kind) and values.null_count == 0:
         return values.to_numpy()
     return None  # strings, booleans with gaps, anything else
+
+
+def _whole(array: np.ndarray) -> bool:
+    """Every value is a whole number (the first few are looked at first: a series' floats rarely are)."""
+    head = array[:64]
+    return bool(np.array_equal(head, np.round(head)) and np.array_equal(array, np.round(array)))
 
 
 def _time_column(values: Any) -> Any:
