@@ -1,6 +1,8 @@
 """Writer benchmark: the cost of log() against a plain CSV write, with a fast and a 2 s-slow store,
-the bytes a 1,000,000-row series sends to the store, log() while pictures are encoded and sent, and
-how long new_experiment() takes to return with and without the environment capture.
+the bytes a 1,000,000-row series sends to the store, log() while pictures are encoded and sent,
+a series whose fields grow (made without a field list; a 4th field arrives half-way through
+each round), log() with system metrics sampled every second, and how long new_experiment()
+takes to return with and without the environment capture.
 
     hatch run bench:writer            (or: python benchmarks/bench_writer.py [--calls N] [--rows N])
 
@@ -80,6 +82,19 @@ def logging_with_images(wb, name: str, count: int, every: int, batch) -> tuple[l
     return samples, saves
 
 
+def growing(wb, name: str, count: int) -> list[int]:
+    """A series made without fields: the first row brings three, a fourth (``lr``) arrives half-way."""
+    log, half = wb.new_time_series_log(name, save_every=100), count // 2
+
+    def row(i: int) -> None:
+        if i < half:
+            log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6)
+        else:
+            log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6, lr=0.1)
+
+    return timed_calls(row, count)
+
+
 def count_bytes(wb) -> dict[str, int]:
     sent = {"bytes": 0, "requests": 0}
 
@@ -135,11 +150,16 @@ def main() -> None:
         fast = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
         slow = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
         slow.storage.client.meta.events.register("before-send.s3", lambda **_: time.sleep(args.delay))
-        base, fast_log, slow_log = [], [], []
+        grown = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
+        sampled = new_experiment(prefix, close_timeout=600, system_metrics=True, system_metrics_seconds=1.0,
+                                  capture_environment=capture_environment)
+        base, fast_log, slow_log, grow_log, sampled_log = [], [], [], [], []
         for round_ in range(args.rounds):
             base += baseline(args.calls, folder)
             fast_log += logging(fast, f"fast {round_}", args.calls)
             slow_log += logging(slow, f"slow {round_}", args.calls)
+            grow_log += growing(grown, f"grow {round_}", args.calls)
+            sampled_log += logging(sampled, f"sampled {round_}", args.calls)
 
         import torch
 
@@ -167,6 +187,8 @@ def main() -> None:
         assert bulk.close(), "the bulk run did not reach the store"
         final_size = bulk.storage.head(f"{bulk.tag}/Training loss.csv").size
         fast.close()
+        grown.close()
+        sampled.close()
         slow.close(timeout=120)
         pictures.close()
         start_off, start_on = start_times(new_experiment, prefix, args.starts)
@@ -179,6 +201,8 @@ def main() -> None:
     b50, b99 = percentile(base, 0.5), percentile(base, 0.99)
     f50, f99 = percentile(fast_log, 0.5), percentile(fast_log, 0.99)
     s50, s99 = percentile(slow_log, 0.5), percentile(slow_log, 0.99)
+    g50, g99 = percentile(grow_log, 0.5), percentile(grow_log, 0.99)
+    m50, m99 = percentile(sampled_log, 0.5), percentile(sampled_log, 0.99)
     ratio = sent["bytes"] / final_size
     row_size = final_size / args.rows
     original = sum(k * 100 for k in range(1, args.rows // 100 + 1)) * row_size  # re-upload every 100 rows
@@ -189,6 +213,8 @@ def main() -> None:
     print(f"{'csv.writer.writerow, buffered local file':44}{b50:>8.2f}us{b99:>8.2f}us{1:>13.2f}")
     print(f"{'log(3 fields), store fast (moto on 127.0.0.1)':44}{f50:>8.2f}us{f99:>8.2f}us{f50 / b50:>13.2f}")
     print(f"{f'log(3 fields), store answers {args.delay:g} s late':44}{s50:>8.2f}us{s99:>8.2f}us{s50 / b50:>13.2f}")
+    print(f"{'log(), fields grow (3, then 4), store fast':44}{g50:>8.2f}us{g99:>8.2f}us{g50 / b50:>13.2f}")
+    print(f"{'log(3 fields), system metrics every 1 s':44}{m50:>8.2f}us{m99:>8.2f}us{m50 / b50:>13.2f}")
     print(f"p99 with the slow store / p99 with the fast store: {s99 / f99:.2f}")
     p50, p99 = percentile(plain_log, 0.5), percentile(plain_log, 0.99)
     i50, i99 = percentile(image_log, 0.5), percentile(image_log, 0.99)
@@ -209,6 +235,8 @@ def main() -> None:
           "on its own thread")
     checks = {
         "median <= 1.5 x baseline": f50 / b50 <= 1.5,
+        "median with growing fields <= 1.5 x baseline": g50 / b50 <= 1.5,
+        "median with system metrics <= 1.5 x baseline": m50 / b50 <= 1.5,
         "p99 unchanged by the slow store (within 25 % or 1 us)": s99 <= max(1.25 * f99, f99 + 1.0),
         "bytes sent <= 2.5 x final size": ratio <= 2.5,
         "log() median with pictures in flight within 10 % (or 0.1 us) of without": i50 <= max(1.1 * p50, p50 + 0.1),

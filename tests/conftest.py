@@ -1,14 +1,19 @@
-"""Fixtures for the cross-package tests: a scratch git repository whose working tree a run records."""
+"""Fixtures for the cross-package tests: a scratch git repository whose working tree a run records, and
+a runner for the examples/ scripts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import os
 from pathlib import Path
 import shutil
 import subprocess
+import sys
+from typing import Any
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 _IDENTITY = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com", "-c", "commit.gpgsign=false"]
 
 
@@ -71,3 +76,24 @@ def scratch_repo(tmp_path: Path) -> Path:
     (repo / "experiments" / "notes é.md").write_text("# notes\n\nno final newline")
     (repo / "experiments" / "empty.txt").write_text("")
     return repo
+
+
+@pytest.fixture
+def run_example(tmp_path: Path) -> Callable[..., Any]:
+    """Run ``examples/<script> --prefix <a fresh local store> <args>``; its one run, as the reader sees it."""
+
+    def run(script: str, *args: str) -> Any:
+        from lab_workbook import ExperimentRepository
+
+        prefix = str(tmp_path / "store")
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / script), "--prefix", prefix, *args],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+            env={**os.environ, "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool")},
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        repository = ExperimentRepository(prefix)
+        (tag,) = repository.tags()
+        return repository[tag]
+
+    return run

@@ -49,7 +49,19 @@ def test_the_merged_file_wins_over_leftover_segments(store):
     assert store.repository()[TAG]["Training loss.csv"]["loss"].tolist() == [0.1]
 
 
-def test_segments_with_different_headers_are_corrupt(store):
+def test_segments_whose_fields_grew_are_assembled_under_the_union_of_their_fields(store):
+    store.record(TAG, "running")
+    store.segment(TAG, "loss.csv", 1, HEADER + "1,0.9,2026-01-01T00:00:01Z\n")
+    store.segment(TAG, "loss.csv", 2, "epoch,loss,lr,Date\r\n2,0.8,0.1,2026-01-01T00:00:02Z\r\n")
+    store.segment(TAG, "loss.csv", 3, "epoch,val_loss,Date\n3,0.5,2026-01-01T00:00:03Z\n")
+    frame = store.repository()[TAG]["loss.csv"]
+    assert list(frame.columns) == ["loss", "lr", "val_loss", "Date"]
+    assert frame.index.tolist() == [1, 2, 3]
+    assert frame["lr"].fillna(-1).tolist() == [-1, 0.1, -1]
+    assert frame["val_loss"].fillna(-1).tolist() == [-1, -1, 0.5]
+
+
+def test_segments_with_different_index_fields_are_corrupt(store):
     store.record(TAG, "running")
     store.segment(TAG, "loss.csv", 1, HEADER + "1,0.9,2026-01-01T00:00:01Z\n")
     store.segment(TAG, "loss.csv", 2, "step,loss,Date\n2,0.8,2026-01-01T00:00:02Z\n")

@@ -6,8 +6,9 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "encoder", "environment", "experiment", "gitstate", "images", "json_io", "lifecycle", "limits",
-    "notices", "pending", "runrecord", "segments", "series", "spool", "spoolfile", "summary", "torch_io", "uploader",
+    "cells", "encoder", "environment", "experiment", "fieldsets", "gitstate", "images", "json_io", "lifecycle",
+    "integration", "lightning", "limits", "notices", "outcomes", "pending", "plainjson", "ranks", "runrecord", "segments", "series", "spool",
+    "spoolfile", "stages", "summary", "sysmetrics", "torch_io", "transformers", "uploader",
 }
 
 
@@ -18,6 +19,7 @@ def test_all_is_exactly_the_public_names():
 
 def test_the_issue_names_are_public():
     for name in ("new_experiment", "Experiment", "TimeSeriesLog", "sync", "pending_uploads", "SyncReport",
+                 "attach_experiment", "distributed_experiment",
                  "PendingUpload", "__version__"):
         assert name in lab_workbook_writer.__all__, name
 
@@ -32,6 +34,17 @@ def test_importing_the_writer_loads_neither_pandas_typer_nor_torch():
     probe = (
         "import sys, lab_workbook_writer\n"
         "print(sorted(m for m in ('pandas', 'typer', 'rich', 'torch', 'boto3', 'lab_workbook') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_importing_the_integrations_loads_no_framework_until_a_logger_or_callback_is_made():
+    probe = (
+        "import sys, lab_workbook_writer, lab_workbook_writer.lightning, lab_workbook_writer.transformers\n"
+        "from lab_workbook_writer.lightning import LabWorkbookLogger\n"
+        "from lab_workbook_writer.transformers import LabWorkbookCallback\n"
+        "print(sorted(m for m in ('lightning', 'pytorch_lightning', 'transformers', 'torch') if m in sys.modules))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

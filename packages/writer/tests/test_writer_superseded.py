@@ -86,10 +86,13 @@ def test_a_save_superseded_in_flight_is_not_resent_after_the_outage(s3_prefix, r
     wb = new_experiment(s3_prefix, max_retry_seconds=0.2)
     relay.mode = "hold"
     wb.save_json("model", {"version": 1})
-    _until(lambda: relay.held)  # its upload is in flight
+    _until(lambda: any(b"/model.json " in request for request in relay.held))  # its upload is in flight
     wb.save_json("model", {"version": 2})
     relay.mode = "refuse"  # the in-flight upload fails, and its retries
-    _until(lambda: "cannot upload" in capsys.readouterr().err)
+    # Only once the writer has given up on version 1 may the store come back: any request held
+    # meanwhile (the run record, the environment) fails too, and prints the same notice earlier.
+    _until(lambda: len([e for e in wb._uploader.unsent() if e.key.endswith("/model.json")]) == 1, seconds=60)
+    assert "cannot upload" in capsys.readouterr().err
     relay.mode = "pass"
     assert wb.close(timeout=30) is True
     model_puts = [p for p in relay.puts if p.endswith("/model.json")]

@@ -29,6 +29,7 @@ __all__ = [
     "run_record_key",
     "segment_key",
     "segments_prefix",
+    "writer_claim_key",
 ]
 
 RESERVED_DIR = ".lab-workbook"
@@ -68,6 +69,11 @@ def is_reserved(name: str) -> bool:
 def run_record_key(tag: str) -> str:
     """The key of an experiment's run record."""
     return f"{tag}/{RESERVED_DIR}/{RUN_RECORD}"
+
+
+def writer_claim_key(tag: str, namespace: str) -> str:
+    """The key whose create-only write gives one process the artifact folder ``namespace`` of a run."""
+    return f"{tag}/{RESERVED_DIR}/writers/{validate_name(namespace)}.json"
 
 
 def segments_prefix(tag: str, series_file: str | None = None) -> str:

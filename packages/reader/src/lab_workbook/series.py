@@ -8,6 +8,7 @@ or the original's literal ``nil`` is missing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import csv
 import io
 
 from lab_workbook_core import CorruptArtifactError
@@ -31,30 +32,64 @@ def drop_partial_line(data: bytes) -> bytes:
 def assemble_segments(segments: Sequence[bytes], where: str) -> bytes:
     """One CSV from the segments of a running series, in sequence order.
 
-    Every segment is a complete CSV with the header line; a last line without its
-    line end is dropped, never raised.
+    Every segment is a complete CSV with its header line; a last line without its
+    line end is dropped, never raised. Segments of a series whose fields grew have
+    different headers: the result has every field, in the order first seen, ``Date``
+    last, and an empty cell where a row had no value (as the final CSV will).
 
     Raises:
-        CorruptArtifactError: two segments disagree about the header.
+        CorruptArtifactError: a segment's header names a field twice, or its first field
+            (the index) is not the first segment's.
     """
-    header: bytes | None = None
-    parts: list[bytes] = []
-    for number, raw in enumerate(segments, start=1):
+    headers: list[bytes] = []
+    bodies: list[tuple[bytes, bytes]] = []
+    first_line = b""
+    for raw in segments:
         data = drop_partial_line(raw)
         first, newline, rest = data.partition(b"\n")
         if not newline:
             continue  # nothing complete in this segment, not even its header
-        if header is None:
-            header = first.rstrip(b"\r")
-            parts.append(data)
-        elif first.rstrip(b"\r") == header:
-            parts.append(rest)
-        else:
+        header = first.rstrip(b"\r")
+        first_line = first_line or first + newline
+        bodies.append((header, rest))
+        if header not in headers:
+            headers.append(header)
+    if len(headers) <= 1:
+        return b"".join([first_line, *(rest for _, rest in bodies)])
+    return _merge_headers(headers, bodies, where)
+
+
+def _merge_headers(headers: list[bytes], bodies: list[tuple[bytes, bytes]], where: str) -> bytes:
+    """Segments of different headers as one CSV under the union of their fields."""
+    names: dict[bytes, list[str]] = {}
+    union: list[str] = []
+    for header in headers:
+        fields = next(csv.reader([header.decode("utf-8", errors="replace")]))
+        if len(set(fields)) != len(fields):
             raise CorruptArtifactError(
-                f"{where}: segment {number} has the header {first.decode(errors='replace')!r} but the first has "
-                f"{header.decode(errors='replace')!r}; the series cannot be assembled"
+                f"{where}: a segment's header {header.decode(errors='replace')!r} names a field twice; "
+                "the series cannot be assembled"
             )
-    return b"".join(parts)
+        if union and fields[:1] != union[:1]:
+            raise CorruptArtifactError(
+                f"{where}: a segment's header {header.decode(errors='replace')!r} does not start with the index "
+                f"field {union[0]!r} of the first segment; the series cannot be assembled"
+            )
+        names[header] = fields
+        union.extend(f for f in fields if f != "Date" and f not in union)
+    union.append("Date")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(union)
+    for header, rest in bodies:
+        fields = names[header]
+        if fields == union:
+            out.write(rest.decode("utf-8", errors="replace"))
+            continue
+        for row in csv.reader(io.StringIO(rest.decode("utf-8", errors="replace"), newline="")):
+            cells = dict(zip(fields, row, strict=False))
+            writer.writerow([cells.get(f, "") for f in union])
+    return out.getvalue().encode("utf-8")
 
 
 def parse_series(data: bytes, where: str, usecols: Sequence[str] | None = None) -> pd.DataFrame:

@@ -20,6 +20,7 @@ torch is imported only by ``save_torch`` (and ``save_image`` given a tensor), Pi
 from .__about__ import __version__
 from .experiment import Experiment, new_experiment
 from .pending import PendingUpload, SyncReport, pending_uploads, sync
+from .ranks import attach_experiment, distributed_experiment, process_rank
 from .runrecord import DEFAULT_ENV_ALLOWLIST
 from .series import TimeSeriesLog
 
@@ -30,7 +31,10 @@ __all__ = [
     "SyncReport",
     "TimeSeriesLog",
     "__version__",
+    "attach_experiment",
+    "distributed_experiment",
     "new_experiment",
     "pending_uploads",
+    "process_rank",
     "sync",
 ]

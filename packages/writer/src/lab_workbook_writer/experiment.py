@@ -12,7 +12,7 @@ leaves a ``with new_experiment(...)`` block, or exits, touches nothing of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 import hashlib
 import os
@@ -49,7 +49,8 @@ from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
 from .limits import check_field_name, check_key
 from .notices import announce_tag, warn
-from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, describe_exception, iso_utc
+from .outcomes import outcome_of
+from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord, iso_utc
 from .series import TimeSeriesLog
 from .spool import Destination, Entry, ExperimentSpool
 from .spoolfile import spool_error
@@ -77,6 +78,8 @@ def new_experiment(
     env_allowlist: Iterable[str] = DEFAULT_ENV_ALLOWLIST,
     close_timeout: float = 60.0,
     max_retry_seconds: float = 30.0,
+    system_metrics: bool = False,
+    system_metrics_seconds: float = 10.0,
     capture_environment: bool = True,
 ) -> Experiment:
     """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
@@ -91,6 +94,10 @@ def new_experiment(
         env_allowlist: the only environment variables recorded (names that look like secrets are refused).
         close_timeout: how long closing (also at interpreter exit) waits for the store.
         max_retry_seconds: the longest pause between retries while the store fails.
+        system_metrics: log ``system.csv`` from a background thread: CPU, memory, this
+            process's CPU and RSS, and per GPU utilisation, memory and temperature when
+            NVML (``nvidia-ml-py``) is installed.
+        system_metrics_seconds: how often ``system.csv`` gets a row.
         capture_environment: record the interpreter, packages, CUDA and GPUs as
             ``Environment.txt`` (on a background thread: the run does not wait for it).
 
@@ -106,6 +113,8 @@ def new_experiment(
     excluded by a create-only claim), stderr says so, and everything is sent when the store
     answers again, or later by ``lab-workbook sync``.
     """
+    if system_metrics and not (isinstance(system_metrics_seconds, int | float) and system_metrics_seconds > 0):
+        raise InvalidValueError(f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}")
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
     # The claim gets one short attempt: a store that does not answer at once must not hold training back.
@@ -134,6 +143,10 @@ def new_experiment(
     )
     if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
         experiment._queue_record(claim=True, tag=claimed)
+    if system_metrics:
+        from .sysmetrics import SystemSampler
+
+        experiment._before_close.append(SystemSampler(experiment, system_metrics_seconds).stop)
     if capture_environment:
         experiment._environment = EnvironmentCapture(experiment)
     announce_tag(claimed)
@@ -150,15 +163,21 @@ class Experiment:
 
     def __init__(
         self, tag: str, *, storage: Storage, record: RunRecord, spool: ExperimentSpool, uploader: Uploader,
-        heartbeat_seconds: float, close_timeout: float, custom_spool: bool = False,
+        heartbeat_seconds: float, close_timeout: float, custom_spool: bool = False, namespace: str = "",
     ) -> None:
         self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
+        #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
+        #: writes its artifacts there and leaves the run record (and closing the run) to the first.
+        self.namespace = namespace
         self.pid = os.getpid()
         self._record, self._spool, self._uploader = record, spool, uploader
         self._heartbeat_seconds, self._custom_spool = heartbeat_seconds, custom_spool
         self._series: dict[str, TimeSeriesLog] = {}
         self._images: ImageEncoder | None = None  # started by the first save_image
         self._small_json: dict[str, bytes] = {}  # for the final record's summary
+        #: Run once when closing starts, before the outcome is read: background writers stop
+        #: (system metrics), an integration may note that training never reached its end.
+        self._before_close: list[Callable[[], None]] = []
         self._series_notes: dict[str, Entry] = {}  # each series' manifest, for sync() after a crash
         self._lock = threading.Lock()  # the record's fields and the set of series
         self._closed = False
@@ -308,18 +327,23 @@ class Experiment:
         return True
 
     def new_time_series_log(
-        self, name: str, fields: Sequence[str], save_every: int = 1, *, flush_seconds: float = 5.0
+        self, name: str, fields: Sequence[str] | None = None, save_every: int = 1, *, flush_seconds: float = 5.0
     ) -> TimeSeriesLog:
         """A time series saved as ``<name>.csv``; call the result to log a row.
 
         Args:
             name: the series' name.
             fields: its columns in order; the first is the index readers use. ``Date`` is added.
+                A row with a field not listed is an error (``add_fields`` adds columns).
+                Without a list (``None``), the series takes fields as rows bring them, in the
+                order first seen: for metrics whose keys change over a run.
             save_every: upload at most every this many rows (rows are never lost in between).
             flush_seconds: but never leave rows unsent for much longer than this.
         """
         file_name = self._artifact_name(name, ".csv", series=True)
-        if isinstance(fields, str) or not fields or not all(isinstance(f, str) and f for f in fields):
+        growing = fields is None
+        fields = [] if fields is None else fields
+        if isinstance(fields, str) or not (fields or growing) or not all(isinstance(f, str) and f for f in fields):
             raise InvalidValueError(f"series {name!r}: fields must be a non-empty list of names, got {fields!r}")
         for each in fields:
             check_field_name(each, name)
@@ -331,8 +355,8 @@ class Experiment:
             if file_name in self._series:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
             series = TimeSeriesLog(
-                name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
-                uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds,
+                self.namespace + name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
+                uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds, growing=growing,
                 on_spool_error=self._spool_trouble,
             )
             try:
@@ -350,7 +374,7 @@ class Experiment:
     def _artifact_name(self, name: str, ending: str, *, series: bool = False) -> str:
         self._check_open()
         validate_name(name, "artifact name")
-        artifact = validate_name(name + ending, "artifact name")
+        artifact = validate_name(self.namespace + name + ending, "artifact name")
         if is_reserved(artifact) or artifact == ENVIRONMENT_ARTIFACT:
             raise InvalidNameError(f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another")
         what = f"artifact name {artifact!r}"
@@ -396,6 +420,8 @@ class Experiment:
 
     def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None:
         """Queue the run record; from memory if the spool's disk fails (it is small, and must get out)."""
+        if self.namespace:  # attached: the run record is the first process's
+            return
         with self._lock:
             data = self._record.to_bytes(**changes)
         path = self._spool.new_data_path(".run.json")
@@ -445,6 +471,7 @@ class Experiment:
             rows were lost because the spool's disk failed (then the run is recorded ``failed``,
             with the count in its ``error``, never ``finished``).
         """
+        self._run_before_close()
         status, reason = self._outcome or ("finished", None)
         return self._close(status, reason, self.close_timeout if timeout is None else timeout)
 
@@ -454,15 +481,21 @@ class Experiment:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._run_before_close()
         if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
             status, reason = self._outcome or ("finished", None)
         elif self._outcome is not None:
             status, reason = self._outcome
-        elif isinstance(error, KeyboardInterrupt):
-            status, reason = "interrupted", describe_exception(error)
         else:
-            status, reason = "failed", describe_exception(error)
+            status, reason = outcome_of(error)
         self._close(status, reason, self.close_timeout)
+
+    def _run_before_close(self) -> None:
+        while self._before_close:
+            try:
+                self._before_close.pop(0)()
+            except Exception as err:  # closing must go on
+                warn(f"experiment {self.tag}: stopping a background task failed: {type(err).__name__}: {err}")
 
     def _note_outcome(self, status: str, reason: dict[str, str]) -> None:
         if self._outcome is None:
@@ -478,6 +511,7 @@ class Experiment:
             if self._closed:
                 return not self._uploader.unsent() and not self._lost
             self._closed = True
+        self._run_before_close()
         self._stop.set()
         if threading.current_thread() is not self._ticker:
             self._ticker.join(5.0)  # a heartbeat queued after the final record would supersede it

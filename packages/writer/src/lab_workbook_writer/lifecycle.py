@@ -31,7 +31,7 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
-from .runrecord import describe_exception
+from .outcomes import outcome_of
 
 __all__ = ["register", "unregister"]
 
@@ -100,9 +100,9 @@ def _install_sigterm() -> None:
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    status = "interrupted" if issubclass(kind, KeyboardInterrupt) else "failed"
+    outcome = outcome_of(value)
     for experiment in _mine():
-        experiment._note_outcome(status, describe_exception(value))
+        experiment._note_outcome(*outcome)
     _previous_excepthook(kind, value, tb)
 
 

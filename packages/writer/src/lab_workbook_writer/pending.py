@@ -28,6 +28,7 @@ from lab_workbook_core import AlreadyExists, Config, LabWorkbookError, Storage, 
 from lab_workbook_core import spool_dir as default_spool_dir
 from lab_workbook_core.keys import segments_prefix
 
+from .fieldsets import merge_file
 from .spool import Entry, ExperimentSpool, experiment_spools
 
 __all__ = ["PendingUpload", "SyncReport", "pending_uploads", "sync"]
@@ -220,6 +221,7 @@ def _send(spool: ExperimentSpool, storage: Storage, entry: Entry) -> int:
 def _send_series(storage: Storage, entry: Entry, path: Path) -> int:
     """The rows of a series whose writer died, as its final CSV; then its segments are deleted."""
     whole_rows(path)
+    merge_file(path)  # a series whose fields grew: one header, earlier rows padded
     storage.put_file(entry.key, path)
     tag, _, series_file = entry.key.partition("/")
     segments = storage.list(segments_prefix(tag, series_file), delimiter=None).objects
@@ -231,7 +233,8 @@ def _send_series(storage: Storage, entry: Entry, path: Path) -> int:
 def whole_rows(path: Path) -> int:
     """Cut a series file after its last complete CSV row (a kill can tear the last write); its new size.
 
-    A row is complete when it ends in ``\\r\\n`` outside quotes and has as many cells as the header.
+    A row is complete when it ends in ``\\r\\n`` outside quotes and has as many cells as the header
+    above it (a series whose fields grew has one header per part: its last cell is ``Date``).
     """
     data = path.read_bytes()
     end = len(data)
@@ -255,4 +258,7 @@ def _complete(data: bytes) -> bool:
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True))
     except (UnicodeDecodeError, csv.Error):
         return False
-    return bool(rows) and len(rows[-1]) == len(rows[0])
+    if not rows:
+        return False
+    header = next((row for row in reversed(rows) if row[-1:] == ["Date"]), rows[0])
+    return len(rows[-1]) == len(header)

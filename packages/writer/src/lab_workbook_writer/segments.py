@@ -44,14 +44,15 @@ class Segment:
                 return 0
         seq, start, end = self.cut
         key = segment_key(series.tag, series.file_name, seq)
-        size = len(series.header) + end - start
+        header = series.header_for(start)
+        size = len(header) + end - start
         with open(series.path, "rb") as source:
             source.seek(start)
             if size <= _IN_MEMORY:
-                storage.put_bytes(key, series.header + source.read(end - start))
+                storage.put_bytes(key, header + source.read(end - start))
                 return size
             with tempfile.NamedTemporaryFile(dir=series.path.parent, suffix=".segment") as tmp:
-                tmp.write(series.header)
+                tmp.write(header)
                 left = end - start
                 while left:
                     chunk = source.read(min(left, 1 << 20))

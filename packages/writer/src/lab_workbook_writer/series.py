@@ -2,8 +2,11 @@
 
 ``log(...)`` is on the training loop's hot path, so it does as little as
 possible: it formats the row (one ``%r`` format when every value is a plain
-number, ``csv.writer`` otherwise) and appends the line to a ``deque``, which is
-thread-safe without a lock. Lines are *drained* into the series' local file (the
+number, ``csv.writer`` otherwise) and appends the line to a ``deque``. Checking,
+formatting and appending happen under the series' *layout lock* (uncontended but
+for :meth:`TimeSeriesLog.add_fields`, which takes it too), so a row is always
+queued under the header it was checked against, even while another thread adds
+fields; the lock never waits for the disk or the store. Lines are *drained* into the series' local file (the
 spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
 ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
 training thread itself only when many lines are waiting, so memory stays bounded.
@@ -19,6 +22,8 @@ silently dropped (see :meth:`TimeSeriesLog._raced_seal`).
 
 Uploads are requested every ``save_every`` rows or when rows are older than
 ``flush_seconds``; see :mod:`lab_workbook_writer.segments` for how they are cut.
+A series made without a field list grows its fields as rows bring new ones; see
+:mod:`lab_workbook_writer.fieldsets`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 import csv
-from operator import itemgetter
 from pathlib import Path
 import threading
 import time
@@ -37,6 +41,7 @@ from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.keys import segment_key
 
 from .cells import to_cell, utc_iso_millis
+from .fieldsets import Layout, Parts, check_new_fields, merge_parts
 from .notices import warn
 from .segments import Segment
 from .spoolfile import SpoolFile
@@ -51,6 +56,12 @@ _NUMBERS = frozenset({float, int})  # their repr() is their CSV cell: no quoting
 _time = time.time
 
 
+class _HeaderLine(str):
+    """A new part's header waiting in a series' lines: where it lands on disk is where the part starts."""
+
+    __slots__ = ()
+
+
 class TimeSeriesLog:
     """A CSV time series of one experiment; call it to log a row.
 
@@ -58,29 +69,29 @@ class TimeSeriesLog:
 
     Attributes:
         name: the series' name; the artifact is ``<name>.csv``.
-        fields: the columns, in order (``Date`` is added last).
+        fields: the columns, in order (``Date`` is added last); a growing series' fields grow.
+        growing: rows may bring new fields (the series was made without a field list).
         save_every: upload at most every this many rows (the original's ``saveEvery``).
         flush_seconds: rows never wait much longer than this before an upload starts.
     """
 
     def __init__(
         self, name: str, fields: Sequence[str], *, tag: str, path: Path, uploader: Uploader,
-        save_every: int, flush_seconds: float, on_spool_error: Callable[[str | None], None] | None = None,
+        save_every: int, flush_seconds: float, growing: bool = False,
+        on_spool_error: Callable[[str | None], None] | None = None,
     ) -> None:
-        self.name, self.fields, self.save_every, self.flush_seconds = name, tuple(fields), save_every, flush_seconds
+        self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
         self.file_name, self.path, self.tag = f"{name}.csv", path, tag
         self._uploader = uploader
-        self._known = frozenset(self.fields)
-        self._count = len(self.fields)
-        self._getter = itemgetter(*self.fields) if self._count > 1 else lambda row, f=self.fields[0]: (row[f],)
-        self._format = ",".join(["%r"] * self._count) + ","
+        self._use(Layout(fields))
         self._date_line, self._date_until = "", 0.0
         self._lines: deque[str] = deque()
         self._append = self._lines.append
-        csv.writer(SimpleNamespace(write=self._append), lineterminator="\r\n").writerow([*self.fields, "Date"])
-        self.header = self._lines.pop().encode("utf-8")
+        self._parts = Parts(self.header)
+        self._headers_waiting = 0  # headers of new parts still in _lines (the spool's disk failed)
         self._file = SpoolFile(path, self.header)
         self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        self._layout_lock = threading.Lock()  # the fields: taken before _file_lock, never inside it
         self._on_spool_error = on_spool_error
         self.lost_rows = 0
         self._rows = 0
@@ -92,6 +103,10 @@ class TimeSeriesLog:
         self._next_seq = 1
         self._queued: Segment | None = None
         self._sealed = False
+
+    def _use(self, layout: Layout) -> None:
+        self.fields, self.header = layout.fields, layout.header
+        self._known, self._count, self._getter, self._format = layout.known, layout.count, layout.getter, layout.format
 
     @property
     def rows(self) -> int:
@@ -116,31 +131,37 @@ class TimeSeriesLog:
             if not isinstance(row, Mapping):
                 raise InvalidValueError(f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}")
             fields = {**row, **fields} if fields else row  # type: ignore[assignment]
-        try:  # the fast path: every field given, each a plain int or float
-            values = self._getter(fields)
-        except (KeyError, TypeError):
-            return self._log_general(fields)
-        if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
-            return self._log_general(fields)
-        if self._sealed:
-            raise self._closed_error()
-        if _time() >= self._date_until:
-            self._next_date()
-        line = self._format % values + self._date_line
-        self._append(line)
+        with self._layout_lock:  # the row is queued under the header it was checked against
+            try:  # the fast path: every field given, each a plain int or float
+                values = self._getter(fields)
+            except (KeyError, TypeError):
+                line = self._general_line(fields)
+            else:
+                if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
+                    line = self._general_line(fields)
+                else:
+                    if self._sealed:
+                        raise self._closed_error()
+                    if _time() >= self._date_until:
+                        self._next_date()
+                    line = self._format % values + self._date_line
+            self._append(line)
         if self._sealed:
             self._raced_seal(line)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
 
-    def _log_general(self, fields: Mapping[str, Any]) -> None:
-        """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars."""
+    def _general_line(self, fields: Mapping[str, Any]) -> str:
+        """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars (layout lock held)."""
+        if not self._known.issuperset(fields) and self.growing:
+            self._grow(list(fields))
         if not self._known.issuperset(fields):
             unknown = ", ".join(repr(str(k)) for k in fields if k not in self._known)
             raise InvalidValueError(
                 f"series {self.name!r} has no field {unknown}; its fields are "
-                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log)"
+                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log); "
+                "add fields with add_fields(), or make the series without a field list to let rows add them"
             )
         values = [to_cell(fields.get(f), f, self.name) for f in self.fields]
         if self._sealed:
@@ -150,13 +171,69 @@ class TimeSeriesLog:
         values.append(self._date_line[:-2])
         text: list[str] = []
         csv.writer(SimpleNamespace(write=text.append), lineterminator="\r\n").writerow(values)
-        line = text[0]
-        self._append(line)
-        if self._sealed:
-            self._raced_seal(line)
-        self._rows += 1
-        if self._rows >= self._trigger_at:
-            self._triggered()
+        return text[0]
+
+    def add_fields(self, *names: str) -> None:
+        """Add columns (after the existing ones; ``Date`` stays last): later rows may use them.
+
+        Earlier rows get empty cells for them in the final CSV. Segments already sent keep
+        their header; later segments carry the new one (readers merge them). A row being
+        logged by another thread meanwhile lands wholly before or wholly after the change.
+
+        Raises:
+            InvalidValueError: a name that is not a non-empty string, or is ``Date``.
+            ExperimentClosedError: the experiment was closed.
+        """
+        with self._layout_lock:
+            self._grow(names)
+
+    def _grow(self, names: Sequence[Any]) -> None:
+        """:meth:`add_fields` with the layout lock held: a new part's header follows the rows queued so far."""
+        added = check_new_fields(self.name, self.fields, names)
+        if not added:
+            return
+        layout = Layout([*self.fields, *added])
+        with self._file_lock:
+            if self._sealed:
+                raise self._closed_error()
+            drained = self._drain_locked()
+            start, rows_start = self._parts.last()
+            if drained and not self._headers_waiting and self._file.size == rows_start:
+                # the current part has no rows: its header is replaced, not followed
+                if self._file.rewind(start, layout.header):
+                    self._place(start, layout.header)
+                else:
+                    self._queue_header(layout.header)
+            else:
+                self._queue_header(layout.header)
+            self._use(layout)
+
+    def _queue_header(self, header: bytes) -> None:
+        """Write a new part's header after the rows waiting, in order (it waits with them if the disk fails)."""
+        self._headers_waiting += 1
+        self._append(_HeaderLine(header.decode("utf-8")))
+        self._drain_locked()
+
+    def _place(self, start: int, header: bytes) -> None:
+        """A part's header reached the disk at ``start``: earlier rows leave as a segment of their own."""
+        self._precut(start)
+        self._parts.place(start, header)
+        self._cut_offset = start + len(header)
+
+    def _precut(self, end: int) -> None:
+        """Queue the rows still unsent under the current header as a segment of their own."""
+        if end <= self._cut_offset:
+            return
+        job = Segment(self)
+        job.cut = (self._next_seq, self._cut_offset, end)
+        self._next_seq += 1
+        self._cut_offset = end
+        job.entry = self._uploader.submit("segment", group=self.group, source=job)
+        self._queued = None  # the next request queues a segment after this one, so flush() waits for both
+
+    def header_for(self, offset: int) -> bytes:
+        """The header of the rows that start at ``offset`` in the local file (a segment's first line)."""
+        return self._parts.header_for(offset)
 
     def _next_date(self) -> None:
         """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
@@ -251,7 +328,11 @@ class TimeSeriesLog:
             kept_lines[0] = len(taken)
             return size
 
-        if self._file.append(data, force=force, whole=whole) == len(data):
+        start = self._file.size
+        done = self._file.append(data, force=force, whole=whole) == len(data)
+        if self._headers_waiting:
+            self._place_headers(taken[: len(taken) if done else kept_lines[0]], start)
+        if done:
             if failing:
                 warn(f"series {self.name!r} of experiment {self.tag}: the spool accepts rows again")
                 if self._on_spool_error is not None:
@@ -261,6 +342,13 @@ class TimeSeriesLog:
         if not failing and self._file.error is not None:
             self._report_failure(self._file.error)
         return False
+
+    def _place_headers(self, written: list[str], offset: int) -> None:
+        for line in written:
+            if type(line) is _HeaderLine:
+                self._headers_waiting -= 1
+                self._place(offset, line.encode("utf-8"))
+            offset += len(line.encode("utf-8", "backslashreplace"))
 
     def _report_failure(self, err: OSError) -> None:
         message = (
@@ -280,7 +368,7 @@ class TimeSeriesLog:
             if self._sealed:
                 return None  # the final CSV carries these rows
             self._drain_locked()
-            end = self._file.size  # only whole rows that reached the disk
+            end = self._parts.end_of_part(self._cut_offset, self._file.size)  # whole rows on disk, one header
             if end == self._cut_offset:
                 return None
             cut = (self._next_seq, self._cut_offset, end)
@@ -298,7 +386,9 @@ class TimeSeriesLog:
             if not self._sealed:
                 self._sealed = True
                 if not self._drain_locked(force=True):
-                    self.lost_rows = len(self._lines)
+                    self.lost_rows = len(self._lines) - self._headers_waiting
                     self._lines.clear()
+                    self._headers_waiting = 0
                 self._file.close()
+                merge_parts(self.path, self._parts, self._file.size)
             return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]

@@ -89,6 +89,20 @@ class SpoolFile:
         self.error = None
         return written
 
+    def rewind(self, offset: int, data: bytes) -> bool:
+        """Cut the file back to ``offset`` and write ``data`` there (a series' header replaced before any row).
+
+        False if that failed: the file then ends at ``offset`` (or, if it could not
+        be cut, is unchanged) and :attr:`error` says why.
+        """
+        fd = self._fd
+        if fd is None:
+            return False
+        if not self._roll_back(fd, offset):
+            return False
+        self.size = offset
+        return self.append(data, force=True) == len(data)
+
     def _roll_back(self, fd: int, size: int) -> bool:
         """Cut off a partial write, so that retrying never duplicates the rows that did get through."""
         try:

@@ -4,6 +4,8 @@ A GPU box has torch anyway; a machine that only logs series and parameters does
 not need it, so the import is deferred and a missing torch is a clear error.
 :func:`cuda_facts` never imports torch: it asks the torch the script already
 imported (``sys.modules``), so recording the environment never costs torch's import.
+Also here: loading a Lightning checkpoint safely (``weights_only``) and sending the
+run's tag from rank 0 to the other processes of a ``torch.distributed`` job.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from lab_workbook_core import InvalidValueError, MissingDependencyError
 if TYPE_CHECKING:
     from .images import Pixels
 
-__all__ = ["cuda_facts", "nvidia_driver", "save_torch_object", "tensor_pixels"]
+__all__ = ["broadcast_from_rank0", "cuda_facts", "load_weights_only", "nvidia_driver", "save_torch_object", "tensor_pixels"]
 
 _DRIVER = re.compile(r"Kernel Module\s+(?:for\s+\S+\s+)?(\d+(?:\.\d+)+)")
 
@@ -31,6 +33,26 @@ def save_torch_object(obj: Any, path: Path) -> None:
     ``OSError`` behind torch's ``RuntimeError`` (its ``__context__``), not only as
     an opaque C++ stream message.
     """
+    torch = _torch()
+    with open(path, "wb") as file:
+        torch.save(obj, file)
+
+
+def load_weights_only(path: Path) -> Any:
+    """``torch.load`` restricted to tensors and plain containers (never unpickles code), on the CPU."""
+    return _torch().load(path, map_location="cpu", weights_only=True)
+
+
+def broadcast_from_rank0(value: str | None) -> str:
+    """Rank 0's ``value`` on every rank (a ``torch.distributed`` collective: all ranks call it)."""
+    import torch.distributed as dist
+
+    box = [value]
+    dist.broadcast_object_list(box, src=0)
+    return str(box[0])
+
+
+def _torch() -> Any:
     try:
         import torch
     except ImportError as err:
@@ -38,8 +60,7 @@ def save_torch_object(obj: Any, path: Path) -> None:
             "save_torch needs PyTorch, which is not installed: pip install torch "
             "(or pip install 'lab-workbook-writer[torch]')"
         ) from err
-    with open(path, "wb") as file:
-        torch.save(obj, file)
+    return torch
 
 
 def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
