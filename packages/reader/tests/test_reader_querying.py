@@ -36,11 +36,11 @@ def _loss(i: int, steps: int = 5) -> str:
     return "step,loss,Date\r\n" + "".join(f"{s},{v},2026-01-01T00:00:0{s}.000Z\r\n" for s, v in enumerate(values))
 
 
-def _record(tag: str, status: str, heartbeat: datetime) -> bytes:
+def _record(tag: str, status: str, heartbeat: datetime, interval: float = 30) -> bytes:
     return json.dumps({
         "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": status,
         "started": "2026-01-01T00:00:00.000000Z", "ended": None if status == "running" else "2026-01-01T01:00:00Z",
-        "heartbeat": heartbeat.isoformat().replace("+00:00", "Z"), "heartbeat_interval": 30,
+        "heartbeat": heartbeat.isoformat().replace("+00:00", "Z"), "heartbeat_interval": interval,
         "description": f"run {tag[-5:]}", "error": None, "env": {"RANK": "0"},
         "artifacts": {"parameters.json": {"size": 1, "sha256": "0"}},
     }).encode()
@@ -55,12 +55,13 @@ def _build(prefix: str, runs: int = RUNS) -> str:
         storage.put_bytes(run_record_key(tag), _record(tag, "finished", now))
         storage.put_bytes(f"{tag}/parameters.json", json.dumps({"learningRate": 0.001 * (i + 1), "model": {"depth": i % 3}}).encode())
         storage.put_bytes(f"{tag}/Training loss.csv", _loss(i).encode())
-    storage.put_bytes(run_record_key(RUNNING), _record(RUNNING, "running", now))
+    # A heartbeat every hour: the run stays "running" however long a loaded machine takes to reach the checks.
+    storage.put_bytes(run_record_key(RUNNING), _record(RUNNING, "running", now, interval=3600))
     storage.put_bytes(f"{RUNNING}/parameters.json", b'{"learningRate": 0.5, "model": {"depth": 1}}')
     rows = _loss(RUNS - 2).split("\r\n")
     storage.put_bytes(segment_key(RUNNING, "Training loss.csv", 1), "\r\n".join([*rows[:3], ""]).encode())
     storage.put_bytes(segment_key(RUNNING, "Training loss.csv", 2), "\r\n".join(rows[:1] + rows[3:]).encode())
-    storage.put_bytes(run_record_key(CRASHED), _record(CRASHED, "running", now - timedelta(hours=1)))
+    storage.put_bytes(run_record_key(CRASHED), _record(CRASHED, "running", now - timedelta(hours=5)))
     return prefix
 
 
