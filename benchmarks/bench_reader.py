@@ -28,14 +28,13 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 import json
 import os
-from pathlib import Path
 import statistics
-import tempfile
-import time
 
+from meld_limit import compare  # benchmarks/meld_limit.py
 from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
 import numpy as np
 import pandas as pd
+from timing import bench_environment, load_average, stopwatch, timed  # benchmarks/timing.py
 
 ROWS = 180_801
 EXPERIMENTS_TO_MELD = 32
@@ -69,36 +68,13 @@ def record(tag: str) -> bytes:
     ).encode()
 
 
-def timed(function, repeat: int, setup=lambda: None, settle=lambda: None, settled: list | None = None) -> float:
-    """Median wall time of ``repeat`` calls of ``function(setup())``.
-
-    ``setup`` and ``settle`` (called after each call: wait for the cache writes) are not
-    timed; how long each ``settle`` lasted is appended to ``settled``.
-    """
-    times = []
-    for _ in range(repeat):
-        argument = setup()
-        start = time.perf_counter()
-        function(argument)
-        times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        settle()
-        if settled is not None:
-            settled.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median is shown)")
+    parser.add_argument("--meld-rounds", type=int, default=3, help="cold melds alternating with the limit")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="bench-reader-"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CACHE_DIR=str(work / "cache"),
-        LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
-    )
+    work = bench_environment("bench-reader")
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     import boto3
@@ -120,7 +96,7 @@ def main() -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(upload, tags))
     one = tags[0]
-    print(f"series: {ROWS:,} rows x 6 columns, {len(data) / 1e6:.1f} MB; median of {args.repeat} runs\n")
+    print(f"series: {ROWS:,} rows x 6 columns, {len(data) / 1e6:.1f} MB; median of {args.repeat} runs; {load_average()}\n")
 
     # Two baselines: plain read_csv, and read_csv asked for what a load returns (the original reader's
     # call: first field as index, Date as datetimes, `nil` missing). Ratios use the second, the same
@@ -169,18 +145,19 @@ def main() -> None:
     print(f"{'  cold, against one cold load':<44}{meld_cold_time * 1000:8.1f} ms  {meld_cold_time / cold_time:5.2f}x  (target <= 6x)")
     print(f"{'    cache complete after it returned':<44}{statistics.median(meld_writes) * 1000:8.1f} ms more (median)")
     print(f"{'  cached, against one cached load':<44}{meld_cached_time * 1000:8.1f} ms  {meld_cached_time / cached_time:5.2f}x  (target <= 6x)")
+    compare(server_pid=server.pid, bucket=BUCKET, prefix="experiments/", tags=tags, artifact="Training.csv",
+            index="epoch", field="loss", rounds=args.meld_rounds)
 
     listing_tags = [f"2016{i:08d}-list{i:06d}" for i in range(EXPERIMENTS_TO_LIST)]
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda t: client.put_object(Bucket=BUCKET, Key=f"listing/{t}/a.txt", Body=b""), listing_tags))
     wb = ExperimentRepository(f"s3://{BUCKET}/listing/")
-    start = time.perf_counter()
-    count = len(wb[:])
-    listed = time.perf_counter() - start
+    with stopwatch() as listing:
+        count = len(wb[:])
     assert count == EXPERIMENTS_TO_LIST, count
     print(f"\nlisting {count:,} experiments: {wb.storage.requests['list']} list requests, "
           f"{sum(wb.storage.requests.values()) - wb.storage.requests['list']} other requests, "
-          f"{listed:.2f} s  (target <= 11 list requests)")
+          f"{listing.wall:.2f} s  (target <= 11 list requests; {listing.load})")
     stop_moto(server)
 
 

@@ -33,10 +33,9 @@ import os
 from pathlib import Path
 import subprocess
 import sys
-import tempfile
-import time
 
 from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
+from timing import bench_environment, load_average, stopwatch  # benchmarks/timing.py
 
 BUCKET = "bench-runs"
 PREFIX = f"s3://{BUCKET}/experiments/"
@@ -126,13 +125,13 @@ print(json.dumps({"seconds": seconds, "rows": rows, "requests": requests, "check
 
 
 def measure(what: str, runs: int) -> dict:
-    """One call in a fresh process: its time (inside the process), rows and requests."""
+    """One call in a fresh process: its time (inside the process), rows, requests, and the load after it."""
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, what, PREFIX, str(runs)], capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise SystemExit(f"{what} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "load": load_average()}
 
 
 def main() -> None:
@@ -140,11 +139,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10_000, help="finished runs in the store")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="bench-runs-"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
-    )
+    work = bench_environment("bench-runs", cache=False)  # each call below gets its own cache folder
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     try:
@@ -153,17 +148,17 @@ def main() -> None:
 
         client = boto3.client("s3", config=Config(max_pool_connections=32))
         client.create_bucket(Bucket=BUCKET)
-        started = time.perf_counter()
-        build(client, args.runs, work)
+        with stopwatch() as building:
+            build(client, args.runs, work)
         print(f"store: {args.runs:,} finished runs ({3 * args.runs:,} objects), built in "
-              f"{time.perf_counter() - started:.0f} s (not timed below)\n")
+              f"{building.wall:.0f} s (not timed below)\n")
         # The limit: the same GETs (one record per run), from boto3 on 16 threads, nothing else done.
         keys = [f"experiments/{tag_of(i)}/.lab-workbook/run.json" for i in range(args.runs)]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(16) as pool:
+        with stopwatch() as limit, ThreadPoolExecutor(16) as pool:
             list(pool.map(lambda key: client.get_object(Bucket=BUCKET, Key=key)["Body"].read(), keys))
-        raw = time.perf_counter() - started
-        print(f"{'limit: one GET per run, bare boto3, 16 threads':<44}{raw:8.2f} s  ({args.runs / raw:,.0f} GETs/s)\n")
+        raw = limit.wall
+        print(f"{'limit: one GET per run, bare boto3, 16 threads':<44}{raw:8.2f} s  ({args.runs / raw:,.0f} GETs/s; "
+              f"{limit.load})\n")
         pages = math.ceil(args.runs / 1000)
         print(f"{'call':<44}{'time':>9}  requests (second-call target: <= {pages} list pages, 0 per finished run)")
         for what, label in (("runs", "wb.runs(series={'Training loss.csv': 'loss'})"),
@@ -178,7 +173,8 @@ def main() -> None:
                 shown = ", ".join(f"{k} {v:,}" for k, v in sorted(result["requests"].items()) if v)
                 verdict = "ok" if result["seconds"] <= target else "MISSED"
                 extra = f", {result['seconds'] / raw:.2f}x the limit" if name == "first call" else ""
-                print(f"  {name:<42}{result['seconds']:8.2f} s  {shown}  (target <= {target:g} s: {verdict}{extra})")
+                print(f"  {name:<42}{result['seconds']:8.2f} s  {shown}  (target <= {target:g} s: {verdict}{extra}; "
+                      f"{result['load']})")
     finally:
         try:
             stop_moto(server)

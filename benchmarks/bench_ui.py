@@ -6,7 +6,9 @@ playwright, against moto's S3 server in a child process (``benchmarks/moto_endpo
 1. time to first table: from the dashboard's start to the table's first page on screen (the newest 100
    runs, read first), and to every run in the table, for a store of 1,000 runs, with a fresh dashboard each time (a new server and repository, as a new
    ``lab-workbook ui``): cold (empty disk cache) and warm (the cache a previous start left);
-   the baseline is the reader's own ``wb.runs()`` in the same cache state (what a notebook pays);
+   the baselines are the reader's own ``wb.runs()`` in the same cache state (what a notebook pays),
+   and ``json.loads`` of the same table's JSON (1,000 rows), a pure-CPU yardstick that slows
+   down with the machine, so that the ratio means something on a loaded machine;
 2. time to draw 8 runs x 180,801 points (field ``loss``): from clicking *Draw* to the canvas on
    screen, cold (series read and parsed) and warm (parsed columns from the disk cache), with the
    documented per-pixel min/max reduction and with every point; the baseline is the reader's
@@ -14,12 +16,16 @@ playwright, against moto's S3 server in a child process (``benchmarks/moto_endpo
 
 Targets: warm table < 1 s, warm comparison < 2 s.
 ``--screenshot PATH`` also saves the comparison view as a PNG (the README's ``docs/images/ui-compare.png``).
+``--table-only`` skips the comparison. Runs' records hold the summary the writer puts in them at
+close (its parameters, computed by the writer's own code); ``--plain-records`` leaves it out, as
+in records of writers older than the summary, so that each row also reads ``parameters.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 from concurrent.futures import ThreadPoolExecutor
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -48,17 +54,22 @@ def tag_for(i: int) -> str:
     return minute.strftime("%Y%m%d%H%M") + f"-bench{i:05d}"
 
 
-def record(tag: str, i: int) -> bytes:
+def record(tag: str, i: int, *, summary: bool = True) -> bytes:
     started = pd.Timestamp(tag[:12], tz="UTC")
     ended = started + pd.Timedelta(minutes=30 + i % 50)
-    return json.dumps(
-        {
-            "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": ["finished", "failed"][i % 9 == 0],
-            "started": started.isoformat().replace("+00:00", "Z"), "ended": ended.isoformat().replace("+00:00", "Z"),
-            "heartbeat": ended.isoformat().replace("+00:00", "Z"), "heartbeat_interval": 30,
-            "description": f"sweep {i // 100}, run {i}", "error": None, "git_commit": None, "artifacts": {},
-        }
-    ).encode()
+    fields = {
+        "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": ["finished", "failed"][i % 9 == 0],
+        "started": started.isoformat().replace("+00:00", "Z"), "ended": ended.isoformat().replace("+00:00", "Z"),
+        "heartbeat": ended.isoformat().replace("+00:00", "Z"), "heartbeat_interval": 30,
+        "description": f"sweep {i // 100}, run {i}", "error": None, "git_commit": None, "artifacts": {},
+    }
+    if summary:
+        from lab_workbook_writer.summary import run_summary
+
+        saved = params(i)
+        fields["artifacts"] = {"parameters.json": {"size": len(saved), "sha256": hashlib.sha256(saved).hexdigest()}}
+        fields["summary"] = run_summary({"parameters.json": saved}, [])
+    return json.dumps(fields).encode()
 
 
 def params(i: int) -> bytes:
@@ -87,18 +98,18 @@ def series_bytes(i: int) -> bytes:
     return frame.to_csv(index=False, lineterminator="\r\n").encode()
 
 
-def fill_store(client, prefix_key: str) -> list[str]:  # type: ignore[no-untyped-def]
+def fill_store(client, prefix_key: str, *, summary: bool = True, series: bool = True) -> list[str]:  # type: ignore[no-untyped-def]
     tags = [tag_for(i) for i in range(RUNS)]
 
     def put(i: int) -> None:
         tag = tags[i]
         client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/parameters.json", Body=params(i))
-        client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/.lab-workbook/run.json", Body=record(tag, i))
+        client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/.lab-workbook/run.json", Body=record(tag, i, summary=summary))
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(put, range(RUNS)))
     compared = tags[-CURVES:]
-    for k, tag in enumerate(compared):
+    for k, tag in enumerate(compared if series else []):
         client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/Training.csv", Body=series_bytes(RUNS - CURVES + k))
     return compared
 
@@ -129,6 +140,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median is shown)")
     parser.add_argument("--screenshot", type=Path, help="save the comparison view as this PNG")
+    parser.add_argument("--table-only", action="store_true", help="measure the first table only, not the comparison")
+    parser.add_argument("--plain-records", action="store_true", help="records without the writer's summary")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
@@ -149,8 +162,10 @@ def main() -> None:
         client.create_bucket(Bucket=BUCKET)
         prefix = f"s3://{BUCKET}/experiments/"
         started = time.perf_counter()
-        compared = fill_store(client, "experiments/")
-        print(f"store: {RUNS:,} runs, {CURVES} of them with a {ROWS:,}-row series (written in {time.perf_counter() - started:.0f} s)")
+        compared = fill_store(client, "experiments/", summary=not args.plain_records, series=not args.table_only)
+        kind = "without summaries" if args.plain_records else "with the writer's summaries"
+        curves = "" if args.table_only else f", {CURVES} of them with a {ROWS:,}-row series"
+        print(f"store: {RUNS:,} runs (records {kind}){curves} (written in {time.perf_counter() - started:.0f} s)")
         print(f"median of {args.repeat}; each measurement starts a fresh dashboard (new server and repository)\n")
 
         def reader_table() -> None:
@@ -166,15 +181,24 @@ def main() -> None:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
 
             whole_times: list[float] = []
+            steps: dict[str, list[float]] = {}  # where a warm first table's time goes
 
             def first_table() -> float:
                 dashboard = Dashboard(prefix)
                 with dashboard as url:
-                    page = context.new_page()
                     begin = dashboard.started  # from the dashboard's start, as a user waits
+                    served = time.perf_counter()
+                    page = context.new_page()
+                    opened = time.perf_counter()
+                    seen: dict[str, float] = {}
+                    page.on("response", lambda r: seen.setdefault(r.url.rsplit("/", 1)[-1][:14], time.perf_counter()))
                     page.goto(url)
                     page.wait_for_selector("#runs tbody tr", timeout=120_000)
                     took = time.perf_counter() - begin
+                    for name, at in [("server answers", served), ("browser tab open", opened),
+                                     ("page's HTML received", seen.get("", float("nan"))),
+                                     ("first page's JSON received", seen.get("runs?series=&n", float("nan")))]:
+                        steps.setdefault(name, []).append(at - begin)
                     assert page.locator("#runs tbody tr").count() == 100  # the first page
                     expect(page.locator("#count")).to_have_text(f"{RUNS} of {RUNS} runs", timeout=120_000)
                     whole_times.append(time.perf_counter() - begin)
@@ -225,15 +249,26 @@ def main() -> None:
             table_cold = cold(first_table)
             whole_cold = statistics.median(whole_times)
             whole_times.clear()
+            steps.clear()
             table_warm = warm(first_table)
             whole_warm = statistics.median(whole_times[1:])
+            print("warm first table, where the time goes (median, from the dashboard's start):")
+            for name, times in steps.items():
+                print(f"  {name:<28}{statistics.median(times[1:]) * 1000:8.0f} ms")
+            print(f"  {'rows on screen':<28}{table_warm * 1000:8.0f} ms\n")
             reader_cold, reader_warm = cold(reader_table), warm(reader_table)
+            loads = json_loads_time(prefix)
             rows = [
                 ("first table (first page), cold cache", table_cold, reader_cold, "-"),
                 (f"  every run ({RUNS:,}) in the table, cold", whole_cold, reader_cold, "-"),
                 ("first table (first page), warm cache", table_warm, reader_warm, "< 1 s"),
                 (f"  every run ({RUNS:,}) in the table, warm", whole_warm, reader_warm, "-"),
             ]
+            yardstick = [(name, seconds / loads) for name, seconds, _, _ in rows]
+
+            if args.table_only:
+                browser.close()
+                return report(rows, yardstick, loads, args)
 
             def draw_cold(full: bool) -> float:
                 times = []
@@ -261,11 +296,38 @@ def main() -> None:
         stop_moto(server)
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{'':<44}{'dashboard':>10}  {'reader alone':>12}  {'ratio':>6}  target")
+    report(rows, yardstick, loads, args)
+
+
+def json_loads_time(prefix: str) -> float:
+    """Median time to ``json.loads`` the whole table's JSON, as the dashboard serves it (the yardstick)."""
+    from lab_workbook import ExperimentRepository
+    from lab_workbook_ui import tables
+
+    wb = ExperimentRepository(prefix)
+    if hasattr(tables, "runs_json"):
+        body = tables.runs_json(wb, [], "parameters.json")[0]
+    else:  # the dashboard before runs_json (to measure it against the same yardstick)
+        body = json.dumps(tables.runs_payload(wb, [], "parameters.json")).encode()
+    times = []
+    for _ in range(51):
+        begin = time.perf_counter()
+        json.loads(body)
+        times.append(time.perf_counter() - begin)
+    return statistics.median(times)
+
+
+def report(rows: list, yardstick: list, loads: float, args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+    print(f"{'':<44}{'dashboard':>10}  {'reader alone':>12}  {'ratio':>6}  {'/ json.loads':>12}  target")
+    ratios = dict(yardstick)
     for name, seconds, baseline, target in rows:
-        print(f"{name:<44}{seconds * 1000:8.0f} ms  {baseline * 1000:9.0f} ms  {seconds / baseline:5.2f}x  {target}")
+        print(
+            f"{name:<44}{seconds * 1000:8.0f} ms  {baseline * 1000:9.0f} ms  {seconds / baseline:5.2f}x  "
+            f"{ratios.get(name, float('nan')):11.0f}x  {target}"
+        )
     print("\nreader alone: wb.runs() for the table, load_series(\"Training.csv\", [\"loss\"]) of the 8 runs for the draw,")
     print("in the same cache state, in this process (no server, no browser).")
+    print(f"/ json.loads: the time over that of json.loads of the whole table's JSON ({loads * 1000:.2f} ms in this run).")
     if args.screenshot:
         print(f"\nscreenshot: {args.screenshot}")
 

@@ -160,3 +160,55 @@ def test_an_entry_is_served_before_it_reaches_the_disk_and_is_there_after(tmp_pa
     release.set()
     writer.flush()
     assert written == [1] and writer.pending(tmp_path / "a") is None
+
+
+def test_past_the_cap_a_put_writes_its_own_entry_instead_of_waiting_for_the_writer_thread(tmp_path):
+    import threading
+
+    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+
+    writer, release, written = CacheWriter(max_pending_bytes=10), threading.Event(), []
+    slow = PendingEntry(b"x" * 100, None, True, lambda: (release.wait(5), written.append("queued")))
+    writer.submit(tmp_path / "a", slow)  # the writer thread is held in this one
+    own = PendingEntry(b"y" * 100, None, True, lambda: written.append(threading.current_thread().name))
+    writer.submit(tmp_path / "b", own)  # past the cap: written by the caller, now
+    assert written == [threading.current_thread().name]
+    release.set()
+    writer.flush()
+    assert written[-1] == "queued" and writer.pending(tmp_path / "a") is None
+
+
+def test_past_the_cap_a_newer_entry_for_a_queued_path_is_the_one_left_on_disk(tmp_path):
+    import threading
+
+    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+
+    writer, release, disk = CacheWriter(max_pending_bytes=10), threading.Event(), {}
+    older = PendingEntry(b"o" * 100, None, True, lambda: (release.wait(5), disk.update(a="older")))
+    writer.submit(tmp_path / "a", older)
+    threading.Timer(0.2, release.set).start()
+    writer.submit(tmp_path / "a", PendingEntry(b"n" * 100, None, True, lambda: disk.update(a="newer")))
+    writer.flush()
+    assert disk == {"a": "newer"}
+
+
+def test_clear_cache_waits_for_entries_their_callers_are_writing(tmp_path):
+    import threading
+
+    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+
+    writer, started, release, events = CacheWriter(max_pending_bytes=0), threading.Event(), threading.Event(), []
+    writer.submit(tmp_path / "queued", PendingEntry(b"q", None, True, lambda: release.wait(5)))
+
+    def own_write() -> None:
+        started.set()
+        release.wait(5)
+        events.append("written")
+
+    putter = threading.Thread(target=writer.submit, args=(tmp_path / "b", PendingEntry(b"b", None, True, own_write)))
+    putter.start()
+    started.wait(5)
+    threading.Timer(0.2, release.set).start()
+    writer.discard(tmp_path, lambda: events.append("cleared"))
+    putter.join(5)
+    assert events == ["written", "cleared"]

@@ -36,10 +36,11 @@ def _loss(i: int, steps: int = 5) -> str:
     return "step,loss,Date\r\n" + "".join(f"{s},{v},2026-01-01T00:00:0{s}.000Z\r\n" for s, v in enumerate(values))
 
 
-def _record(store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0.0) -> None:
+def _record(store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0.0, interval: float = 30) -> None:
     store.record(
         tag, status, started=datetime(2026, 1, 1, tzinfo=UTC), minutes=60, heartbeat_age=heartbeat_age,
-        description=f"run {tag[-5:]}", env={"RANK": "0"}, artifacts={"parameters.json": {"size": 1, "sha256": "0"}},
+        heartbeat_interval=interval, description=f"run {tag[-5:]}", env={"RANK": "0"},
+        artifacts={"parameters.json": {"size": 1, "sha256": "0"}},
     )
 
 
@@ -51,12 +52,13 @@ def _build(prefix: str, runs: int = RUNS) -> str:
         _record(store, tag, "finished")
         store.put(tag, "parameters.json", json.dumps({"learningRate": 0.001 * (i + 1), "model": {"depth": i % 3}}))
         store.put(tag, "Training loss.csv", _loss(i))
-    _record(store, RUNNING, "running")
+    # A heartbeat every hour: the run stays "running" however long a loaded machine takes to reach the checks.
+    _record(store, RUNNING, "running", interval=3600)
     store.put(RUNNING, "parameters.json", '{"learningRate": 0.5, "model": {"depth": 1}}')
     rows = _loss(RUNS - 2).split("\r\n")
     store.segment(RUNNING, "Training loss.csv", 1, "\r\n".join([*rows[:3], ""]))
     store.segment(RUNNING, "Training loss.csv", 2, "\r\n".join(rows[:1] + rows[3:]))
-    _record(store, CRASHED, "running", heartbeat_age=3600)
+    _record(store, CRASHED, "running", heartbeat_age=5 * 3600)
     return prefix
 
 

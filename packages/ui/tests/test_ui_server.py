@@ -140,6 +140,46 @@ def test_a_port_in_use_names_the_option_to_change(run_store):
             BackgroundServer(app, port=port).start()
 
 
+def test_on_ipv6_loopback_no_token_is_needed_and_other_host_names_are_refused(run_store, serve):
+    assert check_binding("::1", None) is None
+    with pytest.raises(ConfigError, match="--token"):
+        check_binding("::", None)  # every IPv6 interface
+    run_store.run(0, points=0)
+    url = serve(run_store.prefix, host="::1")
+    assert url.startswith("http://[::1]:")
+    assert get_json(url, "/api/runs")["total"] == 1  # http.client sends Host: [::1]:PORT
+    response, _ = request(url, "/api/config", headers={"Host": "attacker.example"})
+    assert response.status == 400
+    response, _ = request(url, "/api/config", headers={"Host": "localhost:8765"})
+    assert response.status == 200
+
+
+def test_a_table_of_finished_runs_is_answered_again_without_requests_until_the_listing_changes(run_store, serve):
+    from lab_workbook import ExperimentRepository
+
+    run_store.run(0, points=3)
+    wb = ExperimentRepository(run_store.prefix, cache=False, refresh_seconds=0)
+    url = serve(run_store.prefix, repository=wb)
+    _, first = request(url, "/api/runs")
+    wb.storage.requests.clear()
+    _, again = request(url, "/api/runs")
+    assert again == first
+    assert wb.storage.requests["get"] == 0  # the listing only
+    run_store.run(1, points=3, status="running")
+    rows = get_json(url, "/api/runs")["rows"]
+    assert [row[1] for row in rows] == ["finished", "running"]
+    run_store.record(run_store.tag_for(1), "finished", started=run_store.started(run_store.tag_for(1)))
+    assert [row[1] for row in get_json(url, "/api/runs")["rows"]] == ["finished", "finished"]
+
+
+def test_a_dashboard_warming_up_answers_the_table_and_a_bad_store_is_refused_at_once(run_store, serve):
+    run_store.run(0, points=0)
+    url = serve(run_store.prefix, warm_up=True)  # the repository opens on a thread
+    assert get_json(url, "/api/runs")["total"] == 1
+    with pytest.raises(ConfigError, match="bucket"):
+        create_app("s3://", warm_up=True)
+
+
 def test_the_status_filter_offers_exactly_the_statuses_the_reader_reports(run_store, serve):
     import re
 

@@ -7,7 +7,11 @@ it is served from memory (every cache of the process looks here first), so loadi
 finished artifact twice still sends no second GET. The thread is not a daemon: the
 interpreter waits for it at exit, and the cache is complete once the process ends.
 Entries waiting for the disk are capped (:data:`MAX_PENDING_BYTES`); past the cap a
-``put`` waits for the writer, as a synchronous cache would.
+``put`` writes its entry itself, on the caller's thread, as a synchronous cache would. It
+does not wait for the writer thread: a meld of 32 runs puts 700 MB, and 16 download threads
+queued behind one writer thread made the meld as slow as that one thread (on a busy machine
+the scheduler gives it one thread's share of the cores); written by the callers, entries
+reach the disk in parallel and the meld waits only for its own writes.
 """
 
 from __future__ import annotations
@@ -44,23 +48,57 @@ class CacheWriter:
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
         self._writing = threading.Lock()  # held while an entry is written, and while a folder is cleared
+        self._inline: dict[Path, PendingEntry] = {}  # entries being written by the threads that put them
+        self._discarding = 0  # folders being cleared: no entry is written by its caller meanwhile
 
     def pending(self, path: Path) -> PendingEntry | None:
-        """The entry waiting to be written at ``path``, if any."""
+        """The entry waiting to be written at ``path`` (or being written by its caller), if any."""
         with self._changed:
-            return self._pending.get(path)
+            return self._pending.get(path) or self._inline.get(path)
 
     def submit(self, path: Path, entry: PendingEntry) -> None:
-        """Queue ``entry`` for ``path`` (replacing one queued there); waits while too much is queued."""
+        """Queue ``entry`` for ``path`` (replacing one queued there); past the cap, write it now.
+
+        Past :attr:`max_pending_bytes` the caller writes its own entry, in parallel with other
+        callers, unless an entry for the same path is queued or being written (then it waits
+        for the writer, so that the newer entry is the one left on disk).
+        """
         with self._changed:
-            while self._bytes > self.max_pending_bytes and self._thread is not threading.current_thread():
-                self._changed.wait()
-            old = self._pending.pop(path, None)
-            self._bytes += len(entry.data) - (len(old.data) if old is not None else 0)
-            self._pending[path] = entry
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._drain, name="lab-workbook-cache-writer")
-                self._thread.start()
+            if self._bytes > self.max_pending_bytes and self._own_write_allowed(path):
+                self._inline[path] = entry
+            else:
+                self._queue(path, entry)
+                return
+        try:
+            entry.write()
+        except Exception:  # a cache that cannot be written only costs a download next time
+            pass
+        finally:
+            with self._changed:
+                del self._inline[path]
+                self._changed.notify_all()
+
+    def _own_write_allowed(self, path: Path) -> bool:
+        return (
+            not self._discarding
+            and path not in self._pending
+            and path not in self._inline
+            and self._thread is not threading.current_thread()
+        )
+
+    def _queue(self, path: Path, entry: PendingEntry) -> None:
+        """Queue ``entry`` (the condition held); waits while too much is queued, or while its caller
+        writes an older entry for the same path (the newer must be written after it)."""
+        while path in self._inline or (
+            self._bytes > self.max_pending_bytes and self._thread is not threading.current_thread()
+        ):
+            self._changed.wait()
+        old = self._pending.pop(path, None)
+        self._bytes += len(entry.data) - (len(old.data) if old is not None else 0)
+        self._pending[path] = entry
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._drain, name="lab-workbook-cache-writer")
+            self._thread.start()
 
     def _drain(self) -> None:
         while True:
@@ -85,19 +123,27 @@ class CacheWriter:
                     self._changed.notify_all()
 
     def flush(self) -> None:
-        """Wait until every queued entry is on disk."""
+        """Wait until every queued entry (and every entry its caller is writing) is on disk."""
         with self._changed:
-            while self._thread is not None:
+            while self._thread is not None or self._inline:
                 self._changed.wait()
 
     def discard(self, folder: Path, then: Callable[[], None]) -> None:
         """Forget the entries queued under ``folder``, then run ``then`` while nothing is written."""
-        with self._writing:
+        with self._changed:
+            self._discarding += 1
+            while self._inline:  # callers writing their own entries finish first
+                self._changed.wait()
+        try:
+            with self._writing:
+                with self._changed:
+                    for path in [p for p in self._pending if p.parent == folder]:
+                        self._bytes -= len(self._pending.pop(path).data)
+                    self._changed.notify_all()
+                then()
+        finally:
             with self._changed:
-                for path in [p for p in self._pending if p.parent == folder]:
-                    self._bytes -= len(self._pending.pop(path).data)
-                self._changed.notify_all()
-            then()
+                self._discarding -= 1
 
 
 #: The process's writer, shared by every cache so that each sees what the others have queued.

@@ -48,10 +48,17 @@ def _column(exp: Experiment, artifact: str, field: str) -> pd.Series:
         maybe = (" Did you mean " + " or ".join(repr(h) for h in hint) + "?") if hint else ""
         raise NotFoundError(f"{exp.tag}/{artifact} has no field {field!r}.{maybe} Its fields: {', '.join(fields)}.")
     column = frame[field]
-    column = column[column.index.notna()]
-    if not column.index.is_unique:  # a run that logged the same step twice: keep its latest value
-        column = column[~column.index.duplicated(keep="last")]
+    if column.index.hasnans:
+        column = column[column.index.notna()]
+    if not _strictly_increasing(column.index) and not column.index.is_unique:
+        column = column[~column.index.duplicated(keep="last")]  # a run that logged a step twice: its latest value
     return column
+
+
+def _strictly_increasing(index: pd.Index) -> bool:
+    """A cheap proof that an index is unique (a series' steps usually increase): no hash table is built."""
+    values = index.to_numpy()
+    return values.dtype.kind in "iuf" and bool((values[1:] > values[:-1]).all())
 
 
 def meld_csv(

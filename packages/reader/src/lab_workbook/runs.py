@@ -5,6 +5,11 @@ flattened parameters (``params.learningRate``, ``params.model.name``) and, for e
 series field asked for, its ``last`` and ``best`` value (``error.last``,
 ``error.best``). Experiments are fetched concurrently; a run without a parameters
 file or a series just has NaN there.
+
+A finished run's row never changes, so each repository remembers the rows it built
+for finished runs (per choice of parameters, series and best): a table asked for again
+(a dashboard polling every few seconds) costs a dictionary lookup per finished run,
+and only the runs still going are read again.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 import warnings
+import weakref
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError, concurrent_map
-from lab_workbook_core.record import complete_artifacts, is_final
+from lab_workbook_core.record import FINAL_STATUSES, complete_artifacts, is_final
 import pandas as pd
 
 from .parameters import flatten_parameters
@@ -28,6 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["runs_table"]
 
 _BEST = {"min", "max"}
+#: Per repository, per (params, series fields, best): ``{tag: row}`` of finished runs.
+_FINISHED_ROWS: weakref.WeakKeyDictionary[ExperimentRepository, dict[Any, dict[str, dict[str, Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -176,7 +186,10 @@ def runs_table(
         return stop is None or (started is not None and started <= stop)
 
     fields = _fields(series)
-    experiments = [wb[t] for t in tags]
+    choice = (params, tuple(fields), tuple(sorted(choices.items())))
+    finished = _FINISHED_ROWS.setdefault(wb, {}).setdefault(choice, {})
+    remembered = {t: row for t in tags if (row := finished.get(t)) is not None}
+    experiments = [wb[t] for t in tags if t not in remembered]
     index = wb._source.records
     # Finished runs whose records are on disk need no request (their summaries answer): no threads.
     known = {e.tag for e in experiments if index is not None and index.get(e.tag) is not None}
@@ -185,8 +198,20 @@ def runs_table(
         wb._source.max_workers,
     )
     by_tag = {e.tag: row for e, row in zip((e for e in experiments if e.tag not in known), fetched, strict=True)}
-    found = [by_tag[e.tag] if e.tag in by_tag else _row(e, params, fields, choices, keep) for e in experiments]
-    rows = [row for row in found if row is not None]
+    for exp in experiments:
+        row = by_tag[exp.tag] if exp.tag in by_tag else _row(exp, params, fields, choices, keep)
+        by_tag[exp.tag] = row
+        if row is not None and exp.status in FINAL_STATUSES:  # "unreadable" records are not remembered
+            finished[exp.tag] = row
+    rows = []
+    for tag in tags:
+        row = remembered.get(tag)
+        if row is None:
+            row = by_tag[tag]
+        elif not keep(row["status"], row["started"]):
+            continue
+        if row is not None:
+            rows.append(row)
     wb.save_cache()  # the next table, in any process, reads these records from disk
     table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])
     table["started"] = pd.to_datetime(table["started"], utc=True)

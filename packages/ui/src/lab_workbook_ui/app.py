@@ -8,7 +8,8 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 ``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
 ``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
 ``/api/run/{tag}``                          one run: record, parameters, artifacts
-``/api/run/{tag}/artifact/{name}``          the artifact's bytes (``?download=1``: as a file)
+``/api/run/{tag}/artifact/{name}``          the artifact's bytes: text and pictures (``image/png``...)
+                                            shown, anything else (or ``?download=1``) as a file
 ``/api/diff?a=&b=``                         parameters and patches of two runs compared
 ==========================================  ==============================================
 """
@@ -18,24 +19,23 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 import re
-import threading
 from urllib.parse import quote
 
 from lab_workbook import ExperimentRepository
-from lab_workbook_core import LabWorkbookError, NotFoundError, StorageError, validate_name
+from lab_workbook_core import LabWorkbookError, NotFoundError, StorageError, load_config, validate_name
 from lab_workbook_core.record import STATUSES
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .curves import curves_json
-from .runs import artifact_bytes, diff_payload, is_text, run_payload
-from .security import LOOPBACK_NAMES, SecurityHeaders, TokenGate, is_loopback
-from .tables import parse_series_columns, runs_payload
+from .runs import artifact_bytes, diff_payload, image_type, is_text, run_payload
+from .security import LoopbackHosts, SecurityHeaders, TokenGate, is_loopback
+from .startup import RepositorySlot, read_ahead
+from .tables import RunsTables, parse_series_columns
 
 __all__ = ["create_app", "render_page"]
 
@@ -58,14 +58,6 @@ def _text(request: Request, name: str, default: str = "") -> str:
 def _error(request: Request, err: Exception) -> JSONResponse:
     status = 404 if isinstance(err, (NotFoundError, FileNotFoundError)) else 502 if isinstance(err, StorageError) else 400
     return JSONResponse({"error": str(err).strip("'\"")}, status)
-
-
-def _warm_up(wb: ExperimentRepository, params: str) -> None:
-    """List the store and read the newest runs' records and parameters into the repository."""
-    try:
-        runs_payload(wb, [], params, newest=PREVIEW_RUNS)
-    except Exception:  # the page's own request will report it
-        logger.debug("warming up the runs table failed", exc_info=True)
 
 
 def create_app(
@@ -92,21 +84,32 @@ def create_app(
         poll_seconds: how often the page asks again while a run shown is still going.
         refresh_seconds: how long a listing or a running run's record is trusted
             (default: ``poll_seconds``, so a poll sees new runs).
-        warm_up: start reading the table's first page now, on a thread, while the browser
-            opens and loads the page (``lab-workbook ui`` does).
+        warm_up: open the repository and read the table's first page, then the whole table, on
+            a thread, while the server already answers and the browser loads the page
+            (``lab-workbook ui`` does; see :mod:`lab_workbook_ui.startup`).
     """
-    wb = repository or ExperimentRepository(prefix, refresh_seconds=poll_seconds if refresh_seconds is None else refresh_seconds)
-    if warm_up:
-        threading.Thread(target=_warm_up, args=(wb, params), name="lab-workbook-ui-warm-up", daemon=True).start()
+    tables = RunsTables(params)
+    if repository is not None:
+        slot = RepositorySlot(lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None)
+    else:
+        load_config(prefix)  # a bad prefix or config file is an error now, not at the first request
+        refresh = poll_seconds if refresh_seconds is None else refresh_seconds
+        slot = RepositorySlot(
+            lambda: ExperimentRepository(prefix, refresh_seconds=refresh),
+            background=warm_up,
+            then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None,
+        )
 
     def config(request: Request) -> JSONResponse:
         return JSONResponse(
-            {"store": str(wb.storage.location), "poll_seconds": poll_seconds, "params": params, "patch": patch}
+            {"store": str(slot.get().storage.location), "poll_seconds": poll_seconds, "params": params, "patch": patch}
         )
 
-    def runs(request: Request) -> JSONResponse:
+    def runs(request: Request) -> Response:
         newest = int(_text(request, "newest", "0") or 0) or None
-        return JSONResponse(runs_payload(wb, parse_series_columns(_text(request, "series")), params, newest=newest))
+        body = tables.json(slot.get(), parse_series_columns(_text(request, "series")), newest=newest)
+        tables.answered.set()
+        return Response(body, media_type="application/json")
 
     def curves(request: Request) -> Response:
         tags = [t for t in _text(request, "tags").split(",") if t]
@@ -116,7 +119,7 @@ def create_app(
             return JSONResponse({"error": "give tags=T1,T2 and series=ARTIFACT.csv (and fields=F1,F2, default all)"}, 400)
         width_text = _text(request, "width", "1000")
         body = curves_json(
-            wb,
+            slot.get(),
             tags,
             validate_name(artifact),
             fields,
@@ -127,15 +130,16 @@ def create_app(
         return Response(body, media_type="application/json")
 
     def run(request: Request) -> JSONResponse:
-        return JSONResponse(run_payload(wb, request.path_params["tag"], params))
+        return JSONResponse(run_payload(slot.get(), request.path_params["tag"], params))
 
     def artifact(request: Request) -> Response:
         tag, name = request.path_params["tag"], validate_name(request.path_params["name"])
-        data = artifact_bytes(wb, tag, name)
-        # Never text/html: whatever the bytes hold, the browser shows them as text or saves them.
-        media = "text/plain; charset=utf-8" if is_text(name) else "application/octet-stream"
+        data = artifact_bytes(slot.get(), tag, name)
+        # Never text/html: whatever the bytes hold, the browser shows them as text or a picture, or saves them.
+        picture = image_type(name)
+        media = "text/plain; charset=utf-8" if is_text(name) else picture or "application/octet-stream"
         headers = {}
-        if _text(request, "download") == "1" or not is_text(name):
+        if _text(request, "download") == "1" or not (is_text(name) or picture):
             filename = quote(name.rsplit("/", 1)[-1], safe="")
             headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
         return Response(data, media_type=media, headers=headers)
@@ -144,7 +148,7 @@ def create_app(
         before, after = _text(request, "a"), _text(request, "b")
         if not before or not after:
             return JSONResponse({"error": "give a=TAG_A and b=TAG_B"}, 400)
-        return JSONResponse(diff_payload(wb, before, after, params, _text(request, "patch", patch)))
+        return JSONResponse(diff_payload(slot.get(), before, after, params, _text(request, "patch", patch)))
 
     page = render_page()
 
@@ -163,7 +167,7 @@ def create_app(
     ]
     middleware = [Middleware(SecurityHeaders)]
     if is_loopback(host):
-        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK_NAMES, host]))
+        middleware.insert(0, Middleware(LoopbackHosts, host=host))
     if token:
         middleware.append(Middleware(TokenGate, token=token))
     handlers = {LabWorkbookError: _error, ValueError: _error, KeyError: _error}

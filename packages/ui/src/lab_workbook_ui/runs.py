@@ -1,14 +1,19 @@
-"""One run for its page: record, parameters, artifacts with sizes, raw artifacts, and a diff with another run.
+"""One run for its page: record, parameters, artifacts with sizes, images, raw artifacts, and a diff with another run.
 
 The reader does the reading (record, loaders, :meth:`~lab_workbook.Experiment.diff`);
 this module shapes it for the page. Sizes come from :meth:`~lab_workbook.Experiment.artifacts`
 (one listing of the run's folder), as in ``lab-workbook show``, so a series still in segments has
 the size of its segments so far.
+
+Images come from the same listing: an image series (``save_image(name, ..., step=...)``
+stores ``<name>/step-<8 digits>.png``) is one entry with its steps in order, and any
+other picture artifact (``save_figure``'s ``.png``) an entry of its own without steps.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook import flatten_parameters
@@ -18,10 +23,39 @@ from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 if TYPE_CHECKING:
     from lab_workbook import Experiment, ExperimentRepository
 
-__all__ = ["artifact_bytes", "diff_payload", "is_text", "run_payload"]
+__all__ = ["IMAGE_TYPES", "artifact_bytes", "diff_payload", "image_type", "images_of", "is_text", "run_payload"]
 
 #: Kinds the page shows as text (anything can be downloaded).
 TEXT_KINDS = frozenset({"text", "json", "csv"})
+#: The content type each picture ending is served with (never SVG: it can hold script).
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".bmp": "image/bmp", ".webp": "image/webp"}
+_STEP = re.compile(r"(.+)/step-(\d+)\.png")
+
+
+def image_type(name: str) -> str | None:
+    """The ``image/...`` content type of a picture artifact, by its ending; ``None`` for anything else."""
+    lower = name.lower()
+    return next((kind for ending, kind in IMAGE_TYPES.items() if lower.endswith(ending)), None)
+
+
+def images_of(names: list[str]) -> list[dict[str, Any]]:
+    """``[{"name", "steps", "artifacts"}]``: image series with their steps in order, then single pictures.
+
+    ``steps`` is ``[]`` for a picture that is not part of a series (one artifact).
+    """
+    series: dict[str, list[tuple[int, str]]] = {}
+    single = []
+    for name in names:
+        if match := _STEP.fullmatch(name):
+            series.setdefault(match.group(1), []).append((int(match.group(2)), name))
+        elif image_type(name):
+            single.append({"name": name, "steps": [], "artifacts": [name]})
+    found = [
+        {"name": n, "steps": [s for s, _ in sorted(steps)], "artifacts": [a for _, a in sorted(steps)]}
+        for n, steps in sorted(series.items())
+    ]
+    return found + single
 
 
 def is_text(name: str) -> bool:
@@ -53,12 +87,12 @@ def _parameters(exp: Experiment, params: str) -> tuple[dict[str, Any], str | Non
 
 
 def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, Any]:
-    """The run's page: ``record``, ``status``, ``parameters``, ``artifacts`` (name, size, kind, text)."""
+    """The run's page: ``record``, ``status``, ``parameters``, ``artifacts`` (name, size, kind, text), ``images``."""
     exp = wb.experiment(tag)
     parameters, problem = _parameters(exp, params)
-    artifacts = [
-        {"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in exp.artifacts()
-    ]
+    listed = exp.artifacts()
+    names = [a.name for a in listed]
+    artifacts = [{"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in listed]
     return _json_safe(
         {
             "tag": exp.tag,
@@ -68,6 +102,7 @@ def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, An
             "parameters": parameters,
             "parameters_error": problem,
             "artifacts": artifacts,
+            "images": images_of(names),
         }
     )
 

@@ -4,21 +4,29 @@ Nothing is computed here that the reader already computes (status, flattened
 parameters, last/best of series fields): this module only chooses the series
 columns from the query and turns the DataFrame into ``{"columns", "rows"}``, with
 ``started`` as ISO 8601 UTC and ``duration`` in seconds.
+
+:class:`RunsTables` keeps each table's JSON once built: while the store's listing is
+the same and every run in the table is over, the page's polls (and the second of two
+requests for the same table, such as the start-up warm-up's and the page's own) are
+answered with the same bytes and no work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook.records import tag_time
 from lab_workbook_core import ConfigError
+from lab_workbook_core.record import FINAL_STATUSES
 
 if TYPE_CHECKING:
     from lab_workbook import ExperimentRepository
 
-__all__ = ["parse_series_columns", "runs_payload"]
+__all__ = ["RunsTables", "parse_series_columns", "runs_json", "runs_payload"]
 
 
 def parse_series_columns(text: str | None) -> list[tuple[str, str]]:
@@ -46,6 +54,34 @@ def _newest_since(wb: ExperimentRepository, newest: int | None) -> Any:
     return tag_time(tags[-newest])
 
 
+_SPLIT_START = '{"columns":['
+
+
+def runs_json(
+    wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str, *, newest: int | None = None
+) -> tuple[bytes, bool]:
+    """The table of :func:`runs_payload` as JSON bytes, and whether every run in it is over.
+
+    The rows are written by pandas in one pass (numpy scalars, NaN as ``null``, lists, ISO
+    dates) and wrapped as they are: never decoded and encoded again.
+    """
+    wanted: dict[str, list[str]] = {}
+    for artifact, field in series:
+        wanted.setdefault(artifact, []).append(field)
+    since = _newest_since(wb, newest)
+    table = wb.runs(params=params, series=wanted, since=since)
+    over = bool(table["status"].isin(FINAL_STATUSES).all())
+    table["duration"] = table["duration"].dt.total_seconds()
+    split = table.to_json(orient="split", date_format="iso", index=False, default_handler=str)
+    head = {"store": str(wb.storage.location), "total": len(wb.tags()), "complete": since is None}
+    if not split.startswith(_SPLIT_START):  # not the layout pandas writes today: decode and encode once
+        parsed = json.loads(split)
+        return json.dumps({**head, "columns": parsed["columns"], "rows": parsed["data"]}).encode(), over
+    # {"columns": [...], "data": [...]} -> {"store": ..., "total": ..., "complete": ..., "columns": [...], "rows": [...]}
+    body = json.dumps(head)[:-1] + "," + split[1:].replace('],"data":[', '],"rows":[', 1)
+    return body.encode(), over
+
+
 def runs_payload(
     wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str, *, newest: int | None = None
 ) -> dict[str, Any]:
@@ -56,18 +92,44 @@ def runs_payload(
             shows its first page from these while the whole table is read. The reader skips
             older runs by their tag's minute before any request (``since=``).
     """
-    wanted: dict[str, list[str]] = {}
-    for artifact, field in series:
-        wanted.setdefault(artifact, []).append(field)
-    since = _newest_since(wb, newest)
-    table = wb.runs(params=params, series=wanted, since=since)
-    table["duration"] = table["duration"].dt.total_seconds()
-    # pandas writes numpy scalars, NaN (null), lists and dates (ISO, UTC) in one pass.
-    split = json.loads(table.to_json(orient="split", date_format="iso", index=False, default_handler=str))
-    return {
-        "store": str(wb.storage.location),
-        "total": len(wb.tags()),
-        "complete": since is None,
-        "columns": split["columns"],
-        "rows": split["data"],
-    }
+    loaded: dict[str, Any] = json.loads(runs_json(wb, series, params, newest=newest)[0])
+    return loaded
+
+
+@dataclass
+class _Built:
+    tags: list[str]
+    body: bytes
+    over: bool
+
+
+class RunsTables:
+    """The runs tables the page asked for, as JSON, kept while they cannot have changed.
+
+    A table is reused when the listing is the one it was built from and every run in it
+    was over (finished, failed, interrupted). Otherwise it is built again, which costs
+    little for the runs that are over: the reader remembers their rows. Two requests for
+    the same table at once build it once (the second waits for the first).
+    """
+
+    def __init__(self, params: str) -> None:
+        self.params = params
+        self._built: dict[tuple[Any, ...], _Built] = {}
+        self._locks: dict[tuple[Any, ...], threading.Lock] = {}
+        self._lock = threading.Lock()
+        #: Set once a request has been answered (reading ahead waits for it).
+        self.answered = threading.Event()
+
+    def json(self, wb: ExperimentRepository, series: Sequence[tuple[str, str]], *, newest: int | None = None) -> bytes:
+        """The table's JSON (see :func:`runs_payload`)."""
+        key = (tuple(series), newest)
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            tags = wb.tags()
+            built = self._built.get(key)
+            if built is not None and built.over and built.tags == tags:
+                return built.body
+            body, over = runs_json(wb, series, self.params, newest=newest)
+            self._built[key] = _Built(tags, body, over)
+            return body

@@ -16,6 +16,8 @@ const ui = {
   curvesKey: "",
   pollTimer: null,
   drawn: null,
+  images: {},  // per image series of the run shown: {tag, step, latest} (the step chosen, and whether it follows the latest)
+  imageUrls: [],
 };
 
 // -- the URL holds the state: #/runs?q=...&sel=a,b or #/run/TAG?diff=OTHER -------------------------
@@ -469,6 +471,7 @@ async function showRun(tag) {
     download.addEventListener("click", () => downloadArtifact(run.tag, artifact.name).catch(showError));
     actions.appendChild(download);
   }
+  showImages(run.tag, run.images || []);
   const patch = run.artifacts.find((a) => a.name.endsWith(".git-patch"));
   if (patch && !$("viewer-section").dataset.tag) await viewArtifact(run.tag, patch.name);
   $("viewer-section").dataset.tag = run.tag;
@@ -477,6 +480,64 @@ async function showRun(tag) {
     $("diff-with").value = other;
     await showDiff(run.tag, other);
   }
+}
+
+// -- images: one figure per image series, with a step slider (the latest step first) ----------------
+function showImages(tag, images) {
+  // A running run's page is shown again at every poll: keep each series' chosen step, or follow the latest.
+  const box = $("images");
+  $("images-section").hidden = !images.length;
+  for (const url of ui.imageUrls) URL.revokeObjectURL(url);
+  ui.imageUrls = [];
+  clear(box);
+  images.forEach((series) => {
+    const figure = el("figure", null, "image-series");
+    figure.dataset.name = series.name;
+    figure.appendChild(el("h4", series.name));
+    const img = document.createElement("img");
+    img.alt = series.name;
+    const label = el("figcaption", "");
+    const last = series.artifacts.length - 1;
+    const known = ui.images[series.name];
+    let index = last;
+    if (known && known.tag === tag && !known.latest) {
+      const at = series.steps.indexOf(known.step);
+      if (at >= 0) index = at;
+    }
+    const load = (i) => {
+      const step = series.steps.length ? series.steps[i] : null;
+      ui.images[series.name] = { tag, step, latest: i === last };
+      label.textContent = step === null ? series.artifacts[i] : `step ${step} (${i + 1} of ${series.steps.length})`;
+      figure.dataset.step = step === null ? "" : String(step);
+      loadImage(img, tag, series.artifacts[i]).catch(showError);
+    };
+    if (series.steps.length > 1) {
+      const slider = document.createElement("input");
+      slider.type = "range";
+      slider.min = "0";
+      slider.max = String(last);
+      slider.value = String(index);
+      slider.className = "step";
+      slider.addEventListener("input", () => load(Number(slider.value)));
+      figure.appendChild(slider);
+    }
+    figure.appendChild(label);
+    figure.appendChild(img);
+    box.appendChild(figure);
+    load(index);
+  });
+}
+
+async function loadImage(img, tag, name) {
+  // Fetched with the token (an <img src> cannot send it), shown from a blob: URL; the newest request wins.
+  img.dataset.want = name;
+  const blob = await (await api(artifactUrl(tag, name))).blob();
+  if (img.dataset.want !== name) return;
+  const url = URL.createObjectURL(blob);
+  ui.imageUrls.push(url);
+  img.dataset.loaded = "";
+  img.onload = () => { img.dataset.loaded = name; };
+  img.src = url;
 }
 
 async function showDiff(tag, other) {

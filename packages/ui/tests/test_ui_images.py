@@ -1,0 +1,112 @@
+"""Images on a run's page: each image series with a step slider (latest first), served as pictures, names as text."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+from urllib.parse import quote, urlsplit
+
+from PIL import Image
+from playwright.sync_api import expect
+import pytest
+
+HOSTILE = '<img src=x onerror="window.__pwned = 3">'
+COLOURS = {0: (255, 0, 0), 10: (0, 255, 0), 20: (0, 0, 255)}
+
+PIXEL = """
+(img) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  return Array.from(context.getImageData(1, 1, 1, 1).data.slice(0, 3));
+}
+"""
+
+
+def request(url: str, path: str):  # type: ignore[no-untyped-def]
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response, body
+
+
+def get_json(url: str, path: str):  # type: ignore[no-untyped-def]
+    response, body = request(url, path)
+    assert response.status == 200, body
+    return json.loads(body)
+
+
+def png(colour: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def pictured(run_store):  # type: ignore[no-untyped-def]
+    """A run with an image series of three steps (red, green, blue), a hostile-named series and a figure."""
+    extra = {f"samples/step-{step:08d}.png": png(colour) for step, colour in COLOURS.items()}
+    extra[f"{HOSTILE}/step-00000005.png"] = png((255, 255, 0))
+    extra["loss.png"] = png((0, 0, 0), (10, 10))
+    return run_store.run(0, points=0, extra=extra)
+
+
+def test_a_run_lists_its_image_series_by_step_and_serves_them_as_pictures(run_store, serve, pictured):
+    url = serve(run_store.prefix)
+    images = get_json(url, f"/api/run/{pictured}")["images"]
+    assert images == [
+        {"name": HOSTILE, "steps": [5], "artifacts": [f"{HOSTILE}/step-00000005.png"]},
+        {"name": "samples", "steps": [0, 10, 20], "artifacts": [f"samples/step-{s:08d}.png" for s in (0, 10, 20)]},
+        {"name": "loss.png", "steps": [], "artifacts": ["loss.png"]},
+    ]
+    response, body = request(url, f"/api/run/{pictured}/artifact/samples/step-00000010.png")
+    assert response.status == 200 and body == png(COLOURS[10])
+    assert response.getheader("Content-Type") == "image/png"
+    assert response.getheader("Content-Disposition") is None  # shown, not saved
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    response, _ = request(url, f"/api/run/{pictured}/artifact/samples/step-00000010.png?download=1")
+    assert response.getheader("Content-Disposition") == "attachment; filename*=UTF-8''step-00000010.png"
+    response, body = request(url, f"/api/run/{pictured}/artifact/{quote('samples/step-00000099.png')}")
+    assert response.status == 404 and "no artifact" in json.loads(body)["error"]
+
+
+def test_the_run_page_shows_the_latest_step_and_the_slider_moves_through_the_steps(run_store, serve, page, pictured):
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/run/{pictured}")
+    samples = page.locator("#images figure[data-name='samples']")
+    expect(samples.locator("figcaption")).to_have_text("step 20 (3 of 3)")
+    image = samples.locator("img")
+    expect(image).to_have_attribute("data-loaded", "samples/step-00000020.png")
+    assert image.evaluate(PIXEL) == list(COLOURS[20])
+    assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [8, 6]
+
+    samples.locator("input.step").fill("0")  # the slider, to the first step
+    expect(samples.locator("figcaption")).to_have_text("step 0 (1 of 3)")
+    expect(image).to_have_attribute("data-loaded", "samples/step-00000000.png")
+    assert image.evaluate(PIXEL) == list(COLOURS[0])
+
+    figure = page.locator("#images figure[data-name='loss.png']")
+    expect(figure.locator("figcaption")).to_have_text("loss.png")
+    assert figure.locator("input.step").count() == 0  # one picture: no slider
+    expect(figure.locator("img")).to_have_attribute("data-loaded", "loss.png")
+
+    hostile = page.locator("#images figure").first
+    assert hostile.locator("h4").inner_text() == HOSTILE  # the name, as text
+    expect(hostile.locator("img")).to_have_attribute("data-loaded", f"{HOSTILE}/step-00000005.png")
+    assert page.locator("#images img").count() == 3  # nothing injected
+    assert page.evaluate("window.__pwned") is None
+    assert not page.errors
+
+
+def test_a_run_without_pictures_has_no_images_section(run_store, serve, page):
+    tag = run_store.run(0, points=3)
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/run/{tag}")
+    expect(page.locator("#run-tag")).to_have_text(tag)
+    expect(page.locator("#artifacts tr").first).to_be_visible()
+    assert page.locator("#images-section").is_hidden()
