@@ -96,16 +96,16 @@ def _number_column(values: Any, data: bytes) -> np.ndarray | None:
     if pa.types.is_null(kind):
         return np.full(len(values), np.nan)  # every value missing
     if pa.types.is_int64(kind):
-        return values.to_numpy() if values.null_count == 0 else values.cast(pa.float64()).to_numpy()
+        return np.asarray(values.to_numpy() if values.null_count == 0 else values.cast(pa.float64()).to_numpy())
     if pa.types.is_float64(kind):
-        array = values.to_numpy()
+        array: np.ndarray = values.to_numpy()
         if np.nanmax(np.abs(array), initial=0.0) >= _INT64_LIMIT:
             return None
         if values.null_count == 0 and _whole(array) and b"+" in data:
             return None  # pyarrow reads "+1" as a float, pandas as an integer
         return array
     if pa.types.is_boolean(kind) and values.null_count == 0:
-        return values.to_numpy()
+        return np.asarray(values.to_numpy())
     return None  # strings, booleans with gaps, anything else
 
 

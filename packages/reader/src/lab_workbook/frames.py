@@ -38,7 +38,7 @@ def _kind(values: pd.Series | pd.Index) -> str | None:
 
 def _buffer(values: pd.Series | pd.Index) -> bytes:
     if isinstance(values.dtype, pd.DatetimeTZDtype):  # to_numpy() would make Timestamp objects
-        naive = values.tz_localize(None) if isinstance(values, pd.Index) else values.dt.tz_localize(None)
+        naive = values.tz_localize(None) if isinstance(values, pd.DatetimeIndex) else pd.Series(values).dt.tz_localize(None)
         return np.ascontiguousarray(naive.to_numpy().view("int64")).tobytes()
     return np.ascontiguousarray(values.to_numpy()).tobytes()
 
@@ -111,6 +111,7 @@ def decode_frame(data: Any, fields: Sequence[str] | None = None) -> pd.DataFrame
         dtype = np.dtype("int64" if kind.startswith("utc:") else kind)
         raw = np.frombuffer(data, dtype=dtype, count=size // dtype.itemsize, offset=offset).copy()  # writable
         offset += size
+        values: pd.Index | np.ndarray
         if kind.startswith("utc:"):
             values = pd.DatetimeIndex(raw.view(f"datetime64[{kind[4:]}]")).tz_localize("UTC")
         else:

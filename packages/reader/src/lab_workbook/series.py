@@ -173,7 +173,8 @@ def parse_with_pandas(data: bytes, where: str, columns: Sequence[str] | None, da
 
 def _utc_dates(column: pd.Series, where: str) -> pd.Series:
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        return column.dt.tz_convert("UTC")
+        converted: pd.Series = column.dt.tz_convert("UTC")
+        return converted
     try:
         return pd.to_datetime(column, utc=True, format="ISO8601")
     except (ValueError, TypeError) as err:

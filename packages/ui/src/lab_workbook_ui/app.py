@@ -171,4 +171,4 @@ def create_app(
     if token:
         middleware.append(Middleware(TokenGate, token=token))
     handlers = {LabWorkbookError: _error, ValueError: _error, KeyError: _error}
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)  # type: ignore[arg-type]
+    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)

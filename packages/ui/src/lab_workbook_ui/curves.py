@@ -71,7 +71,9 @@ def _load(wb: ExperimentRepository, tag: str, artifact: str, fields: Sequence[st
 
 def _numbers(values: np.ndarray) -> str:
     """A JSON array of floats with ``null`` for NaN (JSON has no NaN), encoded by pandas' C encoder."""
-    return pd.Series(values, dtype=float).to_json(orient="values", double_precision=15)
+    # pandas-stubs leave out orient="values", which pandas has for a Series (a bare JSON array).
+    text: str = pd.Series(values, dtype=float).to_json(orient="values", double_precision=15)  # type: ignore[call-overload]
+    return text
 
 
 def curves_json(

@@ -93,7 +93,7 @@ def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, An
     listed = exp.artifacts()
     names = [a.name for a in listed]
     artifacts = [{"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in listed]
-    return _json_safe(
+    payload: dict[str, Any] = _json_safe(
         {
             "tag": exp.tag,
             "status": exp.status,
@@ -105,6 +105,7 @@ def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, An
             "images": images_of(names),
         }
     )
+    return payload
 
 
 def artifact_bytes(wb: ExperimentRepository, tag: str, name: str) -> bytes:
