@@ -40,6 +40,27 @@ def test_init_writes_the_config_file_in_the_original_format(runner, isolated_hom
     assert ".lab-workbook-config line" in result.stdout
 
 
+def test_init_records_the_s3_compatibility_settings(runner, isolated_home, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)  # the environment would win over the file
+    args = ["config", "--init", "s3://b/x/", "--endpoint-url", "http://127.0.0.1:9000", "--region", "eu-west-3",
+            "--addressing-style", "path", "--checksum-mode", "when_supported"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = (isolated_home / ".lab-workbook-config").read_text()
+    for line in ("endpointUrl = http://127.0.0.1:9000", "region = eu-west-3", "addressingStyle = path",
+                 "checksumMode = when_supported"):
+        assert line in text
+    data = json.loads(runner.invoke(app, ["config", "--json"]).stdout)
+    assert (data["region"], data["addressing_style"], data["checksum_mode"]) == ("eu-west-3", "path", "when_supported")
+
+
+def test_init_refuses_an_unknown_addressing_style_and_writes_nothing(runner, isolated_home):
+    result = runner.invoke(app, ["config", "--init", "s3://b/", "--addressing-style", "sideways"])
+    assert result.exit_code == 1
+    assert "auto, path, virtual" in result.stderr
+    assert not (isolated_home / ".lab-workbook-config").exists()
+
+
 def test_init_refuses_to_overwrite_an_existing_file(runner, isolated_home):
     path = isolated_home / ".lab-workbook-config"
     path.write_text("bucketPrefix = s3://keep/me/\n")
@@ -67,3 +88,9 @@ def test_a_malformed_config_file_is_one_line_naming_file_and_line(runner, isolat
 
 def test_force_without_init_is_a_usage_error(runner):
     assert runner.invoke(app, ["config", "--force"]).exit_code == 2
+
+
+def test_region_without_init_is_a_usage_error_naming_the_option(runner):
+    result = runner.invoke(app, ["config", "--region", "eu-west-3"])
+    assert result.exit_code == 2
+    assert "--region" in result.output

@@ -9,6 +9,7 @@ codes (0 ok, 1 user error, 2 usage error) through the console script and through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import os
 import sys
 from typing import Annotated
@@ -61,7 +62,7 @@ def _root(
     """Experiment tracking for PyTorch with no server: browse, fetch and compare runs."""
 
 
-_COMMANDS = [
+_COMMANDS: list[tuple[str, Callable[..., None], str, type[TagCommand] | None]] = [
     ("list", list_runs, "Runs, newest first: tag, started, status, duration, description.", None),
     ("show", show, "One run: record, artifacts, parameters, last values.", TagCommand),
     ("cat", cat, "An artifact on stdout (patches coloured on a terminal).", TagCommand),

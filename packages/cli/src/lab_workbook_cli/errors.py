@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 import os
 import sys
+from typing import Any, TextIO
 import warnings
 
 from lab_workbook_core import LabWorkbookError
@@ -51,7 +52,10 @@ def _is_user_error(err: BaseException) -> bool:
     return isinstance(err, OSError) and not isinstance(err, BrokenPipeError) and bool(err.filename)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    file: TextIO | None = None, line: str | None = None,
+) -> None:
     sys.stderr.write(f"warning: {message}\n")
 
 
@@ -76,6 +80,7 @@ class ReportingGroup(TyperGroup):
     through the console script and through ``typer.testing.CliRunner``.
     """
 
-    def invoke(self, ctx: typer.Context):
+    # typer declares ``ctx`` as its vendored click Context, which it does not export; ours is its subclass.
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         with reported_errors():
             return super().invoke(ctx)

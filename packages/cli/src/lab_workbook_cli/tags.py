@@ -31,7 +31,8 @@ _MARK = "\x00"  # protects "-1" from the option parser; resolve_tag removes it
 class TagCommand(TyperCommand):
     """A command whose arguments may be ``-1``, ``-2``...: the option parser would take them for options."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    # typer declares ``ctx`` as its vendored click Context, which it does not export; ours is its subclass.
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         end = args.index("--") if "--" in args else len(args)
         marked = [_MARK + a if i < end and _BACK.fullmatch(a) else a for i, a in enumerate(args)]
         return super().parse_args(ctx, marked)

@@ -221,12 +221,30 @@ def _first(
     return None
 
 
-def write_config_file(prefix: str, path: Path | None = None, *, endpoint_url: str | None = None) -> Path:
-    """Write a config file in the original's format (used by ``lab-workbook config --init``)."""
+def write_config_file(
+    prefix: str, path: Path | None = None, *, endpoint_url: str | None = None, region: str | None = None,
+    addressing_style: str | None = None, checksum_mode: str | None = None,
+) -> Path:
+    """Write a config file in the original's format (used by ``lab-workbook config --init``).
+
+    Only ``bucketPrefix`` (and ``endpointUrl``) are keys the original knew; the S3-compatibility keys are
+    written only when given, so a file made for AWS stays readable by the original tool.
+
+    Raises:
+        ConfigError: the prefix is not one we can store to, or a setting is not one of its choices
+            (checked before anything is written, so a bad call leaves an existing file alone).
+    """
     parse_prefix(prefix, warn=False)
+    settings = {
+        "endpointUrl": endpoint_url, "region": region,
+        "addressingStyle": addressing_style, "checksumMode": checksum_mode,
+    }
+    for key, value in settings.items():
+        choices = _CHOICES.get(key.lower())
+        if value is not None and choices and value.lower() not in choices:
+            raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
     target = path or config_file_path()
     lines = ["# lab-workbook configuration (same format as the original lab-workbook)", f"bucketPrefix = {prefix}"]
-    if endpoint_url:
-        lines.append(f"endpointUrl = {endpoint_url}")
+    lines += [f"{key} = {value}" for key, value in settings.items() if value]
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return target

@@ -94,7 +94,7 @@ def decode_text(data: bytes, where: str) -> str:
 def load_t7(data: bytes) -> Any:
     """A torch7 file as Python objects when ``torchfile`` is installed, else its bytes (as the original did)."""
     try:
-        import torchfile  # type: ignore[import-not-found]
+        import torchfile
     except ImportError:
         return data
     fd, path = tempfile.mkstemp(suffix=".t7")

@@ -31,16 +31,37 @@ def config(
         str | None,
         typer.Option("--endpoint-url", show_default=False, help="With --init: an S3-compatible endpoint to record."),
     ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", show_default=False, help="With --init: the S3 region to record.")
+    ] = None,
+    addressing_style: Annotated[
+        str | None,
+        typer.Option("--addressing-style", show_default=False, help="With --init: auto, path or virtual."),
+    ] = None,
+    checksum_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--checksum-mode", show_default=False, help="With --init: when_supported or when_required."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --init: replace an existing config file.")] = False,
 ) -> None:
     """Show the effective store and where each value came from, or write a config file with --init."""
-    if init is None and (endpoint_url or force):
-        raise typer.BadParameter("--endpoint-url and --force only apply with --init", param_hint="--init")
+    init_only = {
+        "--endpoint-url": endpoint_url, "--region": region, "--addressing-style": addressing_style,
+        "--checksum-mode": checksum_mode, "--force": force,
+    }
+    given = [option for option, value in init_only.items() if value]
+    if init is None and given:
+        raise typer.BadParameter(f"{', '.join(given)} only apply with --init", param_hint="--init")
     if init is not None:
         path = config_file_path()
         if path.exists() and not force:
             raise CliError(f"{path} already exists; pass --force to replace it (its content is lost)")
-        write_config_file(init, endpoint_url=endpoint_url)
+        write_config_file(
+            init, endpoint_url=endpoint_url, region=region,
+            addressing_style=addressing_style, checksum_mode=checksum_mode,
+        )
         typer.echo(f"wrote {path}", err=True)
     effective = load_config(prefix)
     if json:

@@ -10,6 +10,7 @@ so it can never be taken for an experiment, and is removed at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict
 import secrets
 
@@ -47,7 +48,7 @@ def doctor(prefix: PrefixOption = None, json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-def _run_checks(prefix: str | None):
+def _run_checks(prefix: str | None) -> Iterator[Check]:
     try:
         cfg = load_config(prefix)
     except LabWorkbookError as err:

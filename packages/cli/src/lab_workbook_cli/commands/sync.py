@@ -66,13 +66,15 @@ def sync(
 
 
 def _report_pending(pending: list[PendingUpload], total: int, json: bool) -> None:
-    rows = [{"tag": p.tag, "prefix": p.prefix, "key": p.key, "size": p.size} for p in pending]
+    rows: list[dict[str, str | int]] = [
+        {"tag": p.tag, "prefix": p.prefix, "key": p.key, "size": p.size} for p in pending
+    ]
     if json:
         print_json({"pending": rows, "bytes": total})
         return
     if not rows:
         typer.echo("nothing to send: the spool is empty", err=True)
         return
-    for row in rows:
-        typer.echo(f"{row['prefix']}{row['key']}\t{human_size(row['size'])}")
+    for p in pending:
+        typer.echo(f"{p.prefix}{p.key}\t{human_size(p.size)}")
     typer.echo(f"{len(rows)} upload(s) waiting, {human_size(total)}", err=True)

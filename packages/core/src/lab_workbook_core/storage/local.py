@@ -8,6 +8,7 @@ if the name exists, and unlike ``O_EXCL`` it never exposes an empty file.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 import hashlib
@@ -175,7 +176,7 @@ class LocalStorage(Storage):
         modified = datetime.fromtimestamp(stat.st_mtime, UTC)
         return ObjectInfo(str(path)[base_len:], stat.st_size, self._etag(path), modified)
 
-    def _walk(self, folder: Path, base_len: int) -> list[ObjectInfo]:
+    def _walk(self, folder: Path, base_len: int) -> builtins.list[ObjectInfo]:
         found = []
         for dirpath, _dirs, files in os.walk(folder):
             for name in files:

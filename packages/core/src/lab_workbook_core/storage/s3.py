@@ -20,12 +20,14 @@ instead, which MinIO and others refuse), a store without batch deletes gets one
 from __future__ import annotations
 
 import base64
+import builtins
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 import hashlib
 import os
 from pathlib import Path
 import tempfile
+from typing import Any
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -84,7 +86,7 @@ class S3Storage(Storage):
     ) -> None:
         super().__init__(location)
         self.bucket = location.bucket or ""
-        options: dict = {
+        options: dict[str, object] = {
             "max_pool_connections": 32,
             "connect_timeout": connect_timeout,
             "read_timeout": read_timeout,
@@ -185,7 +187,8 @@ class S3Storage(Storage):
         self._count("get")
         with self._translate("read", key):
             body = self.client.get_object(Bucket=self.bucket, Key=full)["Body"]
-            return body.read()
+            data: bytes = body.read()
+            return data
 
     def get_if_changed(self, key: str, etag: str | None) -> tuple[bytes | None, str]:
         full = self._full(key)
@@ -275,7 +278,7 @@ class S3Storage(Storage):
                     f"first: {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}"
                 )
 
-    def _delete_one_by_one(self, full_keys: list[str]) -> None:
+    def _delete_one_by_one(self, full_keys: builtins.list[str]) -> None:
         base = len(self.location.base)
         for full in full_keys:
             self._count("delete")
@@ -283,7 +286,7 @@ class S3Storage(Storage):
                 self.client.delete_object(Bucket=self.bucket, Key=full)
 
 
-def _add_content_md5(params: dict, **_: object) -> None:
+def _add_content_md5(params: dict[str, Any], **_: object) -> None:
     """botocore hook: give ``DeleteObjects`` the ``Content-MD5`` that MD5-requiring stores insist on."""
     body = params.get("body")
     if isinstance(body, str):
