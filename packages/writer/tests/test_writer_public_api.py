@@ -6,9 +6,10 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "encoder", "environment", "experiment", "fieldsets", "gitstate", "images", "json_io", "lifecycle",
-    "integration", "lightning", "limits", "notices", "outcomes", "pending", "plainjson", "ranks", "runrecord", "segments", "series", "spool",
-    "spoolfile", "stages", "summary", "sysmetrics", "torch_io", "transformers", "uploader",
+    "cells", "closing", "encoder", "environment", "experiment", "fieldsets", "gitstate", "images", "integration",
+    "json_io", "lifecycle", "lightning", "limits", "notices", "pending", "plainjson", "ranks", "runrecord", "saving",
+    "segments", "series", "spool", "spoolfile", "stages", "start", "summary", "sysmetrics", "ticker", "torch_io",
+    "transformers", "uploader",
 }
 
 

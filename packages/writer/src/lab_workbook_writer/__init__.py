@@ -18,11 +18,12 @@ torch is imported only by ``save_torch`` (and ``save_image`` given a tensor), Pi
 """
 
 from .__about__ import __version__
-from .experiment import Experiment, new_experiment
+from .experiment import Experiment
 from .pending import PendingUpload, SyncReport, pending_uploads, sync
 from .ranks import attach_experiment, distributed_experiment, process_rank
 from .runrecord import DEFAULT_ENV_ALLOWLIST
 from .series import TimeSeriesLog
+from .start import new_experiment
 
 __all__ = [
     "DEFAULT_ENV_ALLOWLIST",

@@ -102,7 +102,7 @@ class RunHolder:
     def _run(self) -> Experiment:
         """The experiment, made now if it was not yet."""
         if self._experiment is None:
-            from .experiment import new_experiment
+            from .start import new_experiment
 
             self._experiment = new_experiment(self._prefix, self._tag, self._description, **self._options)
         return self._experiment

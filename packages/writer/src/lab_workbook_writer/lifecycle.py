@@ -17,6 +17,8 @@ Installed once, at the first ``new_experiment()``:
   after it): a training thread that outlives the main code keeps logging until it
   is done, and the run is closed after it.
 
+What status each ending records is decided in :mod:`lab_workbook_writer.closing`.
+
 Experiments made in another process (a forked child, a data loader worker) are
 ignored: each experiment records the pid that made it.
 """
@@ -31,15 +33,15 @@ import threading
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
-from .outcomes import outcome_of
-
 __all__ = ["register", "unregister"]
 
 
 class _Closable(Protocol):
     pid: int
 
-    def _note_outcome(self, status: str, reason: dict[str, str]) -> None: ...
+    def _note_exception(self, error: BaseException) -> None: ...
+
+    def _note_signal(self, name: str) -> None: ...
 
     def _close_at_exit(self) -> None: ...
 
@@ -100,9 +102,8 @@ def _install_sigterm() -> None:
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    outcome = outcome_of(value)
     for experiment in _mine():
-        experiment._note_outcome(*outcome)
+        experiment._note_exception(value)
     _previous_excepthook(kind, value, tb)
 
 
@@ -111,7 +112,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     if previous == signal.SIG_IGN:
         return
     for experiment in _mine():
-        experiment._note_outcome("interrupted", {"type": "SIGTERM", "message": "terminated by SIGTERM"})
+        experiment._note_signal("SIGTERM")
     if callable(previous):
         previous(signum, frame)
     else:

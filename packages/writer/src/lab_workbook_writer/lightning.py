@@ -37,7 +37,6 @@ from lab_workbook_core import InvalidValueError
 
 from .integration import Framework, RunHolder, serve_joined_class
 from .notices import warn
-from .outcomes import outcome_of
 from .plainjson import plain_json
 from .stages import StageLogs
 
@@ -152,7 +151,10 @@ class LabWorkbookLogger(RunHolder):
             self._save_checkpoints(self._checkpoint_callback)
         if status == "failed" and self._owned:
             error = sys.exc_info()[1]
-            run._note_outcome(*(outcome_of(error) if error is not None else ("failed", _NO_ERROR)))
+            if error is not None:
+                run._note_exception(error)
+            else:
+                run._note_outcome("failed", _NO_ERROR)
             run.close()
         else:
             run.flush()

@@ -36,10 +36,11 @@ from lab_workbook_core import (
 from lab_workbook_core import spool_dir as default_spool_dir
 from lab_workbook_core.keys import run_record_key, writer_claim_key
 
-from .experiment import Experiment, new_experiment
+from .experiment import Experiment
 from .notices import warn
 from .runrecord import RunRecord, iso_utc
 from .spool import Destination, ExperimentSpool
+from .start import new_experiment
 from .uploader import Uploader
 
 __all__ = ["attach_experiment", "distributed_experiment", "process_rank"]

@@ -24,7 +24,7 @@ from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNI
 
 from .__about__ import __version__
 
-__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "describe_exception", "iso_utc"]
+__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "iso_utc"]
 
 #: Environment variables recorded by default: where and on what a job ran, never secrets.
 DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
@@ -50,13 +50,6 @@ def iso_utc(moment: datetime | None = None) -> str:
     """``2016-02-14T23:41:05.250113Z``."""
     moment = (moment or datetime.now(UTC)).astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def describe_exception(error: BaseException) -> dict[str, str]:
-    """``{"type": "ValueError", "message": ...}`` (the type module-qualified unless a builtin)."""
-    kind = type(error)
-    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-    return {"type": name, "message": str(error)[:4000]}
 
 
 def check_allowlist(names: Iterable[str]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 import tempfile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lab_workbook_core.keys import segment_key
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from lab_workbook_core import Storage
 
     from .series import TimeSeriesLog
+    from .spool import Entry
 
 __all__ = ["Segment"]
 
@@ -25,7 +26,7 @@ _IN_MEMORY = 8 * 1024 * 1024  # larger segments are assembled in a temporary fil
 
 
 class Segment:
-    """A queued or running segment upload of one series."""
+    """A queued or running segment upload of one series: a :class:`~lab_workbook_writer.spool.Job` of its uploader."""
 
     #: Seconds between two segment uploads of one series, at least (unless flushed).
     MIN_INTERVAL = 0.5
@@ -33,7 +34,7 @@ class Segment:
     def __init__(self, series: TimeSeriesLog) -> None:
         self.series = series
         self.cut: tuple[int, int, int] | None = None
-        self.entry: Any = None
+        self.entry: Entry  # its place in the uploader's queue, set as soon as it is submitted
 
     def upload(self, storage: Storage) -> int:
         """Send the segment; the number of bytes sent (0 if no rows were left to send)."""

@@ -228,7 +228,7 @@ class TimeSeriesLog:
         job.cut = (self._next_seq, self._cut_offset, end)
         self._next_seq += 1
         self._cut_offset = end
-        job.entry = self._uploader.submit("segment", group=self.group, source=job)
+        job.entry = self._uploader.submit_job(job, group=self.group)
         self._queued = None  # the next request queues a segment after this one, so flush() waits for both
 
     def header_for(self, offset: int) -> bytes:
@@ -292,7 +292,7 @@ class TimeSeriesLog:
             if job is None:
                 job = self._queued = Segment(self)
                 not_before = 0.0 if urgent else self._last_cut + min(Segment.MIN_INTERVAL, self.flush_seconds)
-                job.entry = self._uploader.submit("segment", group=self.group, source=job, not_before=not_before)
+                job.entry = self._uploader.submit_job(job, group=self.group, not_before=not_before)
             elif urgent:
                 self._uploader.hurry(job.entry)
             return job

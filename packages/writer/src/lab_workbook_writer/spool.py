@@ -34,14 +34,17 @@ from pathlib import Path
 import secrets
 import shutil
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Literal, Protocol
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no cross-process lock, sync trusts the 'closed' marker
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["Destination", "Entry", "ExperimentSpool", "experiment_spools"]
+if TYPE_CHECKING:
+    from lab_workbook_core import Storage
+
+__all__ = ["Destination", "Entry", "ExperimentSpool", "Job", "Op", "experiment_spools"]
 
 _FORMAT = "lab-workbook/spool"
 _PERSISTED = ("seq", "op", "key", "group", "data", "keys", "barrier", "size")
@@ -60,13 +63,26 @@ class Destination:
     checksum_mode: str | None = None
 
 
+#: What an entry does: ``put``, ``delete``, ``claim`` (the first run record of a run started
+#: offline), ``series`` (a series' rows, for ``sync()`` only), or ``segment`` (a job in memory).
+Op = Literal["put", "delete", "claim", "series", "segment"]
+
+
+class Job(Protocol):
+    """An upload that carries what it sends and is never persisted (a series' segment): the uploader runs it."""
+
+    def upload(self, storage: Storage) -> int:
+        """Send it; the bytes sent (0: nothing was left to send, no object was written)."""
+        ...
+
+
 @dataclass
 class Entry:
     """One pending operation.
 
     Attributes:
         seq: position in the experiment's queue; operations run in this order.
-        op: ``"put"``, ``"delete"``, ``"series"`` (for ``sync()`` only) or (in memory only) ``"segment"``.
+        op: what it does (see :data:`Op`).
         key: the key, relative to the prefix, that a put writes.
         group: operations of one group run one at a time, in order (an artifact's
             key, a series, the run record).
@@ -75,11 +91,12 @@ class Entry:
         barrier: wait for every earlier operation (the final run record).
         size: bytes a put sends.
         not_before: rate limit of a series' segments.
-        source: for a segment, the job that cuts and sends it.
+        body: a put's bytes kept in memory instead of ``data`` (the run record, when the spool's disk fails).
+        job: for an upload that is not a put from the spool: what sends it.
     """
 
     seq: int
-    op: str
+    op: Op
     key: str = ""
     group: str = ""
     data: str | None = None
@@ -87,7 +104,13 @@ class Entry:
     barrier: bool = False
     size: int = 0
     not_before: float = 0.0  # monotonic time before which it may not start (in memory only)
-    source: Any = field(default=None, repr=False, compare=False)  # the series, for segments
+    body: bytes | None = field(default=None, repr=False, compare=False)
+    job: Job | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def persisted(self) -> bool:
+        """Whether its manifest is in the spool (so ``sync()`` can send it if this process cannot)."""
+        return self.job is None and self.body is None
 
 
 class ExperimentSpool:

@@ -24,12 +24,11 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from typing import Any
 
 from lab_workbook_core import AlreadyExists, Storage, claim_tag
 
 from .notices import warn
-from .spool import Entry, ExperimentSpool
+from .spool import Entry, ExperimentSpool, Job, Op
 
 __all__ = ["Uploader"]
 
@@ -71,37 +70,44 @@ class Uploader:
             thread.start()
 
     def submit(
-        self, op: str, *, group: str, key: str = "", data: str | None = None, keys: list[str] | None = None,
-        size: int = 0, barrier: bool = False, supersede: bool = False, source: Any = None, not_before: float = 0.0,
-        body: bytes | None = None,
+        self, op: Op, *, group: str, key: str = "", data: str | None = None, keys: list[str] | None = None,
+        size: int = 0, barrier: bool = False, supersede: bool = False, body: bytes | None = None,
     ) -> Entry:
-        """Queue an operation; returns it.
+        """Queue an operation on the store; returns it.
 
         It is persisted in the spool first (so a failing spool disk raises ``OSError`` here and
-        nothing is queued), unless it is an in-memory segment or a put of ``body`` bytes kept in
-        memory (the run record, when the spool's disk fails).
+        nothing is queued), unless it is a put of ``body`` bytes kept in memory (the run record,
+        when the spool's disk fails).
         """
         with self._cond:
-            entry = Entry(next(self._seq), op, key, group, data, list(keys or []), barrier, size, not_before,
-                          body if body is not None else source)
-            if op != "segment" and body is None:
+            entry = Entry(next(self._seq), op, key=key, group=group, data=data, keys=list(keys or []),
+                          barrier=barrier, size=size, body=body)
+            if entry.persisted:
                 self.spool.persist(entry)
             if supersede:
                 for old in [e for e in self._pending.values() if e.op == "put" and e.key == key]:
                     del self._pending[old.seq]
                     self.spool.forget(old)
-            self._pending[entry.seq] = entry
-            self._cond.notify_all()
-            return entry
+            return self._queue(entry)
 
-    def note(self, op: str, *, group: str, key: str, data: str) -> Entry:
+    def submit_job(self, job: Job, *, group: str, not_before: float = 0.0) -> Entry:
+        """Queue an upload that carries what it sends (a series' segment: never persisted); returns its entry."""
+        with self._cond:
+            return self._queue(Entry(next(self._seq), "segment", group=group, not_before=not_before, job=job))
+
+    def _queue(self, entry: Entry) -> Entry:
+        self._pending[entry.seq] = entry
+        self._cond.notify_all()
+        return entry
+
+    def note(self, op: Op, *, group: str, key: str, data: str) -> Entry:
         """Persist an operation only ``sync()`` performs (a series' rows, after a crash); never queued here."""
         with self._cond:
             entry = Entry(next(self._seq), op, key, group, data)
             self.spool.persist(entry)
             return entry
 
-    def cancel(self, group: str, op: str) -> list[Entry]:
+    def cancel(self, group: str, op: Op) -> list[Entry]:
         """Remove the not-yet-started entries of a group and kind (segments made moot by the final CSV)."""
         with self._cond:
             gone = [e for e in self._pending.values() if e.group == group and e.op == op]
@@ -194,11 +200,9 @@ class Uploader:
                     self._cond.wait(wake)
                 del self._pending[entry.seq]
                 self._running[entry.seq] = entry
+            error: Exception | None = None
             try:
                 sent = self._send(entry)
-                error = None
-            except AlreadyExists as err:
-                sent, error = 0, err
             except Exception as err:  # any failure is retried: the data is safe in the spool
                 sent, error = 0, err
             with self._cond:
@@ -218,14 +222,14 @@ class Uploader:
                 self._cond.notify_all()
 
     def _send(self, entry: Entry) -> int:
-        if entry.op == "segment":
-            return entry.source.upload(self.storage)
+        if entry.job is not None:
+            return entry.job.upload(self.storage)
         if entry.op == "delete":
             self.storage.delete(entry.keys)
             return 0
-        if isinstance(entry.source, bytes):
-            self.storage.put_bytes(entry.key, entry.source)
-            return len(entry.source)
+        if entry.body is not None:
+            self.storage.put_bytes(entry.key, entry.body)
+            return len(entry.body)
         path = self.spool.path / (entry.data or "")
         if entry.op == "claim":
             body = path.read_bytes()
@@ -243,10 +247,10 @@ class Uploader:
         return entry.size
 
     def _succeeded(self, entry: Entry, sent: int) -> None:
-        if entry.op != "segment":
+        if entry.persisted:
             self.spool.forget(entry)
         self.bytes_sent += sent
-        self.objects_sent += 1 if (sent or entry.op != "segment") else 0
+        self.objects_sent += 1 if (sent or entry.job is None) else 0  # a job with nothing left wrote nothing
         self._delay = 0.0
         if self._failing:
             self._failing = False

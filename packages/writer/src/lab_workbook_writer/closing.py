@@ -1,0 +1,231 @@
+"""How a run ends: the close protocol, and the one mapping from an exception to the run's status.
+
+Closing, whoever starts it (``close()``, the end of a ``with`` block, the interpreter's
+exit through :mod:`lab_workbook_writer.lifecycle`, an integration), runs once:
+the before-close tasks (system metrics stop; an integration may note that training
+never ended), then the ticker stops, pictures and the environment are finished, every
+series is sealed into its final CSV, and the final run record (a barrier: after
+everything else) is queued and waited for, up to a timeout. What is still unsent
+then stays in the spool for ``lab-workbook sync``.
+
+The status recorded: ``finished``, unless an outcome was noted first (an uncaught
+exception, a signal, an integration's failure) or rows were lost (``failed``).
+:func:`outcome_of` is the only place an exception becomes a status: Ctrl-C
+(``KeyboardInterrupt``) is ``interrupted``, any other exception ``failed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import os
+from pathlib import Path
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from . import lifecycle
+from .notices import warn
+from .runrecord import iso_utc
+from .spoolfile import spool_error
+from .summary import run_summary
+
+if TYPE_CHECKING:
+    from .encoder import ImageEncoder
+    from .environment import EnvironmentCapture
+    from .series import TimeSeriesLog
+    from .spool import Entry, ExperimentSpool
+    from .ticker import Ticker
+    from .uploader import Uploader
+
+__all__ = ["Closing", "describe_exception", "outcome_of"]
+
+_CLOSE_RETRY = 1.0  # while close() waits, a store that answers again is noticed within this
+_CLEANUP_WAIT = 5.0  # segment cleanup after the final record: best effort, at most this long
+
+
+def outcome_of(error: BaseException) -> tuple[str, dict[str, str]]:
+    """``("interrupted" | "failed", {"type": ..., "message": ...})`` for the exception that ended a run."""
+    status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+    return status, describe_exception(error)
+
+
+def describe_exception(error: BaseException) -> dict[str, str]:
+    """``{"type": "ValueError", "message": ...}`` (the type module-qualified unless a builtin)."""
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return {"type": name, "message": str(error)[:4000]}
+
+
+class Closing:
+    """The closing half of :class:`~lab_workbook_writer.experiment.Experiment` (a mixin: it shares its state)."""
+
+    if TYPE_CHECKING:  # the experiment's state and the queueing this mixin uses
+        tag: str
+        pid: int
+        close_timeout: float
+        _lock: threading.Lock
+        _closed: bool
+        _outcome: tuple[str, dict[str, str] | None] | None
+        _before_close: list[Callable[[], None]]
+        _lost: dict[str, int]
+        _series: dict[str, TimeSeriesLog]
+        _series_notes: dict[str, Entry]
+        _small_json: dict[str, bytes]
+        _images: ImageEncoder | None
+        _environment: EnvironmentCapture | None
+        _ticker: Ticker
+        _spool: ExperimentSpool
+        _uploader: Uploader
+        _custom_spool: bool
+
+        @property
+        def prefix(self) -> str: ...
+
+        def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None: ...
+
+        def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None: ...
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Record the run as finished, send everything, and refuse further writes (idempotent).
+
+        Args:
+            timeout: how long to wait for the store (default ``close_timeout``). What is
+                still unsent then stays in the spool, and stderr says to run ``lab-workbook sync``.
+
+        Returns:
+            True if everything reached the store; False if something waits in the spool, or if
+            rows were lost because the spool's disk failed (then the run is recorded ``failed``,
+            with the count in its ``error``, never ``finished``).
+        """
+        self._run_before_close()
+        status, reason = self._outcome or ("finished", None)
+        return self._close(status, reason, self.close_timeout if timeout is None else timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._run_before_close()
+        if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
+            status, reason = self._outcome or ("finished", None)
+        elif self._outcome is not None:
+            status, reason = self._outcome
+        else:
+            status, reason = outcome_of(error)
+        self._close(status, reason, self.close_timeout)
+
+    def _run_before_close(self) -> None:
+        while self._before_close:
+            try:
+                self._before_close.pop(0)()
+            except Exception as err:  # closing must go on
+                warn(f"experiment {self.tag}: stopping a background task failed: {type(err).__name__}: {err}")
+
+    def _note_outcome(self, status: str, reason: dict[str, str]) -> None:
+        """How the run ended, if nothing said so first; recorded when it is closed."""
+        if self._outcome is None:
+            self._outcome = (status, reason)
+
+    def _note_exception(self, error: BaseException) -> None:
+        """The run ends because of ``error`` (see :func:`outcome_of`)."""
+        self._note_outcome(*outcome_of(error))
+
+    def _note_signal(self, name: str) -> None:
+        """The run ends because the process got signal ``name`` (``"SIGTERM"``): ``interrupted``."""
+        self._note_outcome("interrupted", {"type": name, "message": f"terminated by {name}"})
+
+    def _close_at_exit(self) -> None:
+        self.close()
+
+    def _close(self, status: str, reason: dict[str, str] | None, timeout: float) -> bool:
+        if os.getpid() != self.pid:  # a forked child: the run is its parent's to close
+            return False
+        with self._lock:
+            if self._closed:
+                return not self._uploader.unsent() and not self._lost
+            self._closed = True
+        self._run_before_close()
+        self._ticker.stop()  # a heartbeat queued after the final record would supersede it
+        if self._images is not None:
+            self._images.close()  # pictures still waiting become queued uploads before the final record
+        if self._environment is not None:
+            self._environment.finish(10.0)
+        sealed = [(series, series.seal()) for series in self._series.values()]
+        summary = self._summary()  # from the sealed local files, before their upload is queued
+        cleanup = []
+        for series, segments in sealed:
+            self._uploader.cancel(series.group, "segment")
+            try:
+                self._queue(series.file_name, series.path, group=series.group)
+            except OSError as err:  # no room for its manifest: sync() still sends it through the series' own
+                warn(f"experiment {self.tag}: {spool_error(series.file_name, series.path, err)}")
+            else:
+                self._spool.forget(self._series_notes[series.file_name], keep_data=True)
+            if segments:
+                cleanup.append((series.group, segments))
+        self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
+        if self._lost:
+            status, reason = "failed", self._loss_reason()
+        self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
+        final = self._uploader.last_seq()
+        for group, segments in cleanup:  # after the final record, so they never delay it
+            self._uploader.submit("delete", keys=segments, group=group)
+        self._uploader.max_backoff = min(self._uploader.max_backoff, _CLOSE_RETRY)
+        self._uploader.kick()
+        started = time.monotonic()
+        sent = self._uploader.wait(final, timeout)
+        if sent and cleanup:
+            left = _CLEANUP_WAIT if timeout is None else max(0.0, min(_CLEANUP_WAIT, timeout - (time.monotonic() - started)))
+            if not self._uploader.wait(self._uploader.last_seq(), left):
+                dropped = [e for group, _ in cleanup for e in self._uploader.cancel(group, "delete")]
+                for entry in dropped:
+                    self._spool.forget(entry)
+                if dropped:
+                    warn(
+                        f"experiment {self.tag} is recorded complete, but its series segments could not be "
+                        f"deleted from {self.prefix}; they are harmless (readers use the final CSV)"
+                    )
+        idle = self._uploader.stop(join_timeout=1.0 if sent else 5.0)
+        lifecycle.unregister(self)
+        if sent and idle:
+            self._spool.remove()
+        elif not sent:
+            self._report_unsent(timeout)
+            if idle:
+                self._spool.unlock()
+        return sent and not self._lost
+
+    def _loss_reason(self) -> dict[str, str]:
+        lost = ", ".join(f"{count:,} of series {name!r}" for name, count in self._lost.items())
+        message = (
+            f"rows lost because the spool at {self._spool.path} could not be written (disk full or failing): "
+            f"{lost}; every row that reached the spool was kept"
+        )
+        warn(f"experiment {self.tag}: {message}")
+        return {"type": "SpoolError", "message": message}
+
+    def _summary(self) -> dict[str, Any] | None:
+        """What a runs table needs, for the final record (``None`` if it cannot be made: never fatal)."""
+        try:
+            with self._lock:
+                saved = dict(self._small_json)
+            return run_summary(saved, ((s.file_name, s.path, s.fields) for s in self._series.values()))
+        except Exception as err:  # a summary is a convenience; closing must go on
+            warn(f"experiment {self.tag}: no summary in the run record ({type(err).__name__}: {err})")
+            return None
+
+    def _report_unsent(self, timeout: float) -> None:
+        unsent = [e for e in self._uploader.unsent() if e.op != "segment"]
+        size = sum(e.size for e in unsent)
+        self._spool.mark_closed()
+        command = "lab-workbook sync"
+        if self._custom_spool:
+            command = f"LAB_WORKBOOK_SPOOL_DIR={self._spool.path.parent} {command}"
+        warn(
+            f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
+            f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"
+        )
+

@@ -1,0 +1,125 @@
+"""Starting a run: :func:`new_experiment` claims a tag in the store and returns the :class:`Experiment`.
+
+The claim is the only wait for the store at the start, and it is short: a store
+that cannot be reached does not hold training back (the run is recorded locally
+and sent when the store answers). A store that *refuses* the run (credentials,
+bucket, permissions) is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import os
+from pathlib import Path
+
+from lab_workbook_core import (
+    InvalidValueError,
+    StorageUnavailable,
+    claim_tag,
+    load_config,
+    new_tag,
+    open_storage,
+    validate_tag,
+)
+from lab_workbook_core import spool_dir as default_spool_dir
+
+from . import gitstate
+from .environment import EnvironmentCapture
+from .experiment import Experiment
+from .notices import announce_tag, warn
+from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord
+from .spool import Destination, ExperimentSpool
+from .uploader import Uploader
+
+__all__ = ["new_experiment"]
+
+# Bounds on every wait for the store (docs/reliability.md, "Stores"): the claim at start
+# waits at most about _CONNECT_TIMEOUT + 2 * _CLAIM_TIMEOUT (a check, then the write).
+_CONNECT_TIMEOUT = 3.0
+_CLAIM_TIMEOUT = 5.0
+_READ_TIMEOUT = 20.0
+
+
+def new_experiment(
+    prefix: str | os.PathLike[str] | None = None,
+    tag: str | None = None,
+    description: str | None = None,
+    *,
+    heartbeat_seconds: float = 30.0,
+    spool_dir: str | os.PathLike[str] | None = None,
+    env_allowlist: Iterable[str] = DEFAULT_ENV_ALLOWLIST,
+    close_timeout: float = 60.0,
+    max_retry_seconds: float = 30.0,
+    system_metrics: bool = False,
+    system_metrics_seconds: float = 10.0,
+    capture_environment: bool = True,
+) -> Experiment:
+    """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
+
+    Args:
+        prefix: where experiments live (``s3://bucket/experiments/`` or a folder); default:
+            ``LAB_WORKBOOK_PREFIX``, then ``~/.lab-workbook-config``, then the built-in local store.
+        tag: a tag of your choosing (must be unused); default: a fresh ``YYYYMMDDHHMM-xxxxxxxxxx``.
+        description: what this run is, in words; kept in the run record.
+        heartbeat_seconds: how often the run record says the run is alive.
+        spool_dir: where unsent data waits (default ``LAB_WORKBOOK_SPOOL_DIR`` or the user data dir).
+        env_allowlist: the only environment variables recorded (names that look like secrets are refused).
+        close_timeout: how long closing (also at interpreter exit) waits for the store.
+        max_retry_seconds: the longest pause between retries while the store fails.
+        system_metrics: log ``system.csv`` from a background thread: CPU, memory, this
+            process's CPU and RSS, and per GPU utilisation, memory and temperature when
+            NVML (``nvidia-ml-py``) is installed.
+        system_metrics_seconds: how often ``system.csv`` gets a row.
+        capture_environment: record the interpreter, packages, CUDA and GPUs as
+            ``Environment.txt`` (on a background thread: the run does not wait for it).
+
+    Raises:
+        ConfigError: the configuration cannot be used.
+        StorageError: the store refuses the run (no credentials, no bucket, access denied): a
+            setup problem is reported now, not after days of training. A store that merely
+            cannot be *reached* does not raise: see below.
+        AlreadyExists: ``tag`` is already used.
+
+    If the store cannot be reached at the start, the run is recorded all the same: the tag
+    is made locally (the start millisecond and 7 random characters: a clash is vanishingly unlikely, though no longer
+    excluded by a create-only claim), stderr says so, and everything is sent when the store
+    answers again, or later by ``lab-workbook sync``.
+    """
+    if system_metrics and not (isinstance(system_metrics_seconds, int | float) and system_metrics_seconds > 0):
+        raise InvalidValueError(f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}")
+    config = load_config(prefix)
+    storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
+    # The claim gets one short attempt: a store that does not answer at once must not hold training back.
+    claimer = open_storage(config, max_attempts=0, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
+    record = RunRecord(
+        heartbeat_interval=heartbeat_seconds, description=description,
+        git_commit=gitstate.head_commit(Path.cwd()), env_allowlist=env_allowlist,
+    )
+    try:
+        claimed, offline = claim_tag(claimer, lambda candidate: record.to_bytes(tag=candidate), tag), False
+    except StorageUnavailable as err:
+        claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
+        warn(
+            f"cannot reach {storage.location.url} to start run {claimed} ({err}); recording it locally, "
+            "training goes on, and it is sent when the store answers"
+        )
+    root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
+    spool = ExperimentSpool.create(root, Destination(
+        storage.location.url, config.endpoint_url, claimed, region=config.region,
+        addressing_style=config.addressing_style, checksum_mode=config.checksum_mode,
+    ))
+    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
+    experiment = Experiment(
+        claimed, storage=storage, record=record, spool=spool, uploader=uploader,
+        heartbeat_seconds=heartbeat_seconds, close_timeout=close_timeout, custom_spool=spool_dir is not None,
+    )
+    if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
+        experiment._queue_record(claim=True, tag=claimed)
+    if system_metrics:
+        from .sysmetrics import SystemSampler
+
+        experiment._before_close.append(SystemSampler(experiment, system_metrics_seconds).stop)
+    if capture_environment:
+        experiment._environment = EnvironmentCapture(experiment)
+    announce_tag(claimed)
+    return experiment
