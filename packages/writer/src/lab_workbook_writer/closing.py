@@ -24,6 +24,8 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from lab_workbook_core.record import FAILED, FINISHED, INTERRUPTED
+
 from . import lifecycle
 from .notices import warn
 from .runrecord import iso_utc
@@ -46,7 +48,7 @@ _CLEANUP_WAIT = 5.0  # segment cleanup after the final record: best effort, at m
 
 def outcome_of(error: BaseException) -> tuple[str, dict[str, str]]:
     """``("interrupted" | "failed", {"type": ..., "message": ...})`` for the exception that ended a run."""
-    status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+    status = INTERRUPTED if isinstance(error, KeyboardInterrupt) else FAILED
     return status, describe_exception(error)
 
 
@@ -99,7 +101,7 @@ class Closing:
             with the count in its ``error``, never ``finished``).
         """
         self._run_before_close()
-        status, reason = self._outcome or ("finished", None)
+        status, reason = self._outcome or (FINISHED, None)
         return self._close(status, reason, self.close_timeout if timeout is None else timeout)
 
     def __enter__(self) -> Self:
@@ -110,7 +112,7 @@ class Closing:
     ) -> None:
         self._run_before_close()
         if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
-            status, reason = self._outcome or ("finished", None)
+            status, reason = self._outcome or (FINISHED, None)
         elif self._outcome is not None:
             status, reason = self._outcome
         else:
@@ -135,7 +137,7 @@ class Closing:
 
     def _note_signal(self, name: str) -> None:
         """The run ends because the process got signal ``name`` (``"SIGTERM"``): ``interrupted``."""
-        self._note_outcome("interrupted", {"type": name, "message": f"terminated by {name}"})
+        self._note_outcome(INTERRUPTED, {"type": name, "message": f"terminated by {name}"})
 
     def _close_at_exit(self) -> None:
         self.close()
@@ -168,7 +170,7 @@ class Closing:
                 cleanup.append((series.group, segments))
         self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
         if self._lost:
-            status, reason = "failed", self._loss_reason()
+            status, reason = FAILED, self._loss_reason()
         self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
         final = self._uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it

@@ -34,6 +34,7 @@ import sys
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
+from lab_workbook_core.record import FAILED
 
 from .integration import Framework, RunHolder, serve_joined_class
 from .notices import warn
@@ -154,7 +155,7 @@ class LabWorkbookLogger(RunHolder):
             if error is not None:
                 run._note_exception(error)
             else:
-                run._note_outcome("failed", _NO_ERROR)
+                run._note_outcome(FAILED, _NO_ERROR)
             run.close()
         else:
             run.flush()

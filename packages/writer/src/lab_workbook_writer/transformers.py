@@ -27,6 +27,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from lab_workbook_core.record import FAILED
+
 from .integration import Framework, RunHolder, serve_joined_class
 from .plainjson import plain_json
 from .stages import StageLogs
@@ -101,7 +103,7 @@ class LabWorkbookCallback(RunHolder):
     def _note_unfinished(self) -> None:
         """At close: a training that began and never ended failed (an uncaught exception said so first)."""
         if self._training and self._experiment is not None:
-            self._experiment._note_outcome("failed", {
+            self._experiment._note_outcome(FAILED, {
                 "type": "TrainingNotFinished",
                 "message": "Trainer.train() began but did not reach its end (it raised, or was stopped)",
             })
