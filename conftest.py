@@ -123,7 +123,10 @@ def store_prefix(request: pytest.FixtureRequest) -> str:
 def _fault_proxies(s3_server: MotoEndpoint, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     from faultproxy import FaultProxy
 
-    proxies = {"http": FaultProxy(s3_server.url), "https": FaultProxy(s3_server.url, tls_folder=tmp_path_factory.mktemp("tls"))}
+    proxies = {
+        "http": FaultProxy(s3_server.url),
+        "https": FaultProxy(s3_server.url, tls_folder=tmp_path_factory.mktemp("tls")),
+    }
     yield proxies
     for proxy in proxies.values():
         proxy.close()

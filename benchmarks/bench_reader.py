@@ -62,9 +62,17 @@ def series_bytes(rows: int) -> bytes:
 
 def record(tag: str) -> bytes:
     return json.dumps(
-        {"format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": "finished",
-         "started": "2016-02-12T22:17:34Z", "ended": "2016-02-14T23:11:02Z", "heartbeat": "2016-02-14T23:11:02Z",
-         "heartbeat_interval": 30, "artifacts": {}}
+        {
+            "format": "lab-workbook/run",
+            "format_version": 1,
+            "tag": tag,
+            "status": "finished",
+            "started": "2016-02-12T22:17:34Z",
+            "ended": "2016-02-14T23:11:02Z",
+            "heartbeat": "2016-02-14T23:11:02Z",
+            "heartbeat_interval": 30,
+            "artifacts": {},
+        }
     ).encode()
 
 
@@ -96,7 +104,9 @@ def main() -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(upload, tags))
     one = tags[0]
-    print(f"series: {ROWS:,} rows x 6 columns, {len(data) / 1e6:.1f} MB; median of {args.repeat} runs; {load_average()}\n")
+    print(
+        f"series: {ROWS:,} rows x 6 columns, {len(data) / 1e6:.1f} MB; median of {args.repeat} runs; {load_average()}\n"
+    )
 
     # Two baselines: plain read_csv, and read_csv asked for what a load returns (the original reader's
     # call: first field as index, Date as datetimes, `nil` missing). Ratios use the second, the same
@@ -116,6 +126,7 @@ def main() -> None:
             if clear:
                 clear_cache()
             return ExperimentRepository(prefix)
+
         return make
 
     def load(wb) -> None:
@@ -128,9 +139,13 @@ def main() -> None:
     cached_time = timed(load, args.repeat, fresh(False), wait_for_cache_writes)
     print(f"{'pandas.read_csv(path), local disk':<44}{plain * 1000:8.1f} ms  (no index, Date left as text)")
     print(f"{'pandas.read_csv, same DataFrame (baseline)':<44}{baseline * 1000:8.1f} ms  (index_col=0, Date parsed)")
-    print(f"{'load from HTTP endpoint, cold':<44}{cold_time * 1000:8.1f} ms  {cold_time / baseline:5.2f}x  (target <= 3x)")
+    print(
+        f"{'load from HTTP endpoint, cold':<44}{cold_time * 1000:8.1f} ms  {cold_time / baseline:5.2f}x  (target <= 3x)"
+    )
     print(f"{'  cache complete after it returned':<44}{statistics.median(load_writes) * 1000:8.1f} ms more (median)")
-    print(f"{'load from HTTP endpoint, cached':<44}{cached_time * 1000:8.1f} ms  {cached_time / baseline:5.2f}x  (target <= 1.3x)")
+    print(
+        f"{'load from HTTP endpoint, cached':<44}{cached_time * 1000:8.1f} ms  {cached_time / baseline:5.2f}x  (target <= 1.3x)"
+    )
 
     def meld(wb) -> None:
         melded = wb.meld_csv(tags, "Training.csv", "loss")
@@ -142,11 +157,23 @@ def main() -> None:
     wait_for_cache_writes()
     meld_cached_time = timed(meld, args.repeat, fresh(False), wait_for_cache_writes)
     print(f"\nmeld_csv of {EXPERIMENTS_TO_MELD} experiments ({EXPERIMENTS_TO_MELD} x {ROWS:,} rows, field 'loss'):")
-    print(f"{'  cold, against one cold load':<44}{meld_cold_time * 1000:8.1f} ms  {meld_cold_time / cold_time:5.2f}x  (target <= 6x)")
+    print(
+        f"{'  cold, against one cold load':<44}{meld_cold_time * 1000:8.1f} ms  {meld_cold_time / cold_time:5.2f}x  (target <= 6x)"
+    )
     print(f"{'    cache complete after it returned':<44}{statistics.median(meld_writes) * 1000:8.1f} ms more (median)")
-    print(f"{'  cached, against one cached load':<44}{meld_cached_time * 1000:8.1f} ms  {meld_cached_time / cached_time:5.2f}x  (target <= 6x)")
-    compare(server_pid=server.pid, bucket=BUCKET, prefix="experiments/", tags=tags, artifact="Training.csv",
-            index="epoch", field="loss", rounds=args.meld_rounds)
+    print(
+        f"{'  cached, against one cached load':<44}{meld_cached_time * 1000:8.1f} ms  {meld_cached_time / cached_time:5.2f}x  (target <= 6x)"
+    )
+    compare(
+        server_pid=server.pid,
+        bucket=BUCKET,
+        prefix="experiments/",
+        tags=tags,
+        artifact="Training.csv",
+        index="epoch",
+        field="loss",
+        rounds=args.meld_rounds,
+    )
 
     listing_tags = [f"2016{i:08d}-list{i:06d}" for i in range(EXPERIMENTS_TO_LIST)]
     with ThreadPoolExecutor(16) as pool:
@@ -155,9 +182,11 @@ def main() -> None:
     with stopwatch() as listing:
         count = len(wb[:])
     assert count == EXPERIMENTS_TO_LIST, count
-    print(f"\nlisting {count:,} experiments: {wb.storage.requests['list']} list requests, "
-          f"{sum(wb.storage.requests.values()) - wb.storage.requests['list']} other requests, "
-          f"{listing.wall:.2f} s  (target <= 11 list requests; {listing.load})")
+    print(
+        f"\nlisting {count:,} experiments: {wb.storage.requests['list']} list requests, "
+        f"{sum(wb.storage.requests.values()) - wb.storage.requests['list']} other requests, "
+        f"{listing.wall:.2f} s  (target <= 11 list requests; {listing.load})"
+    )
     stop_moto(server)
 
 

@@ -68,14 +68,31 @@ def build(client, runs: int, work: Path) -> None:
         summary = run_summary({"parameters.json": params}, [("Training loss.csv", local, ["step", "loss", "gradNorm"])])
         local.unlink()
         record = {
-            "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": "finished",
-            "started": "2026-01-01T00:00:00.000000Z", "ended": "2026-01-01T01:00:00.000000Z",
-            "heartbeat": "2026-01-01T01:00:00.000000Z", "heartbeat_interval": 30, "description": f"sweep {i}",
-            "error": None, "host": "gpu-box", "user": "me", "pid": 1, "argv": ["train.py"], "cwd": "/home/me",
-            "python": "3.11.7", "torch": "2.13.0", "cuda_devices": [], "git_commit": None, "env": {},
+            "format": "lab-workbook/run",
+            "format_version": 1,
+            "tag": tag,
+            "status": "finished",
+            "started": "2026-01-01T00:00:00.000000Z",
+            "ended": "2026-01-01T01:00:00.000000Z",
+            "heartbeat": "2026-01-01T01:00:00.000000Z",
+            "heartbeat_interval": 30,
+            "description": f"sweep {i}",
+            "error": None,
+            "host": "gpu-box",
+            "user": "me",
+            "pid": 1,
+            "argv": ["train.py"],
+            "cwd": "/home/me",
+            "python": "3.11.7",
+            "torch": "2.13.0",
+            "cuda_devices": [],
+            "git_commit": None,
+            "env": {},
             "writer_version": "0.1.0",
-            "artifacts": {"parameters.json": {"size": len(params), "sha256": "0" * 64},
-                          "Training loss.csv": {"size": len(series), "sha256": "0" * 64}},
+            "artifacts": {
+                "parameters.json": {"size": len(params), "sha256": "0" * 64},
+                "Training loss.csv": {"size": len(series), "sha256": "0" * 64},
+            },
             "summary": summary,
         }
         base = f"experiments/{tag}/"
@@ -150,19 +167,25 @@ def main() -> None:
         client.create_bucket(Bucket=BUCKET)
         with stopwatch() as building:
             build(client, args.runs, work)
-        print(f"store: {args.runs:,} finished runs ({3 * args.runs:,} objects), built in "
-              f"{building.wall:.0f} s (not timed below)\n")
+        print(
+            f"store: {args.runs:,} finished runs ({3 * args.runs:,} objects), built in "
+            f"{building.wall:.0f} s (not timed below)\n"
+        )
         # The limit: the same GETs (one record per run), from boto3 on 16 threads, nothing else done.
         keys = [f"experiments/{tag_of(i)}/.lab-workbook/run.json" for i in range(args.runs)]
         with stopwatch() as limit, ThreadPoolExecutor(16) as pool:
             list(pool.map(lambda key: client.get_object(Bucket=BUCKET, Key=key)["Body"].read(), keys))
         raw = limit.wall
-        print(f"{'limit: one GET per run, bare boto3, 16 threads':<44}{raw:8.2f} s  ({args.runs / raw:,.0f} GETs/s; "
-              f"{limit.load})\n")
+        print(
+            f"{'limit: one GET per run, bare boto3, 16 threads':<44}{raw:8.2f} s  ({args.runs / raw:,.0f} GETs/s; "
+            f"{limit.load})\n"
+        )
         pages = math.ceil(args.runs / 1000)
         print(f"{'call':<44}{'time':>9}  requests (second-call target: <= {pages} list pages, 0 per finished run)")
-        for what, label in (("runs", "wb.runs(series={'Training loss.csv': 'loss'})"),
-                            ("list", "lab-workbook list --limit 0 --json")):
+        for what, label in (
+            ("runs", "wb.runs(series={'Training loss.csv': 'loss'})"),
+            ("list", "lab-workbook list --limit 0 --json"),
+        ):
             os.environ["LAB_WORKBOOK_CACHE_DIR"] = str(work / f"cache-{what}")
             first = measure(what, args.runs)
             second = measure(what, args.runs)
@@ -173,8 +196,10 @@ def main() -> None:
                 shown = ", ".join(f"{k} {v:,}" for k, v in sorted(result["requests"].items()) if v)
                 verdict = "ok" if result["seconds"] <= target else "MISSED"
                 extra = f", {result['seconds'] / raw:.2f}x the limit" if name == "first call" else ""
-                print(f"  {name:<42}{result['seconds']:8.2f} s  {shown}  (target <= {target:g} s: {verdict}{extra}; "
-                      f"{result['load']})")
+                print(
+                    f"  {name:<42}{result['seconds']:8.2f} s  {shown}  (target <= {target:g} s: {verdict}{extra}; "
+                    f"{result['load']})"
+                )
     finally:
         try:
             stop_moto(server)

@@ -44,8 +44,14 @@ ROWS = 180_801
 BUCKET = "bench-ui"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -58,10 +64,18 @@ def record(tag: str, i: int, *, summary: bool = True) -> bytes:
     started = pd.Timestamp(tag[:12], tz="UTC")
     ended = started + pd.Timedelta(minutes=30 + i % 50)
     fields = {
-        "format": "lab-workbook/run", "format_version": 1, "tag": tag, "status": ["finished", "failed"][i % 9 == 0],
-        "started": started.isoformat().replace("+00:00", "Z"), "ended": ended.isoformat().replace("+00:00", "Z"),
-        "heartbeat": ended.isoformat().replace("+00:00", "Z"), "heartbeat_interval": 30,
-        "description": f"sweep {i // 100}, run {i}", "error": None, "git_commit": None, "artifacts": {},
+        "format": "lab-workbook/run",
+        "format_version": 1,
+        "tag": tag,
+        "status": ["finished", "failed"][i % 9 == 0],
+        "started": started.isoformat().replace("+00:00", "Z"),
+        "ended": ended.isoformat().replace("+00:00", "Z"),
+        "heartbeat": ended.isoformat().replace("+00:00", "Z"),
+        "heartbeat_interval": 30,
+        "description": f"sweep {i // 100}, run {i}",
+        "error": None,
+        "git_commit": None,
+        "artifacts": {},
     }
     if summary:
         from lab_workbook_writer.summary import run_summary
@@ -74,8 +88,12 @@ def record(tag: str, i: int, *, summary: bool = True) -> bytes:
 
 def params(i: int) -> bytes:
     return json.dumps(
-        {"lr": [0.1, 0.03, 0.01, 0.003][i % 4], "batch_size": [64, 128, 256][i % 3],
-         "model": {"name": ["resnet18", "resnet50", "vit-s"][i % 3], "dropout": (i % 5) / 10}, "seed": i}
+        {
+            "lr": [0.1, 0.03, 0.01, 0.003][i % 4],
+            "batch_size": [64, 128, 256][i % 3],
+            "model": {"name": ["resnet18", "resnet50", "vit-s"][i % 3], "dropout": (i % 5) / 10},
+            "seed": i,
+        }
     ).encode()
 
 
@@ -104,7 +122,9 @@ def fill_store(client, prefix_key: str, *, summary: bool = True, series: bool = 
     def put(i: int) -> None:
         tag = tags[i]
         client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/parameters.json", Body=params(i))
-        client.put_object(Bucket=BUCKET, Key=f"{prefix_key}{tag}/.lab-workbook/run.json", Body=record(tag, i, summary=summary))
+        client.put_object(
+            Bucket=BUCKET, Key=f"{prefix_key}{tag}/.lab-workbook/run.json", Body=record(tag, i, summary=summary)
+        )
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(put, range(RUNS)))
@@ -147,9 +167,13 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     cache = work / "cache"
     os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CACHE_DIR=str(cache),
-        LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        LAB_WORKBOOK_CACHE_DIR=str(cache),
+        LAB_WORKBOOK_CONFIG=str(work / "no-config"),
+        NO_PROXY="127.0.0.1",
     )
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
@@ -195,9 +219,12 @@ def main() -> None:
                     page.goto(url)
                     page.wait_for_selector("#runs tbody tr", timeout=120_000)
                     took = time.perf_counter() - begin
-                    for name, at in [("server answers", served), ("browser tab open", opened),
-                                     ("page's HTML received", seen.get("", float("nan"))),
-                                     ("first page's JSON received", seen.get("runs?series=&n", float("nan")))]:
+                    for name, at in [
+                        ("server answers", served),
+                        ("browser tab open", opened),
+                        ("page's HTML received", seen.get("", float("nan"))),
+                        ("first page's JSON received", seen.get("runs?series=&n", float("nan"))),
+                    ]:
                         steps.setdefault(name, []).append(at - begin)
                     assert page.locator("#runs tbody tr").count() == 100  # the first page
                     expect(page.locator("#count")).to_have_text(f"{RUNS} of {RUNS} runs", timeout=120_000)
@@ -208,7 +235,9 @@ def main() -> None:
             def draw(full: bool, shot: Path | None = None) -> float:
                 with Dashboard(prefix) as url:
                     page = context.new_page()
-                    query = f"sel={','.join(compared)}&series=none.csv&fields=loss&legend=lr" + ("&full=1" if full else "")
+                    query = f"sel={','.join(compared)}&series=none.csv&fields=loss&legend=lr" + (
+                        "&full=1" if full else ""
+                    )
                     page.goto(f"{url}#/runs?{query}")
                     page.wait_for_selector("#runs tbody tr", timeout=120_000)
                     expect(page.locator("#reduction")).to_contain_text("no none.csv in", timeout=120_000)
@@ -325,9 +354,11 @@ def report(rows: list, yardstick: list, loads: float, args: argparse.Namespace) 
             f"{name:<44}{seconds * 1000:8.0f} ms  {baseline * 1000:9.0f} ms  {seconds / baseline:5.2f}x  "
             f"{ratios.get(name, float('nan')):11.0f}x  {target}"
         )
-    print("\nreader alone: wb.runs() for the table, load_series(\"Training.csv\", [\"loss\"]) of the 8 runs for the draw,")
+    print('\nreader alone: wb.runs() for the table, load_series("Training.csv", ["loss"]) of the 8 runs for the draw,')
     print("in the same cache state, in this process (no server, no browser).")
-    print(f"/ json.loads: the time over that of json.loads of the whole table's JSON ({loads * 1000:.2f} ms in this run).")
+    print(
+        f"/ json.loads: the time over that of json.loads of the whole table's JSON ({loads * 1000:.2f} ms in this run)."
+    )
     if args.screenshot:
         print(f"\nscreenshot: {args.screenshot}")
 

@@ -25,9 +25,13 @@ from moto_endpoint import start_moto, stop_moto
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-ui-poll-"))
     os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CACHE_DIR=str(work / "cache"),
-        LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        LAB_WORKBOOK_CACHE_DIR=str(work / "cache"),
+        LAB_WORKBOOK_CONFIG=str(work / "no-config"),
+        NO_PROXY="127.0.0.1",
     )
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
@@ -61,9 +65,11 @@ def main() -> None:
         stop_moto(server)
         shutil.rmtree(work, ignore_errors=True)
     poll, yardstick = statistics.median(polls), statistics.median(loads)
-    print(f"/api/runs again, {bench_ui.RUNS:,} finished runs: {poll * 1000:.1f} ms "
-          f"({poll / yardstick:.1f} x json.loads of the same {len(body):,} bytes: {yardstick * 1000:.2f} ms); "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"/api/runs again, {bench_ui.RUNS:,} finished runs: {poll * 1000:.1f} ms "
+        f"({poll / yardstick:.1f} x json.loads of the same {len(body):,} bytes: {yardstick * 1000:.2f} ms); "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -135,10 +135,16 @@ def main() -> None:
 
     server, endpoint = start_moto()
     folder = Path(tempfile.mkdtemp(prefix="bench-writer-"))
-    os.environ.update({
-        "AWS_ENDPOINT_URL_S3": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1", "LAB_WORKBOOK_SPOOL_DIR": str(folder / "spool"), "NO_PROXY": "127.0.0.1",
-    })
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL_S3": endpoint,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "LAB_WORKBOOK_SPOOL_DIR": str(folder / "spool"),
+            "NO_PROXY": "127.0.0.1",
+        }
+    )
     import boto3
     from lab_workbook_writer import new_experiment
     from lab_workbook_writer.environment import capture
@@ -151,8 +157,13 @@ def main() -> None:
         slow = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
         slow.storage.client.meta.events.register("before-send.s3", lambda **_: time.sleep(args.delay))
         grown = new_experiment(prefix, close_timeout=600, capture_environment=capture_environment)
-        sampled = new_experiment(prefix, close_timeout=600, system_metrics=True, system_metrics_seconds=1.0,
-                                  capture_environment=capture_environment)
+        sampled = new_experiment(
+            prefix,
+            close_timeout=600,
+            system_metrics=True,
+            system_metrics_seconds=1.0,
+            capture_environment=capture_environment,
+        )
         base, fast_log, slow_log, grow_log, sampled_log = [], [], [], [], []
         for round_ in range(args.rounds):
             base += baseline(args.calls, folder)
@@ -207,8 +218,10 @@ def main() -> None:
     row_size = final_size / args.rows
     original = sum(k * 100 for k in range(1, args.rows // 100 + 1)) * row_size  # re-upload every 100 rows
     environment = "off" if args.no_environment else "on"
-    print(f"Writer benchmark ({args.rounds} x {args.calls:,} timed calls each; Python {sys.version.split()[0]}; "
-          f"environment capture {environment} in the timed runs)")
+    print(
+        f"Writer benchmark ({args.rounds} x {args.calls:,} timed calls each; Python {sys.version.split()[0]}; "
+        f"environment capture {environment} in the timed runs)"
+    )
     print(f"{'':44}{'median':>10}{'p99':>10}{'median/base':>13}")
     print(f"{'csv.writer.writerow, buffered local file':44}{b50:>8.2f}us{b99:>8.2f}us{1:>13.2f}")
     print(f"{'log(3 fields), store fast (moto on 127.0.0.1)':44}{f50:>8.2f}us{f99:>8.2f}us{f50 / b50:>13.2f}")
@@ -220,19 +233,25 @@ def main() -> None:
     i50, i99 = percentile(image_log, 0.5), percentile(image_log, 0.99)
     print(f"{'log(3 fields), same loop, no pictures':44}{p50:>8.2f}us{p99:>8.2f}us{p50 / b50:>13.2f}")
     print(f"{'log(3 fields), pictures encoded and sent':44}{i50:>8.2f}us{i99:>8.2f}us{i50 / b50:>13.2f}")
-    print(f"log() with pictures in flight / without: median {i50 / p50:.2f}, p99 {i99 / p99:.2f}; "
-          f"{len(saves)} save_image calls (64x3x32x32 float -> 8x8 grid) took {percentile(saves, 0.5) / 1000:.2f} ms "
-          f"median each; {encoded_while_logging} encoded while logging; all encoded and in the store "
-          f"{image_seconds:.1f} s after the first log()")
-    print(f"{args.rows:,} rows at save_every=100: logged in {logging_seconds:.1f} s; final CSV {final_size:,} bytes; "
-          f"sent {sent['bytes']:,} bytes in {sent['requests']} requests ({segment_requests} while logging) "
-          f"= {ratio:.2f} x the final size (the original's re-uploads: ~{original / final_size:,.0f} x)")
+    print(
+        f"log() with pictures in flight / without: median {i50 / p50:.2f}, p99 {i99 / p99:.2f}; "
+        f"{len(saves)} save_image calls (64x3x32x32 float -> 8x8 grid) took {percentile(saves, 0.5) / 1000:.2f} ms "
+        f"median each; {encoded_while_logging} encoded while logging; all encoded and in the store "
+        f"{image_seconds:.1f} s after the first log()"
+    )
+    print(
+        f"{args.rows:,} rows at save_every=100: logged in {logging_seconds:.1f} s; final CSV {final_size:,} bytes; "
+        f"sent {sent['bytes']:,} bytes in {sent['requests']} requests ({segment_requests} while logging) "
+        f"= {ratio:.2f} x the final size (the original's re-uploads: ~{original / final_size:,.0f} x)"
+    )
     on50, off50 = percentile(start_on, 0.5) / 1000, percentile(start_off, 0.5) / 1000
     lon50, loff50 = percentile(local_on, 0.5) / 1000, percentile(local_off, 0.5) / 1000
-    print(f"new_experiment() returns in (median of {args.starts}, with / without the environment capture): "
-          f"S3 on 127.0.0.1 {on50:.1f} / {off50:.1f} ms, local folder {lon50:.1f} / {loff50:.1f} ms; "
-          f"the capture itself ({packages} packages) takes {percentile(capture_ns, 0.5) / 1000:.0f} ms "
-          "on its own thread")
+    print(
+        f"new_experiment() returns in (median of {args.starts}, with / without the environment capture): "
+        f"S3 on 127.0.0.1 {on50:.1f} / {off50:.1f} ms, local folder {lon50:.1f} / {loff50:.1f} ms; "
+        f"the capture itself ({packages} packages) takes {percentile(capture_ns, 0.5) / 1000:.0f} ms "
+        "on its own thread"
+    )
     checks = {
         "median <= 1.5 x baseline": f50 / b50 <= 1.5,
         "median with growing fields <= 1.5 x baseline": g50 / b50 <= 1.5,
@@ -241,8 +260,8 @@ def main() -> None:
         "bytes sent <= 2.5 x final size": ratio <= 2.5,
         "log() median with pictures in flight within 10 % (or 0.1 us) of without": i50 <= max(1.1 * p50, p50 + 0.1),
         "log() p99 with pictures in flight within 25 % (or 1 us) of without": i99 <= max(1.25 * p99, p99 + 1.0),
-        "new_experiment() with capture within 10 % or 2 ms of without (local folder)":
-            lon50 <= max(1.1 * loff50, loff50 + 2),
+        "new_experiment() with capture within 10 % or 2 ms of without (local folder)": lon50
+        <= max(1.1 * loff50, loff50 + 2),
     }
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")

@@ -31,10 +31,14 @@ def _client() -> Any:
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", config=Config(
-        max_pool_connections=32, request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    ))
+    return boto3.client(
+        "s3",
+        config=Config(
+            max_pool_connections=32,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        ),
+    )
 
 
 def _pooled(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
@@ -50,13 +54,25 @@ def _arrow_parse(data: bytes, columns: list[str]) -> Any:
 
 
 def _line(label: str, timer: Timer, against: Timer | None = None) -> str:
-    ratio = f"  {timer.wall / against.wall:5.2f}x wall  {timer.total_cpu / against.total_cpu:5.2f}x CPU" if against else ""
-    return (f"{label:<50}{timer.wall * 1000:8.0f} ms wall  {timer.cpu:5.2f} s CPU + {timer.others_cpu:4.2f} s server"
-            f"{ratio}  ({timer.load})")
+    ratio = (
+        f"  {timer.wall / against.wall:5.2f}x wall  {timer.total_cpu / against.total_cpu:5.2f}x CPU" if against else ""
+    )
+    return (
+        f"{label:<50}{timer.wall * 1000:8.0f} ms wall  {timer.cpu:5.2f} s CPU + {timer.others_cpu:4.2f} s server"
+        f"{ratio}  ({timer.load})"
+    )
 
 
 def compare(
-    *, server_pid: int, bucket: str, prefix: str, tags: list[str], artifact: str, index: str, field: str, rounds: int,
+    *,
+    server_pid: int,
+    bucket: str,
+    prefix: str,
+    tags: list[str],
+    artifact: str,
+    index: str,
+    field: str,
+    rounds: int,
 ) -> float:
     """Print the cold meld against its limit (alternating, ``rounds`` each) and the parts of a cold meld.
 
@@ -73,7 +89,9 @@ def compare(
     store = f"s3://{bucket}/{prefix}"
 
     def limit() -> None:
-        _pooled(lambda key: _arrow_parse(client.get_object(Bucket=bucket, Key=key)["Body"].read(), [index, field]), keys)
+        _pooled(
+            lambda key: _arrow_parse(client.get_object(Bucket=bucket, Key=key)["Body"].read(), [index, field]), keys
+        )
 
     limits, melds, settles = [], [], []
     for _ in range(rounds):
@@ -90,8 +108,10 @@ def compare(
         settles.append(settle.wall)
 
     def median(timers: list[Timer]) -> Timer:
-        return Timer(*(statistics.median(getattr(t, name) for t in timers) for name in ("wall", "cpu", "others_cpu")),
-                     load=load_average())
+        return Timer(
+            *(statistics.median(getattr(t, name) for t in timers) for name in ("wall", "cpu", "others_cpu")),
+            load=load_average(),
+        )
 
     the_limit, the_meld = median(limits), median(melds)
     print(f"\ncold meld of {len(tags)} runs against the limit (median of {rounds}, alternating):")

@@ -28,7 +28,11 @@ server.stop()
 def start_moto() -> tuple[subprocess.Popen[str], str]:
     """Start the server; returns the child process and the endpoint URL (``http://127.0.0.1:PORT``)."""
     process = subprocess.Popen(
-        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        [sys.executable, "-c", _SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert process.stdout is not None
     port = int(process.stdout.readline())

@@ -29,8 +29,12 @@ def bench_environment(name: str, *, cache: bool = True) -> Path:
     """
     work = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true", LAB_WORKBOOK_CONFIG=str(work / "no-config"), NO_PROXY="127.0.0.1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        LAB_WORKBOOK_CONFIG=str(work / "no-config"),
+        NO_PROXY="127.0.0.1",
     )
     if cache:
         os.environ["LAB_WORKBOOK_CACHE_DIR"] = str(work / "cache")

@@ -70,5 +70,6 @@ def main(argv: list[str] | None = None) -> None:
     with pd.option_context("display.width", 160, "display.max_columns", 12):
         print(table[columns].to_string(index=False))
 
+
 if __name__ == "__main__":
     main()

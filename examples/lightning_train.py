@@ -60,8 +60,13 @@ def main() -> None:
     logger = LabWorkbookLogger(args.prefix, description="lightning example", log_model=True)
     with tempfile.TemporaryDirectory() as checkpoints:
         trainer = lightning.Trainer(
-            max_epochs=args.epochs, logger=logger, default_root_dir=checkpoints, accelerator="cpu", devices=1,
-            log_every_n_steps=1, enable_progress_bar=False,
+            max_epochs=args.epochs,
+            logger=logger,
+            default_root_dir=checkpoints,
+            accelerator="cpu",
+            devices=1,
+            log_every_n_steps=1,
+            enable_progress_bar=False,
         )
         trainer.fit(Classifier(lr=args.lr), blobs(256, 0), blobs(128, 1))
 

@@ -44,8 +44,16 @@ def main(argv: list[str] | None = None) -> str:
     torch.manual_seed(args.seed)
     train_x, train_y = make_data(2048, generator)
     test_x, test_y = make_data(512, generator)
-    params = {"learningRate": args.lr, "momentum": 0.9, "nesterov": True, "epochs": args.epochs,
-              "batchSize": 64, "hidden": 32, "seed": args.seed, "trainSamples": len(train_x)}
+    params = {
+        "learningRate": args.lr,
+        "momentum": 0.9,
+        "nesterov": True,
+        "epochs": args.epochs,
+        "batchSize": 64,
+        "hidden": 32,
+        "seed": args.seed,
+        "trainSamples": len(train_x),
+    }
     model = nn.Sequential(nn.Linear(FEATURES, params["hidden"]), nn.ReLU(), nn.Linear(params["hidden"], CLASSES))
     optimiser = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True)
     loss_fn = nn.CrossEntropyLoss()

@@ -32,15 +32,23 @@ class Synthetic(torch.utils.data.Dataset):
         return len(self.ids)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        return {"input_ids": self.ids[index], "attention_mask": torch.ones(8, dtype=torch.long),
-                "labels": self.labels[index]}
+        return {
+            "input_ids": self.ids[index],
+            "attention_mask": torch.ones(8, dtype=torch.long),
+            "labels": self.labels[index],
+        }
 
 
 def tiny_bert_config(layers: int = 2) -> transformers.BertConfig:
     """A BERT small enough to train on a CPU in seconds; built from this config, nothing is downloaded."""
     return transformers.BertConfig(
-        vocab_size=32, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=32,
-        max_position_embeddings=16, num_labels=2,
+        vocab_size=32,
+        hidden_size=16,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+        num_labels=2,
     )
 
 
@@ -51,13 +59,23 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as output:
         training = transformers.TrainingArguments(
-            output_dir=output, max_steps=args.steps, per_device_train_batch_size=8, learning_rate=1e-3,
-            logging_steps=2, eval_strategy="steps", eval_steps=max(1, args.steps // 2), save_strategy="no",
-            report_to=[], use_cpu=True, disable_tqdm=True,
+            output_dir=output,
+            max_steps=args.steps,
+            per_device_train_batch_size=8,
+            learning_rate=1e-3,
+            logging_steps=2,
+            eval_strategy="steps",
+            eval_steps=max(1, args.steps // 2),
+            save_strategy="no",
+            report_to=[],
+            use_cpu=True,
+            disable_tqdm=True,
         )
         trainer = transformers.Trainer(
-            model=transformers.BertForSequenceClassification(tiny_bert_config()), args=training,
-            train_dataset=Synthetic(128, 0), eval_dataset=Synthetic(32, 1),
+            model=transformers.BertForSequenceClassification(tiny_bert_config()),
+            args=training,
+            train_dataset=Synthetic(128, 0),
+            eval_dataset=Synthetic(32, 1),
             callbacks=[LabWorkbookCallback(args.prefix, description="transformers example", save_model=True)],
         )
         trainer.train()

@@ -88,7 +88,10 @@ def run_example(tmp_path: Path) -> Callable[..., Any]:
         prefix = str(tmp_path / "store")
         result = subprocess.run(
             [sys.executable, str(ROOT / "examples" / script), "--prefix", prefix, *args],
-            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
             env={**os.environ, "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool")},
         )
         assert result.returncode == 0, result.stderr[-3000:]

@@ -301,9 +301,13 @@ class FaultProxy:
         if faults.fail_every and number % faults.fail_every == 0:
             code = "SlowDown" if faults.fail_status == 503 else "InternalError"
             return _error(faults.fail_status, code, "injected failure")
-        if faults.reject_checksums and method == "PUT" and (
-            any(name.startswith(_CHECKSUM_HEADERS) for name in headers)
-            or "aws-chunked" in headers.get("content-encoding", "")
+        if (
+            faults.reject_checksums
+            and method == "PUT"
+            and (
+                any(name.startswith(_CHECKSUM_HEADERS) for name in headers)
+                or "aws-chunked" in headers.get("content-encoding", "")
+            )
         ):
             return _error(400, "InvalidArgument", "Unsupported header 'x-amz-checksum' or aws-chunked encoding")
         if faults.require_delete_md5 and _is_batch_delete(method, target) and "content-md5" not in headers:
@@ -348,8 +352,15 @@ class FaultProxy:
             connection.close()
 
     @staticmethod
-    def _respond(client: socket.socket, status: int, reason: str, body: bytes,
-                 headers: list[tuple[str, str]] | None = None, *, close: bool = False) -> None:
+    def _respond(
+        client: socket.socket,
+        status: int,
+        reason: str,
+        body: bytes,
+        headers: list[tuple[str, str]] | None = None,
+        *,
+        close: bool = False,
+    ) -> None:
         lines = [f"HTTP/1.1 {status} {reason}", *(f"{n}: {v}" for n, v in headers or [])]
         if not any(n.lower() == "content-length" for n, _ in headers or []):
             lines.append(f"Content-Length: {len(body)}")

@@ -15,8 +15,9 @@ def _record(prefix: str, repo: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return wb.tag
 
 
-def test_the_checkout_is_byte_identical_to_the_working_tree_at_record_time(git, tree_files, store_prefix, scratch_repo, tmp_path,
-                                                                           monkeypatch):
+def test_the_checkout_is_byte_identical_to_the_working_tree_at_record_time(
+    git, tree_files, store_prefix, scratch_repo, tmp_path, monkeypatch
+):
     recorded = tree_files(scratch_repo)
     tag = _record(store_prefix, scratch_repo, monkeypatch)
     (scratch_repo / "train.py").write_text("changed after the run\n")  # the repository moves on
@@ -39,7 +40,9 @@ def test_the_users_working_tree_is_never_touched(git, tree_files, local_prefix, 
     assert git(scratch_repo, "rev-parse", "HEAD") == head
 
 
-def test_without_repo_the_current_folders_repository_is_used(git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch):
+def test_without_repo_the_current_folders_repository_is_used(
+    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+):
     recorded = tree_files(scratch_repo)
     tag = _record(local_prefix, scratch_repo, monkeypatch)  # leaves the working directory in the repository
     result = lab_workbook.ExperimentRepository(local_prefix)[tag].checkout(tmp_path / "restored")
@@ -47,8 +50,9 @@ def test_without_repo_the_current_folders_repository_is_used(git, tree_files, lo
     assert result.repository == scratch_repo
 
 
-def test_a_commit_unknown_to_the_repository_is_reported_and_the_folder_left(git, tree_files, local_prefix, scratch_repo, tmp_path,
-                                                                            monkeypatch):
+def test_a_commit_unknown_to_the_repository_is_reported_and_the_folder_left(
+    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+):
     tag = _record(local_prefix, scratch_repo, monkeypatch)
     other = tmp_path / "other"
     other.mkdir()
@@ -67,11 +71,14 @@ def test_a_commit_unknown_to_the_repository_is_reported_and_the_folder_left(git,
     assert raised.value.result.commit == commit and not raised.value.result.complete
 
 
-def test_a_patch_that_does_not_apply_is_reported_and_kept_beside_the_code(git, tree_files, local_prefix, scratch_repo, tmp_path,
-                                                                         monkeypatch):
+def test_a_patch_that_does_not_apply_is_reported_and_kept_beside_the_code(
+    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+):
     stale = tmp_path / "stale.patch"
-    stale.write_text("diff --git a/train.py b/train.py\n--- a/train.py\n+++ b/train.py\n@@ -1,2 +1,2 @@\n"
-                     "-this line was never there\n+nor this one\n context\n")
+    stale.write_text(
+        "diff --git a/train.py b/train.py\n--- a/train.py\n+++ b/train.py\n@@ -1,2 +1,2 @@\n"
+        "-this line was never there\n+nor this one\n context\n"
+    )
     monkeypatch.chdir(scratch_repo)
     with new_experiment(local_prefix, capture_environment=False) as wb:
         wb.save_git_status()
@@ -91,7 +98,9 @@ def test_binary_files_only_named_are_reported(git, tree_files, local_prefix, scr
     assert (tmp_path / "restored" / "experiments" / "sweep.py").is_file()  # the rest is restored
 
 
-def test_a_binary_change_to_a_tracked_file_is_reported(git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch):
+def test_a_binary_change_to_a_tracked_file_is_reported(
+    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+):
     (scratch_repo / "blob.bin").write_bytes(b"\x00old")
     git(scratch_repo, "add", "blob.bin")
     git(scratch_repo, "commit", "-qm", "a blob")
@@ -120,8 +129,9 @@ def test_a_folder_that_is_not_empty_is_refused(git, tree_files, local_prefix, sc
     assert [p.name for p in (tmp_path / "busy").iterdir()] == ["mine.txt"]
 
 
-def test_an_untracked_file_behind_a_committed_symlink_is_not_written_outside(git, tree_files, local_prefix,
-                                                                             scratch_repo, tmp_path, monkeypatch):
+def test_an_untracked_file_behind_a_committed_symlink_is_not_written_outside(
+    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+):
     outside = tmp_path / "outside"
     outside.mkdir()
     (scratch_repo / "link").symlink_to(outside)
@@ -129,18 +139,23 @@ def test_an_untracked_file_behind_a_committed_symlink_is_not_written_outside(git
     git(scratch_repo, "commit", "-qm", "a link")
     monkeypatch.chdir(scratch_repo)
     forged = tmp_path / "forged.untracked"
-    forged.write_text("diff --git a/link/owned.txt b/link/owned.txt\nnew file mode 100644\n--- /dev/null\n"
-                      "+++ b/link/owned.txt\n@@ -0,0 +1,1 @@\n+owned\n")
+    forged.write_text(
+        "diff --git a/link/owned.txt b/link/owned.txt\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/link/owned.txt\n@@ -0,0 +1,1 @@\n+owned\n"
+    )
     with new_experiment(local_prefix, capture_environment=False) as wb:
         wb.save_git_status()
         wb.save_file(forged, name="Source.git-untracked")  # as someone with write access to the store could
-    with pytest.raises(CheckoutIncomplete, match=r"link/owned\.txt: an untracked file name that would leave the folder"):
+    with pytest.raises(
+        CheckoutIncomplete, match=r"link/owned\.txt: an untracked file name that would leave the folder"
+    ):
         lab_workbook.ExperimentRepository(local_prefix)[wb.tag].checkout(tmp_path / "restored")
     assert list(outside.iterdir()) == []
 
 
-def test_a_bare_repository_holding_the_commit_works_as_repo(git, tree_files, local_prefix, scratch_repo, tmp_path,
-                                                            monkeypatch):
+def test_a_bare_repository_holding_the_commit_works_as_repo(
+    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+):
     recorded = tree_files(scratch_repo)
     tag = _record(local_prefix, scratch_repo, monkeypatch)
     git(tmp_path, "clone", "-q", "--bare", str(scratch_repo), str(tmp_path / "bare.git"))

@@ -26,8 +26,9 @@ def _record(prefix: str, repo: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return wb.tag
 
 
-def test_checkout_recreates_the_working_tree_and_prints_the_folder(runner, local_prefix, scratch_repo, tree_files,
-                                                                    tmp_path, monkeypatch):
+def test_checkout_recreates_the_working_tree_and_prints_the_folder(
+    runner, local_prefix, scratch_repo, tree_files, tmp_path, monkeypatch
+):
     recorded = tree_files(scratch_repo)
     tag = _record(local_prefix, scratch_repo, monkeypatch)
     monkeypatch.chdir(tmp_path)
@@ -38,8 +39,9 @@ def test_checkout_recreates_the_working_tree_and_prints_the_folder(runner, local
     assert tree_files(tmp_path / "restored") == recorded
 
 
-def test_checkout_by_default_goes_beside_the_repository_you_are_in(runner, local_prefix, scratch_repo, tree_files,
-                                                                   monkeypatch):
+def test_checkout_by_default_goes_beside_the_repository_you_are_in(
+    runner, local_prefix, scratch_repo, tree_files, monkeypatch
+):
     recorded = tree_files(scratch_repo)
     tag = _record(local_prefix, scratch_repo, monkeypatch)  # the working directory is the repository
     result = runner.invoke(app, ["checkout", "latest", "--prefix", local_prefix])
@@ -50,24 +52,29 @@ def test_checkout_by_default_goes_beside_the_repository_you_are_in(runner, local
     assert tree_files(scratch_repo) == recorded  # nothing was added to the working tree
 
 
-def test_checkout_of_an_unknown_commit_exits_1_saying_what_was_not_restored(runner, local_prefix, scratch_repo, git,
-                                                                            tmp_path, monkeypatch):
+def test_checkout_of_an_unknown_commit_exits_1_saying_what_was_not_restored(
+    runner, local_prefix, scratch_repo, git, tmp_path, monkeypatch
+):
     tag = _record(local_prefix, scratch_repo, monkeypatch)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     git(elsewhere, "init", "-q")
-    result = runner.invoke(app, ["checkout", tag, str(tmp_path / "out"), "--repo", str(elsewhere),
-                                 "--prefix", local_prefix])
+    result = runner.invoke(
+        app, ["checkout", tag, str(tmp_path / "out"), "--repo", str(elsewhere), "--prefix", local_prefix]
+    )
     assert result.exit_code == 1
-    assert result.stderr.startswith("restored Source.git-untracked: 3 untracked files written\nerror: could not restore")
+    assert result.stderr.startswith(
+        "restored Source.git-untracked: 3 untracked files written\nerror: could not restore"
+    )
     assert f"is not in {elsewhere} (no such commit)" in result.stderr
     assert "Source.git-patch not applied" in result.stderr
     assert (tmp_path / "out" / "Source.git-patch").is_file()  # left for inspection
     assert result.stdout == ""
 
 
-def test_checkout_of_a_patch_that_does_not_apply_exits_1(runner, local_prefix, scratch_repo, git, tmp_path,
-                                                         monkeypatch):
+def test_checkout_of_a_patch_that_does_not_apply_exits_1(
+    runner, local_prefix, scratch_repo, git, tmp_path, monkeypatch
+):
     bad = tmp_path / "bad.patch"
     bad.write_text("diff --git a/model.py b/model.py\n--- a/model.py\n+++ b/model.py\n@@ -1 +1 @@\n-nope\n+nah\n")
     monkeypatch.chdir(scratch_repo)
@@ -91,8 +98,9 @@ def _run_with_packages(prefix: str, site: Path, cwd: Path) -> str:
         with new_experiment({prefix!r}) as wb:
             pass
     """)
-    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
-                         env=dict(os.environ), check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, env=dict(os.environ), check=True
+    )
     return out.stdout.split()[2]
 
 
@@ -112,7 +120,8 @@ def test_env_diff_shows_exactly_the_package_that_differs(runner, local_prefix, t
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert [(p["change"], p["name"], p["before"], p["after"]["version"]) for p in data["packages"]] == [
-        ("added", "extra-package", None, "0.3.1")]
+        ("added", "extra-package", None, "0.3.1")
+    ]
     assert data["facts"] == {}
     text = runner.invoke(app, ["env", first, "--diff", second, "--prefix", local_prefix]).stdout
     assert any(line.split() == ["added", "extra-package", "-", "0.3.1"] for line in text.splitlines())

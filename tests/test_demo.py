@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_demo_records_two_runs_in_the_default_store_and_reads_them_back(isolated_home, torch):
     result = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "demo.py"), "--epochs", "2"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     tags = re.findall(r"recorded run (\S+)", result.stdout)

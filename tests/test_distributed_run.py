@@ -11,7 +11,7 @@ from lab_workbook_core import AlreadyExists, ConfigError, ExperimentNotFound
 from lab_workbook_writer import attach_experiment, new_experiment
 import pytest
 
-RANK_SCRIPT = textwrap.dedent('''
+RANK_SCRIPT = textwrap.dedent("""
     import sys
     import torch, torch.distributed as dist
     from lab_workbook_writer import distributed_experiment
@@ -39,7 +39,7 @@ RANK_SCRIPT = textwrap.dedent('''
         wb.close()            # ...then rank 0 closes the run
     print("TAG", wb.tag, flush=True)
     dist.destroy_process_group()
-''')
+""")
 
 
 def _free_port() -> int:
@@ -53,11 +53,23 @@ def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefi
     store_prefix = s3_prefix  # the create-only claims and the run record on a real S3 API
     script = tmp_path / "rank.py"
     script.write_text(RANK_SCRIPT)
-    env = {**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port()), "WORLD_SIZE": "2",
-           "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool"), "GLOO_SOCKET_IFNAME": "lo"}
+    env = {
+        **os.environ,
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(_free_port()),
+        "WORLD_SIZE": "2",
+        "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool"),
+        "GLOO_SOCKET_IFNAME": "lo",
+    }
     ranks = [
-        subprocess.Popen([sys.executable, str(script), store_prefix], env={**env, "RANK": str(rank)},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        subprocess.Popen(
+            [sys.executable, str(script), store_prefix],
+            env={**env, "RANK": str(rank)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
         for rank in (0, 1)
     ]
     outputs = [process.communicate(timeout=240) for process in ranks]

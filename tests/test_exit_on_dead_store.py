@@ -41,7 +41,10 @@ SCRIPT = textwrap.dedent(
 def test_a_script_exits_within_the_bound_when_the_store_stops_answering(fault_proxy, quirk_prefix, s3_server):
     child = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, quirk_prefix, str(CLOSE_TIMEOUT)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = ""

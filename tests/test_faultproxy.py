@@ -9,8 +9,12 @@ import pytest
 
 
 def _client(proxy, **config):
-    return boto3.client("s3", endpoint_url=proxy.url, verify=str(proxy.ca_file) if proxy.ca_file else None,
-                        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, **config))
+    return boto3.client(
+        "s3",
+        endpoint_url=proxy.url,
+        verify=str(proxy.ca_file) if proxy.ca_file else None,
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}, **config),
+    )
 
 
 def _bucket(prefix: str) -> str:

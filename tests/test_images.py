@@ -68,7 +68,11 @@ def test_exp_images_lists_the_steps_in_order_and_loads_each_lazily(store_prefix)
     frame = exp.images("samples")
     assert list(frame.columns) == ["step", "name", "image"]
     assert frame.step.tolist() == [5, 1200, 100_000_000]
-    assert frame.name.tolist() == ["samples/step-00000005.png", "samples/step-00001200.png", "samples/step-100000000.png"]
+    assert frame.name.tolist() == [
+        "samples/step-00000005.png",
+        "samples/step-00001200.png",
+        "samples/step-100000000.png",
+    ]
     assert all(isinstance(cell, LazyImage) for cell in frame.image)
     assert np.asarray(frame.image[1].load()).tolist() == [[1200 % 251] * 2] * 2
     assert frame.image[0]._repr_png_().startswith(b"\x89PNG")

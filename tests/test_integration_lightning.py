@@ -49,8 +49,15 @@ def _loader(seed: int) -> torch.utils.data.DataLoader:
 
 def _trainer(tmp_path, logger, **kwargs):
     return lightning.Trainer(
-        max_epochs=2, logger=logger, accelerator="cpu", devices=1, default_root_dir=tmp_path, log_every_n_steps=1,
-        enable_progress_bar=False, enable_model_summary=False, **kwargs,
+        max_epochs=2,
+        logger=logger,
+        accelerator="cpu",
+        devices=1,
+        default_root_dir=tmp_path,
+        log_every_n_steps=1,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        **kwargs,
     )
 
 

@@ -42,12 +42,26 @@ def _train(tmp_path, callback, max_steps=6):
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification(tiny_bert_config())
     args = transformers.TrainingArguments(
-        output_dir=str(tmp_path / "out"), max_steps=max_steps, per_device_train_batch_size=4,
-        per_device_eval_batch_size=8, learning_rate=1e-3, logging_steps=2, eval_strategy="steps", eval_steps=3,
-        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+        output_dir=str(tmp_path / "out"),
+        max_steps=max_steps,
+        per_device_train_batch_size=4,
+        per_device_eval_batch_size=8,
+        learning_rate=1e-3,
+        logging_steps=2,
+        eval_strategy="steps",
+        eval_steps=3,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
     )
     trainer = transformers.Trainer(
-        model=model, args=args, train_dataset=Synthetic(32, 0), eval_dataset=Synthetic(16, 1), callbacks=[callback],
+        model=model,
+        args=args,
+        train_dataset=Synthetic(32, 0),
+        eval_dataset=Synthetic(16, 1),
+        callbacks=[callback],
     )
     trainer.train()
     return trainer
@@ -113,11 +127,22 @@ def test_a_training_that_raises_is_recorded_failed_even_when_the_error_is_caught
     prefix = str(tmp_path / "store")
     callback = LabWorkbookCallback(prefix, spool_dir=tmp_path / "spool")
     args = transformers.TrainingArguments(
-        output_dir=str(tmp_path / "out"), max_steps=8, per_device_train_batch_size=4, logging_steps=1,
-        save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True, seed=0,
+        output_dir=str(tmp_path / "out"),
+        max_steps=8,
+        per_device_train_batch_size=4,
+        logging_steps=1,
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
     )
-    trainer = transformers.Trainer(model=transformers.BertForSequenceClassification(tiny_bert_config(1)), args=args,
-                                   train_dataset=Exploding(32, 0), callbacks=[callback])
+    trainer = transformers.Trainer(
+        model=transformers.BertForSequenceClassification(tiny_bert_config(1)),
+        args=args,
+        train_dataset=Exploding(32, 0),
+        callbacks=[callback],
+    )
     with pytest.raises(ValueError, match="bad sample"):
         trainer.train()
     callback.close()

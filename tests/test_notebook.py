@@ -16,7 +16,9 @@ LEARNING_RATES = ["0.1", "0.03", "0.01"]
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=Lab", "-c", "user.email=lab@example.com", *args],
-        cwd=repo, check=True, capture_output=True,
+        cwd=repo,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -26,9 +28,23 @@ def _record_runs(prefix: str, repo: Path) -> list[str]:
     for lr in LEARNING_RATES:
         (repo / "train.cfg").write_text(f"learning_rate = {lr}\nepochs = 5\n")
         done = subprocess.run(
-            [sys.executable, str(ROOT / "examples" / "train.py"), "--prefix", prefix, "--lr", lr,
-             "--epochs", "5", "--description", f"notebook test, lr={lr}"],
-            cwd=repo, capture_output=True, text=True, timeout=300, check=True,
+            [
+                sys.executable,
+                str(ROOT / "examples" / "train.py"),
+                "--prefix",
+                prefix,
+                "--lr",
+                lr,
+                "--epochs",
+                "5",
+                "--description",
+                f"notebook test, lr={lr}",
+            ],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
         )
         tags.append(re.search(r"Experiment Tag: (\S+)", done.stdout).group(1))
     return tags
@@ -57,15 +73,20 @@ def test_analysis_notebook_runs_end_to_end(tmp_path, monkeypatch, torch):
     client.execute()
 
     outputs = "\n".join(
-        str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+        str(output.get("text", ""))
+        + str(output.get("data", {}).get("text/plain", ""))
         + str(output.get("data", {}).get("text/html", ""))
-        for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
     )
     assert all(tag in outputs for tag in tags)
     assert "lr=0.03" in outputs  # the meld's column labels
     assert "learning_rate = 0.01" in outputs  # the coloured patch of the last run
     plots = sum(
         "image/png" in output.get("data", {})
-        for cell in notebook.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
     )
     assert plots == 3  # the loss, its rolling mean, and the meld of three runs

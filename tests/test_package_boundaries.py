@@ -64,7 +64,9 @@ def test_names_imported_from_another_package_are_in_its_all(package):
     for where, module_name, name in _foreign_imports(package):
         module = importlib.import_module(module_name)
         public = getattr(module, "__all__", ())
-        is_module = importlib.util.find_spec(f"{module_name}.{name}") is not None if hasattr(module, "__path__") else False
+        is_module = (
+            importlib.util.find_spec(f"{module_name}.{name}") is not None if hasattr(module, "__path__") else False
+        )
         if name.startswith("_") or not (name in public or is_module):
             problems.append(f"{where}: {module_name}.{name} is not in {module_name}.__all__")
     assert not problems, "\n".join(problems)

@@ -23,7 +23,11 @@ def test_the_writer_writes_only_core_fields_in_core_order(local_prefix):
     record = json.loads(open_storage(load_config(local_prefix)).get_bytes(run_record_key(wb.tag)))
     assert set(record) <= set(RECORD_FIELDS), set(record) - set(RECORD_FIELDS)
     assert _in_core_order(list(record))
-    assert (record["format"], record["format_version"], record["status"]) == (RECORD_FORMAT, RECORD_FORMAT_VERSION, FINISHED)
+    assert (record["format"], record["format_version"], record["status"]) == (
+        RECORD_FORMAT,
+        RECORD_FORMAT_VERSION,
+        FINISHED,
+    )
     assert record["status"] in WRITTEN_STATUSES
 
 

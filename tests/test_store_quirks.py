@@ -119,8 +119,9 @@ def test_the_users_retry_settings_win(fault_proxy, quirk_prefix, monkeypatch):
     assert fault_proxy.count("GET") == 3
 
 
-def test_sync_sends_to_the_store_the_run_was_recorded_for(fault_proxy, quirk_prefix, s3_server, monkeypatch,
-                                                           isolated_home):
+def test_sync_sends_to_the_store_the_run_was_recorded_for(
+    fault_proxy, quirk_prefix, s3_server, monkeypatch, isolated_home
+):
     from lab_workbook_writer import sync
 
     fault_proxy.down()
@@ -178,8 +179,9 @@ def test_a_store_without_batch_deletes_gets_one_delete_per_key(fault_proxy, quir
 
 
 @pytest.mark.parametrize("quirk", ["501", "ignore"])
-def test_a_user_chosen_tag_that_exists_is_refused_without_conditional_writes(fault_proxy, quirk_prefix, quirk,
-                                                                              s3_server):
+def test_a_user_chosen_tag_that_exists_is_refused_without_conditional_writes(
+    fault_proxy, quirk_prefix, quirk, s3_server
+):
     first = new_experiment(quirk_prefix, tag="baseline")
     first.save_json("parameters", {"lr": 0.1})
     assert first.close(timeout=20)
@@ -230,8 +232,9 @@ def test_a_black_holed_store_holds_the_start_back_only_briefly(fault_proxy, quir
     wb.close()
 
 
-def test_a_store_that_comes_back_while_close_waits_is_noticed_within_a_second_or_two(fault_proxy, quirk_prefix,
-                                                                                   s3_server):
+def test_a_store_that_comes_back_while_close_waits_is_noticed_within_a_second_or_two(
+    fault_proxy, quirk_prefix, s3_server
+):
     wb = new_experiment(quirk_prefix)
     fault_proxy.down()
     wb.save_json("parameters", {"lr": 0.1})
@@ -255,8 +258,7 @@ def test_a_run_finishes_with_every_row_on_a_store_that_slows_down_and_drops(faul
     _assert_arrived(s3_server, quirk_prefix, tag, sent, rows=60)
 
 
-def test_a_run_started_offline_never_overwrites_the_run_that_took_its_tag(fault_proxy, quirk_prefix, s3_server,
-                                                                         capsys):
+def test_a_run_started_offline_never_overwrites_the_run_that_took_its_tag(fault_proxy, quirk_prefix, s3_server, capsys):
     from lab_workbook_writer import sync
 
     fault_proxy.down()

@@ -18,8 +18,13 @@ def test_a_run_with_system_metrics_has_a_system_csv_of_plausible_samples(tmp_pat
     system = ExperimentRepository(prefix)[wb.tag]["system.csv"]
     assert len(ballast) and len(system) >= 4
     assert system.index.name == "elapsed_s" and system.index.is_monotonic_increasing
-    assert list(system.columns)[:5] == ["cpu_percent", "ram_used_mb", "ram_percent", "process_cpu_percent",
-                                        "process_rss_mb"]
+    assert list(system.columns)[:5] == [
+        "cpu_percent",
+        "ram_used_mb",
+        "ram_percent",
+        "process_cpu_percent",
+        "process_rss_mb",
+    ]
     assert system["cpu_percent"].between(0, 100).all() and system["ram_percent"].between(0, 100).all()
     assert (system["process_rss_mb"] > 64).all()
     assert system["process_cpu_percent"].iloc[1:].max() > 0  # the loop above was busy

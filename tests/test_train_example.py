@@ -34,9 +34,24 @@ def trained(request, store_prefix, torch):
 
 def _train(store_prefix):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "train.py"), "--prefix", store_prefix, "--lr", "0.05",
-         "--epochs", "2", "--seed", "7", "--description", "example under test"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / "examples" / "train.py"),
+            "--prefix",
+            store_prefix,
+            "--lr",
+            "0.05",
+            "--epochs",
+            "2",
+            "--seed",
+            "7",
+            "--description",
+            "example under test",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if line.startswith("Experiment Tag: ")]
@@ -52,8 +67,15 @@ def test_the_example_stores_every_artifact_kind(trained):
     tag, storage, _ = trained
     names = {o.key.removeprefix(f"{tag}/") for o in storage.list(f"{tag}/", delimiter=None).objects}
     assert names == {
-        "parameters.json", "model.pt", "Training loss.csv", "Testing Error.csv", "confusion.txt",
-        "Source.git-current-commit", "Source.git-patch", "Source.git-untracked", "Environment.txt",
+        "parameters.json",
+        "model.pt",
+        "Training loss.csv",
+        "Testing Error.csv",
+        "confusion.txt",
+        "Source.git-current-commit",
+        "Source.git-patch",
+        "Source.git-untracked",
+        "Environment.txt",
         ".lab-workbook/run.json",
     }
 
@@ -79,7 +101,11 @@ def test_the_example_stores_the_last_model_as_a_state_dict(trained, torch):
     tag, storage, _ = trained
     state = torch.load(io.BytesIO(storage.get_bytes(f"{tag}/model.pt")), weights_only=True, map_location="cpu")
     assert {k: tuple(v.shape) for k, v in state.items()} == {
-        "0.weight": (32, 2), "0.bias": (32,), "2.weight": (3, 32), "2.bias": (3,)}
+        "0.weight": (32, 2),
+        "0.bias": (32,),
+        "2.weight": (3, 32),
+        "2.bias": (3,),
+    }
 
 
 def test_the_example_run_record_is_finished_with_its_description_and_commit(trained):
@@ -88,5 +114,13 @@ def test_the_example_run_record_is_finished_with_its_description_and_commit(trai
     assert (record["status"], record["description"]) == ("finished", "example under test")
     assert record["git_commit"] and record["git_commit"] in _text(storage, tag, "Source.git-current-commit")
     assert set(record["artifacts"]) == {
-        "parameters.json", "model.pt", "Training loss.csv", "Testing Error.csv", "confusion.txt",
-        "Source.git-current-commit", "Source.git-patch", "Source.git-untracked", "Environment.txt"}
+        "parameters.json",
+        "model.pt",
+        "Training loss.csv",
+        "Testing Error.csv",
+        "confusion.txt",
+        "Source.git-current-commit",
+        "Source.git-patch",
+        "Source.git-untracked",
+        "Environment.txt",
+    }

@@ -42,8 +42,9 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def run_child(mode: str, name: str, root: Path, steps: int, ctx: dict[str, Any], env: dict[str, str],
-              timeout: float) -> dict[str, Any]:
+def run_child(
+    mode: str, name: str, root: Path, steps: int, ctx: dict[str, Any], env: dict[str, str], timeout: float
+) -> dict[str, Any]:
     """One fresh process; returns its JSON result plus ``maxrss_kib`` (wait4) and ``wall_s``."""
     out_path, err_path = root.parent / f"{root.name}.{mode}.out", root.parent / f"{root.name}.{mode}.err"
     command = [sys.executable, str(HERE / "child.py"), mode, name, str(root), str(steps), json.dumps(ctx)]
@@ -79,8 +80,12 @@ def measure(name: str, round_: int, work: Path, steps: int, endpoint: str | None
     ctx: dict[str, Any] = {"prefix": str(root / "store")}
     if name == "lab-workbook S3":
         assert endpoint is not None
-        env.update(AWS_ENDPOINT_URL_S3=endpoint, AWS_ACCESS_KEY_ID="peers", AWS_SECRET_ACCESS_KEY="peers",
-                   AWS_DEFAULT_REGION="us-east-1")
+        env.update(
+            AWS_ENDPOINT_URL_S3=endpoint,
+            AWS_ACCESS_KEY_ID="peers",
+            AWS_SECRET_ACCESS_KEY="peers",
+            AWS_DEFAULT_REGION="us-east-1",
+        )
         ctx["prefix"] = f"s3://peers/{root.name}/"
     row: dict[str, Any] = {"name": name, "round": round_}
     written = run_child("write", name, root, steps, ctx, env, timeout)
@@ -88,8 +93,11 @@ def measure(name: str, round_: int, work: Path, steps: int, endpoint: str | None
         return {**row, "error": "write " + written["error"]}
     sent = written["info"].pop("sent", None)
     row.update(
-        samples=written["samples"], phases_ns=written["phases_ns"], maxrss_kib=written["maxrss_kib"],
-        disk_bytes=folder_bytes(root), sent_bytes=sent["bytes"] if sent and sent["requests"] else None,
+        samples=written["samples"],
+        phases_ns=written["phases_ns"],
+        maxrss_kib=written["maxrss_kib"],
+        disk_bytes=folder_bytes(root),
+        sent_bytes=sent["bytes"] if sent and sent["requests"] else None,
         blocked=written["blocked"],
     )
     if TRACKERS[name].load is not None:
@@ -97,8 +105,12 @@ def measure(name: str, round_: int, work: Path, steps: int, endpoint: str | None
         if "error" in loaded:
             row["load_error"] = loaded["error"]
         else:
-            row.update(load_s=loaded["load_ns"] / 1e9, rows=loaded["rows"], complete=loaded["complete"],
-                       load_maxrss_kib=loaded["maxrss_kib"])
+            row.update(
+                load_s=loaded["load_ns"] / 1e9,
+                rows=loaded["rows"],
+                complete=loaded["complete"],
+                load_maxrss_kib=loaded["maxrss_kib"],
+            )
             row["blocked"] += loaded["blocked"]
     return row
 
@@ -133,8 +145,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     names, missing = available(names)
 
     about = machine(names)
-    print(f"peers: {args.steps:,} steps x {args.rounds} rounds; {about['cpu']}; load average {about['load_before']}",
-          flush=True)
+    print(
+        f"peers: {args.steps:,} steps x {args.rounds} rounds; {about['cpu']}; load average {about['load_before']}",
+        flush=True,
+    )
     server = endpoint = None
     if "lab-workbook S3" in names:
         from moto_endpoint import start_moto
@@ -142,8 +156,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         server, endpoint = start_moto()
         import boto3
 
-        boto3.client("s3", endpoint_url=endpoint, aws_access_key_id="peers", aws_secret_access_key="peers",
-                     region_name="us-east-1").create_bucket(Bucket="peers")
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="peers",
+            aws_secret_access_key="peers",
+            region_name="us-east-1",
+        ).create_bucket(Bucket="peers")
     rows: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="peers-"))
     try:

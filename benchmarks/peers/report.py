@@ -17,8 +17,18 @@ from typing import Any
 
 __all__ = ["machine", "markdown_table", "summarize", "write_chart", "write_doc"]
 
-_DISTRIBUTIONS = ["lab-workbook-writer", "lab-workbook", "mlflow", "tensorboardX", "tensorboard", "wandb", "aim",
-                  "trackio", "pandas", "moto"]
+_DISTRIBUTIONS = [
+    "lab-workbook-writer",
+    "lab-workbook",
+    "mlflow",
+    "tensorboardX",
+    "tensorboard",
+    "wandb",
+    "aim",
+    "trackio",
+    "pandas",
+    "moto",
+]
 BEGIN, END = "<!-- peers:begin (written by benchmarks/peers/bench_peers.py --doc) -->", "<!-- peers:end -->"
 # (key in a summary, column title, unit scale, format)
 COLUMNS = [
@@ -77,8 +87,10 @@ def summarize(rows: list[dict[str, Any]], missing: dict[str, str], steps: int) -
             item["median_us"] = _percentile(pooled, 0.5)
             item["p99_us"] = _percentile(pooled, 0.99)
             item["total_s"] = statistics.median(row["phases_ns"]["total"] / 1e9 for row in good)
-            item["phases_s"] = {k: statistics.median(row["phases_ns"][k] / 1e9 for row in good)
-                                for k in ("import", "start", "loop", "close")}
+            item["phases_s"] = {
+                k: statistics.median(row["phases_ns"][k] / 1e9 for row in good)
+                for k in ("import", "start", "loop", "close")
+            }
             sent = [row["sent_bytes"] for row in good if row.get("sent_bytes") is not None]
             item["bytes_kind"] = "sent" if sent else "disk"
             item["bytes"] = statistics.median(sent or [row["disk_bytes"] for row in good]) / 1e6
@@ -155,8 +167,7 @@ def write_chart(summaries: list[dict[str, Any]], path: Path, steps: int) -> None
         shown = [s for s in summaries if s.get(key)]
         names = [s["name"] for s in shown][::-1]
         values = [s[key] for s in shown][::-1]
-        colours = ["#2a7ab9" if n.startswith("lab-workbook") else "#9a9a9a" if "." in n else "#e08a3c"
-                   for n in names]
+        colours = ["#2a7ab9" if n.startswith("lab-workbook") else "#9a9a9a" if "." in n else "#e08a3c" for n in names]
         ax.barh(names, values, color=colours)
         ax.set_xscale("log")
         ax.set_title(title, fontsize=10)
@@ -175,17 +186,19 @@ def write_doc(doc: Path, table: str, about: dict[str, Any], args: Any) -> None:
     command = "hatch run peers:bench --doc"
     if args.steps != 100_000 or args.rounds != 3:
         command += f" --steps {args.steps} --rounds {args.rounds}"
-    block = "\n".join([
-        BEGIN,
-        f"Figures of {about['date']}: {args.steps:,} steps × {args.rounds} interleaved rounds; {about['cpu']}, "
-        f"{about['platform']}, Python {about['python']}; load average (1, 5, 15 min) {about['load_before']} at "
-        f"the start and {about['load_after']} at the end. Versions: {versions}. Reproduce with `{command}`.",
-        "",
-        table,
-        "",
-        "![Peers: per-step cost, total time, bytes, peak memory and load time, log scale](images/peers.png)",
-        END,
-    ])
+    block = "\n".join(
+        [
+            BEGIN,
+            f"Figures of {about['date']}: {args.steps:,} steps × {args.rounds} interleaved rounds; {about['cpu']}, "
+            f"{about['platform']}, Python {about['python']}; load average (1, 5, 15 min) {about['load_before']} at "
+            f"the start and {about['load_after']} at the end. Versions: {versions}. Reproduce with `{command}`.",
+            "",
+            table,
+            "",
+            "![Peers: per-step cost, total time, bytes, peak memory and load time, log scale](images/peers.png)",
+            END,
+        ]
+    )
     text = doc.read_text()
     if BEGIN in text and END in text:
         text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)

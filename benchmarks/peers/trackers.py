@@ -181,8 +181,12 @@ def _aim_load(root: Path, info: dict[str, Any]) -> pd.DataFrame:
     # Aim's SDK reads runs through the repository's index, which only `aim up` (the UI) or
     # `aim storage reindex` brings up to date: without it a finished run is not found.
     command = Path(sys.executable).with_name("aim")
-    subprocess.run([str(command), "storage", "--repo", str(root / "aim"), "reindex", "-y"],
-                   check=True, capture_output=True, env=os.environ.copy())
+    subprocess.run(
+        [str(command), "storage", "--repo", str(root / "aim"), "reindex", "-y"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
     from aim import Repo
     from aim.storage.context import Context
 
@@ -212,7 +216,10 @@ def _trackio_load(root: Path, info: dict[str, Any]) -> pd.DataFrame:
     command = Path(sys.executable).with_name("trackio")
     output = subprocess.run(
         [str(command), "get", "metric", "--project", "peers", "--run", info["run"], "--metric", "loss", "--json"],
-        check=True, capture_output=True, text=True, env=os.environ.copy(),
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
     ).stdout
     document = json.loads(output)
     return pd.DataFrame(document["values"])[["step", "value"]]
@@ -227,8 +234,13 @@ TRACKERS: dict[str, Tracker] = {
         Tracker("lab-workbook S3", _lab_workbook_start, _lab_workbook_load, "lab_workbook_writer"),
         Tracker("MLflow", _mlflow_start, _mlflow_load, "mlflow"),
         Tracker("tensorboardX", _tensorboardx_start, _tensorboardx_load, "tensorboardX"),
-        Tracker("W&B offline", _wandb_start, None, "wandb",
-                "no public reader of an offline run: only `wandb sync` to a W&B server"),
+        Tracker(
+            "W&B offline",
+            _wandb_start,
+            None,
+            "wandb",
+            "no public reader of an offline run: only `wandb sync` to a W&B server",
+        ),
         Tracker("Aim", _aim_start, _aim_load, "aim", "after `aim storage reindex`"),
         Tracker("trackio", _trackio_start, _trackio_load, "trackio"),
     ]

@@ -59,14 +59,7 @@ LOSS_CSV = (
     "3,0.5,0.75,2024-01-01T10:02:00Z\n"
 )
 
-PATCH = (
-    "diff --git a/train.py b/train.py\n"
-    "--- a/train.py\n"
-    "+++ b/train.py\n"
-    "@@ -1 +1 @@\n"
-    "-lr = 0.1\n"
-    "+lr = 0.01\n"
-)
+PATCH = "diff --git a/train.py b/train.py\n--- a/train.py\n+++ b/train.py\n@@ -1 +1 @@\n-lr = 0.1\n+lr = 0.01\n"
 
 
 @pytest.fixture

@@ -42,13 +42,28 @@ def test_init_writes_the_config_file_in_the_original_format(runner, isolated_hom
 
 def test_init_records_the_s3_compatibility_settings(runner, isolated_home, monkeypatch):
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)  # the environment would win over the file
-    args = ["config", "--init", "s3://b/x/", "--endpoint-url", "http://127.0.0.1:9000", "--region", "eu-west-3",
-            "--addressing-style", "path", "--checksum-mode", "when_supported"]
+    args = [
+        "config",
+        "--init",
+        "s3://b/x/",
+        "--endpoint-url",
+        "http://127.0.0.1:9000",
+        "--region",
+        "eu-west-3",
+        "--addressing-style",
+        "path",
+        "--checksum-mode",
+        "when_supported",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     text = (isolated_home / ".lab-workbook-config").read_text()
-    for line in ("endpointUrl = http://127.0.0.1:9000", "region = eu-west-3", "addressingStyle = path",
-                 "checksumMode = when_supported"):
+    for line in (
+        "endpointUrl = http://127.0.0.1:9000",
+        "region = eu-west-3",
+        "addressingStyle = path",
+        "checksumMode = when_supported",
+    ):
         assert line in text
     data = json.loads(runner.invoke(app, ["config", "--json"]).stdout)
     assert (data["region"], data["addressing_style"], data["checksum_mode"]) == ("eu-west-3", "path", "when_supported")

@@ -10,10 +10,22 @@ PATCH_B = "--- a/train.py\n+++ b/train.py\n@@ -1 +1 @@\n-lr = 0.1\n+lr = 0.001\n
 
 
 def _two_runs(make_run, prefix):
-    make_run(prefix, A, {"parameters.json": json.dumps({"lr": 0.01, "momentum": 0.9, "opt": {"nesterov": False}}),
-                         "Source.git-patch": PATCH_A})
-    make_run(prefix, B, {"parameters.json": json.dumps({"lr": 0.001, "momentum": 0.9, "opt": {"nesterov": True},
-                                                        "seed": 3}), "Source.git-patch": PATCH_B})
+    make_run(
+        prefix,
+        A,
+        {
+            "parameters.json": json.dumps({"lr": 0.01, "momentum": 0.9, "opt": {"nesterov": False}}),
+            "Source.git-patch": PATCH_A,
+        },
+    )
+    make_run(
+        prefix,
+        B,
+        {
+            "parameters.json": json.dumps({"lr": 0.001, "momentum": 0.9, "opt": {"nesterov": True}, "seed": 3}),
+            "Source.git-patch": PATCH_B,
+        },
+    )
 
 
 def test_only_differing_parameters_by_default(runner, store_prefix, make_run):

@@ -12,7 +12,13 @@ def test_a_healthy_s3_store_passes_every_check(runner, s3_prefix):
     data = json.loads(result.stdout)
     assert data["ok"] is True
     assert [c["name"] for c in data["checks"]] == [
-        "config", "credentials", "store", "write", "conditional writes", "checksums", "deletes",
+        "config",
+        "credentials",
+        "store",
+        "write",
+        "conditional writes",
+        "checksums",
+        "deletes",
     ]
     assert not any(c["warning"] for c in data["checks"])
 
@@ -79,8 +85,10 @@ def test_a_store_answering_501_to_conditional_writes_is_a_warning_not_a_pass(run
     fault_proxy.faults.if_none_match = "501"
     result, checks = _doctor(runner, quirk_prefix)
     assert result.exit_code == 0
-    assert checks["conditional writes"]["warning"] and "does not implement If-None-Match" in checks[
-        "conditional writes"]["detail"]
+    assert (
+        checks["conditional writes"]["warning"]
+        and "does not implement If-None-Match" in checks["conditional writes"]["detail"]
+    )
 
 
 def test_a_store_ignoring_conditional_writes_is_found_out(runner, fault_proxy, quirk_prefix):
@@ -89,8 +97,9 @@ def test_a_store_ignoring_conditional_writes_is_found_out(runner, fault_proxy, q
     assert checks["conditional writes"]["warning"] and "IGNORES If-None-Match" in checks["conditional writes"]["detail"]
 
 
-def test_doctor_says_what_to_set_when_the_store_rejects_flexible_checksums(runner, fault_proxy, quirk_prefix,
-                                                                           monkeypatch):
+def test_doctor_says_what_to_set_when_the_store_rejects_flexible_checksums(
+    runner, fault_proxy, quirk_prefix, monkeypatch
+):
     fault_proxy.faults.reject_checksums = True
     _, checks = _doctor(runner, quirk_prefix)
     assert checks["checksums"]["ok"] is True and "keep it" in checks["checksums"]["detail"]

@@ -84,7 +84,9 @@ def test_hostile_names_in_the_bucket_never_land_outside_the_folder(
     assert hostile in result.stderr
 
 
-def test_a_hostile_name_is_skipped_while_the_rest_downloads(runner, s3_server, s3_bucket, s3_prefix, make_run, tmp_path):
+def test_a_hostile_name_is_skipped_while_the_rest_downloads(
+    runner, s3_server, s3_bucket, s3_prefix, make_run, tmp_path
+):
     make_run(s3_prefix, TAG, {"a.txt": "a", "b.txt": "b"})
     _plant(s3_server, s3_bucket, [f"experiments/{TAG}/../x"])
     result = runner.invoke(app, ["get", TAG, "--json", "--prefix", s3_prefix, "-o", str(tmp_path / "o")])
@@ -142,4 +144,6 @@ def test_a_series_of_a_running_run_is_assembled_from_its_segments(runner, store_
     result = runner.invoke(app, ["get", TAG, "--prefix", store_prefix, "-o", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["loss.csv"]
-    assert (tmp_path / "o" / "loss.csv").read_text() == header + "1,2.0,2024-01-01T10:00:00Z\n2,1.0,2024-01-01T10:01:00Z\n"
+    assert (
+        tmp_path / "o" / "loss.csv"
+    ).read_text() == header + "1,2.0,2024-01-01T10:00:00Z\n2,1.0,2024-01-01T10:01:00Z\n"

@@ -56,8 +56,9 @@ def test_smoothing_changes_the_picture(runner, two_runs, tmp_path):
 
 
 def test_an_unknown_field_exits_1_naming_the_fields(runner, two_runs, tmp_path):
-    result = runner.invoke(app, ["plot", A, "-a", "Training loss", "-f", "los", "-o", str(tmp_path / "x.png"),
-                                 "--prefix", two_runs])
+    result = runner.invoke(
+        app, ["plot", A, "-a", "Training loss", "-f", "los", "-o", str(tmp_path / "x.png"), "--prefix", two_runs]
+    )
     assert result.exit_code == 1
     assert "loss" in result.stderr
     assert not (tmp_path / "x.png").exists()
@@ -71,7 +72,9 @@ def test_smooth_below_one_is_a_usage_error(runner, two_runs):
 def test_without_matplotlib_plot_says_which_extra_to_install(runner, two_runs, tmp_path, monkeypatch):
     for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
         monkeypatch.setitem(__import__("sys").modules, name, None)  # as if not installed
-    result = runner.invoke(app, ["plot", A, B, "-a", "Training loss", "-f", "loss", "-o", str(tmp_path / "p.png"), "--prefix", two_runs])
+    result = runner.invoke(
+        app, ["plot", A, B, "-a", "Training loss", "-f", "loss", "-o", str(tmp_path / "p.png"), "--prefix", two_runs]
+    )
     assert result.exit_code == 1
     assert "pip install 'lab-workbook-cli[plot]'" in result.stderr
     assert not (tmp_path / "p.png").exists()

@@ -46,7 +46,10 @@ def test_the_command_serves_the_store_until_stopped(local_prefix, make_run):
     script = Path(sys.executable).with_name("lab-workbook")
     process = subprocess.Popen(
         [script, "ui", "--prefix", local_prefix, "--port", str(port), "--no-browser"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
     )
     try:
         assert process.stdout is not None

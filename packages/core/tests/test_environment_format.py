@@ -11,7 +11,9 @@ def test_rendering_then_parsing_gives_the_same_environment():
     env = _env(
         Package("torch", "2.13.0+cpu"),
         Package("my_lib", "0.1", "editable", "/home/me/src/my lib", "0123456789abcdef0123456789abcdef01234567"),
-        Package("from-git", "2.0", "git", "https://git.example.com/lib.git", "fedcba9876543210fedcba9876543210fedcba98"),
+        Package(
+            "from-git", "2.0", "git", "https://git.example.com/lib.git", "fedcba9876543210fedcba9876543210fedcba98"
+        ),
         Package("local-dir", "1.0", "local", "/opt/pkgs/local-dir"),
         gpus="NVIDIA A100-SXM4-80GB; NVIDIA A100-SXM4-80GB",
     )
@@ -36,10 +38,16 @@ def test_credentials_user_query_and_fragment_are_stripped_from_urls():
 
 
 def test_the_diff_lists_exactly_the_packages_added_removed_and_changed():
-    before = _env(Package("numpy", "1.26.4"), Package("torch", "2.12.0"), Package("tqdm", "4.66.0"),
-                  Package("six", "1.17.0"))
-    after = _env(Package("numpy", "1.26.4"), Package("torch", "2.13.0"), Package("tqdm", "4.65.0"),
-                 Package("rich", "13.0.0"), python="3.11.10")
+    before = _env(
+        Package("numpy", "1.26.4"), Package("torch", "2.12.0"), Package("tqdm", "4.66.0"), Package("six", "1.17.0")
+    )
+    after = _env(
+        Package("numpy", "1.26.4"),
+        Package("torch", "2.13.0"),
+        Package("tqdm", "4.65.0"),
+        Package("rich", "13.0.0"),
+        python="3.11.10",
+    )
     diff = before.diff(after)
     assert [p.name for p in diff.added] == ["rich"]
     assert [p.name for p in diff.removed] == ["six"]

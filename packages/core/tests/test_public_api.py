@@ -6,8 +6,18 @@ from lab_workbook_core import errors
 
 def test_all_is_exactly_the_public_names():
     public = {n for n in vars(lab_workbook_core) if not n.startswith("_")} - {
-        "concurrency", "config", "environment", "errors", "files", "hints", "keys", "location", "names", "record",
-        "storage", "tags",
+        "concurrency",
+        "config",
+        "environment",
+        "errors",
+        "files",
+        "hints",
+        "keys",
+        "location",
+        "names",
+        "record",
+        "storage",
+        "tags",
     }
     assert set(lab_workbook_core.__all__) == public | {"__version__"}
 

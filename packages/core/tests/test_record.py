@@ -23,7 +23,9 @@ def test_every_written_status_is_one_a_reader_reports_and_only_the_ends_are_fina
 
 def test_record_fields_follow_the_documented_order():
     assert RECORD_FIELDS[:4] == ("format", "format_version", "tag", "status")
-    assert {"heartbeat", "heartbeat_interval", "git_commit", "artifacts", "summary", "environment"} <= set(RECORD_FIELDS)
+    assert {"heartbeat", "heartbeat_interval", "git_commit", "artifacts", "summary", "environment"} <= set(
+        RECORD_FIELDS
+    )
     assert len(set(RECORD_FIELDS)) == len(RECORD_FIELDS)
 
 

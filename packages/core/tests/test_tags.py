@@ -26,7 +26,10 @@ def test_lexicographic_order_is_chronological():
 
 def test_tags_of_one_minute_sort_by_millisecond():
     base = datetime(2026, 11, 30, 2, 11, tzinfo=UTC)
-    moments = [base.replace(second=s, microsecond=ms * 1000) for s, ms in [(0, 0), (0, 1), (0, 61), (0, 999), (1, 0), (59, 999)]]
+    moments = [
+        base.replace(second=s, microsecond=ms * 1000)
+        for s, ms in [(0, 0), (0, 1), (0, 61), (0, 999), (1, 0), (59, 999)]
+    ]
     tags = [new_tag(m) for m in moments]
     for _ in range(20):  # the random part never overrides the clock part
         assert sorted(random.sample(tags, len(tags))) == tags

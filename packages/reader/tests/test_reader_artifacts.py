@@ -66,7 +66,9 @@ def test_parameters_flatten_to_dotted_names_with_lists_kept_whole():
     nested = {"lr": 0.1, "model": {"name": "vit", "layers": [4, 4]}, "empty": {}}
     assert flatten_parameters(nested) == {"lr": 0.1, "model.name": "vit", "model.layers": [4, 4]}
     assert flatten_parameters(nested, "params") == {
-        "params.lr": 0.1, "params.model.name": "vit", "params.model.layers": [4, 4],
+        "params.lr": 0.1,
+        "params.model.name": "vit",
+        "params.model.layers": [4, 4],
     }
     assert flatten_parameters(3) == {"": 3}
 

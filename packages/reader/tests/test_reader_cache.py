@@ -102,7 +102,9 @@ def test_a_finished_series_loaded_again_is_identical_without_parsing(store):
 
 
 def test_a_series_with_text_columns_round_trips_through_the_cache(store):
-    store.finished(TAG, {"notes.csv": 'step,note,ok,Date\n1,"a, b",true,2026-01-01T00:00:01Z\n2,,false,2026-01-01T00:00:02Z\n'})
+    store.finished(
+        TAG, {"notes.csv": 'step,note,ok,Date\n1,"a, b",true,2026-01-01T00:00:01Z\n2,,false,2026-01-01T00:00:02Z\n'}
+    )
     first = store.repository()[TAG]["notes.csv"]
     again = store.repository()[TAG]["notes.csv"]
     pd.testing.assert_frame_equal(again, first)

@@ -8,10 +8,19 @@ PATCH_B = "diff --git a/train.py b/train.py\n-lr = 0.1\n+lr = 0.01\n"
 
 
 def _two(store):
-    store.finished(TAG_A, {"parameters.json": '{"learningRate": 0.05, "momentum": 0.9, "opt": {"nesterov": true}}',
-                           "Source.git-patch": PATCH_A}, git_commit="abc123")
-    store.finished(TAG_B, {"parameters.json": '{"learningRate": 0.01, "momentum": 0.9, "batch": 64}',
-                           "Source.git-patch": PATCH_B}, git_commit="abc123")
+    store.finished(
+        TAG_A,
+        {
+            "parameters.json": '{"learningRate": 0.05, "momentum": 0.9, "opt": {"nesterov": true}}',
+            "Source.git-patch": PATCH_A,
+        },
+        git_commit="abc123",
+    )
+    store.finished(
+        TAG_B,
+        {"parameters.json": '{"learningRate": 0.01, "momentum": 0.9, "batch": 64}', "Source.git-patch": PATCH_B},
+        git_commit="abc123",
+    )
 
 
 def test_experiment_html_shows_tag_status_started_and_artifacts(store):

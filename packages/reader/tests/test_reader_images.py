@@ -39,19 +39,26 @@ def test_a_png_that_is_not_an_image_is_a_corrupt_artifact_naming_read_bytes(loca
 
 
 def test_images_lists_only_the_steps_of_the_series_in_numeric_order(store):
-    store.finished(TAG, {
-        "samples/step-00001200.png": png(12),
-        "samples/step-00000003.png": png(3),
-        "samples/step-123456789.png": png(99),
-        "samples/step-00000004.png.tmp": b"",      # not a step
-        "samples/notes.txt": "x",                  # not a step
-        "samples/deeper/step-00000001.png": png(1),  # another series: samples/deeper
-        "samples.png": png(0),                     # the picture "samples" without a step
-        "samples2/step-00000001.png": png(2),      # another series that shares the prefix text
-    })
+    store.finished(
+        TAG,
+        {
+            "samples/step-00001200.png": png(12),
+            "samples/step-00000003.png": png(3),
+            "samples/step-123456789.png": png(99),
+            "samples/step-00000004.png.tmp": b"",  # not a step
+            "samples/notes.txt": "x",  # not a step
+            "samples/deeper/step-00000001.png": png(1),  # another series: samples/deeper
+            "samples.png": png(0),  # the picture "samples" without a step
+            "samples2/step-00000001.png": png(2),  # another series that shares the prefix text
+        },
+    )
     frame = store.repository()[TAG].images("samples")
     assert frame.step.tolist() == [3, 1200, 123456789]
-    assert frame.name.tolist() == ["samples/step-00000003.png", "samples/step-00001200.png", "samples/step-123456789.png"]
+    assert frame.name.tolist() == [
+        "samples/step-00000003.png",
+        "samples/step-00001200.png",
+        "samples/step-123456789.png",
+    ]
     assert str(frame.step.dtype) == "int64"
     assert store.repository()[TAG].images("samples/deeper").step.tolist() == [1]
 
@@ -84,7 +91,14 @@ def test_the_grid_has_a_row_per_run_a_column_per_step_and_blank_cells_for_missin
     figure = repo.image_grid(["202601010000-gridAAAAAA", "202601010001-gridBBBBBB"], "samples", steps=[0, 50, 90])
     assert [ax.get_title() for ax in figure.axes[:3]] == ["step 0", "step 50", "step 90"]
     assert figure.axes[0].get_ylabel() == "202601010000-gridAAAAAA"
-    assert [ax.images[0].get_array()[0, 0] if ax.images else None for ax in figure.axes] == [10, None, 100, 100, None, 190]
+    assert [ax.images[0].get_array()[0, 0] if ax.images else None for ax in figure.axes] == [
+        10,
+        None,
+        100,
+        100,
+        None,
+        190,
+    ]
     spread = repo.image_grid(["202601010000-gridAAAAAA"], "samples", max_steps=4)
     assert [ax.get_title() for ax in spread.axes] == ["step 0", "step 30", "step 60", "step 90"]
 

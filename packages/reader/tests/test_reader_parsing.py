@@ -37,7 +37,9 @@ def test_the_fast_parser_gives_what_pandas_gives(name, fields):
     data = SAMPLES[name]
     header = read_header(data, "t/s.csv")
     columns = header if fields is None else [header[0], *[c for c in header[1:] if c in fields]]
-    complete = drop_partial_line(data) if b"\n" in data else data  # a last line without its line end is dropped first (issue 9)
+    complete = (
+        drop_partial_line(data) if b"\n" in data else data
+    )  # a last line without its line end is dropped first (issue 9)
     expected = parse_with_pandas(complete, "t/s.csv", None if fields is None else columns, "Date" in columns[1:])
     got = parse_series(data, "t/s.csv", fields)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

@@ -38,8 +38,14 @@ def _loss(i: int, steps: int = 5) -> str:
 
 def _record(store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0.0, interval: float = 30) -> None:
     store.record(
-        tag, status, started=datetime(2026, 1, 1, tzinfo=UTC), minutes=60, heartbeat_age=heartbeat_age,
-        heartbeat_interval=interval, description=f"run {tag[-5:]}", env={"RANK": "0"},
+        tag,
+        status,
+        started=datetime(2026, 1, 1, tzinfo=UTC),
+        minutes=60,
+        heartbeat_age=heartbeat_age,
+        heartbeat_interval=interval,
+        description=f"run {tag[-5:]}",
+        env={"RANK": "0"},
         artifacts={"parameters.json": {"size": 1, "sha256": "0"}},
     )
 
@@ -74,10 +80,16 @@ def recipes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             import boto3
 
             server = request.getfixturevalue("s3_server")
-            for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                                "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
-                                "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_ENDPOINT_URL_S3": server.url,
-                                "AWS_ENDPOINT_URL": server.url, "AWS_ALLOW_HTTP": "true"}.items():
+            for name, value in {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_ENDPOINT_URL_S3": server.url,
+                "AWS_ENDPOINT_URL": server.url,
+                "AWS_ALLOW_HTTP": "true",
+            }.items():
                 patch.setenv(name, value)
             patch.delenv("AWS_PROFILE", raising=False)
             bucket = f"querying-{uuid.uuid4().hex[:12]}"
@@ -113,7 +125,17 @@ def _run(prefix: str, *names: str, namespace: dict | None = None) -> dict:
 
 
 def test_every_recipe_is_run_by_this_file():
-    tested = {"connect-local", "connect-s3", "runs", "parameters", "last-loss", "question", "running", "helper", "polars"}
+    tested = {
+        "connect-local",
+        "connect-s3",
+        "runs",
+        "parameters",
+        "last-loss",
+        "question",
+        "running",
+        "helper",
+        "polars",
+    }
     assert set(_recipes()) == tested
 
 

@@ -119,8 +119,13 @@ def test_a_crashed_run_lasted_until_its_last_heartbeat(store):
 
 
 def test_a_finished_run_lasted_until_its_end(store):
-    store.record(TAG, "finished", started="2026-01-01T00:00:00Z", ended="2026-01-01T00:00:42.5Z",
-                 heartbeat="2026-01-01T00:00:42.5Z")
+    store.record(
+        TAG,
+        "finished",
+        started="2026-01-01T00:00:00Z",
+        ended="2026-01-01T00:00:42.5Z",
+        heartbeat="2026-01-01T00:00:42.5Z",
+    )
     assert store.repository()[TAG].duration == timedelta(seconds=42.5)
 
 

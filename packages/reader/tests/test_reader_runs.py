@@ -10,8 +10,14 @@ def _errors(values):
 
 
 def _sweep(store):
-    store.finished(A, {"parameters.json": '{"learningRate": 0.1, "model": {"depth": 20}}',
-                       "Testing Error.csv": _errors([0.5, 0.3, 0.4])}, description="baseline")
+    store.finished(
+        A,
+        {
+            "parameters.json": '{"learningRate": 0.1, "model": {"depth": 20}}',
+            "Testing Error.csv": _errors([0.5, 0.3, 0.4]),
+        },
+        description="baseline",
+    )
     store.record(B, "running")
     store.put(B, "parameters.json", '{"learningRate": 0.01, "model": {"depth": 32}}')
     store.original(C)

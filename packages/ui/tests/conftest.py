@@ -18,8 +18,14 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 BASE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
@@ -41,8 +47,14 @@ class RunStore(StoreBuilder):
     """The shared builder (``tests/builders.py``), plus sweeps of numbered runs with parameters and a series."""
 
     def run(
-        self, i: int, *, status: str = "finished", points: int = 50, params: dict | None = None,
-        extra: dict[str, bytes | str] | None = None, **record: object,
+        self,
+        i: int,
+        *,
+        status: str = "finished",
+        points: int = 50,
+        params: dict | None = None,
+        extra: dict[str, bytes | str] | None = None,
+        **record: object,
     ) -> str:
         tag = tag_for(i)
         started = BASE + timedelta(minutes=i)

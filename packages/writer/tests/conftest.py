@@ -47,7 +47,10 @@ class StoreView:
 
     def segments(self, tag: str, series_file: str) -> list[tuple[str, bytes]]:
         listing = self.storage.list(segments_prefix(tag, series_file), delimiter=None)
-        return [(o.key.rsplit("/", 1)[1], self.storage.get_bytes(o.key)) for o in sorted(listing.objects, key=lambda o: o.key)]
+        return [
+            (o.key.rsplit("/", 1)[1], self.storage.get_bytes(o.key))
+            for o in sorted(listing.objects, key=lambda o: o.key)
+        ]
 
     parse = staticmethod(lambda data: parse_csv(data))
 
@@ -103,8 +106,12 @@ def run_script(tmp_path: Path) -> Callable[..., subprocess.Popen[str]]:
         script = tmp_path / f"script_{len(started)}.py"
         script.write_text(textwrap.dedent(code))
         process = subprocess.Popen(
-            [sys.executable, str(script)], cwd=cwd or tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=dict(os.environ),
+            [sys.executable, str(script)],
+            cwd=cwd or tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
         )
         started.append(process)
         return process
@@ -123,8 +130,13 @@ def git_repo(tmp_path: Path) -> Path:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
     repo.mkdir()
-    env = {**os.environ, "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A",
-           "GIT_COMMITTER_EMAIL": "a@x"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@x",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@x",
+    }
     for args in (["init", "-q"], ["config", "commit.gpgsign", "false"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     (repo / "train.py").write_text("lr = 0.1\n")

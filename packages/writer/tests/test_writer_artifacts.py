@@ -75,8 +75,14 @@ def test_a_closed_experiment_refuses_every_write(tmp_path):
     wb = new_experiment(tmp_path / "store")
     log = wb.new_time_series_log("s", ["a"])
     wb.close()
-    for write in (lambda: wb.save_json("p", {}), lambda: wb.save_file(__file__), lambda: log(a=1),
-                  lambda: log(a="text"), lambda: wb.new_time_series_log("t", ["a"]), lambda: wb.save_git_status()):
+    for write in (
+        lambda: wb.save_json("p", {}),
+        lambda: wb.save_file(__file__),
+        lambda: log(a=1),
+        lambda: log(a="text"),
+        lambda: wb.new_time_series_log("t", ["a"]),
+        lambda: wb.save_git_status(),
+    ):
         with pytest.raises(ExperimentClosedError, match="closed"):
             write()
 

@@ -39,7 +39,7 @@ def test_integers_are_written_as_integers(store):
 
 
 def test_strings_are_quoted_per_rfc_4180(store):
-    tricky = ['plain', 'a,b', 'say "hi"', 'two\nlines', 'carriage\rreturn', ' spaced ']
+    tricky = ["plain", "a,b", 'say "hi"', "two\nlines", "carriage\rreturn", " spaced "]
     text = _series(store, ["step", "note"], [{"step": i, "note": s} for i, s in enumerate(tricky)])
     assert '"a,b"' in text and '"say ""hi"""' in text
     assert [r["note"] for r in csv.DictReader(io.StringIO(text, newline=""))] == tricky
@@ -70,10 +70,19 @@ def test_a_dict_and_keyword_arguments_log_the_same_row(store):
 
 def test_numpy_and_one_element_torch_values_are_recorded_as_numbers(store, torch):
     np = pytest.importorskip("numpy")  # torch does not require numpy: the writer-only environment may lack it
-    text = _series(store, ["a", "b", "c", "d", "e"], [{
-        "a": np.float32(0.1), "b": np.int64(7), "c": torch.tensor(2.5), "d": torch.tensor([[3]]),
-        "e": np.array([0.25]),
-    }])
+    text = _series(
+        store,
+        ["a", "b", "c", "d", "e"],
+        [
+            {
+                "a": np.float32(0.1),
+                "b": np.int64(7),
+                "c": torch.tensor(2.5),
+                "d": torch.tensor([[3]]),
+                "e": np.array([0.25]),
+            }
+        ],
+    )
     row = next(csv.DictReader(io.StringIO(text)))
     assert float(row["a"]) == float(np.float32(0.1))
     assert (row["b"], row["c"], row["d"], row["e"]) == ("7", "2.5", "3", "0.25")

@@ -35,7 +35,9 @@ def local_store(local_prefix):
 
 
 def _head(repo: Path) -> str:
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def _fake_distribution(site: Path, name: str, version: str, direct_url: dict | None = None) -> None:
@@ -76,21 +78,35 @@ def test_a_run_records_every_installed_package_with_its_version(local_store, tmp
     assert env.packages["plain-package"].kind == "index"
     editable = env.packages["my-editable"]
     assert (editable.version, editable.kind, editable.source, editable.commit) == (
-        "0.1.dev0", "editable", str(git_repo), _head(git_repo))
+        "0.1.dev0",
+        "editable",
+        str(git_repo),
+        _head(git_repo),
+    )
     assert env.packages["lab-workbook-writer"].version  # the interpreter's own packages too
     assert env.facts["python"] == platform.python_version()
 
 
 def test_urls_are_recorded_without_credentials(local_store, tmp_path):
     site = tmp_path / "site"
-    _fake_distribution(site, "from-git", "2.0", {
-        "url": "https://deploy:s3cr3t-token@git.example.com/team/lib.git?private_token=abc#frag",
-        "vcs_info": {"vcs": "git", "commit_id": "0123456789abcdef0123456789abcdef01234567"},
-    })
-    _fake_distribution(site, "from-archive", "3.0", {
-        "url": "https://user:pass@pypi.example.com/packages/from_archive-3.0.tar.gz?X-Amz-Signature=d3adb33f",
-        "archive_info": {},
-    })
+    _fake_distribution(
+        site,
+        "from-git",
+        "2.0",
+        {
+            "url": "https://deploy:s3cr3t-token@git.example.com/team/lib.git?private_token=abc#frag",
+            "vcs_info": {"vcs": "git", "commit_id": "0123456789abcdef0123456789abcdef01234567"},
+        },
+    )
+    _fake_distribution(
+        site,
+        "from-archive",
+        "3.0",
+        {
+            "url": "https://user:pass@pypi.example.com/packages/from_archive-3.0.tar.gz?X-Amz-Signature=d3adb33f",
+            "archive_info": {},
+        },
+    )
     tag, _ = _record_in_subprocess(local_store.prefix, site, tmp_path)
     text = local_store.bytes(tag, "Environment.txt").decode()
     assert "from-git==2.0  # git: https://git.example.com/team/lib.git @ 0123456789abcdef" in text
@@ -192,7 +208,9 @@ def test_no_commit_outside_a_repository(tmp_path):
 
 def test_the_nvidia_driver_version_is_read_from_proc(tmp_path):
     proc = tmp_path / "version"
-    proc.write_text("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  535.104.05  Release Build\nGCC version: 12\n")
+    proc.write_text(
+        "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  535.104.05  Release Build\nGCC version: 12\n"
+    )
     assert nvidia_driver(proc) == "535.104.05"
     proc.write_text("NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n")
     assert nvidia_driver(proc) == "550.54.15"

@@ -16,7 +16,10 @@ def test_a_series_made_without_fields_takes_them_from_the_rows_in_first_seen_ord
     rows = store.rows(wb.tag, "metrics.csv")
     assert list(rows[0]) == ["step", "loss", "lr", "val_acc", "Date"]
     assert [(r["step"], r["loss"], r["lr"], r["val_acc"]) for r in rows] == [
-        ("0", "2.5", "", ""), ("1", "2.0", "0.1", ""), ("2", "", "", "0.5")]
+        ("0", "2.5", "", ""),
+        ("1", "2.0", "0.1", ""),
+        ("2", "", "", "0.5"),
+    ]
     assert all(r["Date"].endswith("Z") for r in rows)
 
 
@@ -144,7 +147,10 @@ def test_a_killed_run_whose_fields_grew_is_merged_by_sync(store, run_script):
     rows = store.rows(tag, "metrics.csv")
     assert list(rows[0]) == ["step", "loss", "note", "lr", "Date"]
     assert [(r["step"], r["loss"], r["note"], r["lr"]) for r in rows] == [
-        ("0", "0.0", "", ""), ("1", "0.1", "", ""), ("2", "0.2", "", ""),
-        ("3", "0.3", 'a "quoted"\r\nline', ""), ("4", "", "", "0.5"),
+        ("0", "0.0", "", ""),
+        ("1", "0.1", "", ""),
+        ("2", "0.2", "", ""),
+        ("3", "0.3", 'a "quoted"\r\nline', ""),
+        ("4", "", "", "0.5"),
     ]
     assert all(r["Date"].endswith("Z") for r in rows)

@@ -32,7 +32,10 @@ def test_numpy_images_saved_at_several_steps_are_pngs_with_the_same_pixels(store
         for step, frame in frames.items():
             wb.save_image("samples", frame, step=step)
     assert [k for k in store.keys(wb.tag) if k.startswith("samples/")] == [
-        "samples/step-00000000.png", "samples/step-00000007.png", "samples/step-00001200.png"]
+        "samples/step-00000000.png",
+        "samples/step-00000007.png",
+        "samples/step-00001200.png",
+    ]
     for step, frame in frames.items():
         image = png(store, wb.tag, f"samples/step-{step:08d}.png")
         assert image.mode == "RGB"
@@ -228,8 +231,10 @@ def test_the_encoder_backlog_is_bounded_so_a_fast_loop_waits_for_it():
     encoder = ImageEncoder(lambda artifact, data: release.wait(10), label="test", max_bytes=100)
     encoder.submit("a.png", image_pixels(np.zeros((8, 8), dtype=np.uint8)))  # 64 bytes
     done = threading.Event()
-    threading.Thread(target=lambda: (encoder.submit("b.png", image_pixels(np.zeros((8, 8), dtype=np.uint8))),
-                                     done.set()), daemon=True).start()
+    threading.Thread(
+        target=lambda: (encoder.submit("b.png", image_pixels(np.zeros((8, 8), dtype=np.uint8))), done.set()),
+        daemon=True,
+    ).start()
     assert not done.wait(0.2)  # 64 + 64 > 100: waits
     release.set()
     assert done.wait(10)

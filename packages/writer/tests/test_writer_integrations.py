@@ -6,10 +6,13 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize(("module", "name", "framework", "install"), [
-    ("lightning", "LabWorkbookLogger", "PyTorch Lightning", "lightning"),
-    ("transformers", "LabWorkbookCallback", "Hugging Face transformers", "transformers"),
-])
+@pytest.mark.parametrize(
+    ("module", "name", "framework", "install"),
+    [
+        ("lightning", "LabWorkbookLogger", "PyTorch Lightning", "lightning"),
+        ("transformers", "LabWorkbookCallback", "Hugging Face transformers", "transformers"),
+    ],
+)
 def test_making_an_integration_without_its_framework_says_what_to_install(module, name, framework, install):
     probe = (
         "import sys\n"

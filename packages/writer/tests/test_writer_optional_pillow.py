@@ -35,7 +35,12 @@ def test_save_image_without_pillow_names_the_extra_to_install_and_nothing_else_n
         "(or pip install Pillow)",
     ]
     tag = result.stdout.split()[2]
-    assert sorted(p.name for p in (tmp_path / "store" / tag).iterdir()) == [".lab-workbook", "Environment.txt", "loss.csv", "parameters.json"]
+    assert sorted(p.name for p in (tmp_path / "store" / tag).iterdir()) == [
+        ".lab-workbook",
+        "Environment.txt",
+        "loss.csv",
+        "parameters.json",
+    ]
 
 
 def test_importing_and_recording_with_the_writer_does_not_import_pillow(tmp_path):

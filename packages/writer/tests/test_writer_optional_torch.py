@@ -24,4 +24,9 @@ def test_save_torch_without_torch_raises_a_clear_missing_dependency_error(tmp_pa
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "refused: save_torch needs PyTorch, which is not installed: pip install torch" in result.stdout
     tag = result.stdout.split()[2]
-    assert sorted(p.name for p in (tmp_path / "store" / tag).iterdir()) == [".lab-workbook", "Environment.txt", "loss.csv", "parameters.json"]
+    assert sorted(p.name for p in (tmp_path / "store" / tag).iterdir()) == [
+        ".lab-workbook",
+        "Environment.txt",
+        "loss.csv",
+        "parameters.json",
+    ]

@@ -102,12 +102,10 @@ def test_a_script_that_never_closes_is_closed_at_exit_as_finished(store, run_scr
 
 
 def test_a_sigterm_handler_installed_before_is_still_called(store, run_script):
-    before = (
-        "import signal\nstop = []\n"
-        "signal.signal(signal.SIGTERM, lambda *a: stop.append(1))\n"
+    before = "import signal\nstop = []\nsignal.signal(signal.SIGTERM, lambda *a: stop.append(1))\n"
+    process = _start(
+        run_script, store.prefix, condition="not stop", after="print('graceful', flush=True)", before=before
     )
-    process = _start(run_script, store.prefix, condition="not stop", after="print('graceful', flush=True)",
-                     before=before)
     tag, _ = _read_until(process, lambda step: step >= 50)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)

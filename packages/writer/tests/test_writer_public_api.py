@@ -6,10 +6,37 @@ import sys
 import lab_workbook_writer
 
 _MODULES = {
-    "cells", "closing", "encoder", "environment", "experiment", "fieldsets", "gitstate", "images", "integration",
-    "json_io", "lifecycle", "lightning", "limits", "notices", "pending", "plainjson", "ranks", "runrecord", "saving",
-    "segments", "series", "spool", "spoolfile", "stages", "start", "summary", "sysmetrics", "ticker", "torch_io",
-    "transformers", "uploader",
+    "cells",
+    "closing",
+    "encoder",
+    "environment",
+    "experiment",
+    "fieldsets",
+    "gitstate",
+    "images",
+    "integration",
+    "json_io",
+    "lifecycle",
+    "lightning",
+    "limits",
+    "notices",
+    "pending",
+    "plainjson",
+    "ranks",
+    "runrecord",
+    "saving",
+    "segments",
+    "series",
+    "spool",
+    "spoolfile",
+    "stages",
+    "start",
+    "summary",
+    "sysmetrics",
+    "ticker",
+    "torch_io",
+    "transformers",
+    "uploader",
 }
 
 
@@ -19,9 +46,18 @@ def test_all_is_exactly_the_public_names():
 
 
 def test_the_issue_names_are_public():
-    for name in ("new_experiment", "Experiment", "TimeSeriesLog", "sync", "pending_uploads", "SyncReport",
-                 "attach_experiment", "distributed_experiment",
-                 "PendingUpload", "__version__"):
+    for name in (
+        "new_experiment",
+        "Experiment",
+        "TimeSeriesLog",
+        "sync",
+        "pending_uploads",
+        "SyncReport",
+        "attach_experiment",
+        "distributed_experiment",
+        "PendingUpload",
+        "__version__",
+    ):
         assert name in lab_workbook_writer.__all__, name
 
 

@@ -50,7 +50,9 @@ def test_the_record_says_where_and_how_the_script_ran(store, monkeypatch, torch)
     assert (record["pid"], record["argv"], record["cwd"]) == (os.getpid(), sys.argv, os.getcwd())
     assert record["python"] == ".".join(map(str, sys.version_info[:3]))
     assert record["torch"] == torch.__version__
-    seen = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    seen = (
+        [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    )
     assert record["cuda_devices"] == seen  # what torch sees, on a CPU or a CUDA build alike
     assert record["host"] and record["user"]
     assert record["env"] == {"CUDA_VISIBLE_DEVICES": "0,1"}

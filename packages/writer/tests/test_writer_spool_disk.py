@@ -59,4 +59,3 @@ def test_a_save_the_spool_refuses_raises_at_the_call_and_says_what_to_do(store, 
         assert "cannot write" in line and "LAB_WORKBOOK_SPOOL_DIR" in line
     assert "big.json" not in store.keys(tag) and "model.pt" not in store.keys(tag)
     assert json.loads(store.bytes(tag, ".lab-workbook/run.json"))["status"] == "failed"
-

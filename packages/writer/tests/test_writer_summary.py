@@ -45,7 +45,9 @@ def test_infinities_are_strings_and_the_record_stays_strict_json(store):
     raw = store.storage.get_bytes(f"{wb.tag}/.lab-workbook/run.json").decode()
     assert "Infinity" not in raw and "NaN" not in raw
     assert store.record(wb.tag)["summary"]["series"]["loss.csv"]["fields"]["loss"] == {
-        "last": 3.0, "min": "-inf", "max": "inf"
+        "last": 3.0,
+        "min": "-inf",
+        "max": "inf",
     }
 
 

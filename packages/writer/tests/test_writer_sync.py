@@ -30,8 +30,11 @@ def test_closing_with_the_store_down_names_the_command_that_sends_the_rest(store
 def test_pending_uploads_lists_what_waits_in_the_spool(store, outage):
     wb = _run_that_ends_during_an_outage(store, outage)
     pending = pending_uploads()
-    assert {p.key for p in pending} == {f"{wb.tag}/Training loss.csv", f"{wb.tag}/parameters.json",
-                                        f"{wb.tag}/.lab-workbook/run.json"}
+    assert {p.key for p in pending} == {
+        f"{wb.tag}/Training loss.csv",
+        f"{wb.tag}/parameters.json",
+        f"{wb.tag}/.lab-workbook/run.json",
+    }
     assert all(p.tag == wb.tag and p.size > 0 and p.prefix.startswith(("s3://", "file://")) for p in pending)
     outage.start()
 

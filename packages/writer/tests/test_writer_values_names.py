@@ -65,7 +65,11 @@ def test_an_artifact_name_that_is_not_text_is_refused(local_prefix):
 
 
 _cells = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
 )
 
 

@@ -79,6 +79,7 @@ _COMMANDS: list[tuple[str, Callable[..., None], str, type[TagCommand] | None]] =
 for _name, _function, _short, _cls in _COMMANDS:
     app.command(_name, short_help=_short, cls=_cls)(_function)
 
+
 def main() -> None:
     """Console-script entry point: run the app; a closed pipe (``| head``) ends quietly."""
     try:

@@ -47,7 +47,8 @@ def probe_conditional_writes(storage: Storage, folder: str) -> Check:
         except AlreadyExists:
             return Check("conditional writes", True, "create-only writes are honoured: tag claims are race-free")
         return Check(
-            "conditional writes", True,
+            "conditional writes",
+            True,
             "the store IGNORES If-None-Match (a create-only write replaced an object): lab-workbook checks "
             "before claiming a tag, so tags are never reused, but two runs claiming the same tag at the same "
             "moment are not excluded. Nothing to set; for race-free claims use a store with conditional writes",
@@ -55,7 +56,8 @@ def probe_conditional_writes(storage: Storage, folder: str) -> Check:
         )
     except StoreFeatureMissing:
         return Check(
-            "conditional writes", True,
+            "conditional writes",
+            True,
             "the store does not implement If-None-Match (501): lab-workbook checks before claiming a tag "
             "(tags are never reused; simultaneous claims of one tag are not excluded). Nothing to set",
             warning=True,
@@ -74,8 +76,10 @@ def probe_checksums(storage: Storage, config: Config, folder: str) -> Check:
     source = config.sources.get("checksum_mode", "boto3's default")
     key = _probe_key(folder)
     try:
-        flexible = storage if mode == "when_supported" else open_storage(
-            replace(config, checksum_mode="when_supported"), max_attempts=1
+        flexible = (
+            storage
+            if mode == "when_supported"
+            else open_storage(replace(config, checksum_mode="when_supported"), max_attempts=1)
         )
         flexible.put_bytes(key, b"checksum probe\n")
         accepted = True
@@ -87,12 +91,14 @@ def probe_checksums(storage: Storage, config: Config, folder: str) -> Check:
         return Check("checksums", True, f"flexible checksums accepted; checksum mode {mode} (from {source})")
     if mode == "when_supported":
         return Check(
-            "checksums", False,
+            "checksums",
+            False,
             f"the store rejects boto3's flexible-checksum headers ({why}). Set `checksumMode = when_required` "
             "in the config file, or AWS_REQUEST_CHECKSUM_CALCULATION=when_required",
         )
     return Check(
-        "checksums", True,
+        "checksums",
+        True,
         f"the store rejects flexible-checksum headers; checksum mode {mode} (from {source}) avoids them: keep it",
     )
 
@@ -114,7 +120,8 @@ def probe_batch_deletes(storage: Storage, folder: str) -> Check:
         return Check("deletes", False, f"the store answered a delete but kept {storage.url(left[0])}")
     if requests > 1 and storage.location.scheme == "s3":
         return Check(
-            "deletes", True,
+            "deletes",
+            True,
             "the store has no batch delete; lab-workbook deletes one object per request (slower cleanup). "
             "Nothing to set",
             warning=True,

@@ -200,15 +200,25 @@ def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[s
     if checksum is None and endpoint:
         checksum, sources["checksum_mode"] = "when_required", "default for a custom endpoint"
     return Config(
-        prefix=chosen, endpoint_url=endpoint, sources=sources, config_file=path, region=region,
-        addressing_style=style and style.lower(), checksum_mode=checksum and checksum.lower(),
+        prefix=chosen,
+        endpoint_url=endpoint,
+        sources=sources,
+        config_file=path,
+        region=region,
+        addressing_style=style and style.lower(),
+        checksum_mode=checksum and checksum.lower(),
         user_retries=bool(env.get("AWS_MAX_ATTEMPTS") or env.get("AWS_RETRY_MODE")),
     )
 
 
 def _first(
-    env: Mapping[str, str], file_values: dict[str, tuple[str, int]], sources: dict[str, str],
-    name: str, variables: tuple[str, ...], key: str, path: Path,
+    env: Mapping[str, str],
+    file_values: dict[str, tuple[str, int]],
+    sources: dict[str, str],
+    name: str,
+    variables: tuple[str, ...],
+    key: str,
+    path: Path,
 ) -> str | None:
     """A setting from the first environment variable set, else the config file; records its source."""
     for variable in variables:
@@ -223,8 +233,13 @@ def _first(
 
 
 def write_config_file(
-    prefix: str, path: Path | None = None, *, endpoint_url: str | None = None, region: str | None = None,
-    addressing_style: str | None = None, checksum_mode: str | None = None,
+    prefix: str,
+    path: Path | None = None,
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    addressing_style: str | None = None,
+    checksum_mode: str | None = None,
 ) -> Path:
     """Write a config file in the original's format (used by ``lab-workbook config --init``).
 
@@ -237,8 +252,10 @@ def write_config_file(
     """
     parse_prefix(prefix, warn=False)
     settings = {
-        "endpointUrl": endpoint_url, "region": region,
-        "addressingStyle": addressing_style, "checksumMode": checksum_mode,
+        "endpointUrl": endpoint_url,
+        "region": region,
+        "addressingStyle": addressing_style,
+        "checksumMode": checksum_mode,
     }
     for key, value in settings.items():
         choices = _CHOICES.get(key.lower())

@@ -68,7 +68,12 @@ def atomic_file(
 
 
 def write_atomic(
-    path: str | os.PathLike[str], data: bytes, *, durable: bool = True, exclusive: bool = False, prefix: str = TEMP_PREFIX
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    durable: bool = True,
+    exclusive: bool = False,
+    prefix: str = TEMP_PREFIX,
 ) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_path` for the options)."""
     with atomic_file(path, durable=durable, exclusive=exclusive, prefix=prefix) as out:

@@ -1,4 +1,4 @@
-""""Did you mean" hints: the names that look most like a mistyped one, for every package's messages."""
+""" "Did you mean" hints: the names that look most like a mistyped one, for every package's messages."""
 
 from __future__ import annotations
 

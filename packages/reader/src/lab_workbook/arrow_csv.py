@@ -22,8 +22,26 @@ __all__ = ["MISSING_MARKERS", "arrow_frame"]
 
 #: What ``pandas.read_csv`` reads as missing by default, plus the original tool's ``nil``.
 MISSING_MARKERS = (
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "nil",
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+    "nil",
 )
 # pandas' booleans (pyarrow would also take 1 and 0, which pandas reads as integers).
 _TRUE = ["True", "TRUE", "true"]
@@ -52,6 +70,7 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
         return None  # names pandas renames ("Unnamed: 1" for an empty one, "a.1" for a repeated one)
     import pyarrow as pa  # a dependency of the reader; imported here so `import lab_workbook` stays light
     from pyarrow import csv
+
     try:
         table = csv.read_csv(
             pa.py_buffer(data),

@@ -78,8 +78,13 @@ class CheckoutResult:
 def _git(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args], cwd=cwd, input=stdin, capture_output=True,
-            env={**os.environ, **_ENV}, timeout=300, check=False,
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            env={**os.environ, **_ENV},
+            timeout=300,
+            check=False,
         )
     except FileNotFoundError as err:
         raise CheckoutError("checkout needs git, which is not installed (or not on PATH)") from err
@@ -97,8 +102,13 @@ def _read(exp: Experiment, name: str) -> str | None:
         return None
 
 
-def checkout(exp: Experiment, directory: str | os.PathLike[str], *, repo: str | os.PathLike[str] | None = None,
-             name: str = "Source") -> CheckoutResult:
+def checkout(
+    exp: Experiment,
+    directory: str | os.PathLike[str],
+    *,
+    repo: str | os.PathLike[str] | None = None,
+    name: str = "Source",
+) -> CheckoutResult:
     """Re-create the code of ``exp`` in ``directory`` (see :meth:`lab_workbook.Experiment.checkout`)."""
     log, patch, untracked = (_read(exp, name + e) for e in (".git-current-commit", ".git-patch", ".git-untracked"))
     commit = commit_of(log or "") or exp.info.get("git_commit")
@@ -115,7 +125,9 @@ def checkout(exp: Experiment, directory: str | os.PathLike[str], *, repo: str | 
     if not checked_out:
         target.mkdir(parents=True, exist_ok=True)
         if commit is None:
-            result.problems.append(f"no commit was recorded (no {name}.git-current-commit, no git_commit in the run record)")
+            result.problems.append(
+                f"no commit was recorded (no {name}.git-current-commit, no git_commit in the run record)"
+            )
     if patch is None:
         result.problems.append(f"no {name}.git-patch was recorded: the uncommitted changes, if any, are unknown")
     elif patch.strip():
@@ -185,8 +197,14 @@ def _apply_patch(result: CheckoutResult, patch: str, artifact: str, checked_out:
     if not checked_out:
         _keep(result, artifact, patch, "not applied: there is no checkout of its commit to apply it to")
         return
-    strip = "-p1" if all(line.startswith("diff --git a/") for line in text.splitlines() if line.startswith("diff --git ")) else "-p0"
-    applied = _git("apply", "--whitespace=nowarn", strip, "-", cwd=result.path, stdin=text.encode("utf-8", "surrogateescape"))
+    strip = (
+        "-p1"
+        if all(line.startswith("diff --git a/") for line in text.splitlines() if line.startswith("diff --git "))
+        else "-p0"
+    )
+    applied = _git(
+        "apply", "--whitespace=nowarn", strip, "-", cwd=result.path, stdin=text.encode("utf-8", "surrogateescape")
+    )
     if applied.returncode != 0:
         _keep(result, artifact, patch, f"does not apply to {result.commit and result.commit[:12]}: {_message(applied)}")
         return
@@ -215,7 +233,9 @@ def _write_untracked(result: CheckoutResult, text: str, artifact: str) -> None:
             result.problems.append(f"{relative}: an untracked file name that would leave the folder; not written")
             continue
         if path.exists():
-            result.problems.append(f"{relative}: recorded as untracked, but the checkout already has it; not overwritten")
+            result.problems.append(
+                f"{relative}: recorded as untracked, but the checkout already has it; not overwritten"
+            )
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content.encode("utf-8", "surrogateescape"))

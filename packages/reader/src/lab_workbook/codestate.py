@@ -35,7 +35,7 @@ def section_path(section: str) -> str:
     first = section.split("\n", 1)[0].removeprefix("diff --git ")
     if first.startswith("a/") and len(first) % 2 == 1:  # "a/X b/X": both halves are the same name
         half = (len(first) - 1) // 2
-        if first[half:half + 3] == " b/" and first[2:half] == first[half + 3:]:
+        if first[half : half + 3] == " b/" and first[2:half] == first[half + 3 :]:
             return first[2:half]
     return first
 

@@ -115,5 +115,3 @@ class ExperimentDiff:
         code = highlight_patch(self.patch, html=True) if self.patch else "<p>(the code patches are identical)</p>"
         title = f"<p><b>{escape(self.before)}</b> → <b>{escape(self.after)}</b></p>"
         return title + "<h4>Parameters</h4>" + params + "<h4>Code patches compared</h4>" + code
-
-

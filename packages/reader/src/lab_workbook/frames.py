@@ -38,7 +38,9 @@ def _kind(values: pd.Series | pd.Index) -> str | None:
 
 def _buffer(values: pd.Series | pd.Index) -> bytes:
     if isinstance(values.dtype, pd.DatetimeTZDtype):  # to_numpy() would make Timestamp objects
-        naive = values.tz_localize(None) if isinstance(values, pd.DatetimeIndex) else pd.Series(values).dt.tz_localize(None)
+        naive = (
+            values.tz_localize(None) if isinstance(values, pd.DatetimeIndex) else pd.Series(values).dt.tz_localize(None)
+        )
         return np.ascontiguousarray(naive.to_numpy().view("int64")).tobytes()
     return np.ascontiguousarray(values.to_numpy()).tobytes()
 

@@ -60,6 +60,8 @@ def experiment_html(exp: Experiment) -> str:
         ("description", exp.description or ""),
         ("artifacts", ", ".join(names) if names else "(none)"),
     ]
-    body = "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(v)}</td></tr>"
-                   for k, v in fields)
+    body = "".join(
+        f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(v)}</td></tr>"
+        for k, v in fields
+    )
     return f"<table style='{_STYLE}'>{body}</table>"

@@ -129,7 +129,6 @@ def image_grid(
         ) from err
     from .meld import _labelled
 
-
     if max_steps < 1:
         raise InvalidValueError(f"image_grid: max_steps must be >= 1, got {max_steps}")
     pairs = _labelled(wb, experiments)

@@ -207,8 +207,14 @@ class ExperimentRepository:
         from .runs import runs_table
 
         return runs_table(
-            self, params=params, series={"Testing Error.csv": "error"} if series is None else series, best=best,
-            tag_prefix=tag_prefix, since=since, until=until, status=status,
+            self,
+            params=params,
+            series={"Testing Error.csv": "error"} if series is None else series,
+            best=best,
+            tag_prefix=tag_prefix,
+            since=since,
+            until=until,
+            status=status,
         )
 
     def save_cache(self) -> None:

@@ -172,7 +172,8 @@ def runs_table(
     # A generated tag tells its start minute: skip runs clearly outside the range before any request.
     slack = timedelta(minutes=1)
     tags = [
-        t for t in tags
+        t
+        for t in tags
         if (when := tag_time(t)) is None
         or ((start is None or when + slack >= start) and (stop is None or when <= stop))
     ]
@@ -194,7 +195,8 @@ def runs_table(
     # Finished runs whose records are on disk need no request (their summaries answer): no threads.
     known = {e.tag for e in experiments if index is not None and index.get(e.tag) is not None}
     fetched = concurrent_map(
-        lambda e: _row(e, params, fields, choices, keep), [e for e in experiments if e.tag not in known],
+        lambda e: _row(e, params, fields, choices, keep),
+        [e for e in experiments if e.tag not in known],
         wb._source.max_workers,
     )
     by_tag = {e.tag: row for e, row in zip((e for e in experiments if e.tag not in known), fetched, strict=True)}
@@ -217,4 +219,3 @@ def runs_table(
     table["started"] = pd.to_datetime(table["started"], utc=True)
     table["duration"] = pd.to_timedelta(table["duration"])
     return table
-

@@ -178,7 +178,9 @@ def _utc_dates(column: pd.Series, where: str) -> pd.Series:
     try:
         return pd.to_datetime(column, utc=True, format="ISO8601")
     except (ValueError, TypeError) as err:
-        raise CorruptArtifactError(f"{where}: its Date column holds something that is not an ISO 8601 time: {err}") from err
+        raise CorruptArtifactError(
+            f"{where}: its Date column holds something that is not an ISO 8601 time: {err}"
+        ) from err
 
 
 def _first_line(err: Exception) -> str:

@@ -19,6 +19,7 @@ from .record_index import RecordIndex
 
 __all__ = ["ObjectSource", "store_namespace"]
 
+
 def store_namespace(config: Config) -> str:
     """A string that identifies a store: the endpoint (for S3-compatible services) and the prefix URL.
 

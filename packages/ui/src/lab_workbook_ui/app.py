@@ -56,7 +56,9 @@ def _text(request: Request, name: str, default: str = "") -> str:
 
 
 def _error(request: Request, err: Exception) -> JSONResponse:
-    status = 404 if isinstance(err, (NotFoundError, FileNotFoundError)) else 502 if isinstance(err, StorageError) else 400
+    status = (
+        404 if isinstance(err, (NotFoundError, FileNotFoundError)) else 502 if isinstance(err, StorageError) else 400
+    )
     return JSONResponse({"error": str(err).strip("'\"")}, status)
 
 
@@ -90,7 +92,9 @@ def create_app(
     """
     tables = RunsTables(params)
     if repository is not None:
-        slot = RepositorySlot(lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None)
+        slot = RepositorySlot(
+            lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None
+        )
     else:
         load_config(prefix)  # a bad prefix or config file is an error now, not at the first request
         refresh = poll_seconds if refresh_seconds is None else refresh_seconds
@@ -116,7 +120,9 @@ def create_app(
         fields = [f for f in _text(request, "fields").split(",") if f]
         artifact = _text(request, "series")
         if not tags or not artifact:
-            return JSONResponse({"error": "give tags=T1,T2 and series=ARTIFACT.csv (and fields=F1,F2, default all)"}, 400)
+            return JSONResponse(
+                {"error": "give tags=T1,T2 and series=ARTIFACT.csv (and fields=F1,F2, default all)"}, 400
+            )
         width_text = _text(request, "width", "1000")
         body = curves_json(
             slot.get(),

@@ -112,7 +112,11 @@ def curves_json(
         index_name = index_name or str(frame.index.name)
         if x == "time":
             epoch = pd.Timestamp(0, tz="UTC")
-            xs = (frame["Date"] - epoch).dt.total_seconds().to_numpy() if "Date" in frame else np.full(len(frame), np.nan)
+            xs = (
+                (frame["Date"] - epoch).dt.total_seconds().to_numpy()
+                if "Date" in frame
+                else np.full(len(frame), np.nan)
+            )
         else:
             xs = pd.to_numeric(pd.Series(frame.index), errors="coerce").to_numpy(dtype=float)
         for field in fields or [c for c in frame.columns if c != "Date"]:

@@ -28,8 +28,14 @@ __all__ = ["IMAGE_TYPES", "artifact_bytes", "diff_payload", "image_type", "image
 #: Kinds the page shows as text (anything can be downloaded).
 TEXT_KINDS = frozenset({"text", "json", "csv"})
 #: The content type each picture ending is served with (never SVG: it can hold script).
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-               ".bmp": "image/bmp", ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".webp": "image/webp",
+}
 _STEP = re.compile(r"(.+)/step-(\d+)\.png")
 
 

@@ -20,7 +20,15 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-__all__ = ["LOOPBACK_NAMES", "LoopbackHosts", "SecurityHeaders", "TokenGate", "check_binding", "host_name", "is_loopback"]
+__all__ = [
+    "LOOPBACK_NAMES",
+    "LoopbackHosts",
+    "SecurityHeaders",
+    "TokenGate",
+    "check_binding",
+    "host_name",
+    "is_loopback",
+]
 
 TOKEN_HEADER = "X-Lab-Workbook-Token"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -62,7 +70,9 @@ def check_binding(host: str, token: str | None) -> str | None:
         ConfigError: a non-loopback host without a token.
     """
     if token is not None and not token.strip():
-        raise ConfigError("--token must not be empty: choose a long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`")
+        raise ConfigError(
+            "--token must not be empty: choose a long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`"
+        )
     if is_loopback(host):
         return None
     if not token:

@@ -31,7 +31,9 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as err:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port} ({err.strerror}): choose another --port (0 picks a free one)") from err
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({err.strerror}): choose another --port (0 picks a free one)"
+        ) from err
     sock.listen(128)
     sock.set_inheritable(True)
     return sock

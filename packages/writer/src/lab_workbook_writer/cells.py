@@ -106,4 +106,3 @@ def _unsupported(value: Any, field: str, series: str) -> InvalidValueError:
         f"series {series!r}, field {field!r}: cannot record a {type(value).__name__} ({value!r:.60}); "
         "log numbers, strings, booleans or None (numpy and one-element torch values are converted)"
     )
-

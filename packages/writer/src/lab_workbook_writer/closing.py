@@ -107,9 +107,7 @@ class Closing:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self._run_before_close()
         if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
             status, reason = self._outcome or (FINISHED, None)
@@ -180,7 +178,11 @@ class Closing:
         started = time.monotonic()
         sent = self._uploader.wait(final, timeout)
         if sent and cleanup:
-            left = _CLEANUP_WAIT if timeout is None else max(0.0, min(_CLEANUP_WAIT, timeout - (time.monotonic() - started)))
+            left = (
+                _CLEANUP_WAIT
+                if timeout is None
+                else max(0.0, min(_CLEANUP_WAIT, timeout - (time.monotonic() - started)))
+            )
             if not self._uploader.wait(self._uploader.last_seq(), left):
                 dropped = [e for group, _ in cleanup for e in self._uploader.cancel(group, "delete")]
                 for entry in dropped:
@@ -230,4 +232,3 @@ class Closing:
             f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
             f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"
         )
-

@@ -119,8 +119,9 @@ def encode_png(pixels: Pixels) -> bytes:
         data = pixels.data or b""
         size = len(data) // max(1, pixels.count)
         tiles = [  # (a slice of the whole bytes object is that object: one picture is not copied)
-            Image.frombuffer(pixels.mode, (pixels.width, pixels.height), data[i * size : (i + 1) * size],
-                             "raw", pixels.mode, 0, 1)
+            Image.frombuffer(
+                pixels.mode, (pixels.width, pixels.height), data[i * size : (i + 1) * size], "raw", pixels.mode, 0, 1
+            )
             for i in range(pixels.count)
         ]
     image = tiles[0] if pixels.columns == 0 else _tile(tiles, pixels.columns)

@@ -195,7 +195,9 @@ class EnvironmentCapture:
         self._experiment = experiment
         self._guard = threading.Lock()
         self._abandoned = False
-        self._thread = threading.Thread(target=self._run, name=f"lab-workbook-environment-{experiment.tag}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"lab-workbook-environment-{experiment.tag}", daemon=True
+        )
         self._thread.start()
 
     def _run(self) -> None:
@@ -220,6 +222,8 @@ class EnvironmentCapture:
         self._thread.join(timeout)
         with self._guard:
             if self._thread.is_alive():
-                warn(f"experiment {self._experiment.tag}: the environment capture took over {timeout:g} s; "
-                     f"{ENVIRONMENT_ARTIFACT} is not recorded")
+                warn(
+                    f"experiment {self._experiment.tag}: the environment capture took over {timeout:g} s; "
+                    f"{ENVIRONMENT_ARTIFACT} is not recorded"
+                )
             self._abandoned = True

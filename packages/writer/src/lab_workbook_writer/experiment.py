@@ -52,8 +52,17 @@ class Experiment(Saving, Closing):
     """
 
     def __init__(
-        self, tag: str, *, storage: Storage, record: RunRecord, spool: ExperimentSpool, uploader: Uploader,
-        heartbeat_seconds: float, close_timeout: float, custom_spool: bool = False, namespace: str = "",
+        self,
+        tag: str,
+        *,
+        storage: Storage,
+        record: RunRecord,
+        spool: ExperimentSpool,
+        uploader: Uploader,
+        heartbeat_seconds: float,
+        close_timeout: float,
+        custom_spool: bool = False,
+        namespace: str = "",
     ) -> None:
         self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
         #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
@@ -75,7 +84,10 @@ class Experiment(Saving, Closing):
         self._environment: EnvironmentCapture | None = None
         self._outcome: tuple[str, dict[str, str] | None] | None = None
         self._ticker = Ticker(
-            tag, series=self._all_series, heartbeat=self._queue_record, heartbeat_seconds=heartbeat_seconds,
+            tag,
+            series=self._all_series,
+            heartbeat=self._queue_record,
+            heartbeat_seconds=heartbeat_seconds,
         )
         lifecycle.register(self)
 
@@ -120,20 +132,30 @@ class Experiment(Saving, Closing):
         for each in fields:
             check_field_name(each, name)
         if len(set(fields)) != len(fields) or "Date" in fields:
-            raise InvalidValueError(f"series {name!r}: field names must be unique and not 'Date' (added), got {fields!r}")
+            raise InvalidValueError(
+                f"series {name!r}: field names must be unique and not 'Date' (added), got {fields!r}"
+            )
         if not isinstance(save_every, int) or save_every < 1 or not flush_seconds > 0:
             raise InvalidValueError(f"series {name!r}: save_every must be an int >= 1 and flush_seconds > 0")
         with self._lock:
             if file_name in self._series:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
             series = TimeSeriesLog(
-                self.namespace + name, list(fields), tag=self.tag, path=self._spool.new_data_path(".csv", folder="series"),
-                uploader=self._uploader, save_every=save_every, flush_seconds=flush_seconds, growing=growing,
+                self.namespace + name,
+                list(fields),
+                tag=self.tag,
+                path=self._spool.new_data_path(".csv", folder="series"),
+                uploader=self._uploader,
+                save_every=save_every,
+                flush_seconds=flush_seconds,
+                growing=growing,
                 on_spool_error=self._spool_trouble,
             )
             try:
                 note = self._uploader.note(
-                    "series", key=artifact_key(self.tag, file_name), group=series.group,
+                    "series",
+                    key=artifact_key(self.tag, file_name),
+                    group=series.group,
                     data=self._spool.relative(series.path),
                 )
             except OSError as err:
@@ -160,8 +182,12 @@ class Experiment(Saving, Closing):
         with self._lock:
             self._record.fields["artifacts"][artifact] = {"size": size, "sha256": digest}
         self._uploader.submit(
-            "put", key=artifact_key(self.tag, artifact), group=group or f"artifact:{artifact}",
-            data=self._spool.relative(path), size=size, supersede=True,
+            "put",
+            key=artifact_key(self.tag, artifact),
+            group=group or f"artifact:{artifact}",
+            data=self._spool.relative(path),
+            size=size,
+            supersede=True,
         )
 
     def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None:
@@ -172,8 +198,13 @@ class Experiment(Saving, Closing):
             data = self._record.to_bytes(**changes)
         path = self._spool.new_data_path(".run.json")
         op: Op = "claim" if claim else "put"
-        options: dict[str, Any] = {"key": run_record_key(self.tag), "group": "run", "size": len(data),
-                                   "supersede": True, "barrier": barrier}
+        options: dict[str, Any] = {
+            "key": run_record_key(self.tag),
+            "group": "run",
+            "size": len(data),
+            "supersede": True,
+            "barrier": barrier,
+        }
         try:
             path.write_bytes(data)
             self._uploader.submit(op, data=self._spool.relative(path), **options)

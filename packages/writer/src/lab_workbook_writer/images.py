@@ -207,11 +207,18 @@ def _list_pixels(items: Sequence[Any], grid: Any) -> Pixels:
     if any((p.mode, p.width, p.height) != (first.mode, first.width, first.height) for p in parts):
         raise InvalidValueError("the images of a grid must all have one size and number of channels")
     if all(p.images is not None for p in parts):
-        pixels = Pixels(first.mode, first.width, first.height, count=len(parts),
-                        images=[i for p in parts for i in p.images or ()])
+        pixels = Pixels(
+            first.mode, first.width, first.height, count=len(parts), images=[i for p in parts for i in p.images or ()]
+        )
     elif all(p.images is None for p in parts):
-        pixels = Pixels(first.mode, first.width, first.height, count=len(parts),
-                        finish=lambda: b"".join(p.ready().data or b"" for p in parts), nbytes=sum(p.nbytes for p in parts))
+        pixels = Pixels(
+            first.mode,
+            first.width,
+            first.height,
+            count=len(parts),
+            finish=lambda: b"".join(p.ready().data or b"" for p in parts),
+            nbytes=sum(p.nbytes for p in parts),
+        )
     else:
         raise InvalidValueError("a grid takes either PIL images or arrays/tensors, not a mix")
     pixels.columns = grid_columns(grid, pixels.count)
@@ -227,8 +234,9 @@ def _array_pixels(array: Any, *, channels_first: bool, batch: bool) -> Pixels:
             "convert it, e.g. array.astype('uint8')"
         )
     snapshot = np.array(array, copy=True, order="C")  # the caller may reuse its array
-    return Pixels(MODES_BY_CHANNELS[c], w, h, count=n, finish=lambda: _array_hwc_uint8(snapshot, order),
-                  nbytes=snapshot.nbytes)
+    return Pixels(
+        MODES_BY_CHANNELS[c], w, h, count=n, finish=lambda: _array_hwc_uint8(snapshot, order), nbytes=snapshot.nbytes
+    )
 
 
 def _array_hwc_uint8(array: Any, order: str) -> bytes:

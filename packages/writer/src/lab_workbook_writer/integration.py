@@ -92,8 +92,12 @@ class RunHolder:
         return super().__new__(cls)
 
     def __init__(
-        self, prefix: str | os.PathLike[str] | None, description: str | None, tag: str | None,
-        experiment: Experiment | None, options: dict[str, Any],
+        self,
+        prefix: str | os.PathLike[str] | None,
+        description: str | None,
+        tag: str | None,
+        experiment: Experiment | None,
+        options: dict[str, Any],
     ) -> None:
         self._prefix, self._description, self._tag, self._options = prefix, description, tag, options
         self._experiment = experiment

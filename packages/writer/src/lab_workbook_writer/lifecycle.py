@@ -134,8 +134,9 @@ def _wait_for_threads() -> None:
     workers = set(getattr(futures_thread, "_threads_queues", {}))  # stopped by a hook that runs after ours
     current = threading.current_thread()
     while True:
-        waiting = [t for t in threading.enumerate()
-                   if t is not current and not t.daemon and t not in workers and t.is_alive()]
+        waiting = [
+            t for t in threading.enumerate() if t is not current and not t.daemon and t not in workers and t.is_alive()
+        ]
         if not waiting:
             return
         for thread in waiting:

@@ -73,8 +73,14 @@ class LabWorkbookLogger(RunHolder):
     _framework = Framework("lightning.pytorch.loggers:Logger", "_LightningLogger", "PyTorch Lightning", "lightning")
 
     def __init__(
-        self, prefix: str | os.PathLike[str] | None = None, description: str | None = None, *, tag: str | None = None,
-        log_model: bool | str = False, experiment: Any = None, **options: Any,
+        self,
+        prefix: str | os.PathLike[str] | None = None,
+        description: str | None = None,
+        *,
+        tag: str | None = None,
+        log_model: bool | str = False,
+        experiment: Any = None,
+        **options: Any,
     ) -> None:
         if log_model not in (True, False, "all"):
             raise InvalidValueError(f"LabWorkbookLogger: log_model must be True, False or 'all', got {log_model!r}")

@@ -122,7 +122,8 @@ def pending_uploads(spool_dir: Path | None = None, *, prefix: str | None = None)
         keep, _ = _current(spool.entries())
         found += [
             PendingUpload(destination.prefix, e.key, e.size or _size(spool.path / (e.data or "")), destination.tag)
-            for e in keep if e.op in ("put", "claim", "series")
+            for e in keep
+            if e.op in ("put", "claim", "series")
         ]
     return found
 
@@ -171,10 +172,15 @@ def _sync_one(
         spool.forget(entry, keep_data=entry.op == "series")  # its file is the later put's
     try:
         destination = spool.destination()
-        storage = open_storage(Config(
-            prefix=destination.prefix, endpoint_url=destination.endpoint_url, region=destination.region,
-            addressing_style=destination.addressing_style, checksum_mode=destination.checksum_mode,
-        ))
+        storage = open_storage(
+            Config(
+                prefix=destination.prefix,
+                endpoint_url=destination.endpoint_url,
+                region=destination.region,
+                addressing_style=destination.addressing_style,
+                checksum_mode=destination.checksum_mode,
+            )
+        )
     except (OSError, ValueError, KeyError, LabWorkbookError) as err:
         report.failed.append(f"{spool.path}: cannot open its store: {err}")
         report.remaining += len(keep)

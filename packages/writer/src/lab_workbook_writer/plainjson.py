@@ -35,7 +35,9 @@ def plain_json(value: Any, depth: int = 0) -> Any:
     if isinstance(value, enum.Enum):
         return plain_json(value.value, depth + 1)
     if isinstance(value, Mapping):
-        return {str(k): REDACTED if _SECRET.search(str(k)) and v else plain_json(v, depth + 1) for k, v in value.items()}
+        return {
+            str(k): REDACTED if _SECRET.search(str(k)) and v else plain_json(v, depth + 1) for k, v in value.items()
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return plain_json({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, depth + 1)
     if isinstance(value, list | tuple | set | frozenset):

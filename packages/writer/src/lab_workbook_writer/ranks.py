@@ -62,8 +62,13 @@ def process_rank() -> int:
 
 
 def attach_experiment(
-    tag: str | None = None, prefix: str | os.PathLike[str] | None = None, *, rank: int | None = None,
-    wait_seconds: float = 60.0, spool_dir: str | os.PathLike[str] | None = None, close_timeout: float = 60.0,
+    tag: str | None = None,
+    prefix: str | os.PathLike[str] | None = None,
+    *,
+    rank: int | None = None,
+    wait_seconds: float = 60.0,
+    spool_dir: str | os.PathLike[str] | None = None,
+    close_timeout: float = 60.0,
     max_retry_seconds: float = 30.0,
 ) -> Experiment:
     """Join run ``tag`` from another process: its artifacts go to ``rank<N>/`` in that run.
@@ -88,8 +93,10 @@ def attach_experiment(
     validate_tag(tag)
     rank = process_rank() if rank is None else rank
     if not isinstance(rank, int) or rank < 1:
-        raise ConfigError(f"attach_experiment: rank {rank!r}: rank 0 starts the run with new_experiment(); "
-                          "other ranks attach with their rank (1, 2, ...)")
+        raise ConfigError(
+            f"attach_experiment: rank {rank!r}: rank 0 starts the run with new_experiment(); "
+            "other ranks attach with their rank (1, 2, ...)"
+        )
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2)
     namespace = f"rank{rank}"
@@ -102,9 +109,15 @@ def attach_experiment(
     spool = ExperimentSpool.create(root, Destination(storage.location.url, config.endpoint_url, tag))
     uploader = Uploader(storage, spool, label=f"{tag}/{namespace}", max_backoff=max_retry_seconds)
     return Experiment(
-        tag, storage=storage, record=RunRecord(heartbeat_interval=3600.0, description=None, git_commit=None, env_allowlist=()),
-        spool=spool, uploader=uploader, heartbeat_seconds=3600.0, close_timeout=close_timeout,
-        custom_spool=spool_dir is not None, namespace=namespace + "/",
+        tag,
+        storage=storage,
+        record=RunRecord(heartbeat_interval=3600.0, description=None, git_commit=None, env_allowlist=()),
+        spool=spool,
+        uploader=uploader,
+        heartbeat_seconds=3600.0,
+        close_timeout=close_timeout,
+        custom_spool=spool_dir is not None,
+        namespace=namespace + "/",
     )
 
 

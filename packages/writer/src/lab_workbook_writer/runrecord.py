@@ -91,8 +91,13 @@ class RunRecord:
     """The record's fields, and its JSON bytes at any moment of the run."""
 
     def __init__(
-        self, *, heartbeat_interval: float, description: str | None, git_commit: str | None,
-        env_allowlist: Iterable[str], environ: Mapping[str, str] | None = None,
+        self,
+        *,
+        heartbeat_interval: float,
+        description: str | None,
+        git_commit: str | None,
+        env_allowlist: Iterable[str],
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         torch_version, cuda_devices = _torch_facts()

@@ -161,8 +161,11 @@ class Saving:
                 stacklevel=2,
             )
             return False
-        for ending, data in ((".git-current-commit", state.commit), (".git-patch", state.patch),
-                             (".git-untracked", state.untracked)):
+        for ending, data in (
+            (".git-current-commit", state.commit),
+            (".git-patch", state.patch),
+            (".git-untracked", state.untracked),
+        ):
             path = self._spool.new_data_path(ending)
             with self._spooling(name + ending, path):
                 path.write_bytes(data)
@@ -177,7 +180,9 @@ class Saving:
         validate_name(name, "artifact name")
         artifact = validate_name(self.namespace + name + ending, "artifact name")
         if is_reserved(artifact) or artifact == ENVIRONMENT_ARTIFACT:
-            raise InvalidNameError(f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another")
+            raise InvalidNameError(
+                f"artifact name {artifact!r} is reserved for lab-workbook's own objects; pick another"
+            )
         what = f"artifact name {artifact!r}"
         check_key(self.storage.location, artifact_key(self.tag, artifact), what)
         if series:  # its segments are stored under a longer key while the run goes

@@ -76,8 +76,16 @@ class TimeSeriesLog:
     """
 
     def __init__(
-        self, name: str, fields: Sequence[str], *, tag: str, path: Path, uploader: Uploader,
-        save_every: int, flush_seconds: float, growing: bool = False,
+        self,
+        name: str,
+        fields: Sequence[str],
+        *,
+        tag: str,
+        path: Path,
+        uploader: Uploader,
+        save_every: int,
+        flush_seconds: float,
+        growing: bool = False,
         on_spool_error: Callable[[str | None], None] | None = None,
     ) -> None:
         self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
@@ -129,7 +137,9 @@ class TimeSeriesLog:
         """
         if row is not None:
             if not isinstance(row, Mapping):
-                raise InvalidValueError(f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}")
+                raise InvalidValueError(
+                    f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}"
+                )
             fields = {**row, **fields} if fields else row  # type: ignore[assignment]
         with self._layout_lock:  # the row is queued under the header it was checked against
             try:  # the fast path: every field given, each a plain int or float
@@ -338,7 +348,7 @@ class TimeSeriesLog:
                 if self._on_spool_error is not None:
                     self._on_spool_error(None)
             return True
-        lines.extendleft(reversed(taken[kept_lines[0]:]))  # before any line appended meanwhile
+        lines.extendleft(reversed(taken[kept_lines[0] :]))  # before any line appended meanwhile
         if not failing and self._file.error is not None:
             self._report_failure(self._file.error)
         return False

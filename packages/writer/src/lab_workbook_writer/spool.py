@@ -136,8 +136,12 @@ class ExperimentSpool:
         """Where this folder's data goes."""
         raw = json.loads((self.path / "destination.json").read_text(encoding="utf-8"))
         return Destination(
-            prefix=raw["prefix"], endpoint_url=raw.get("endpoint_url"), tag=raw["tag"], region=raw.get("region"),
-            addressing_style=raw.get("addressing_style"), checksum_mode=raw.get("checksum_mode"),
+            prefix=raw["prefix"],
+            endpoint_url=raw.get("endpoint_url"),
+            tag=raw["tag"],
+            region=raw.get("region"),
+            addressing_style=raw.get("addressing_style"),
+            checksum_mode=raw.get("checksum_mode"),
         )
 
     def new_data_path(self, suffix: str, folder: str = "data") -> Path:

@@ -86,14 +86,18 @@ def new_experiment(
     answers again, or later by ``lab-workbook sync``.
     """
     if system_metrics and not (isinstance(system_metrics_seconds, int | float) and system_metrics_seconds > 0):
-        raise InvalidValueError(f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}")
+        raise InvalidValueError(
+            f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}"
+        )
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
     # The claim gets one short attempt: a store that does not answer at once must not hold training back.
     claimer = open_storage(config, max_attempts=0, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
     record = RunRecord(
-        heartbeat_interval=heartbeat_seconds, description=description,
-        git_commit=gitstate.head_commit(Path.cwd()), env_allowlist=env_allowlist,
+        heartbeat_interval=heartbeat_seconds,
+        description=description,
+        git_commit=gitstate.head_commit(Path.cwd()),
+        env_allowlist=env_allowlist,
     )
     try:
         claimed, offline = claim_tag(claimer, lambda candidate: record.to_bytes(tag=candidate), tag), False
@@ -104,14 +108,27 @@ def new_experiment(
             "training goes on, and it is sent when the store answers"
         )
     root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
-    spool = ExperimentSpool.create(root, Destination(
-        storage.location.url, config.endpoint_url, claimed, region=config.region,
-        addressing_style=config.addressing_style, checksum_mode=config.checksum_mode,
-    ))
+    spool = ExperimentSpool.create(
+        root,
+        Destination(
+            storage.location.url,
+            config.endpoint_url,
+            claimed,
+            region=config.region,
+            addressing_style=config.addressing_style,
+            checksum_mode=config.checksum_mode,
+        ),
+    )
     uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
     experiment = Experiment(
-        claimed, storage=storage, record=record, spool=spool, uploader=uploader,
-        heartbeat_seconds=heartbeat_seconds, close_timeout=close_timeout, custom_spool=spool_dir is not None,
+        claimed,
+        storage=storage,
+        record=record,
+        spool=spool,
+        uploader=uploader,
+        heartbeat_seconds=heartbeat_seconds,
+        close_timeout=close_timeout,
+        custom_spool=spool_dir is not None,
     )
     if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
         experiment._queue_record(claim=True, tag=claimed)

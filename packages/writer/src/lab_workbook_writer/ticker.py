@@ -33,10 +33,19 @@ class Ticker:
     """
 
     def __init__(
-        self, label: str, *, series: Callable[[], list[TimeSeriesLog]], heartbeat: Callable[[], None],
+        self,
+        label: str,
+        *,
+        series: Callable[[], list[TimeSeriesLog]],
+        heartbeat: Callable[[], None],
         heartbeat_seconds: float,
     ) -> None:
-        self._label, self._series, self._heartbeat, self._heartbeat_seconds = label, series, heartbeat, heartbeat_seconds
+        self._label, self._series, self._heartbeat, self._heartbeat_seconds = (
+            label,
+            series,
+            heartbeat,
+            heartbeat_seconds,
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lab-workbook-ticker-{label}", daemon=True)
         self._thread.start()

@@ -21,7 +21,14 @@ from lab_workbook_core import InvalidValueError, MissingDependencyError
 if TYPE_CHECKING:
     from .images import Pixels
 
-__all__ = ["broadcast_from_rank0", "cuda_facts", "load_weights_only", "nvidia_driver", "save_torch_object", "tensor_pixels"]
+__all__ = [
+    "broadcast_from_rank0",
+    "cuda_facts",
+    "load_weights_only",
+    "nvidia_driver",
+    "save_torch_object",
+    "tensor_pixels",
+]
 
 _DRIVER = re.compile(r"Kernel Module\s+(?:for\s+\S+\s+)?(\d+(?:\.\d+)+)")
 
@@ -76,7 +83,9 @@ def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
     from .images import MODES_BY_CHANNELS, Pixels, grid_columns, image_layout
 
     if not isinstance(tensor, torch.Tensor):
-        raise InvalidValueError(f"save_image takes a PIL image, a numpy array or a torch tensor, not {type(tensor).__name__}")
+        raise InvalidValueError(
+            f"save_image takes a PIL image, a numpy array or a torch tensor, not {type(tensor).__name__}"
+        )
     batch = grid is not False and grid is not None
     order, count, height, width, channels = image_layout(tuple(tensor.shape), channels_first=True, batch=batch)
     if tensor.dtype not in (torch.uint8, torch.bool) and not tensor.is_floating_point():
@@ -91,7 +100,9 @@ def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
         snapshot = tensor if tensor.is_contiguous() else tensor.detach().contiguous()
         raw, dtype, shape = _raw_bytes(snapshot), tensor.dtype, tuple(tensor.shape)
         result.nbytes = len(raw)
-        result.finish = lambda: _raw_bytes(_hwc_uint8(torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape), order))
+        result.finish = lambda: _raw_bytes(
+            _hwc_uint8(torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape), order)
+        )
     if batch:
         result.columns = grid_columns(grid, count)
     return result

@@ -48,11 +48,19 @@ class LabWorkbookCallback(RunHolder):
         **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
     """
 
-    _framework = Framework("transformers:TrainerCallback", "_TrainerCallback", "Hugging Face transformers", "transformers")
+    _framework = Framework(
+        "transformers:TrainerCallback", "_TrainerCallback", "Hugging Face transformers", "transformers"
+    )
 
     def __init__(
-        self, prefix: str | os.PathLike[str] | None = None, description: str | None = None, *, tag: str | None = None,
-        save_model: bool = False, experiment: Any = None, **options: Any,
+        self,
+        prefix: str | os.PathLike[str] | None = None,
+        description: str | None = None,
+        *,
+        tag: str | None = None,
+        save_model: bool = False,
+        experiment: Any = None,
+        **options: Any,
     ) -> None:
         super().__init__(prefix, description, tag, experiment, options)
         self._save_model = save_model
@@ -103,11 +111,13 @@ class LabWorkbookCallback(RunHolder):
     def _note_unfinished(self) -> None:
         """At close: a training that began and never ended failed (an uncaught exception said so first)."""
         if self._training and self._experiment is not None:
-            self._experiment._note_outcome(FAILED, {
-                "type": "TrainingNotFinished",
-                "message": "Trainer.train() began but did not reach its end (it raised, or was stopped)",
-            })
-
+            self._experiment._note_outcome(
+                FAILED,
+                {
+                    "type": "TrainingNotFinished",
+                    "message": "Trainer.train() began but did not reach its end (it raised, or was stopped)",
+                },
+            )
 
 
 __getattr__ = serve_joined_class(LabWorkbookCallback)  # the class of the callbacks made, for pickle

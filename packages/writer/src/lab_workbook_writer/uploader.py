@@ -70,8 +70,17 @@ class Uploader:
             thread.start()
 
     def submit(
-        self, op: Op, *, group: str, key: str = "", data: str | None = None, keys: list[str] | None = None,
-        size: int = 0, barrier: bool = False, supersede: bool = False, body: bytes | None = None,
+        self,
+        op: Op,
+        *,
+        group: str,
+        key: str = "",
+        data: str | None = None,
+        keys: list[str] | None = None,
+        size: int = 0,
+        barrier: bool = False,
+        supersede: bool = False,
+        body: bytes | None = None,
     ) -> Entry:
         """Queue an operation on the store; returns it.
 
@@ -80,8 +89,17 @@ class Uploader:
         when the spool's disk fails).
         """
         with self._cond:
-            entry = Entry(next(self._seq), op, key=key, group=group, data=data, keys=list(keys or []),
-                          barrier=barrier, size=size, body=body)
+            entry = Entry(
+                next(self._seq),
+                op,
+                key=key,
+                group=group,
+                data=data,
+                keys=list(keys or []),
+                barrier=barrier,
+                size=size,
+                body=body,
+            )
             if entry.persisted:
                 self.spool.persist(entry)
             if supersede:
@@ -138,7 +156,8 @@ class Uploader:
         with self._cond:
             while True:
                 left = [
-                    e for e in itertools.chain(self._pending.values(), self._running.values())
+                    e
+                    for e in itertools.chain(self._pending.values(), self._running.values())
                     if e.seq <= marker and (group is None or e.group == group)
                 ]
                 if not left:

@@ -22,8 +22,12 @@ PATCH_ENDINGS = (".git-patch", ".git-untracked", ".patch", ".diff")
 
 
 def cat(
-    tag: Annotated[str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)],
-    artifact: Annotated[str, typer.Argument(metavar="ARTIFACT", help="Artifact name, e.g. 'Training loss.csv'.", show_default=False)],
+    tag: Annotated[
+        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
+    ],
+    artifact: Annotated[
+        str, typer.Argument(metavar="ARTIFACT", help="Artifact name, e.g. 'Training loss.csv'.", show_default=False)
+    ],
     prefix: PrefixOption = None,
 ) -> None:
     """Print an artifact to stdout (raw bytes; patches coloured on a terminal)."""

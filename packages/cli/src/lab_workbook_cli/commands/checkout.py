@@ -23,19 +23,31 @@ __all__ = ["checkout", "default_directory"]
 
 
 def checkout(
-    tag: Annotated[str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)],
+    tag: Annotated[
+        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
+    ],
     directory: Annotated[
         Path | None,
-        typer.Argument(metavar="[DIR]", help="A new or empty folder. Default: <tag> here, or beside the repository "
-                       "you are in (never inside your working tree).", show_default=False),
+        typer.Argument(
+            metavar="[DIR]",
+            help="A new or empty folder. Default: <tag> here, or beside the repository "
+            "you are in (never inside your working tree).",
+            show_default=False,
+        ),
     ] = None,
     repo: Annotated[
         Path | None,
-        typer.Option("--repo", metavar="PATH", help="The repository holding the run's commit. Default: the one you "
-                     "are in, else the run's recorded working directory.", show_default=False),
+        typer.Option(
+            "--repo",
+            metavar="PATH",
+            help="The repository holding the run's commit. Default: the one you "
+            "are in, else the run's recorded working directory.",
+            show_default=False,
+        ),
     ] = None,
     name: Annotated[
-        str, typer.Option("--name", metavar="NAME", help="The common name of the git artifacts (save_git_status(name)).")
+        str,
+        typer.Option("--name", metavar="NAME", help="The common name of the git artifacts (save_git_status(name))."),
     ] = "Source",
     prefix: PrefixOption = None,
     json: JsonOption = False,
@@ -67,8 +79,9 @@ def checkout(
 def default_directory(tag: str, cwd: Path) -> Path:
     """``<tag>`` in ``cwd``, or, inside a git working tree, ``<repository>-<tag>`` beside its root."""
     try:
-        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True,
-                             timeout=30, check=False)
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=30, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return cwd / tag
     if top.returncode != 0 or not top.stdout.strip():

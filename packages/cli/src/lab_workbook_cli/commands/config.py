@@ -40,16 +40,17 @@ def config(
     ] = None,
     checksum_mode: Annotated[
         str | None,
-        typer.Option(
-            "--checksum-mode", show_default=False, help="With --init: when_supported or when_required."
-        ),
+        typer.Option("--checksum-mode", show_default=False, help="With --init: when_supported or when_required."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --init: replace an existing config file.")] = False,
 ) -> None:
     """Show the effective store and where each value came from, or write a config file with --init."""
     init_only = {
-        "--endpoint-url": endpoint_url, "--region": region, "--addressing-style": addressing_style,
-        "--checksum-mode": checksum_mode, "--force": force,
+        "--endpoint-url": endpoint_url,
+        "--region": region,
+        "--addressing-style": addressing_style,
+        "--checksum-mode": checksum_mode,
+        "--force": force,
     }
     given = [option for option, value in init_only.items() if value]
     if init is None and given:
@@ -59,8 +60,11 @@ def config(
         if path.exists() and not force:
             raise CliError(f"{path} already exists; pass --force to replace it (its content is lost)")
         write_config_file(
-            init, endpoint_url=endpoint_url, region=region,
-            addressing_style=addressing_style, checksum_mode=checksum_mode,
+            init,
+            endpoint_url=endpoint_url,
+            region=region,
+            addressing_style=addressing_style,
+            checksum_mode=checksum_mode,
         )
         typer.echo(f"wrote {path}", err=True)
     effective = load_config(prefix)

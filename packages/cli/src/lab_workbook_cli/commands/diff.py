@@ -25,10 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = ["diff", "environment_change"]
 
+
 def diff(
     tag_a: Annotated[str, typer.Argument(metavar="TAG_A", help="The earlier run.", show_default=False)],
     tag_b: Annotated[str, typer.Argument(metavar="TAG_B", help="The later run.", show_default=False)],
-    all_params: Annotated[bool, typer.Option("--all", help="Show every parameter, not only those that differ.")] = False,
+    all_params: Annotated[
+        bool, typer.Option("--all", help="Show every parameter, not only those that differ.")
+    ] = False,
     params: ParamsOption = "parameters.json",
     patch: Annotated[
         str, typer.Option("--patch", metavar="ARTIFACT", help="The code patch artifact to compare.")
@@ -77,7 +80,12 @@ def environment_change(a: Experiment, b: Experiment) -> str | None:
 
 
 def _print(
-    before: str, after: str, rows: list[dict[str, Any]], changes: Any, all_params: bool, patch: str,
+    before: str,
+    after: str,
+    rows: list[dict[str, Any]],
+    changes: Any,
+    all_params: bool,
+    patch: str,
     environment: str | None,
 ) -> None:
     console = stdout_console()

@@ -24,7 +24,9 @@ __all__ = ["env", "package_json"]
 
 
 def env(
-    tag: Annotated[str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)],
+    tag: Annotated[
+        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
+    ],
     other: Annotated[
         str | None,
         typer.Option("--diff", metavar="OTHER", help="Compare with another run: packages added, removed, upgraded."),
@@ -47,8 +49,13 @@ def package_json(package: Package | None) -> dict[str, Any] | None:
     """A package as the ``--json`` output spells it."""
     if package is None:
         return None
-    return {"name": package.name, "version": package.version, "kind": package.kind, "source": package.source,
-            "commit": package.commit}
+    return {
+        "name": package.name,
+        "version": package.version,
+        "kind": package.kind,
+        "source": package.source,
+        "commit": package.commit,
+    }
 
 
 def _origin(package: Package) -> Text:
@@ -60,8 +67,13 @@ def _origin(package: Package) -> Text:
 
 def _show(tag: str, environment: Environment, json: bool) -> None:
     if json:
-        print_json({"tag": tag, "facts": dict(environment.facts),
-                    "packages": [package_json(p) for p in environment.packages.values()]})
+        print_json(
+            {
+                "tag": tag,
+                "facts": dict(environment.facts),
+                "packages": [package_json(p) for p in environment.packages.values()],
+            }
+        )
         return
     console = stdout_console()
     facts = make_table("fact", "value", title=f"environment of {tag}")
@@ -89,12 +101,22 @@ def _show_diff(before: str, after: str, diff: EnvironmentDiff, json: bool) -> No
     rows += [(diff.change_kind(b, a), b, a) for b, a in diff.changed]
     rows.sort(key=lambda row: _name(row).lower())
     if json:
-        print_json({
-            "before": before, "after": after,
-            "packages": [{"change": row[0], "name": _name(row), "before": package_json(row[1]),
-                          "after": package_json(row[2])} for row in rows],
-            "facts": {key: {"before": old, "after": new} for key, (old, new) in diff.facts.items()},
-        })
+        print_json(
+            {
+                "before": before,
+                "after": after,
+                "packages": [
+                    {
+                        "change": row[0],
+                        "name": _name(row),
+                        "before": package_json(row[1]),
+                        "after": package_json(row[2]),
+                    }
+                    for row in rows
+                ],
+                "facts": {key: {"before": old, "after": new} for key, (old, new) in diff.facts.items()},
+            }
+        )
         return
     console = stdout_console()
     if not diff:

@@ -28,10 +28,14 @@ __all__ = ["get"]
 
 
 def get(
-    tag: Annotated[str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)],
+    tag: Annotated[
+        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
+    ],
     artifacts: Annotated[
         list[str] | None,
-        typer.Argument(metavar="ARTIFACT", help="Artifact names or folders to download (default: all).", show_default=False),
+        typer.Argument(
+            metavar="ARTIFACT", help="Artifact names or folders to download (default: all).", show_default=False
+        ),
     ] = None,
     output: Annotated[
         Path | None,
@@ -82,7 +86,9 @@ def _select(artifacts: list[ArtifactInfo], wanted: list[str]) -> list[ArtifactIn
         if not matches:
             hint = closest(want, names)
             hint_text = f"; did you mean {', '.join(map(repr, hint))}?" if hint else ""
-            raise ArtifactNotFound(f"no artifact {want!r} in this experiment{hint_text} (`lab-workbook show` lists them)")
+            raise ArtifactNotFound(
+                f"no artifact {want!r} in this experiment{hint_text} (`lab-workbook show` lists them)"
+            )
         chosen.update((a.name, a) for a in matches)
     return sorted(chosen.values(), key=lambda a: a.name)
 

@@ -31,7 +31,8 @@ DPI = 100
 
 def plot(
     tags: Annotated[
-        list[str], typer.Argument(metavar="TAG", help="Runs to plot (tags, prefixes, latest, -2...).", show_default=False)
+        list[str],
+        typer.Argument(metavar="TAG", help="Runs to plot (tags, prefixes, latest, -2...).", show_default=False),
     ],
     artifact: Annotated[
         str, typer.Option("--artifact", "-a", help="The series, e.g. 'Training loss' or 'Training loss.csv'.")

@@ -26,7 +26,9 @@ _RECORD_FIELDS = ("host", "user", "pid", "argv", "cwd", "python", "torch", "cuda
 
 
 def show(
-    tag: Annotated[str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)],
+    tag: Annotated[
+        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
+    ],
     params: ParamsOption = "parameters.json",
     prefix: PrefixOption = None,
     json: JsonOption = False,
@@ -135,5 +137,7 @@ def _print(data: dict[str, Any], params_name: str) -> None:
         table.columns[3].justify = "right"
         for name, info in data["series"].items():
             for index, (field, value) in enumerate(info["last"].items()):
-                table.add_row(Text(name if index == 0 else ""), Text(field), _cell(value), str(info["rows"]) if index == 0 else "")
+                table.add_row(
+                    Text(name if index == 0 else ""), Text(field), _cell(value), str(info["rows"]) if index == 0 else ""
+                )
         print_table(table, console)

@@ -59,7 +59,9 @@ def sync(
     for message in report.failed:
         warn(f"not sent: {message}")
     if report.failed:
-        typer.echo("error: some uploads failed and stay in the spool; check `lab-workbook doctor`, then sync again", err=True)
+        typer.echo(
+            "error: some uploads failed and stay in the spool; check `lab-workbook doctor`, then sync again", err=True
+        )
         raise typer.Exit(1)
     if report.remaining:
         typer.echo("the remaining uploads belong to runs still going: their writers send them", err=True)

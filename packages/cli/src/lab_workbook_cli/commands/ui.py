@@ -35,15 +35,20 @@ def ui(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free one).")] = 8765,
     host: Annotated[
         str,
-        typer.Option("--host", help="Address to bind. Anything but loopback needs --token and is announced with a warning."),
+        typer.Option(
+            "--host", help="Address to bind. Anything but loopback needs --token and is announced with a warning."
+        ),
     ] = "127.0.0.1",
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser tab.")] = False,
     token: Annotated[
         str | None,
-        typer.Option("--token", metavar="SECRET", show_default=False, help="Secret the page asks for (needed off loopback)."),
+        typer.Option(
+            "--token", metavar="SECRET", show_default=False, help="Secret the page asks for (needed off loopback)."
+        ),
     ] = None,
     poll: Annotated[
-        float, typer.Option("--poll", min=0.2, metavar="SECONDS", help="How often the page looks for new and running runs.")
+        float,
+        typer.Option("--poll", min=0.2, metavar="SECONDS", help="How often the page looks for new and running runs."),
     ] = 5.0,
 ) -> None:
     """Browse, compare and watch runs in a browser: a local, read-only dashboard (Ctrl+C stops it)."""

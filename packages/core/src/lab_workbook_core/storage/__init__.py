@@ -28,8 +28,14 @@ def open_storage(
         from .s3 import S3Storage
 
         return S3Storage(
-            location, endpoint_url=config.endpoint_url, max_attempts=max_attempts, region=config.region,
-            addressing_style=config.addressing_style, checksum_mode=config.checksum_mode,
-            user_retries=config.user_retries, connect_timeout=connect_timeout, read_timeout=read_timeout,
+            location,
+            endpoint_url=config.endpoint_url,
+            max_attempts=max_attempts,
+            region=config.region,
+            addressing_style=config.addressing_style,
+            checksum_mode=config.checksum_mode,
+            user_retries=config.user_retries,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
         )
     return LocalStorage(location)

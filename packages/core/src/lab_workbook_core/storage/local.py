@@ -23,6 +23,7 @@ from .base import Listing, ObjectInfo, Storage
 
 __all__ = ["LocalStorage"]
 
+
 class LocalStorage(Storage):
     """Objects as files under a folder (``Location.base`` is an absolute path)."""
 

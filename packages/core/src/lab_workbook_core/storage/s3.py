@@ -80,9 +80,17 @@ class S3Storage(Storage):
     """
 
     def __init__(
-        self, location: Location, *, endpoint_url: str | None = None, max_attempts: int = 4,
-        region: str | None = None, addressing_style: str | None = None, checksum_mode: str | None = None,
-        user_retries: bool = False, connect_timeout: float = 10, read_timeout: float = 60,
+        self,
+        location: Location,
+        *,
+        endpoint_url: str | None = None,
+        max_attempts: int = 4,
+        region: str | None = None,
+        addressing_style: str | None = None,
+        checksum_mode: str | None = None,
+        user_retries: bool = False,
+        connect_timeout: float = 10,
+        read_timeout: float = 60,
     ) -> None:
         super().__init__(location)
         self.bucket = location.bucket or ""
@@ -159,8 +167,7 @@ class S3Storage(Storage):
             ) from err
         except SSLError as err:
             raise StorageError(
-                f"TLS failed to {what} {where}: {err}. For a self-signed certificate set AWS_CA_BUNDLE "
-                "to its CA file"
+                f"TLS failed to {what} {where}: {err}. For a self-signed certificate set AWS_CA_BUNDLE to its CA file"
             ) from err
         except (BotoConnectionError, ConnectionClosedError, ReadTimeoutError) as err:
             raise StorageUnavailable(f"cannot reach S3 to {what} {where}: {err}") from err
@@ -200,9 +207,11 @@ class S3Storage(Storage):
                 return response["Body"].read(), response["ETag"]
         except StorageError as err:
             cause = err.__cause__
-            if etag and isinstance(cause, ClientError) and str(
-                cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            ) == "304":
+            if (
+                etag
+                and isinstance(cause, ClientError)
+                and str(cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")) == "304"
+            ):
                 return None, etag
             raise
 
