@@ -110,3 +110,42 @@ def test_the_run_is_closed_once_by_its_own_process_with_every_row(store, run_scr
     assert data.count(b"step,Date") == 1  # one header: the child wrote nothing
     assert [int(r["step"]) for r in store.parse(data)] == list(range(50_000))
     assert store.record(tag)["status"] == "finished"
+
+
+FORKED_CHILD_WRITES = """
+    import os, sys
+    from lab_workbook_core import ExperimentClosedError
+    from lab_workbook_writer import new_experiment
+    with new_experiment({prefix!r}) as wb:
+        log = wb.new_time_series_log("Training loss", ["step"], save_every=100, flush_seconds=0.2)
+        for step in range(1_000):
+            log(step=step)
+        pid = os.fork()
+        if pid == 0:  # as a DataLoader worker that was handed the series would
+            refused = []
+            for attempt in (lambda: log(step=-1), lambda: log(step="x"), lambda: wb.save_json("child", {{}})):
+                try:
+                    attempt()
+                except ExperimentClosedError as err:
+                    refused.append(str(err))
+            print("child refused", len(refused), refused[0] if refused else "", flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        for step in range(1_000, 2_000):
+            log(step=step)
+"""
+
+
+@pytest.mark.slow
+def test_a_forked_child_that_logs_or_saves_is_refused_at_the_call(store, run_script):
+    process = run_script(FORKED_CHILD_WRITES.format(prefix=store.prefix))
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    tag = out.splitlines()[0].removeprefix("Experiment Tag: ")
+    refused = next(line for line in out.splitlines() if line.startswith("child refused"))
+    assert refused.startswith("child refused 3 "), refused  # both log() paths and the save
+    assert "forked child" in refused and "log there" in refused
+    data = store.bytes(tag, "Training loss.csv")
+    assert [int(r["step"]) for r in store.parse(data)] == list(range(2_000))  # nothing of the child's
+    assert "child.json" not in store.record(tag)["artifacts"]
+    assert store.record(tag)["status"] == "finished"

@@ -29,6 +29,7 @@ from .encoder import ImageEncoder
 from .images import figure_pixels, image_ending, image_pixels, require_pillow
 from .json_io import encode_json
 from .limits import check_key
+from .series import forked_child_message
 from .spoolfile import spool_error
 from .summary import MAX_JSON_BYTES
 
@@ -44,6 +45,7 @@ class Saving:
 
     if TYPE_CHECKING:  # the experiment's state and the queueing this mixin uses
         tag: str
+        pid: int
         namespace: str
         storage: Storage
         _lock: threading.Lock
@@ -201,6 +203,8 @@ class Saving:
             raise spool_error(artifact, path.parent, err) from err
 
     def _check_open(self) -> None:
+        if os.getpid() != self.pid:
+            raise ExperimentClosedError(forked_child_message("this save", self.tag, self.pid))
         if self._closed:
             raise ExperimentClosedError(
                 f"experiment {self.tag} is closed; experiments are immutable once closed: "

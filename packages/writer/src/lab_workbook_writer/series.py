@@ -24,6 +24,11 @@ Uploads are requested every ``save_every`` rows or when rows are older than
 ``flush_seconds``; see :mod:`lab_workbook_writer.segments` for how they are cut.
 A series made without a field list grows its fields as rows bring new ones; see
 :mod:`lab_workbook_writer.fieldsets`.
+
+A series belongs to the process that made it. In a forked child (a DataLoader
+worker, a daemonising script) every series is sealed at the fork, so ``log()``
+raises at once, naming the cause: the child's rows would otherwise go to the
+parent's file behind its back, or wait in a memory no thread of the child drains.
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 import csv
+import os
 from pathlib import Path
 import threading
 import time
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+import weakref
 
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.keys import segment_key
@@ -90,6 +97,7 @@ class TimeSeriesLog:
     ) -> None:
         self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
         self.file_name, self.path, self.tag = f"{name}.csv", path, tag
+        self.pid = os.getpid()
         self._uploader = uploader
         self._use(Layout(fields))
         self._date_line, self._date_until = "", 0.0
@@ -111,6 +119,7 @@ class TimeSeriesLog:
         self._next_seq = 1
         self._queued: Segment | None = None
         self._sealed = False
+        _seal_in_forked_children(self)
 
     def _use(self, layout: Layout) -> None:
         self.fields, self.header = layout.fields, layout.header
@@ -266,6 +275,8 @@ class TimeSeriesLog:
         raise self._closed_error()
 
     def _closed_error(self) -> ExperimentClosedError:
+        if os.getpid() != self.pid:
+            return ExperimentClosedError(forked_child_message(f"series {self.name!r}", self.tag, self.pid))
         return ExperimentClosedError(
             f"series {self.name!r} belongs to experiment {self.tag}, which is closed; experiments are "
             "immutable once closed: start a new one with new_experiment()"
@@ -402,3 +413,32 @@ class TimeSeriesLog:
                 self._file.close()
                 merge_parts(self.path, self._parts, self._file.size)
             return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]
+
+
+def forked_child_message(what: str, tag: str, pid: int) -> str:
+    """What a forked child is told when it writes to its parent's experiment."""
+    return (
+        f"{what} belongs to experiment {tag} of process {pid}; this is a forked child (a DataLoader worker, "
+        "a daemonised script), which cannot write to it: return values to the main process and log there, "
+        "or give this process a run of its own (docs/integrations.md, several processes of one run)"
+    )
+
+
+_live: weakref.WeakSet[TimeSeriesLog] = weakref.WeakSet()
+_fork_hook_installed = False
+
+
+def _seal_in_forked_children(series: TimeSeriesLog) -> None:
+    """Track ``series`` so a fork seals it in the child (the hook is installed with the first series)."""
+    global _fork_hook_installed
+    _live.add(series)
+    if not _fork_hook_installed:
+        _fork_hook_installed = True
+        os.register_at_fork(after_in_child=_seal_all_in_child)
+
+
+def _seal_all_in_child() -> None:
+    # The child has one thread, and locks held by the parent's other threads at the fork stay
+    # held: set the flag only, take no lock.
+    for series in list(_live):
+        series._sealed = True
