@@ -59,3 +59,32 @@ def test_a_save_the_spool_refuses_raises_at_the_call_and_says_what_to_do(store, 
         assert "cannot write" in line and "LAB_WORKBOOK_SPOOL_DIR" in line
     assert "big.json" not in store.keys(tag) and "model.pt" not in store.keys(tag)
     assert json.loads(store.bytes(tag, ".lab-workbook/run.json"))["status"] == "failed"
+
+
+PICTURES = """
+import resource
+import numpy as np
+from lab_workbook_writer import new_experiment
+LIMIT = 64 * 1024
+resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
+wb = new_experiment({prefix!r})
+wb.save_image("small", np.zeros((8, 8, 3), dtype=np.uint8))
+noise = np.random.default_rng(0).integers(0, 256, (256, 256, 3), dtype=np.uint8)  # ~190 KiB as PNG
+wb.save_image("noise", noise, step=1)
+print("close returned", wb.close(timeout=30), flush=True)
+"""
+
+
+def test_a_picture_the_spool_refuses_is_reported_and_the_run_is_not_finished(store, run_script):
+    pytest.importorskip("PIL", reason="pictures need Pillow (the writer's images extra)")
+    pytest.importorskip("numpy", reason="the pictures are numpy arrays")
+    process = run_script(PICTURES.format(prefix=store.prefix))
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    tag = out.splitlines()[0].removeprefix("Experiment Tag: ")
+    assert "close returned False" in out
+    assert "LAB_WORKBOOK_SPOOL_DIR" in err  # the SpoolError's advice reaches stderr, not a bare OSError
+    record = store.record(tag)
+    assert record["status"] == "failed" and record["error"]["type"] == "SpoolError"
+    assert "1 picture(s): 'noise/step-00000001.png'" in record["error"]["message"]
+    assert "small.png" in store.keys(tag) and "noise/step-00000001.png" not in store.keys(tag)

@@ -145,7 +145,7 @@ class Closing:
             return False
         with self._lock:
             if self._closed:
-                return not self._uploader.unsent() and not self._lost
+                return not self._uploader.unsent() and not self._lost and not self._lost_pictures()
             self._closed = True
         self._run_before_close()
         self._ticker.stop()  # a heartbeat queued after the final record would supersede it
@@ -167,7 +167,7 @@ class Closing:
             if segments:
                 cleanup.append((series.group, segments))
         self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
-        if self._lost:
+        if self._lost or self._lost_pictures():
             status, reason = FAILED, self._loss_reason()
         self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
         final = self._uploader.last_seq()
@@ -200,13 +200,19 @@ class Closing:
             self._report_unsent(timeout)
             if idle:
                 self._spool.unlock()
-        return sent and not self._lost
+        return sent and not self._lost and not self._lost_pictures()
+
+    def _lost_pictures(self) -> list[str]:
+        return self._images.lost if self._images is not None else []
 
     def _loss_reason(self) -> dict[str, str]:
-        lost = ", ".join(f"{count:,} of series {name!r}" for name, count in self._lost.items())
+        parts = [f"{count:,} of series {name!r}" for name, count in self._lost.items()]
+        pictures = self._lost_pictures()
+        if pictures:
+            parts.append(f"{len(pictures):,} picture(s): {', '.join(map(repr, pictures[:3]))}")
         message = (
-            f"rows lost because the spool at {self._spool.path} could not be written (disk full or failing): "
-            f"{lost}; every row that reached the spool was kept"
+            f"{'rows' if self._lost else 'pictures'} lost because the spool at {self._spool.path} could not be "
+            f"written (disk full or failing): {', '.join(parts)}; every row that reached the spool was kept"
         )
         warn(f"experiment {self.tag}: {message}")
         return {"type": "SpoolError", "message": message}

@@ -23,7 +23,7 @@ import threading
 import time
 from typing import Any
 
-from lab_workbook_core import ExperimentClosedError
+from lab_workbook_core import ExperimentClosedError, SpoolError
 
 from .images import GRID_PADDING, Pixels
 from .notices import warn
@@ -50,6 +50,7 @@ class ImageEncoder:
         self._busy = False
         self._closed = False
         self.encoded = 0
+        self.lost: list[str] = []  # pictures the spool's disk could not hold (the run is recorded failed)
         self._thread = threading.Thread(target=self._work, name=f"lab-workbook-images-{label}", daemon=True)
         self._thread.start()
 
@@ -98,6 +99,9 @@ class ImageEncoder:
             try:
                 self._write(artifact, encode_png(pixels))
                 self.encoded += 1
+            except SpoolError as err:  # already says what to do
+                self.lost.append(artifact)
+                warn(f"experiment {self.label}: {err}")
             except Exception as err:  # a picture must never take the training run down
                 warn(f"experiment {self.label}: could not save image {artifact!r} ({type(err).__name__}: {err})")
             finally:

@@ -137,8 +137,9 @@ class Saving:
 
     def _save_encoded(self, artifact: str, data: bytes) -> None:
         path = self._spool.new_data_path(".png")
-        path.write_bytes(data)
-        self._queue(artifact, path)
+        with self._spooling(artifact, path):
+            path.write_bytes(data)
+            self._queue(artifact, path)
 
     def save_git_status(self, name: str = "Source", repo: str | os.PathLike[str] | None = None) -> bool:
         """Save ``<name>.git-current-commit``, ``<name>.git-patch`` and ``<name>.git-untracked``.
