@@ -31,28 +31,21 @@ import os
 from pathlib import Path
 import shutil
 import statistics
-import tempfile
+import sys
 import time
 
 from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
 import numpy as np
 import pandas as pd
+from timing import bench_environment  # benchmarks/timing.py
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # tests/headless_chromium.py, as the UI tests
+from headless_chromium import launch_chromium
 
 RUNS = 1_000
 CURVES = 8
 ROWS = 180_801
 BUCKET = "bench-ui"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def tag_for(i: int) -> str:
@@ -164,17 +157,8 @@ def main() -> None:
     parser.add_argument("--plain-records", action="store_true", help="records without the writer's summary")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    work = bench_environment("bench-ui")
     cache = work / "cache"
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true",
-        LAB_WORKBOOK_CACHE_DIR=str(cache),
-        LAB_WORKBOOK_CONFIG=str(work / "no-config"),
-        NO_PROXY="127.0.0.1",
-    )
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     import boto3
@@ -201,7 +185,7 @@ def main() -> None:
                 wb[tag].load_series("Training.csv", ["loss"])
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            browser = launch_chromium(playwright)
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
 
             whole_times: list[float] = []

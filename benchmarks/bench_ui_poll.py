@@ -11,28 +11,18 @@ from __future__ import annotations
 import http.client
 import json
 import os
-from pathlib import Path
 import shutil
 import statistics
-import tempfile
 import time
 from urllib.parse import urlsplit
 
 import bench_ui  # benchmarks/bench_ui.py: the same store
 from moto_endpoint import start_moto, stop_moto
+from timing import bench_environment  # benchmarks/timing.py
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="bench-ui-poll-"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_EC2_METADATA_DISABLED="true",
-        LAB_WORKBOOK_CACHE_DIR=str(work / "cache"),
-        LAB_WORKBOOK_CONFIG=str(work / "no-config"),
-        NO_PROXY="127.0.0.1",
-    )
+    work = bench_environment("bench-ui-poll")
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     import boto3

@@ -79,6 +79,33 @@ def scratch_repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def unrelated_repo(tmp_path: Path) -> Path:
+    """An empty git repository: it holds none of the commits a run in ``scratch_repo`` recorded."""
+    repo = tmp_path / "unrelated"
+    repo.mkdir()
+    run_git(repo, "init", "-q")
+    return repo
+
+
+@pytest.fixture
+def record_git_status(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Path], str]:
+    """``record_git_status(prefix, repo)``: a run started in ``repo`` that saves its git status; its tag.
+
+    The working directory is left in ``repo`` (as a training script started there would leave it).
+    """
+
+    def record(prefix: str, repo: Path) -> str:
+        from lab_workbook_writer import new_experiment
+
+        monkeypatch.chdir(repo)
+        with new_experiment(prefix, capture_environment=False) as wb:
+            assert wb.save_git_status()
+        return wb.tag
+
+    return record
+
+
+@pytest.fixture
 def run_example(tmp_path: Path) -> Callable[..., Any]:
     """Run ``examples/<script> --prefix <a fresh local store> <args>``; its one run, as the reader sees it."""
 

@@ -1,25 +1,16 @@
 """exp.checkout(dir): the code a run ran, re-created from its tag alone (writer -> store -> reader, real git)."""
 
-from pathlib import Path
-
 import lab_workbook
 from lab_workbook import CheckoutError, CheckoutIncomplete
 from lab_workbook_writer import new_experiment
 import pytest
 
 
-def _record(prefix: str, repo: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(repo)
-    with new_experiment(prefix, capture_environment=False) as wb:
-        assert wb.save_git_status()
-    return wb.tag
-
-
 def test_the_checkout_is_byte_identical_to_the_working_tree_at_record_time(
-    git, tree_files, store_prefix, scratch_repo, tmp_path, monkeypatch
+    record_git_status, git, tree_files, store_prefix, scratch_repo, tmp_path, monkeypatch
 ):
     recorded = tree_files(scratch_repo)
-    tag = _record(store_prefix, scratch_repo, monkeypatch)
+    tag = record_git_status(store_prefix, scratch_repo)
     (scratch_repo / "train.py").write_text("changed after the run\n")  # the repository moves on
     git(scratch_repo, "commit", "-qam", "after the run")
     monkeypatch.chdir(tmp_path)
@@ -29,8 +20,10 @@ def test_the_checkout_is_byte_identical_to_the_working_tree_at_record_time(
     assert result.repository == scratch_repo
 
 
-def test_the_users_working_tree_is_never_touched(git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch):
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
+def test_the_users_working_tree_is_never_touched(
+    record_git_status, git, tree_files, local_prefix, scratch_repo, tmp_path
+):
+    tag = record_git_status(local_prefix, scratch_repo)
     (scratch_repo / "model.py").write_text("work in progress\n")
     before, status = tree_files(scratch_repo), git(scratch_repo, "status", "--porcelain")
     head = git(scratch_repo, "rev-parse", "HEAD")
@@ -41,22 +34,20 @@ def test_the_users_working_tree_is_never_touched(git, tree_files, local_prefix, 
 
 
 def test_without_repo_the_current_folders_repository_is_used(
-    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+    record_git_status, git, tree_files, local_prefix, scratch_repo, tmp_path
 ):
     recorded = tree_files(scratch_repo)
-    tag = _record(local_prefix, scratch_repo, monkeypatch)  # leaves the working directory in the repository
+    tag = record_git_status(local_prefix, scratch_repo)  # leaves the working directory in the repository
     result = lab_workbook.ExperimentRepository(local_prefix)[tag].checkout(tmp_path / "restored")
     assert tree_files(tmp_path / "restored") == recorded
     assert result.repository == scratch_repo
 
 
 def test_a_commit_unknown_to_the_repository_is_reported_and_the_folder_left(
-    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+    record_git_status, unrelated_repo, local_prefix, scratch_repo, tmp_path
 ):
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
-    other = tmp_path / "other"
-    other.mkdir()
-    git(other, "init", "-q")
+    tag = record_git_status(local_prefix, scratch_repo)
+    other = unrelated_repo
     exp = lab_workbook.ExperimentRepository(local_prefix)[tag]
     with pytest.raises(CheckoutIncomplete) as raised:
         exp.checkout(tmp_path / "restored", repo=other)
@@ -89,9 +80,9 @@ def test_a_patch_that_does_not_apply_is_reported_and_kept_beside_the_code(
     assert (tmp_path / "restored" / "model.py").read_text() == "class Net:\n    depth = 4\n"  # the commit is there
 
 
-def test_binary_files_only_named_are_reported(git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch):
+def test_binary_files_only_named_are_reported(record_git_status, git, tree_files, local_prefix, scratch_repo, tmp_path):
     (scratch_repo / "weights.bin").write_bytes(b"\x00\x01" * 20)
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
+    tag = record_git_status(local_prefix, scratch_repo)
     with pytest.raises(CheckoutIncomplete) as raised:
         lab_workbook.ExperimentRepository(local_prefix)[tag].checkout(tmp_path / "restored")
     assert raised.value.result.problems == ["untracked weights.bin (binary, 40 bytes): only its name was recorded"]
@@ -99,13 +90,13 @@ def test_binary_files_only_named_are_reported(git, tree_files, local_prefix, scr
 
 
 def test_a_binary_change_to_a_tracked_file_is_reported(
-    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+    record_git_status, git, tree_files, local_prefix, scratch_repo, tmp_path
 ):
     (scratch_repo / "blob.bin").write_bytes(b"\x00old")
     git(scratch_repo, "add", "blob.bin")
     git(scratch_repo, "commit", "-qm", "a blob")
     (scratch_repo / "blob.bin").write_bytes(b"\x00new")
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
+    tag = record_git_status(local_prefix, scratch_repo)
     with pytest.raises(CheckoutIncomplete, match=r"blob\.bin: a binary change"):
         lab_workbook.ExperimentRepository(local_prefix)[tag].checkout(tmp_path / "restored")
     assert (tmp_path / "restored" / "train.py").read_text().endswith("warmup = 2")  # the text changes are applied
@@ -120,8 +111,10 @@ def test_a_run_without_recorded_code_cannot_be_checked_out(git, tree_files, loca
     assert not (tmp_path / "restored").exists()
 
 
-def test_a_folder_that_is_not_empty_is_refused(git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch):
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
+def test_a_folder_that_is_not_empty_is_refused(
+    record_git_status, git, tree_files, local_prefix, scratch_repo, tmp_path
+):
+    tag = record_git_status(local_prefix, scratch_repo)
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "mine.txt").write_text("keep me")
     with pytest.raises(CheckoutError, match="not an empty folder"):
@@ -154,10 +147,10 @@ def test_an_untracked_file_behind_a_committed_symlink_is_not_written_outside(
 
 
 def test_a_bare_repository_holding_the_commit_works_as_repo(
-    git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
+    record_git_status, git, tree_files, local_prefix, scratch_repo, tmp_path, monkeypatch
 ):
     recorded = tree_files(scratch_repo)
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
+    tag = record_git_status(local_prefix, scratch_repo)
     git(tmp_path, "clone", "-q", "--bare", str(scratch_repo), str(tmp_path / "bare.git"))
     monkeypatch.chdir(tmp_path)
     lab_workbook.ExperimentRepository(local_prefix)[tag].checkout(tmp_path / "restored", repo=tmp_path / "bare.git")

@@ -19,18 +19,11 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def _record(prefix: str, repo: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.chdir(repo)
-    with new_experiment(prefix, capture_environment=False) as wb:
-        assert wb.save_git_status()
-    return wb.tag
-
-
 def test_checkout_recreates_the_working_tree_and_prints_the_folder(
-    runner, local_prefix, scratch_repo, tree_files, tmp_path, monkeypatch
+    record_git_status, runner, local_prefix, scratch_repo, tree_files, tmp_path, monkeypatch
 ):
     recorded = tree_files(scratch_repo)
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
+    tag = record_git_status(local_prefix, scratch_repo)
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["checkout", tag, "restored", "--repo", str(scratch_repo), "--prefix", local_prefix])
     assert result.exit_code == 0, result.stderr
@@ -40,10 +33,10 @@ def test_checkout_recreates_the_working_tree_and_prints_the_folder(
 
 
 def test_checkout_by_default_goes_beside_the_repository_you_are_in(
-    runner, local_prefix, scratch_repo, tree_files, monkeypatch
+    record_git_status, runner, local_prefix, scratch_repo, tree_files
 ):
     recorded = tree_files(scratch_repo)
-    tag = _record(local_prefix, scratch_repo, monkeypatch)  # the working directory is the repository
+    tag = record_git_status(local_prefix, scratch_repo)  # the working directory is the repository
     result = runner.invoke(app, ["checkout", "latest", "--prefix", local_prefix])
     assert result.exit_code == 0, result.stderr
     target = scratch_repo.parent / f"project-{tag}"
@@ -53,12 +46,10 @@ def test_checkout_by_default_goes_beside_the_repository_you_are_in(
 
 
 def test_checkout_of_an_unknown_commit_exits_1_saying_what_was_not_restored(
-    runner, local_prefix, scratch_repo, git, tmp_path, monkeypatch
+    record_git_status, unrelated_repo, runner, local_prefix, scratch_repo, tmp_path
 ):
-    tag = _record(local_prefix, scratch_repo, monkeypatch)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    git(elsewhere, "init", "-q")
+    tag = record_git_status(local_prefix, scratch_repo)
+    elsewhere = unrelated_repo
     result = runner.invoke(
         app, ["checkout", tag, str(tmp_path / "out"), "--repo", str(elsewhere), "--prefix", local_prefix]
     )

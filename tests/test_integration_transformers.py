@@ -36,25 +36,35 @@ def offline(monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
-def _train(tmp_path, callback, max_steps=6):
+def _cpu_training_arguments(tmp_path, **options):
+    """Quick, quiet, reproducible CPU training (batches of 4, no checkpoints, no other reporter), plus ``options``."""
     import transformers
 
-    torch.manual_seed(0)
-    model = transformers.BertForSequenceClassification(tiny_bert_config())
-    args = transformers.TrainingArguments(
+    return transformers.TrainingArguments(
         output_dir=str(tmp_path / "out"),
-        max_steps=max_steps,
         per_device_train_batch_size=4,
-        per_device_eval_batch_size=8,
-        learning_rate=1e-3,
-        logging_steps=2,
-        eval_strategy="steps",
-        eval_steps=3,
         save_strategy="no",
         report_to=[],
         use_cpu=True,
         disable_tqdm=True,
         seed=0,
+        **options,
+    )
+
+
+def _train(tmp_path, callback, max_steps=6):
+    import transformers
+
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(tiny_bert_config())
+    args = _cpu_training_arguments(
+        tmp_path,
+        max_steps=max_steps,
+        per_device_eval_batch_size=8,
+        learning_rate=1e-3,
+        logging_steps=2,
+        eval_strategy="steps",
+        eval_steps=3,
     )
     trainer = transformers.Trainer(
         model=model,
@@ -126,17 +136,7 @@ def test_a_training_that_raises_is_recorded_failed_even_when_the_error_is_caught
 
     prefix = str(tmp_path / "store")
     callback = LabWorkbookCallback(prefix, spool_dir=tmp_path / "spool")
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp_path / "out"),
-        max_steps=8,
-        per_device_train_batch_size=4,
-        logging_steps=1,
-        save_strategy="no",
-        report_to=[],
-        use_cpu=True,
-        disable_tqdm=True,
-        seed=0,
-    )
+    args = _cpu_training_arguments(tmp_path, max_steps=8, logging_steps=1)
     trainer = transformers.Trainer(
         model=transformers.BertForSequenceClassification(tiny_bert_config(1)),
         args=args,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-import re
 import subprocess
-import sys
 
 import pytest
+from train_example import ROOT, run_train_example
 
-ROOT = Path(__file__).resolve().parents[1]
 LEARNING_RATES = ["0.1", "0.03", "0.01"]
 
 
@@ -27,26 +25,10 @@ def _record_runs(prefix: str, repo: Path) -> list[str]:
     tags = []
     for lr in LEARNING_RATES:
         (repo / "train.cfg").write_text(f"learning_rate = {lr}\nepochs = 5\n")
-        done = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "examples" / "train.py"),
-                "--prefix",
-                prefix,
-                "--lr",
-                lr,
-                "--epochs",
-                "5",
-                "--description",
-                f"notebook test, lr={lr}",
-            ],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
+        tag, _ = run_train_example(
+            prefix, "--lr", lr, "--epochs", "5", "--description", f"notebook test, lr={lr}", cwd=repo
         )
-        tags.append(re.search(r"Experiment Tag: (\S+)", done.stdout).group(1))
+        tags.append(tag)
     return tags
 
 

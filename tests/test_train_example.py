@@ -7,20 +7,28 @@ would be inspected by hand: see docs/format.md.
 import csv
 import io
 import json
-from pathlib import Path
-import subprocess
-import sys
 
 from lab_workbook_core import load_config, open_storage
 from lab_workbook_core.keys import run_record_key
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from train_example import run_train_example
 
 pytestmark = pytest.mark.slow
 
 
 _RUNS: dict = {}
+# What the example stores: every artifact kind, named in its run record.
+ARTIFACTS = {
+    "parameters.json",
+    "model.pt",
+    "Training loss.csv",
+    "Testing Error.csv",
+    "confusion.txt",
+    "Source.git-current-commit",
+    "Source.git-patch",
+    "Source.git-untracked",
+    "Environment.txt",
+}
 
 
 @pytest.fixture
@@ -33,30 +41,10 @@ def trained(request, store_prefix, torch):
 
 
 def _train(store_prefix):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "examples" / "train.py"),
-            "--prefix",
-            store_prefix,
-            "--lr",
-            "0.05",
-            "--epochs",
-            "2",
-            "--seed",
-            "7",
-            "--description",
-            "example under test",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    tag, result = run_train_example(
+        store_prefix, "--lr", "0.05", "--epochs", "2", "--seed", "7", "--description", "example under test"
     )
-    assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if line.startswith("Experiment Tag: ")]
-    assert len(lines) == 1, result.stdout
-    return lines[0].removeprefix("Experiment Tag: "), open_storage(load_config(store_prefix)), result
+    return tag, open_storage(load_config(store_prefix)), result
 
 
 def _text(storage, tag, name):
@@ -66,18 +54,7 @@ def _text(storage, tag, name):
 def test_the_example_stores_every_artifact_kind(trained):
     tag, storage, _ = trained
     names = {o.key.removeprefix(f"{tag}/") for o in storage.list(f"{tag}/", delimiter=None).objects}
-    assert names == {
-        "parameters.json",
-        "model.pt",
-        "Training loss.csv",
-        "Testing Error.csv",
-        "confusion.txt",
-        "Source.git-current-commit",
-        "Source.git-patch",
-        "Source.git-untracked",
-        "Environment.txt",
-        ".lab-workbook/run.json",
-    }
+    assert names == ARTIFACTS | {".lab-workbook/run.json"}
 
 
 def test_the_example_records_its_parameters(trained):
@@ -113,14 +90,4 @@ def test_the_example_run_record_is_finished_with_its_description_and_commit(trai
     record = json.loads(storage.get_bytes(run_record_key(tag)))
     assert (record["status"], record["description"]) == ("finished", "example under test")
     assert record["git_commit"] and record["git_commit"] in _text(storage, tag, "Source.git-current-commit")
-    assert set(record["artifacts"]) == {
-        "parameters.json",
-        "model.pt",
-        "Training loss.csv",
-        "Testing Error.csv",
-        "confusion.txt",
-        "Source.git-current-commit",
-        "Source.git-patch",
-        "Source.git-untracked",
-        "Environment.txt",
-    }
+    assert set(record["artifacts"]) == ARTIFACTS

@@ -37,6 +37,23 @@ class Tracker:
         self.name, self.start, self.load, self.needs, self.load_note = name, start, load, needs, load_note
 
 
+def _dict_logger(log_dict: Callable[..., object]) -> Log:
+    """The loop's ``log(i, loss, acc, gn)`` for a tracker that logs a dict of metrics with ``step=``."""
+
+    def log(i: int, loss: float, acc: float, gn: float) -> None:
+        log_dict({"loss": loss, "accuracy": acc, "grad_norm": gn}, step=i)
+
+    return log
+
+
+def _tool_output(tool: str, *args: str) -> str:
+    """The stdout of a tracker's command-line tool, the one installed beside this interpreter."""
+    command = Path(sys.executable).with_name(tool)
+    return subprocess.run(
+        [str(command), *args], check=True, capture_output=True, text=True, errors="replace", env=os.environ.copy()
+    ).stdout
+
+
 # --- baselines -------------------------------------------------------------------------------
 
 
@@ -154,12 +171,7 @@ def _wandb_start(root: Path, ctx: dict[str, Any]):
     import wandb
 
     run = wandb.init(project="peers", mode="offline", dir=str(root))
-    run_log = run.log
-
-    def log(i: int, loss: float, acc: float, gn: float) -> None:
-        run_log({"loss": loss, "accuracy": acc, "grad_norm": gn}, step=i)
-
-    return log, run.finish, {"run_id": run.id}
+    return _dict_logger(run.log), run.finish, {"run_id": run.id}
 
 
 # --- Aim -------------------------------------------------------------------------------------
@@ -169,24 +181,13 @@ def _aim_start(root: Path, ctx: dict[str, Any]):
     from aim import Run
 
     run = Run(repo=str(root / "aim"), experiment="peers")
-    track = run.track
-
-    def log(i: int, loss: float, acc: float, gn: float) -> None:
-        track({"loss": loss, "accuracy": acc, "grad_norm": gn}, step=i)
-
-    return log, run.close, {"run_hash": run.hash}
+    return _dict_logger(run.track), run.close, {"run_hash": run.hash}
 
 
 def _aim_load(root: Path, info: dict[str, Any]) -> pd.DataFrame:
     # Aim's SDK reads runs through the repository's index, which only `aim up` (the UI) or
     # `aim storage reindex` brings up to date: without it a finished run is not found.
-    command = Path(sys.executable).with_name("aim")
-    subprocess.run(
-        [str(command), "storage", "--repo", str(root / "aim"), "reindex", "-y"],
-        check=True,
-        capture_output=True,
-        env=os.environ.copy(),
-    )
+    _tool_output("aim", "storage", "--repo", str(root / "aim"), "reindex", "-y")
     from aim import Repo
     from aim.storage.context import Context
 
@@ -201,26 +202,16 @@ def _trackio_start(root: Path, ctx: dict[str, Any]):
     import trackio
 
     run = trackio.init(project="peers", name="peers")
-    trackio_log = trackio.log
-
-    def log(i: int, loss: float, acc: float, gn: float) -> None:
-        trackio_log({"loss": loss, "accuracy": acc, "grad_norm": gn}, step=i)
-
-    return log, trackio.finish, {"run": run.name}
+    return _dict_logger(trackio.log), trackio.finish, {"run": run.name}
 
 
 def _trackio_load(root: Path, info: dict[str, Any]) -> pd.DataFrame:
     import pandas as pd
 
     # trackio's Python Api lists runs but reads no metric; its command line does.
-    command = Path(sys.executable).with_name("trackio")
-    output = subprocess.run(
-        [str(command), "get", "metric", "--project", "peers", "--run", info["run"], "--metric", "loss", "--json"],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-    ).stdout
+    output = _tool_output(
+        "trackio", "get", "metric", "--project", "peers", "--run", info["run"], "--metric", "loss", "--json"
+    )
     document = json.loads(output)
     return pd.DataFrame(document["values"])[["step", "value"]]
 

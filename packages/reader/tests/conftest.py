@@ -13,6 +13,7 @@ from pathlib import Path
 from builders import StoreBuilder
 from lab_workbook import ExperimentRepository
 import pytest
+from store_fixtures import builder_fixtures
 
 FIXTURE_TAG = "201602142341-mn5SvgNxHY"
 FIXTURE_DIR = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "original" / FIXTURE_TAG
@@ -31,20 +32,8 @@ class Store(StoreBuilder):
         return ExperimentRepository(self.prefix, **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(store_prefix: str) -> Store:
-    """An empty store, once on a local folder and once on the S3 endpoint."""
-    return Store(store_prefix)
-
-
-@pytest.fixture
-def s3_store(s3_prefix: str) -> Store:
-    return Store(s3_prefix)
-
-
-@pytest.fixture
-def local_store(local_prefix: str) -> Store:
-    return Store(local_prefix)
+# An empty store: once on a local folder and once on the S3 endpoint; only on S3; only local.
+store, s3_store, local_store = builder_fixtures(Store, "both", "s3", "local")
 
 
 @pytest.fixture

@@ -10,23 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 import json
-from pathlib import Path
 
 from builders import StoreBuilder, iso, tag_minute
+from headless_chromium import CHROMIUM, launch_chromium
 from lab_workbook_ui import BackgroundServer, create_app
 import pytest
+from store_fixtures import builder_fixtures
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BASE = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
@@ -80,15 +70,8 @@ def default_params(i: int) -> dict:
     return {"lr": [0.1, 0.01, 0.001, 0.0001][i % 4], "model": {"name": ["resnet", "vit"][i % 2], "depth": 10 + i % 5}}
 
 
-@pytest.fixture
-def run_store(local_prefix: str) -> RunStore:
-    return RunStore(local_prefix)
-
-
-@pytest.fixture
-def any_run_store(store_prefix: str) -> RunStore:
-    """Once on a local folder, once on the S3 endpoint."""
-    return RunStore(store_prefix)
+# On a local folder; and once on a local folder, once on the S3 endpoint.
+run_store, any_run_store = builder_fixtures(RunStore, "local", "both")
 
 
 @pytest.fixture
@@ -121,7 +104,7 @@ def browser() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 

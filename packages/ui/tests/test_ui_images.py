@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from dashboard_http import get_json, request
 from PIL import Image
 from playwright.sync_api import expect
 import pytest
@@ -23,22 +23,6 @@ PIXEL = """
   return Array.from(context.getImageData(1, 1, 1, 1).data.slice(0, 3));
 }
 """
-
-
-def request(url: str, path: str):  # type: ignore[no-untyped-def]
-    where = urlsplit(url)
-    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-    connection.request("GET", path)
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
-    return response, body
-
-
-def get_json(url: str, path: str):  # type: ignore[no-untyped-def]
-    response, body = request(url, path)
-    assert response.status == 200, body
-    return json.loads(body)
 
 
 def png(colour: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> bytes:

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 from urllib.parse import quote, urlsplit
 
+from dashboard_http import get_json, request
 from lab_workbook_core import ConfigError
 from lab_workbook_ui import BackgroundServer, create_app
 from lab_workbook_ui.security import check_binding
 import pytest
-
-
-def request(url: str, path: str, method: str = "GET", headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    where = urlsplit(url)
-    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-    connection.request(method, path, headers=headers or {})
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
-    return response, body
-
-
-def get_json(url: str, path: str):  # type: ignore[no-untyped-def]
-    response, body = request(url, path)
-    assert response.status == 200, body
-    return json.loads(body)
 
 
 def test_the_runs_table_has_params_and_series_columns_on_both_backends(any_run_store, serve):

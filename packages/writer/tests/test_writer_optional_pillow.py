@@ -7,40 +7,22 @@ The ``writer-only`` hatch environment has no Pillow at all; elsewhere the probe 
 import subprocess
 import sys
 
-PROBE = """
-import sys
-sys.modules["PIL"] = None  # as if Pillow were not installed
-from lab_workbook_core import MissingDependencyError
-from lab_workbook_writer import new_experiment
-wb = new_experiment({store!r})
-wb.save_json("parameters", {{"lr": 0.1}})
-wb.new_time_series_log("loss", ["step"])(step=1)
-for call in (lambda: wb.save_image("samples", [[0]], step=1), lambda: wb.save_figure("curves", object())):
-    try:
-        call()
-    except MissingDependencyError as err:
-        print("refused:", err)
-wb.close()
-"""
+from missing_dependency import record_without
+
+STORED = [".lab-workbook", "Environment.txt", "loss.csv", "parameters.json"]  # everything but the refused calls
 
 
 def test_save_image_without_pillow_names_the_extra_to_install_and_nothing_else_needs_it(tmp_path):
-    code = PROBE.format(store=str(tmp_path / "store"))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    refusals = [line for line in result.stdout.splitlines() if line.startswith("refused:")]
+    refusals, stored = record_without(
+        "PIL", tmp_path / "store", 'wb.save_image("samples", [[0]], step=1)', 'wb.save_figure("curves", object())'
+    )
     assert refusals == [
         "refused: save_image needs Pillow, which is not installed: pip install 'lab-workbook-writer[images]' "
         "(or pip install Pillow)",
         "refused: save_figure needs Pillow, which is not installed: pip install 'lab-workbook-writer[images]' "
         "(or pip install Pillow)",
     ]
-    tag = result.stdout.split()[2]
-    assert sorted(p.name for p in (tmp_path / "store" / tag).iterdir()) == [
-        ".lab-workbook",
-        "Environment.txt",
-        "loss.csv",
-        "parameters.json",
-    ]
+    assert stored == STORED
 
 
 def test_importing_and_recording_with_the_writer_does_not_import_pillow(tmp_path):

@@ -39,17 +39,24 @@ def _steps(rows):
     return [int(r["step"]) for r in rows]
 
 
-def test_sigterm_flushes_every_row_and_records_interrupted(store, run_script):
+def _interrupt(store, run_script, signum, at_step):
+    """Send ``signum`` to the script once it has logged ``at_step``; the run must be recorded ``interrupted``
+    with every row it printed, contiguous. The process, the run's tag and the script's stderr."""
     process = _start(run_script, store.prefix)
-    tag, last = _read_until(process, lambda step: step >= 200)
-    process.send_signal(signal.SIGTERM)
+    tag, last = _read_until(process, lambda step: step >= at_step)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     last = max([last, *map(int, out.split())])
-    assert process.returncode == 128 + signal.SIGTERM, err
-    assert store.record(tag)["status"] == "interrupted"
-    assert store.record(tag)["error"]["type"] == "SIGTERM"
+    assert store.record(tag)["status"] == "interrupted", err
     steps = _steps(store.rows(tag, "Training loss.csv"))
     assert steps == list(range(len(steps))) and len(steps) >= last + 1
+    return process, tag, err
+
+
+def test_sigterm_flushes_every_row_and_records_interrupted(store, run_script):
+    process, tag, err = _interrupt(store, run_script, signal.SIGTERM, at_step=200)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert store.record(tag)["error"]["type"] == "SIGTERM"
 
 
 def test_after_sigkill_the_uploaded_segments_are_complete_and_in_order(store, run_script):
@@ -70,15 +77,8 @@ def test_after_sigkill_the_uploaded_segments_are_complete_and_in_order(store, ru
 
 
 def test_ctrl_c_flushes_every_row_and_records_interrupted(store, run_script):
-    process = _start(run_script, store.prefix)
-    tag, last = _read_until(process, lambda step: step >= 50)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    last = max([last, *map(int, out.split())])
+    _, _, err = _interrupt(store, run_script, signal.SIGINT, at_step=50)
     assert "KeyboardInterrupt" in err
-    assert store.record(tag)["status"] == "interrupted"
-    steps = _steps(store.rows(tag, "Training loss.csv"))
-    assert steps == list(range(len(steps))) and len(steps) >= last + 1
 
 
 def test_an_uncaught_exception_is_recorded_as_failed_and_the_rows_are_kept(store, run_script):
