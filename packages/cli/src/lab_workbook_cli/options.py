@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["JsonOption", "ParamsOption", "PrefixOption"]
+__all__ = ["JsonOption", "ParamsOption", "PrefixOption", "TagArgument"]
 
 PrefixOption = Annotated[
     str | None,
@@ -27,4 +27,9 @@ JsonOption = Annotated[
 
 ParamsOption = Annotated[
     str, typer.Option("--params", metavar="ARTIFACT", help="The JSON artifact holding the parameters.")
+]
+
+#: One run, as every single-run command takes it (resolved by ``tags.resolve_tag``).
+TagArgument = Annotated[
+    str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
 ]

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import PrefixOption
+from ..options import PrefixOption, TagArgument
 from ..output import stdout_console
 from ..store import find_experiment, open_repository
 
@@ -22,9 +22,7 @@ PATCH_ENDINGS = (".git-patch", ".git-untracked", ".patch", ".diff")
 
 
 def cat(
-    tag: Annotated[
-        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
-    ],
+    tag: TagArgument,
     artifact: Annotated[
         str, typer.Argument(metavar="ARTIFACT", help="Artifact name, e.g. 'Training loss.csv'.", show_default=False)
     ],

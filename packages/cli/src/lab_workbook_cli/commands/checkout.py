@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import JsonOption, PrefixOption
+from ..options import JsonOption, PrefixOption, TagArgument
 from ..output import print_json
 from ..store import find_experiment, open_repository
 
@@ -23,9 +23,7 @@ __all__ = ["checkout", "default_directory"]
 
 
 def checkout(
-    tag: Annotated[
-        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
-    ],
+    tag: TagArgument,
     directory: Annotated[
         Path | None,
         typer.Argument(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from rich.text import Text
 import typer
 
-from ..options import JsonOption, PrefixOption
+from ..options import JsonOption, PrefixOption, TagArgument
 from ..output import make_table, print_json, print_table, stdout_console
 from ..store import find_experiment, open_repository
 
@@ -24,9 +24,7 @@ __all__ = ["env", "package_json"]
 
 
 def env(
-    tag: Annotated[
-        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
-    ],
+    tag: TagArgument,
     other: Annotated[
         str | None,
         typer.Option("--diff", metavar="OTHER", help="Compare with another run: packages added, removed, upgraded."),

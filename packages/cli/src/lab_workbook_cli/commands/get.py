@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 from lab_workbook_core import AccessDenied, ArtifactNotFound, InvalidNameError, closest, safe_relative_path
 import typer
 
-from ..options import JsonOption, PrefixOption
+from ..options import JsonOption, PrefixOption, TagArgument
 from ..output import byte_progress, human_size, print_json, warn
 from ..store import find_experiment, open_repository
 
@@ -28,9 +28,7 @@ __all__ = ["get"]
 
 
 def get(
-    tag: Annotated[
-        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
-    ],
+    tag: TagArgument,
     artifacts: Annotated[
         list[str] | None,
         typer.Argument(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 import math
 import shlex
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 from rich.text import Text
-import typer
 
-from ..options import JsonOption, ParamsOption, PrefixOption
+from ..options import JsonOption, ParamsOption, PrefixOption, TagArgument
 from ..output import human_duration, human_size, make_table, print_json, print_table, stdout_console, warn
 from ..store import find_experiment, open_repository
 from ..summary import run_summary
@@ -26,9 +25,7 @@ _RECORD_FIELDS = ("host", "user", "pid", "argv", "cwd", "python", "torch", "cuda
 
 
 def show(
-    tag: Annotated[
-        str, typer.Argument(metavar="TAG", help="Tag, unique tag prefix, latest or -1.", show_default=False)
-    ],
+    tag: TagArgument,
     params: ParamsOption = "parameters.json",
     prefix: PrefixOption = None,
     json: JsonOption = False,
