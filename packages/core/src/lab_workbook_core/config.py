@@ -62,6 +62,14 @@ _CHOICES = {"addressingstyle": ("auto", "path", "virtual"), "checksummode": ("wh
 _APP = "lab-workbook"
 
 
+def _not_a_choice(key: str, value: str) -> str | None:
+    """Why ``value`` cannot be ``key``'s setting (a key with a fixed set of choices), or None if it can."""
+    choices = _CHOICES.get(key.lower())
+    if choices and value.lower() not in choices:
+        return f"{key} must be one of {', '.join(choices)}, got {value!r}"
+    return None
+
+
 @dataclass(frozen=True)
 class Config:
     """The effective configuration.
@@ -149,9 +157,9 @@ def read_config_file(path: Path) -> dict[str, tuple[str, int]]:
             raise ConfigError(f"{path}, line {number}: unknown key {key!r}; known keys: {known}")
         if not value:
             raise ConfigError(f"{path}, line {number}: {key} has no value")
-        choices = _CHOICES.get(key.lower())
-        if choices and value.lower() not in choices:
-            raise ConfigError(f"{path}, line {number}: {key} must be one of {', '.join(choices)}, got {value!r}")
+        problem = _not_a_choice(key, value)
+        if problem:
+            raise ConfigError(f"{path}, line {number}: {problem}")
         values[key.lower()] = (value, number)
     return values
 
@@ -258,9 +266,9 @@ def write_config_file(
         "checksumMode": checksum_mode,
     }
     for key, value in settings.items():
-        choices = _CHOICES.get(key.lower())
-        if value is not None and choices and value.lower() not in choices:
-            raise ConfigError(f"{key} must be one of {', '.join(choices)}, got {value!r}")
+        problem = None if value is None else _not_a_choice(key, value)
+        if problem:
+            raise ConfigError(problem)
     target = path or config_file_path()
     lines = ["# lab-workbook configuration (same format as the original lab-workbook)", f"bucketPrefix = {prefix}"]
     lines += [f"{key} = {value}" for key, value in settings.items() if value]
