@@ -120,7 +120,10 @@ FORKED_CHILD_WRITES = """
         log = wb.new_time_series_log("Training loss", ["step"], save_every=100, flush_seconds=0.2)
         for step in range(1_000):
             log(step=step)
+        log._layout_lock.acquire()  # as if another thread were mid-row at the fork
         pid = os.fork()
+        if pid != 0:
+            log._layout_lock.release()
         if pid == 0:  # as a DataLoader worker that was handed the series would
             refused = []
             for attempt in (lambda: log(step=-1), lambda: log(step="x"), lambda: wb.save_json("child", {{}})):

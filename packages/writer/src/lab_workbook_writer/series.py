@@ -438,7 +438,9 @@ def _seal_in_forked_children(series: TimeSeriesLog) -> None:
 
 
 def _seal_all_in_child() -> None:
-    # The child has one thread, and locks held by the parent's other threads at the fork stay
-    # held: set the flag only, take no lock.
+    # The child has one thread, and a lock one of the parent's other threads held at the fork
+    # stays held in the child for ever: the locks are made anew, so log() reaches its refusal
+    # instead of hanging.
     for series in list(_live):
         series._sealed = True
+        series._layout_lock, series._file_lock = threading.Lock(), threading.Lock()
