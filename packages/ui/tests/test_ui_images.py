@@ -87,6 +87,38 @@ def test_the_run_page_shows_the_latest_step_and_the_slider_moves_through_the_ste
     assert not page.errors
 
 
+def test_the_chosen_step_is_in_the_url_and_a_pasted_url_shows_it(run_store, serve, page, browser, pictured):
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/run/{pictured}")
+    samples = page.locator("#images figure[data-name='samples']")
+    expect(samples.locator("figcaption")).to_have_text("step 20 (3 of 3)")
+    assert "step." not in page.url  # the latest step: nothing chosen, the page follows it
+
+    samples.locator("input.step").fill("1")
+    expect(samples.locator("figcaption")).to_have_text("step 10 (2 of 3)")
+    assert page.url.endswith(f"#/run/{pictured}?step.samples=10")
+
+    other = browser.new_page()  # the URL pasted elsewhere
+    try:
+        other.goto(page.url)
+        shown = other.locator("#images figure[data-name='samples']")
+        expect(shown.locator("figcaption")).to_have_text("step 10 (2 of 3)")
+        expect(shown.locator("img")).to_have_attribute("data-loaded", "samples/step-00000010.png")
+        assert shown.locator("img").evaluate(PIXEL) == list(COLOURS[10])
+        expect(shown.locator("input.step")).to_have_value("1")
+    finally:
+        other.close()
+
+    samples.locator("input.step").fill("2")  # back to the latest: follow it again
+    expect(samples.locator("figcaption")).to_have_text("step 20 (3 of 3)")
+    assert "step." not in page.url
+
+    page.goto(f"{url}#/run/{pictured}?step.samples=999")  # a step the run does not have: the latest
+    page.reload()
+    expect(page.locator("#images figure[data-name='samples'] figcaption")).to_have_text("step 20 (3 of 3)")
+    assert not page.errors
+
+
 def test_a_run_without_pictures_has_no_images_section(run_store, serve, page):
     tag = run_store.run(0, points=3)
     url = serve(run_store.prefix)

@@ -16,7 +16,6 @@ const ui = {
   curvesKey: "",
   pollTimer: null,
   drawn: null,
-  images: {},  // per image series of the run shown: {tag, step, latest} (the step chosen, and whether it follows the latest)
   imageUrls: [],
 };
 
@@ -483,8 +482,11 @@ async function showRun(tag) {
 }
 
 // -- images: one figure per image series, with a step slider (the latest step first) ----------------
+// The step chosen for a series is in the URL (#/run/TAG?step.samples=1200), so a view of a picture can be
+// shared; without it the series follows its latest step (a running run's page is shown again at every poll).
+const stepKey = (name) => "step." + name;
+
 function showImages(tag, images) {
-  // A running run's page is shown again at every poll: keep each series' chosen step, or follow the latest.
   const box = $("images");
   $("images-section").hidden = !images.length;
   for (const url of ui.imageUrls) URL.revokeObjectURL(url);
@@ -498,15 +500,11 @@ function showImages(tag, images) {
     img.alt = series.name;
     const label = el("figcaption", "");
     const last = series.artifacts.length - 1;
-    const known = ui.images[series.name];
-    let index = last;
-    if (known && known.tag === tag && !known.latest) {
-      const at = series.steps.indexOf(known.step);
-      if (at >= 0) index = at;
-    }
+    const chosen = state().get(stepKey(series.name));
+    const at = chosen === null ? -1 : series.steps.indexOf(Number(chosen));
+    const index = at >= 0 ? at : last;  // a step the run does not have (yet) shows the latest
     const load = (i) => {
       const step = series.steps.length ? series.steps[i] : null;
-      ui.images[series.name] = { tag, step, latest: i === last };
       label.textContent = step === null ? series.artifacts[i] : `step ${step} (${i + 1} of ${series.steps.length})`;
       figure.dataset.step = step === null ? "" : String(step);
       loadImage(img, tag, series.artifacts[i]).catch(showError);
@@ -518,7 +516,11 @@ function showImages(tag, images) {
       slider.max = String(last);
       slider.value = String(index);
       slider.className = "step";
-      slider.addEventListener("input", () => load(Number(slider.value)));
+      slider.addEventListener("input", () => {
+        const i = Number(slider.value);
+        setState({ [stepKey(series.name)]: i === last ? null : series.steps[i] });  // the latest: follow it
+        load(i);
+      });
       figure.appendChild(slider);
     }
     figure.appendChild(label);
