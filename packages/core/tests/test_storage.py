@@ -62,6 +62,21 @@ def test_listing_is_paginated_through(storage):
     assert len(storage.list("T/", delimiter=None).objects) == 1005
 
 
+def test_a_listing_truncated_without_a_new_token_is_an_error_not_an_endless_loop(s3_prefix):
+    from botocore.stub import Stubber
+
+    storage = open_storage(load_config(s3_prefix))
+    page = {"IsTruncated": True, "Contents": [{"Key": "experiments/T/a", "Size": 1, "ETag": '"x"'}]}
+    with Stubber(storage.client) as stub:  # a store's answer, as botocore parses it
+        stub.add_response("list_objects_v2", {**page, "NextContinuationToken": "t1"})
+        stub.add_response("list_objects_v2", {**page, "NextContinuationToken": "t1"})  # the same token again
+        with pytest.raises(StorageError, match="truncated but gives no new continuation token"):
+            storage.list("T/", delimiter=None)
+        stub.add_response("list_objects_v2", page)  # no token at all
+        with pytest.raises(StorageError, match="does not implement ListObjectsV2 paging"):
+            storage.list("T/", delimiter=None)
+
+
 def test_etag_revalidation(storage):
     storage.put_bytes("TAG/a", b"one")
     data, etag = storage.get_if_changed("TAG/a", None)

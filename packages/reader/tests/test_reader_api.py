@@ -38,9 +38,24 @@ def test_all_is_exactly_the_public_names():
     assert set(lab_workbook.__all__) == public | {"__version__"}
 
 
-def test_importing_reads_no_config_and_imports_no_torch_nor_boto3():
-    probe = "import sys, lab_workbook; print('torch' in sys.modules, 'boto3' in sys.modules)"
-    assert python_output(probe).split() == ["False", "False"]
+def test_importing_reads_no_config_and_imports_no_torch_nor_boto3_nor_pandas():
+    # pandas is most of a second on a slow core: `lab-workbook list` and `show` never need it.
+    probe = "import sys, lab_workbook; print('torch' in sys.modules, 'boto3' in sys.modules, 'pandas' in sys.modules)"
+    assert python_output(probe).split() == ["False", "False", "False"]
+
+
+def test_records_and_json_need_no_pandas_and_a_series_imports_it_when_loaded(local_store):
+    local_store.finished(
+        "202601010000-noPandasAA", {"parameters.json": '{"lr": 0.1}', "Loss.csv": "step,loss\n0,1.5\n"}
+    )
+    probe = (
+        "import sys, lab_workbook\n"
+        f"wb = lab_workbook.ExperimentRepository({local_store.prefix!r})\n"
+        "exp = wb[0]\n"
+        "print(exp.status, exp['parameters.json']['lr'], exp.artifacts()[0].name, 'pandas' in sys.modules)\n"
+        "print(float(exp['Loss.csv'].loss.iloc[0]), 'pandas' in sys.modules)\n"
+    )
+    assert python_output(probe).split() == ["finished", "0.1", "Loss.csv", "False", "1.5", "True"]
 
 
 def test_loading_a_json_does_not_import_torch(local_store):

@@ -125,7 +125,7 @@ def test_a_meld_then_a_full_load_of_the_series_sends_no_second_get(store):
 
 
 def test_fields_parsed_for_melds_are_kept_together_and_not_parsed_again(store, monkeypatch):
-    import lab_workbook.experiment
+    import lab_workbook.series
 
     store.finished(TAG, {"loss.csv": SERIES})
     store.repository().meld_csv([TAG], "loss.csv", "loss")
@@ -134,7 +134,7 @@ def test_fields_parsed_for_melds_are_kept_together_and_not_parsed_again(store, m
     def no_parsing(*args, **kwargs):
         raise AssertionError("the series was parsed again")
 
-    monkeypatch.setattr(lab_workbook.experiment, "parse_series", no_parsing)
+    monkeypatch.setattr(lab_workbook.series, "parse_series", no_parsing)
     both = store.repository()[TAG].load_series("loss.csv", ["loss", "top1"])
     assert both["top1"].tolist() == [7, 8] and both["loss"].iloc[0] == 0.5
 

@@ -117,8 +117,13 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def _clean(value: Any) -> Any:
     """NaN and infinities become ``null``: JSON has no such numbers."""
+    if type(value) in _PLAIN:  # most values: nothing to do (checked first: a list of 10,000 runs has 80,000)
+        return value
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Mapping):

@@ -13,12 +13,13 @@ from html import escape
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lab_workbook_core import ArtifactNotFound
-import pandas as pd
 
 from .parameters import flatten_parameters
 from .patches import highlight_patch
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported when a diff is made: `import lab_workbook` stays quick
+    import pandas as pd
+
     from .experiment import Experiment
 
 __all__ = ["ExperimentDiff", "ParameterValues"]
@@ -84,6 +85,8 @@ class ExperimentDiff:
             values.append(ParameterValues(key, _or_none(left), _or_none(right), left != right))
             if left != right:
                 rows[key] = [_MISSING if left is _ABSENT else left, _MISSING if right is _ABSENT else right]
+        import pandas as pd
+
         table = pd.DataFrame.from_dict(rows, orient="index", columns=[a.tag, b.tag], dtype=object)
         table.index.name = "parameter"
         patch_a, patch_b = _load(a, patch, ""), _load(b, patch, "")

@@ -25,19 +25,17 @@ from lab_workbook_core import (
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
 from lab_workbook_core.record import UNREADABLE, is_final, parse_record
-import pandas as pd
 
 from .artifacts import ArtifactInfo, artifacts_of
-from .frames import decode_frame, encode_frame, stored_fields
 from .kinds import kind_of, load_bytes
 from .records import parse_time, status_of
-from .series import assemble_segments, parse_series, read_header
 from .source import ObjectSource
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported by the calls that make frames: `import lab_workbook` stays quick
     import os
 
     from lab_workbook_core.environment import Environment
+    import pandas as pd
 
     from .checkout import CheckoutResult
     from .diff import ExperimentDiff
@@ -209,6 +207,9 @@ class Experiment:
         ``Date``). Once the run is over the parsed columns are kept in the disk cache, with
         those of earlier loads, and later loads of them skip CSV parsing altogether.
         """
+        from .frames import decode_frame, encode_frame, stored_fields  # pandas: imported by the first load
+        from .series import parse_series, read_header
+
         cache = self._source.cache if self._over() else None
         parsed_key = f"{artifact_key(self.tag, validate_name(name))}\x00frame"
         earlier: list[str] = []  # fields parsed before, kept in the cache entry with the new ones
@@ -289,6 +290,8 @@ class Experiment:
             parts = self._source.fetch_many([key for _, key in sorted(found)], final=True)
         except ObjectNotFound:
             return None
+        from .series import assemble_segments
+
         return assemble_segments(parts, f"{self.tag}/{name}")
 
     def _not_found(self, name: str) -> ArtifactNotFound:

@@ -22,9 +22,9 @@ from lab_workbook_core import (
     validate_name,
 )
 from lab_workbook_core.keys import artifact_key
-import pandas as pd
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported when a frame is made: `import lab_workbook` stays quick
+    import pandas as pd
     from PIL.Image import Image
 
     from .experiment import Experiment
@@ -100,6 +100,8 @@ def image_steps(experiment: Experiment, name: str) -> list[tuple[int, str]]:
 
 def images_frame(experiment: Experiment, name: str) -> pd.DataFrame:
     """See :meth:`lab_workbook.Experiment.images`."""
+    import pandas as pd
+
     steps = image_steps(experiment, name)
     return pd.DataFrame(
         {

@@ -16,7 +16,6 @@ from typing import Any
 from lab_workbook_core import CorruptArtifactError
 
 from .images import IMAGE_ENDINGS, load_image
-from .series import parse_series
 
 __all__ = ["TEXT_ENDINGS", "kind_of", "load_bytes"]
 
@@ -58,6 +57,8 @@ def load_bytes(name: str, data: bytes, where: str) -> Any:
     if kind == "json":
         return parse_json(data, where)
     if kind == "csv":
+        from .series import parse_series  # pandas: imported by the first series loaded
+
         return parse_series(data, where)
     if kind == "text":
         return decode_text(data, where)

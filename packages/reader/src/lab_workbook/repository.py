@@ -10,8 +10,10 @@ never one whose name starts with ``.``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 import os
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, overload
@@ -204,10 +206,19 @@ class ExperimentRepository:
         status: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """The runs table: one row per experiment (see :func:`lab_workbook.runs.runs_table`)."""
+        if "lab_workbook.runs" in sys.modules:
+            tags = self.tags()
+        else:  # the first table in this process: pandas is imported while the store answers the listing
+            with ThreadPoolExecutor(1, thread_name_prefix="lab-workbook-listing") as pool:
+                listed = pool.submit(self.tags)
+                from . import runs  # noqa: F401 (imports pandas, half a second on a slow core)
+
+                tags = listed.result()
         from .runs import runs_table
 
         return runs_table(
             self,
+            tags,
             params=params,
             series={"Testing Error.csv": "error"} if series is None else series,
             best=best,

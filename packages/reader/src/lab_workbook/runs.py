@@ -154,6 +154,7 @@ def _quietly(exp: Experiment, load: Any) -> Any:
 
 def runs_table(
     wb: ExperimentRepository,
+    listed: Sequence[str],
     *,
     params: str | None,
     series: Mapping[str, str | Sequence[str]],
@@ -163,12 +164,12 @@ def runs_table(
     until: datetime | str | None,
     status: str | Iterable[str] | None,
 ) -> pd.DataFrame:
-    """See :meth:`lab_workbook.ExperimentRepository.runs`."""
+    """See :meth:`lab_workbook.ExperimentRepository.runs` (``listed``: the store's tags, from ``wb.tags()``)."""
     choices = {f: best for _, f, _ in _fields(series)} if isinstance(best, str) else dict(best)
     if bad := {v for v in choices.values() if v not in _BEST}:
         raise ValueError(f"best must be 'min' or 'max' (per field), not {sorted(bad)}")
     start, stop = _moment(since), _moment(until)
-    tags = [t for t in wb.tags() if not tag_prefix or t.startswith(tag_prefix)]
+    tags = [t for t in listed if not tag_prefix or t.startswith(tag_prefix)]
     # A generated tag tells its start minute: skip runs clearly outside the range before any request.
     slack = timedelta(minutes=1)
     tags = [

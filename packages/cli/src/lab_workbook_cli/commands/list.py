@@ -1,7 +1,8 @@
 """``lab-workbook list``: the runs, newest first, as a table (or JSON).
 
 Only the newest runs are read: runs are visited newest first, a chunk at a time
-and concurrently, until ``--limit`` of them pass the filters. Runs are in tag order,
+and concurrently, until ``--limit`` of them pass the filters. Chunks double in size
+(32, 64, 128...), so that ``--limit 0`` over 10,000 runs makes nine thread pools, not 313. Runs are in tag order,
 the reader's order: generated tags sort by start time to the millisecond. A generated
 tag encodes its start minute, so ``--since`` skips older runs without any request.
 """
@@ -53,10 +54,12 @@ def list_runs(
     wb = open_repository(prefix)
     tags = [t for t in reversed(wb.tags()) if start is None or not _surely_before(t, start)]  # newest first
     rows: list[dict[str, Any]] = []
+    size = _CHUNK
     while tags and not (limit and len(rows) >= limit):
-        chunk, tags = tags[:_CHUNK], tags[_CHUNK:]
+        chunk, tags = tags[:size], tags[size:]
         summaries = concurrent_map(run_summary, [wb[t] for t in chunk], _WORKERS)
         rows += [row for row in summaries if _wanted(row, start, status)]
+        size *= 2  # few thread pools for --limit 0 over 10,000 runs; little read past a small --limit
     wb.save_cache()  # finished runs' records: the next `list`, in any process, reads them from disk
     more = limit and (len(rows) > limit or bool(tags))
     rows = rows[:limit] if limit else rows

@@ -235,15 +235,27 @@ class S3Storage(Storage):
         kwargs = {"Bucket": self.bucket, "Prefix": full}
         if delimiter:
             kwargs["Delimiter"] = delimiter
-        with self._translate("list", prefix):
-            for page in self.client.get_paginator("list_objects_v2").paginate(**kwargs):
-                self._count("list")
-                listing.prefixes += [p["Prefix"][base_len:] for p in page.get("CommonPrefixes", [])]
-                listing.objects += [
-                    ObjectInfo(o["Key"][base_len:], o["Size"], o["ETag"], o.get("LastModified"))
-                    for o in page.get("Contents", [])
-                ]
-        return listing
+        # Pages are followed by hand, not with boto3's paginator: loading the paginator's model
+        # walks botocore's data folder (hundreds of directory listings, 0.05-0.6 s in a new process).
+        token: str | None = None
+        while True:
+            self._count("list")
+            with self._translate("list", prefix):
+                page = self.client.list_objects_v2(**kwargs, **({"ContinuationToken": token} if token else {}))
+            listing.prefixes += [p["Prefix"][base_len:] for p in page.get("CommonPrefixes", [])]
+            listing.objects += [
+                ObjectInfo(o["Key"][base_len:], o["Size"], o["ETag"], o.get("LastModified"))
+                for o in page.get("Contents", [])
+            ]
+            if not page.get("IsTruncated"):
+                return listing
+            following = page.get("NextContinuationToken")
+            if not following or following == token:  # a store that would make this loop forever
+                raise StorageError(
+                    f"the store's listing of {self.url(prefix)} says it is truncated but gives "
+                    f"no new continuation token; it does not implement ListObjectsV2 paging as S3 does"
+                )
+            token = following
 
     def delete(self, keys: Iterable[str]) -> None:
         """Batch deletes (with ``Content-MD5``); one request per key where the store has no batch delete.
