@@ -116,3 +116,24 @@ def test_glued_prefix_lists_experiments_glued_to_it(s3_bucket, make_store):
         glued.storage.put_bytes("201602142341-mn5SvgNxHY/a.txt", b"x")
         wb = glued.repository()
     assert [e.tag for e in wb[:]] == ["201602142341-mn5SvgNxHY"]
+
+
+def test_read_records_fetches_each_record_once_and_none_a_new_process_knows(s3_store):
+    tags = [f"2026010100{i:02d}-readRec{i:03d}" for i in range(12)]
+    for tag in tags[:-1]:
+        s3_store.finished(tag, {"a.txt": "x"}, description=f"run {tag[-3:]}")
+    s3_store.record(tags[-1], "running")
+    wb = s3_store.repository(refresh_seconds=3600)
+    wb.storage.requests.clear()
+    wb.read_records(tags)
+    assert dict(wb.storage.requests) == {"list": 1, "get": 12}  # one listing, one record each
+    assert [wb[t].status for t in tags] == ["finished"] * 11 + ["running"]
+    assert wb[tags[3]].description == "run 003"
+    assert dict(wb.storage.requests) == {"list": 1, "get": 12}  # answered from what was read
+    wb.save_cache()
+
+    again = s3_store.repository()  # a new process: finished records come from the disk cache
+    again.storage.requests.clear()
+    again.read_records(tags)
+    assert dict(again.storage.requests) == {"list": 1, "get": 1}  # only the running run's record
+    assert again[tags[0]].status == "finished"

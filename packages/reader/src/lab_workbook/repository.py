@@ -18,7 +18,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, overload
 
-from lab_workbook_core import ExperimentNotFound, load_config, open_storage, validate_tag
+from lab_workbook_core import ExperimentNotFound, concurrent_map, load_config, open_storage, validate_tag
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import experiment_tags, is_experiment_folder
 
@@ -227,6 +227,23 @@ class ExperimentRepository:
             until=until,
             status=status,
         )
+
+    def read_records(self, tags: Iterable[str]) -> None:
+        """Read the run records of these experiments now, concurrently, as one step before showing many.
+
+        A finished run's record already on disk costs nothing and no thread; the others are
+        fetched ``max_workers`` at once. Afterwards each experiment's status, times and
+        description answer without a request (a run that is not over: for ``refresh_seconds``).
+        ``lab-workbook list`` reads each chunk of runs this way.
+
+        Raises:
+            ExperimentNotFound: a tag that is not in the store.
+        """
+        index = self._source.records
+        self.tags()  # one listing (or the one remembered) tells every tag, instead of a probe per tag
+        experiments = [self.experiment(tag) for tag in tags]
+        missing = [e for e in experiments if index is None or index.get(e.tag) is None]
+        concurrent_map(lambda e: e.status, missing, self._source.max_workers)
 
     def save_cache(self) -> None:
         """Write the records of finished runs read so far to the disk cache now.

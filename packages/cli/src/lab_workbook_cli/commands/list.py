@@ -2,7 +2,9 @@
 
 Only the newest runs are read: runs are visited newest first, a chunk at a time
 and concurrently, until ``--limit`` of them pass the filters. Chunks double in size
-(32, 64, 128...), so that ``--limit 0`` over 10,000 runs makes nine thread pools, not 313. Runs are in tag order,
+(32, 64, 128...), so that ``--limit 0`` over 10,000 runs makes nine thread pools, not 313;
+the records of finished runs known on disk need neither a request nor a thread
+(:meth:`~lab_workbook.ExperimentRepository.read_records`). Runs are in tag order,
 the reader's order: generated tags sort by start time to the millisecond. A generated
 tag encodes its start minute, so ``--since`` skips older runs without any request.
 """
@@ -13,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from lab_workbook_core import concurrent_map
-from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES
+from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES, complete_artifacts
 from rich.text import Text
 import typer
 
@@ -57,8 +59,15 @@ def list_runs(
     size = _CHUNK
     while tags and not (limit and len(rows) >= limit):
         chunk, tags = tags[:size], tags[size:]
-        summaries = concurrent_map(run_summary, [wb[t] for t in chunk], _WORKERS)
-        rows += [row for row in summaries if _wanted(row, start, status)]
+        wb.read_records(chunk)  # finished runs' records known on disk: no request, no thread
+        experiments = [wb[t] for t in chunk]
+        # A run whose record lists its artifacts is summarised in place; the others need a listing each.
+        listed = [e for e in experiments if complete_artifacts(e.info) is None]
+        summaries = dict(zip((e.tag for e in listed), concurrent_map(run_summary, listed, _WORKERS), strict=True))
+        for exp in experiments:
+            row = summaries.get(exp.tag) or run_summary(exp)
+            if _wanted(row, start, status):
+                rows.append(row)
         size *= 2  # few thread pools for --limit 0 over 10,000 runs; little read past a small --limit
     wb.save_cache()  # finished runs' records: the next `list`, in any process, reads them from disk
     more = limit and (len(rows) > limit or bool(tags))
