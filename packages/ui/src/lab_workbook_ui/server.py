@@ -66,8 +66,8 @@ def serve(
     if warning:
         print(warning, file=sys.stderr)
     print(f"lab-workbook ui: {url} (Ctrl+C to stop)", flush=True)
-    if open_browser:
-        threading.Timer(0.5, webbrowser.open, args=[url]).start()
+    if open_browser:  # at once: the socket listens, so the browser's request waits for uvicorn, not for a timer
+        threading.Thread(target=webbrowser.open, args=[url], daemon=True).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     server.run(sockets=[sock])
 
