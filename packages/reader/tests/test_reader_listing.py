@@ -137,3 +137,15 @@ def test_read_records_fetches_each_record_once_and_none_a_new_process_knows(s3_s
     again.read_records(tags)
     assert dict(again.storage.requests) == {"list": 1, "get": 1}  # only the running run's record
     assert again[tags[0]].status == "finished"
+
+
+def test_read_records_does_not_list_again_when_the_listing_is_old(s3_store):
+    tags = [f"2026010100{i:02d}-oldList{i:03d}" for i in range(3)]
+    for tag in tags:
+        s3_store.finished(tag, {"a.txt": "x"})
+    wb = s3_store.repository(refresh_seconds=0)  # every listing is old at once
+    assert wb.tags() == tags
+    wb.storage.requests.clear()
+    for tag in tags:  # as `lab-workbook list` reads chunk after chunk
+        wb.read_records([tag])
+    assert dict(wb.storage.requests) == {"get": 3}

@@ -240,7 +240,8 @@ class ExperimentRepository:
             ExperimentNotFound: a tag that is not in the store.
         """
         index = self._source.records
-        self.tags()  # one listing (or the one remembered) tells every tag, instead of a probe per tag
+        if self._tags is None:  # a listing tells every tag at once, instead of a probe per tag; one made
+            self.tags()  # earlier serves even if old (`list` reads chunks for longer than refresh_seconds)
         experiments = [self.experiment(tag) for tag in tags]
         missing = [e for e in experiments if index is None or index.get(e.tag) is None]
         concurrent_map(lambda e: e.status, missing, self._source.max_workers)
