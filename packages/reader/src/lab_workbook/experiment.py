@@ -66,6 +66,7 @@ class Experiment:
         self.tag = tag
         self._refresh = refresh_seconds
         self._record: dict[str, Any] | None = None
+        self._final = False  # whether _record says the run is over
         self._record_etag: str | None = None
         self._record_at = 0.0
         self._problem: str | None = None
@@ -74,11 +75,11 @@ class Experiment:
     # -- the run record -------------------------------------------------------------------
     def _read_record(self) -> dict[str, Any]:
         record = self._record
-        if record is not None and (is_final(record) or self._fresh()):
+        if record is not None and (self._final or self._fresh()):
             return record
         index = self._source.records
         if record is None and index is not None and (known := index.get(self.tag)) is not None:
-            self._record, self._record_at = known, time.monotonic()
+            self._record, self._record_at, self._final = known, time.monotonic(), is_final(known)
             return known
         key = run_record_key(self.tag)
         cache = self._source.cache
@@ -101,6 +102,7 @@ class Experiment:
                 if index is not None:
                     index.add(self.tag, record)  # on disk when a runs table or `lab-workbook list` saves it
         self._record, self._record_at = record or {}, time.monotonic()
+        self._final = is_final(self._record)  # a final record is never read again
         return self._record
 
     def _fresh(self) -> bool:

@@ -21,7 +21,7 @@ import warnings
 import weakref
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError, concurrent_map
-from lab_workbook_core.record import FINAL_STATUSES, complete_artifacts, is_final
+from lab_workbook_core.record import FINAL_STATUSES, complete_artifacts
 import pandas as pd
 
 from .parameters import flatten_parameters
@@ -65,10 +65,11 @@ def _from_summary(value: Any) -> Any:
     return float("nan") if value is None else value
 
 
-def _summarised_json(record: Mapping[str, Any], name: str) -> Any:
+def _summarised_json(record: Mapping[str, Any], artifacts: Mapping[str, Any] | None, name: str) -> Any:
     """A JSON artifact from a finished run's summary: its value, ``None`` if the run has no such
-    artifact, or ``_NOT_SUMMARISED`` when the artifact itself has to be read."""
-    artifacts = complete_artifacts(record)
+    artifact, or ``_NOT_SUMMARISED`` when the artifact itself has to be read.
+
+    ``artifacts``: the record's :func:`~lab_workbook_core.record.complete_artifacts`."""
     if artifacts is None:
         return _NOT_SUMMARISED
     if name not in artifacts:
@@ -77,10 +78,11 @@ def _summarised_json(record: Mapping[str, Any], name: str) -> Any:
     return values[name] if isinstance(values, Mapping) and name in values else _NOT_SUMMARISED
 
 
-def _summarised_series(record: Mapping[str, Any], artifact: str) -> Mapping[str, Any] | None:
+def _summarised_series(
+    record: Mapping[str, Any], artifacts: Mapping[str, Any] | None, artifact: str
+) -> Mapping[str, Any] | None:
     """``{field: {"last", "min", "max"} or None}`` of a finished run's series (``{}``: no such series),
     or ``None`` when the series itself has to be read."""
-    artifacts = complete_artifacts(record)
     if artifacts is None:
         return None
     if artifact not in artifacts:
@@ -115,16 +117,16 @@ def _row(
         "duration": exp.duration,
         "description": exp.description,
     }
-    over = is_final(record)
+    complete = complete_artifacts(record)  # None unless the run is over and its record has a summary
     if params:
-        loaded = _summarised_json(record, params) if over else _NOT_SUMMARISED
+        loaded = _summarised_json(record, complete, params) if complete is not None else _NOT_SUMMARISED
         if loaded is _NOT_SUMMARISED:
             loaded = _quietly(exp, lambda: exp.load(params))
         if isinstance(loaded, Mapping):
             row.update(flatten_parameters(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
         mine = [(f, column) for a, f, column in fields if a == artifact]
-        summarised = _summarised_series(record, artifact) if over else None
+        summarised = _summarised_series(record, complete, artifact) if complete is not None else None
         if summarised is not None and all(f not in summarised or summarised[f] is not None for f, _ in mine):
             for field, column in mine:
                 numbers = summarised.get(field) or {}
