@@ -39,7 +39,7 @@ def test_all_is_exactly_the_public_names():
 
 
 def test_importing_reads_no_config_and_imports_no_torch_nor_boto3_nor_pandas():
-    # pandas is most of a second on a slow core: `lab-workbook list` and `show` never need it.
+    # pandas is most of a second on a slow core: `lab-workbook list` never needs it.
     probe = "import sys, lab_workbook; print('torch' in sys.modules, 'boto3' in sys.modules, 'pandas' in sys.modules)"
     assert python_output(probe).split() == ["False", "False", "False"]
 
