@@ -150,3 +150,21 @@ def test_runs_recorded_by_the_writer_cost_one_get_then_none(runner, store_prefix
     second = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
     assert second == first
     assert made[1].storage.requests["get"] == 0  # the records are on disk since the first list
+
+
+def test_list_runs_without_importing_pandas(local_prefix, make_run):
+    from probes import python_output
+
+    _fill(make_run, local_prefix)
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "from lab_workbook_cli.app import app\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    try:\n"
+        f"        app(['list', '--json', '--prefix', {local_prefix!r}], standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(len(json.loads(out.getvalue())), 'pandas' in sys.modules)\n"
+    )
+    assert python_output(probe).split() == ["3", "False"]  # pandas is most of a second of a new process
