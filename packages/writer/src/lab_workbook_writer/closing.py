@@ -145,7 +145,7 @@ class Closing:
             return False
         with self._lock:
             if self._closed:
-                return not self._uploader.unsent() and not self._lost and not self._lost_pictures()
+                return not self._uploader.unsent() and not self._lost_anything()
             self._closed = True
         self._run_before_close()
         self._ticker.stop()  # a heartbeat queued after the final record would supersede it
@@ -167,7 +167,7 @@ class Closing:
             if segments:
                 cleanup.append((series.group, segments))
         self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
-        if self._lost or self._lost_pictures():
+        if self._lost_anything():
             status, reason = FAILED, self._loss_reason()
         self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
         final = self._uploader.last_seq()
@@ -200,10 +200,14 @@ class Closing:
             self._report_unsent(timeout)
             if idle:
                 self._spool.unlock()
-        return sent and not self._lost and not self._lost_pictures()
+        return sent and not self._lost_anything()
 
     def _lost_pictures(self) -> list[str]:
         return self._images.lost if self._images is not None else []
+
+    def _lost_anything(self) -> bool:
+        """Whether rows or pictures never reached the spool (the run is then recorded failed)."""
+        return bool(self._lost) or bool(self._lost_pictures())
 
     def _loss_reason(self) -> dict[str, str]:
         parts = [f"{count:,} of series {name!r}" for name, count in self._lost.items()]
