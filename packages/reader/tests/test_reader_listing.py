@@ -125,7 +125,8 @@ def test_read_records_fetches_each_record_once_and_none_a_new_process_knows(s3_s
     s3_store.record(tags[-1], "running")
     wb = s3_store.repository(refresh_seconds=3600)
     wb.storage.requests.clear()
-    wb.read_records(tags)
+    experiments = wb.read_records(tags)
+    assert [e.tag for e in experiments] == tags
     assert dict(wb.storage.requests) == {"list": 1, "get": 12}  # one listing, one record each
     assert [wb[t].status for t in tags] == ["finished"] * 11 + ["running"]
     assert wb[tags[3]].description == "run 003"

@@ -228,8 +228,8 @@ class ExperimentRepository:
             status=status,
         )
 
-    def read_records(self, tags: Iterable[str]) -> None:
-        """Read the run records of these experiments now, concurrently, as one step before showing many.
+    def read_records(self, tags: Iterable[str]) -> list[Experiment]:
+        """The experiments of ``tags``, in order, with their run records read now, concurrently.
 
         A finished run's record already on disk costs nothing and no thread; the others are
         fetched ``max_workers`` at once. Afterwards each experiment's status, times and
@@ -245,6 +245,7 @@ class ExperimentRepository:
         experiments = [self.experiment(tag) for tag in tags]
         missing = [e for e in experiments if index is None or index.get(e.tag) is None]
         concurrent_map(lambda e: e.status, missing, self._source.max_workers)
+        return experiments
 
     def save_cache(self) -> None:
         """Write the records of finished runs read so far to the disk cache now.

@@ -59,8 +59,7 @@ def list_runs(
     size = _CHUNK
     while tags and not (limit and len(rows) >= limit):
         chunk, tags = tags[:size], tags[size:]
-        wb.read_records(chunk)  # finished runs' records known on disk: no request, no thread
-        experiments = [wb[t] for t in chunk]
+        experiments = wb.read_records(chunk)  # finished runs' records known on disk: no request, no thread
         # A run whose record lists its artifacts is summarised in place; the others need a listing each.
         listed = [e for e in experiments if complete_artifacts(e.info) is None]
         summaries = dict(zip((e.tag for e in listed), concurrent_map(run_summary, listed, _WORKERS), strict=True))
