@@ -168,3 +168,37 @@ def test_list_runs_without_importing_pandas(local_prefix, make_run):
         "print(len(json.loads(out.getvalue())), 'pandas' in sys.modules)\n"
     )
     assert python_output(probe).split() == ["3", "False"]  # pandas is most of a second of a new process
+
+
+def test_json_has_one_run_per_line(runner, local_prefix, make_run):
+    _fill(make_run, local_prefix)
+    lines = runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout.splitlines()
+    assert (lines[0], lines[-1]) == ("[", "]")
+    assert [json.loads(line.rstrip(","))["tag"] for line in lines[1:-1]] == [
+        "202403011000-cccccccccc",
+        "202402011000-bbbbbbbbbb",
+        "202401011000-aaaaaaaaaa",
+    ]
+
+
+def test_json_records_print_nan_as_null_and_no_records_as_an_empty_list(capsys):
+    from lab_workbook_cli.output import print_json_records
+
+    print_json_records([{"tag": "a", "loss": float("nan")}, {"tag": "b\x1b", "loss": 1.5}])
+    out = capsys.readouterr().out
+    assert json.loads(out) == [{"tag": "a", "loss": None}, {"tag": "b\x1b", "loss": 1.5}]
+    assert "\x1b" not in out  # control characters from the store stay escaped
+    print_json_records([])
+    assert capsys.readouterr().out == "[]\n"
+
+
+def test_a_second_list_in_a_new_process_makes_no_row_for_a_finished_run(runner, store_prefix, make_run, monkeypatch):
+    _fill(make_run, store_prefix)
+    first = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
+    from lab_workbook_cli.commands import list as command
+
+    def fail(exp):
+        raise AssertionError(f"a row was made again for {exp.tag}")
+
+    monkeypatch.setattr(command, "run_summary", fail)
+    assert json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout) == first

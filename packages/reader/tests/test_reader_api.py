@@ -25,7 +25,7 @@ def test_all_is_exactly_the_public_names():
         "patches",
         "images",
         "records",
-        "record_index",
+        "run_index",
         "querying",
         "repository",
         "runs",

@@ -78,7 +78,7 @@ class Experiment:
         if record is not None and (self._final or self._fresh()):
             return record
         index = self._source.records
-        if record is None and index is not None and (known := index.get(self.tag)) is not None:
+        if record is None and index is not None and isinstance(known := index.get(self.tag), dict):
             self._record, self._record_at, self._final = known, time.monotonic(), is_final(known)
             return known
         key = run_record_key(self.tag)

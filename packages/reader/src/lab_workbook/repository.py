@@ -9,11 +9,11 @@ never one whose name starts with ``.``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+import json
 import os
-import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, overload
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, overload
 from lab_workbook_core import ExperimentNotFound, concurrent_map, load_config, open_storage, validate_tag
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import experiment_tags, is_experiment_folder
+from lab_workbook_core.record import FINAL_STATUSES
 
 from .cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from .collection import ExperimentList, ExperimentTuple
@@ -206,27 +207,23 @@ class ExperimentRepository:
         status: str | Iterable[str] | None = None,
     ) -> pd.DataFrame:
         """The runs table: one row per experiment (see :func:`lab_workbook.runs.runs_table`)."""
-        if "lab_workbook.runs" in sys.modules:
-            tags = self.tags()
-        else:  # the first table in this process: pandas is imported while the store answers the listing
-            with ThreadPoolExecutor(1, thread_name_prefix="lab-workbook-listing") as pool:
-                listed = pool.submit(self.tags)
-                from . import runs  # noqa: F401 (imports pandas, half a second on a slow core)
+        # The store answers the listing on a thread meanwhile: the first table in a process
+        # imports pandas (half a second on a slow core), then reads the remembered rows.
+        with ThreadPoolExecutor(1, thread_name_prefix="lab-workbook-listing") as pool:
+            listed = pool.submit(self.tags)
+            from .runs import runs_table
 
-                tags = listed.result()
-        from .runs import runs_table
-
-        return runs_table(
-            self,
-            tags,
-            params=params,
-            series={"Testing Error.csv": "error"} if series is None else series,
-            best=best,
-            tag_prefix=tag_prefix,
-            since=since,
-            until=until,
-            status=status,
-        )
+            return runs_table(
+                self,
+                listed.result,
+                params=params,
+                series={"Testing Error.csv": "error"} if series is None else series,
+                best=best,
+                tag_prefix=tag_prefix,
+                since=since,
+                until=until,
+                status=status,
+            )
 
     def read_records(self, tags: Iterable[str]) -> list[Experiment]:
         """The experiments of ``tags``, in order, with their run records read now, concurrently.
@@ -234,30 +231,84 @@ class ExperimentRepository:
         A finished run's record already on disk costs nothing and no thread; the others are
         fetched ``max_workers`` at once. Afterwards each experiment's status, times and
         description answer without a request (a run that is not over: for ``refresh_seconds``).
-        ``lab-workbook list`` reads each chunk of runs this way.
 
         Raises:
             ExperimentNotFound: a tag that is not in the store.
         """
-        index = self._source.records
-        if self._tags is None:  # a listing tells every tag at once, instead of a probe per tag; one made
-            self.tags()  # earlier serves even if old (`list` reads chunks for longer than refresh_seconds)
-        experiments = [self.experiment(tag) for tag in tags]
-        missing = [e for e in experiments if index is None or index.get(e.tag) is None]
-        concurrent_map(lambda e: e.status, missing, self._source.max_workers)
+        experiments = self._experiments_of(tags)
+        concurrent_map(lambda e: e.status, self._unknown(experiments), self._source.max_workers)
         return experiments
 
+    def finished_rows(
+        self, name: str, tags: Iterable[str], row: Callable[[Experiment], dict[str, Any] | None]
+    ) -> list[dict[str, Any] | None]:
+        """``row(experiment)`` for each of ``tags``, in order, remembered for finished runs.
+
+        A finished run never changes, so neither does a row worked out from it: the rows of
+        finished runs are kept under ``name``, in memory and in the disk cache (one file per
+        store and name, written by :meth:`save_cache`). A later call, in this process or a new
+        one, costs a dictionary lookup per finished run and calls ``row`` only for the others
+        (running runs, new runs). The runs table and ``lab-workbook list`` are built this way.
+
+        Rows are worked out concurrently (``max_workers`` at once), except for runs whose
+        record is already on disk: those need no request and no thread.
+
+        Args:
+            name: what the rows are, and the version of the code that makes them. It must
+                change whenever ``row`` would give a different answer (``"mytable 2 loss"``).
+            tags: the runs.
+            row: makes one run's row: a dict that JSON can hold, or ``None`` (not remembered,
+                e.g. a run the caller filters out before reading more).
+
+        Raises:
+            ExperimentNotFound: a tag that is not in the store.
+            TypeError: a finished run's row that JSON cannot hold (the message names the run).
+        """
+        index = self._source.rows(name)
+        tags = list(tags)
+        rows: list[dict[str, Any] | None] = [index.get(tag) for tag in tags]
+        missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
+        fetch = self._unknown(missing)
+        made = dict(zip((e.tag for e in fetch), concurrent_map(row, fetch, self._source.max_workers), strict=True))
+        for exp in missing:
+            made[exp.tag] = mine = made[exp.tag] if exp.tag in made else row(exp)
+            if mine is not None and exp.status in FINAL_STATUSES:  # "unreadable" is not final: read again
+                _check_json(mine, name, exp.tag)
+                index.add(exp.tag, mine)
+        return [made[t] if r is None else r for t, r in zip(tags, rows, strict=True)]
+
+    def _experiments_of(self, tags: Iterable[str]) -> list[Experiment]:
+        if self._tags is None:  # a listing tells every tag at once, instead of a probe per tag; one made
+            self.tags()  # earlier serves even if old (`list` reads chunks for longer than refresh_seconds)
+        return [self.experiment(tag) for tag in tags]
+
+    def _unknown(self, experiments: list[Experiment]) -> list[Experiment]:
+        """The experiments whose run record has to be fetched (not a finished run's known on disk)."""
+        index = self._source.records
+        return [e for e in experiments if index is None or index.get(e.tag) is None]
+
     def save_cache(self) -> None:
-        """Write the records of finished runs read so far to the disk cache now.
+        """Write the records and rows of finished runs read so far to the disk cache now.
 
         ``runs()`` and ``lab-workbook list`` do this when they are done, and the interpreter
-        at exit: then a new process reads those records from one local file, with no request.
+        at exit: then a new process reads them from one local file each, with no request.
         """
-        if self._source.records is not None:
-            self._source.records.save()
+        for index in self._source.indexes():
+            index.save()
 
     def clear_cache(self) -> None:
         """Delete the local disk cache (of every store): the next loads download again."""
         clear_cache(self._source.cache.root if self._source.cache is not None else None)
-        if self._source.records is not None:
-            self._source.records.forget()
+        for index in self._source.indexes():
+            index.forget()
+
+
+def _check_json(row: dict[str, Any], name: str, tag: str) -> None:
+    """A row to keep must be JSON: say so now, at the caller, not at some later save."""
+    try:
+        json.dumps(row)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"finished_rows({name!r}): the row of {tag} cannot be kept as JSON ({err}); "
+            "return str, int, float, bool, None, lists and dicts of them"
+        ) from err

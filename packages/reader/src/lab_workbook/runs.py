@@ -6,24 +6,28 @@ series field asked for, its ``last`` and ``best`` value (``error.last``,
 ``error.best``). Experiments are fetched concurrently; a run without a parameters
 file or a series just has NaN there.
 
-A finished run's row never changes, so each repository remembers the rows it built
-for finished runs (per choice of parameters, series and best): a table asked for again
-(a dashboard polling every few seconds) costs a dictionary lookup per finished run,
-and only the runs still going are read again.
+A finished run's row never changes, so the rows of finished runs are remembered per
+choice of parameters, series and best (:meth:`~lab_workbook.ExperimentRepository.finished_rows`),
+in memory and in one file of the disk cache: a table asked for again (a dashboard polling
+every few seconds, or the same notebook cell in a new process) costs a dictionary lookup
+per finished run, and only the runs still going, or new, are read. Rows are therefore
+plain JSON until the frame is made: ``started`` an ISO 8601 string, ``duration`` whole
+microseconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+import json
 from typing import TYPE_CHECKING, Any
 import warnings
-import weakref
 
-from lab_workbook_core import ArtifactNotFound, CorruptArtifactError, concurrent_map
-from lab_workbook_core.record import FINAL_STATUSES, complete_artifacts
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.record import complete_artifacts
 import pandas as pd
 
+from .__about__ import __version__
 from .parameters import flatten_parameters
 from .records import parse_time, tag_time
 
@@ -34,10 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["runs_table"]
 
 _BEST = {"min", "max"}
-#: Per repository, per (params, series fields, best): ``{tag: row}`` of finished runs.
-_FINISHED_ROWS: weakref.WeakKeyDictionary[ExperimentRepository, dict[Any, dict[str, dict[str, Any]]]] = (
-    weakref.WeakKeyDictionary()
-)
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -93,12 +95,20 @@ def _summarised_series(
     return fields if isinstance(fields, Mapping) else None
 
 
+def _plain(value: Any) -> Any:
+    """A series' value as JSON can hold it (numpy scalars become Python numbers)."""
+    if isinstance(value, _JSON_SCALARS):
+        return value
+    value = value.item() if hasattr(value, "item") else value
+    return value if isinstance(value, _JSON_SCALARS) else str(value)
+
+
 def _row(
     exp: Experiment,
     params: str | None,
     fields: list[tuple[str, str, str]],
     best: Mapping[str, str],
-    keep: Any,
+    keep: Callable[[str, datetime | None], bool],
 ) -> dict[str, Any] | None:
     """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more).
 
@@ -110,11 +120,12 @@ def _row(
     started = parse_time(record.get("started")) or tag_time(exp.tag)
     if not keep(status, started):
         return None
+    duration = exp.duration
     row: dict[str, Any] = {
         "tag": exp.tag,
         "status": status,
-        "started": started,
-        "duration": exp.duration,
+        "started": started.isoformat() if started is not None else None,
+        "duration": duration // _MICROSECOND if duration is not None else None,
         "description": exp.description,
     }
     complete = complete_artifacts(record)  # None unless the run is over and its record has a summary
@@ -139,9 +150,23 @@ def _row(
         for field, column in mine:
             values = frame[field].dropna() if frame is not None and field in frame.columns else pd.Series(dtype=float)
             choose = best.get(field, best.get(column, "min"))
-            row[f"{column}.last"] = values.iloc[-1] if len(values) else float("nan")
-            row[f"{column}.best"] = (values.max() if choose == "max" else values.min()) if len(values) else float("nan")
+            row[f"{column}.last"] = _plain(values.iloc[-1]) if len(values) else float("nan")
+            row[f"{column}.best"] = (
+                _plain(values.max() if choose == "max" else values.min()) if len(values) else float("nan")
+            )
+    if params:  # a parameters file of another kind than JSON may hold anything
+        for key, value in row.items():
+            if not isinstance(value, _JSON_SCALARS):
+                row[key] = value if _is_json(value) else str(value)
     return row
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _quietly(exp: Experiment, load: Any) -> Any:
@@ -156,7 +181,7 @@ def _quietly(exp: Experiment, load: Any) -> Any:
 
 def runs_table(
     wb: ExperimentRepository,
-    listed: Sequence[str],
+    listed: Callable[[], Sequence[str]],
     *,
     params: str | None,
     series: Mapping[str, str | Sequence[str]],
@@ -166,12 +191,16 @@ def runs_table(
     until: datetime | str | None,
     status: str | Iterable[str] | None,
 ) -> pd.DataFrame:
-    """See :meth:`lab_workbook.ExperimentRepository.runs` (``listed``: the store's tags, from ``wb.tags()``)."""
+    """See :meth:`lab_workbook.ExperimentRepository.runs` (``listed()``: the store's tags, from ``wb.tags()``)."""
     choices = {f: best for _, f, _ in _fields(series)} if isinstance(best, str) else dict(best)
     if bad := {v for v in choices.values() if v not in _BEST}:
         raise ValueError(f"best must be 'min' or 'max' (per field), not {sorted(bad)}")
     start, stop = _moment(since), _moment(until)
-    tags = [t for t in listed if not tag_prefix or t.startswith(tag_prefix)]
+    fields = _fields(series)
+    # Names what the rows hold, and the code that makes them: another choice keeps other rows.
+    name = "runs-table " + json.dumps([__version__, params, fields, sorted(choices.items())])
+    wb._source.rows(name).load()  # while the store still answers the listing
+    tags = [t for t in listed() if not tag_prefix or t.startswith(tag_prefix)]
     # A generated tag tells its start minute: skip runs clearly outside the range before any request.
     slack = timedelta(minutes=1)
     tags = [
@@ -189,36 +218,18 @@ def runs_table(
             return False
         return stop is None or (started is not None and started <= stop)
 
-    fields = _fields(series)
-    choice = (params, tuple(fields), tuple(sorted(choices.items())))
-    finished = _FINISHED_ROWS.setdefault(wb, {}).setdefault(choice, {})
-    remembered = {t: row for t in tags if (row := finished.get(t)) is not None}
-    experiments = [wb[t] for t in tags if t not in remembered]
-    index = wb._source.records
-    # Finished runs whose records are on disk need no request (their summaries answer): no threads.
-    known = {e.tag for e in experiments if index is not None and index.get(e.tag) is not None}
-    fetched = concurrent_map(
-        lambda e: _row(e, params, fields, choices, keep),
-        [e for e in experiments if e.tag not in known],
-        wb._source.max_workers,
-    )
-    by_tag = {e.tag: row for e, row in zip((e for e in experiments if e.tag not in known), fetched, strict=True)}
-    for exp in experiments:
-        row = by_tag[exp.tag] if exp.tag in by_tag else _row(exp, params, fields, choices, keep)
-        by_tag[exp.tag] = row
-        if row is not None and exp.status in FINAL_STATUSES:  # "unreadable" records are not remembered
-            finished[exp.tag] = row
-    rows = []
-    for tag in tags:
-        row = remembered.get(tag)
+    def kept(row: dict[str, Any] | None) -> bool:  # a remembered row passes this call's filters too
         if row is None:
-            row = by_tag[tag]
-        elif not keep(row["status"], row["started"]):
-            continue
-        if row is not None:
-            rows.append(row)
-    wb.save_cache()  # the next table, in any process, reads these records from disk
+            return False
+        if start is None and stop is None:
+            return wanted is None or row["status"] in wanted
+        started = row["started"]
+        return keep(row["status"], datetime.fromisoformat(started) if started is not None else None)
+
+    made = wb.finished_rows(name, tags, lambda e: _row(e, params, fields, choices, keep))
+    rows = [row for row in made if kept(row)]
+    wb.save_cache()  # the next table, in any process, reads these rows from disk
     table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])
-    table["started"] = pd.to_datetime(table["started"], utc=True)
-    table["duration"] = pd.to_timedelta(table["duration"])
+    table["started"] = pd.to_datetime(table["started"], utc=True, format="ISO8601")
+    table["duration"] = pd.to_timedelta(table["duration"], unit="us")
     return table

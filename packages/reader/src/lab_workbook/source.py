@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import atexit
 from collections.abc import Iterable
+import threading
 import weakref
 
 from lab_workbook_core import Config, Storage, concurrent_map
 
 from .cache import DiskCache
-from .record_index import RecordIndex
+from .run_index import RECORDS, RunIndex, index_path
 
 __all__ = ["ObjectSource", "store_namespace"]
 
@@ -46,9 +47,25 @@ class ObjectSource:
         self.storage = storage
         self.cache = cache
         self.max_workers = max(1, max_workers)
-        self.records = RecordIndex(cache.root, cache.namespace) if cache is not None else None
-        if self.records is not None:
-            atexit.register(_save_at_exit, weakref.ref(self.records))
+        self.records = RunIndex(index_path(cache.root, cache.namespace, RECORDS)) if cache is not None else None
+        self._rows: dict[str, RunIndex] = {}
+        self._rows_lock = threading.Lock()
+        atexit.register(_save_at_exit, weakref.ref(self))
+
+    def rows(self, name: str) -> RunIndex:
+        """The finished runs' rows derived under ``name`` (on disk with a cache, else in memory)."""
+        with self._rows_lock:
+            index = self._rows.get(name)
+            if index is None:
+                path = index_path(self.cache.root, self.cache.namespace, name) if self.cache is not None else None
+                index = self._rows[name] = RunIndex(path)
+            return index
+
+    def indexes(self) -> list[RunIndex]:
+        """Every index in use: the records', then each kind of rows."""
+        with self._rows_lock:
+            rows = list(self._rows.values())
+        return ([self.records] if self.records is not None else []) + rows
 
     def fetch(self, key: str, *, final: bool) -> bytes:
         """The object's content.
@@ -80,6 +97,7 @@ class ObjectSource:
         return concurrent_map(lambda key: self.fetch(key, final=final), list(keys), self.max_workers)
 
 
-def _save_at_exit(index: weakref.ref[RecordIndex]) -> None:
-    if (alive := index()) is not None:
-        alive.save()
+def _save_at_exit(source: weakref.ref[ObjectSource]) -> None:
+    if (alive := source()) is not None:
+        for index in alive.indexes():
+            index.save()

@@ -2,9 +2,10 @@
 
 Only the newest runs are read: runs are visited newest first, a chunk at a time
 and concurrently, until ``--limit`` of them pass the filters. Chunks double in size
-(32, 64, 128...), so that ``--limit 0`` over 10,000 runs makes nine thread pools, not 313;
-the records of finished runs known on disk need neither a request nor a thread
-(:meth:`~lab_workbook.ExperimentRepository.read_records`). Runs are in tag order,
+(32, 64, 128...), so that ``--limit 0`` over 10,000 runs makes nine thread pools, not 313.
+A finished run's row never changes: it is kept in the disk cache
+(:meth:`~lab_workbook.ExperimentRepository.finished_rows`), so a later ``list``, in
+any process, reads it from one local file with neither a request nor a thread. Runs are in tag order,
 the reader's order: generated tags sort by start time to the millisecond. A generated
 tag encodes its start minute, so ``--since`` skips older runs without any request.
 """
@@ -14,20 +15,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from lab_workbook_core import concurrent_map
-from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES, complete_artifacts
+from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES
 from rich.text import Text
 import typer
 
+from ..__about__ import __version__
 from ..options import JsonOption, PrefixOption
-from ..output import human_duration, make_table, print_json, print_table, short_time, stdout_console
+from ..output import human_duration, make_table, print_json_records, print_table, short_time, stdout_console
 from ..store import open_repository
 from ..summary import run_summary
 
 __all__ = ["list_runs"]
 
 _CHUNK = 32
-_WORKERS = 16  # each run costs a request or two: many at once
+#: The finished runs' rows kept on disk: the name changes with the code that makes them.
+_ROWS = f"lab-workbook list {__version__}"
 _STYLES = {RUNNING: "cyan", FINISHED: "green", FAILED: "red", CRASHED: "red", INTERRUPTED: "yellow"}
 
 
@@ -59,20 +61,15 @@ def list_runs(
     size = _CHUNK
     while tags and not (limit and len(rows) >= limit):
         chunk, tags = tags[:size], tags[size:]
-        experiments = wb.read_records(chunk)  # finished runs' records known on disk: no request, no thread
-        # A run whose record lists its artifacts is summarised in place; the others need a listing each.
-        listed = [e for e in experiments if complete_artifacts(e.info) is None]
-        summaries = dict(zip((e.tag for e in listed), concurrent_map(run_summary, listed, _WORKERS), strict=True))
-        for exp in experiments:
-            row = summaries.get(exp.tag) or run_summary(exp)
-            if _wanted(row, start, status):
+        for row in wb.finished_rows(_ROWS, chunk, run_summary):  # finished runs' rows on disk: no request
+            if row is not None and _wanted(row, start, status):
                 rows.append(row)
         size *= 2  # few thread pools for --limit 0 over 10,000 runs; little read past a small --limit
-    wb.save_cache()  # finished runs' records: the next `list`, in any process, reads them from disk
+    wb.save_cache()  # finished runs' rows: the next `list`, in any process, reads them from disk
     more = limit and (len(rows) > limit or bool(tags))
     rows = rows[:limit] if limit else rows
     if json:
-        print_json(rows)
+        print_json_records(rows)
     else:
         _print(rows, str(wb.storage.location))
     if more:
