@@ -140,3 +140,22 @@ def test_an_index_file_that_is_damaged_is_read_as_empty(tmp_path):
     index.add(A, {"n": 1})
     index.save()
     assert json.loads(path.read_text()) == {A: {"n": 1}}
+
+
+def test_a_kept_row_is_not_returned_once_its_run_is_gone(store):
+    from lab_workbook import ExperimentNotFound
+
+    _runs(store)
+    wb = store.repository()
+    wb.finished_rows("counts", [A], Rows())
+    wb.save_cache()
+    store.storage.delete([o.key for o in store.storage.list(f"{A}/", delimiter=None).objects])
+    with pytest.raises(ExperimentNotFound):
+        store.repository().finished_rows("counts", [A], Rows())
+
+
+def test_changing_a_returned_row_does_not_change_the_kept_one(store):
+    _runs(store)
+    wb = store.repository()
+    wb.finished_rows("counts", [A], Rows())[0]["artifacts"] = "changed"
+    assert wb.finished_rows("counts", [A], Rows())[0]["artifacts"] == 1

@@ -261,12 +261,16 @@ class ExperimentRepository:
                 e.g. a run the caller filters out before reading more).
 
         Raises:
-            ExperimentNotFound: a tag that is not in the store.
+            ExperimentNotFound: a tag that is not in the store (a kept row is returned only for a
+                run the store still lists).
             TypeError: a finished run's row that JSON cannot hold (the message names the run).
         """
         index = self._source.rows(name)
         tags = list(tags)
-        rows: list[dict[str, Any] | None] = [index.get(tag) for tag in tags]
+        if self._tags is None:
+            self.tags()
+        listed = self._tag_set  # a kept row of a run no longer in the store is not returned
+        rows: list[dict[str, Any] | None] = [index.get(tag) if tag in listed else None for tag in tags]
         missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
         fetch = self._unknown(missing)
         made = dict(zip((e.tag for e in fetch), concurrent_map(row, fetch, self._source.max_workers), strict=True))
@@ -274,8 +278,9 @@ class ExperimentRepository:
             made[exp.tag] = mine = made[exp.tag] if exp.tag in made else row(exp)
             if mine is not None and exp.status in FINAL_STATUSES:  # "unreadable" is not final: read again
                 _check_json(mine, name, exp.tag)
-                index.add(exp.tag, mine)
-        return [made[t] if r is None else r for t, r in zip(tags, rows, strict=True)]
+                index.add(exp.tag, dict(mine))
+        result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]
+        return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
 
     def _experiments_of(self, tags: Iterable[str]) -> list[Experiment]:
         if self._tags is None:  # a listing tells every tag at once, instead of a probe per tag; one made
