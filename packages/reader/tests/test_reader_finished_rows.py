@@ -159,3 +159,19 @@ def test_changing_a_returned_row_does_not_change_the_kept_one(store):
     wb = store.repository()
     wb.finished_rows("counts", [A], Rows())[0]["artifacts"] = "changed"
     assert wb.finished_rows("counts", [A], Rows())[0]["artifacts"] == 1
+
+
+def test_with_no_tags_it_reads_the_kept_rows_and_sends_nothing(store):
+    _runs(store)
+    wb = store.repository()
+    wb.finished_rows("counts", [A], Rows())
+    wb.save_cache()
+    again = store.repository()
+    again.storage.requests.clear()
+    assert again.finished_rows("counts", [], Rows()) == []
+    assert sum(again.storage.requests.values()) == 0  # not even the listing
+    for kept in again._source.cache.root.glob("*.rows.json"):
+        kept.unlink()  # the rows were read before: they answer from memory
+    rows = Rows()
+    again.finished_rows("counts", [A], rows)
+    assert rows.called == []

@@ -251,7 +251,9 @@ class ExperimentRepository:
         (running runs, new runs). The runs table and ``lab-workbook list`` are built this way.
 
         Rows are worked out concurrently (``max_workers`` at once), except for runs whose
-        record is already on disk: those need no request and no thread.
+        record is already on disk: those need no request and no thread. With no tags, the
+        call only reads the kept rows from disk: ``lab-workbook list`` does that while the
+        store answers the listing on another thread.
 
         Args:
             name: what the rows are, and the version of the code that makes them. It must
@@ -267,6 +269,9 @@ class ExperimentRepository:
         """
         index = self._source.rows(name)
         tags = list(tags)
+        index.load()
+        if not tags:  # only read the kept rows: a caller waiting for the listing on another thread
+            return []
         if self._tags is None:
             self.tags()
         listed = self._tag_set  # a kept row of a run no longer in the store is not returned

@@ -12,6 +12,7 @@ tag encodes its start minute, so ``--since`` skips older runs without any reques
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -56,7 +57,11 @@ def list_runs(
         raise typer.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
     start = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
     wb = open_repository(prefix)
-    tags = [t for t in reversed(wb.tags()) if start is None or not _surely_before(t, start)]  # newest first
+    with ThreadPoolExecutor(1, thread_name_prefix="lab-workbook-listing") as pool:
+        listing = pool.submit(wb.tags)
+        wb.finished_rows(_ROWS, [], run_summary)  # reads the kept rows while the store answers
+        listed = listing.result()
+    tags = [t for t in reversed(listed) if start is None or not _surely_before(t, start)]  # newest first
     rows: list[dict[str, Any]] = []
     size = _CHUNK
     while tags and not (limit and len(rows) >= limit):
