@@ -39,9 +39,12 @@ def test_all_is_exactly_the_public_names():
 
 
 def test_importing_reads_no_config_and_imports_no_torch_nor_boto3_nor_pandas():
-    # pandas is most of a second on a slow core: `lab-workbook list` never needs it.
-    probe = "import sys, lab_workbook; print('torch' in sys.modules, 'boto3' in sys.modules, 'pandas' in sys.modules)"
-    assert python_output(probe).split() == ["False", "False", "False"]
+    # pandas is most of a second on a slow core: `lab-workbook list` never needs it; pygments is
+    # imported by the first coloured patch.
+    probe = (
+        "import sys, lab_workbook; print(*(name in sys.modules for name in ('torch', 'boto3', 'pandas', 'pygments')))"
+    )
+    assert python_output(probe).split() == ["False", "False", "False", "False"]
 
 
 def test_records_and_json_need_no_pandas_and_a_series_imports_it_when_loaded(local_store):

@@ -10,15 +10,16 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter, TerminalFormatter
-from pygments.lexers import DiffLexer
-
 __all__ = ["highlight_patch", "print_patch"]
 
 
 def highlight_patch(patch: str, *, html: bool = False) -> str:
     """The patch with syntax colours: ANSI escapes, or an HTML fragment with ``html=True``."""
+    # pygments is imported here: 20 ms of every `import lab_workbook` and `lab-workbook` command otherwise.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter, TerminalFormatter
+    from pygments.lexers import DiffLexer
+
     formatter = HtmlFormatter(noclasses=True) if html else TerminalFormatter()
     return highlight(patch, DiffLexer(), formatter)
 
