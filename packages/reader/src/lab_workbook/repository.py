@@ -272,9 +272,7 @@ class ExperimentRepository:
         index.load()
         if not tags:  # only read the kept rows: a caller waiting for the listing on another thread
             return []
-        if self._tags is None:
-            self.tags()
-        listed = self._tag_set  # a kept row of a run no longer in the store is not returned
+        listed = self._listed()  # a kept row of a run no longer in the store is not returned
         rows: list[dict[str, Any] | None] = [index.get(tag) if tag in listed else None for tag in tags]
         missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
         fetch = self._unknown(missing)
@@ -287,9 +285,14 @@ class ExperimentRepository:
         result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]
         return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
 
-    def _experiments_of(self, tags: Iterable[str]) -> list[Experiment]:
+    def _listed(self) -> frozenset[str]:
+        """The tags of the listing made, however old, or of a new one if there is none."""
         if self._tags is None:  # a listing tells every tag at once, instead of a probe per tag; one made
             self.tags()  # earlier serves even if old (`list` reads chunks for longer than refresh_seconds)
+        return self._tag_set
+
+    def _experiments_of(self, tags: Iterable[str]) -> list[Experiment]:
+        self._listed()
         return [self.experiment(tag) for tag in tags]
 
     def _unknown(self, experiments: list[Experiment]) -> list[Experiment]:
@@ -303,14 +306,12 @@ class ExperimentRepository:
         ``runs()`` and ``lab-workbook list`` do this when they are done, and the interpreter
         at exit: then a new process reads them from one local file each, with no request.
         """
-        for index in self._source.indexes():
-            index.save()
+        self._source.save_indexes()
 
     def clear_cache(self) -> None:
         """Delete the local disk cache (of every store): the next loads download again."""
         clear_cache(self._source.cache.root if self._source.cache is not None else None)
-        for index in self._source.indexes():
-            index.forget()
+        self._source.forget_indexes()
 
 
 def _check_json(row: dict[str, Any], name: str, tag: str) -> None:

@@ -199,16 +199,6 @@ def runs_table(
     fields = _fields(series)
     # Names what the rows hold, and the code that makes them: another choice keeps other rows.
     name = "runs-table " + json.dumps([__version__, params, fields, sorted(choices.items())])
-    wb._source.rows(name).load()  # while the store still answers the listing
-    tags = [t for t in listed() if not tag_prefix or t.startswith(tag_prefix)]
-    # A generated tag tells its start minute: skip runs clearly outside the range before any request.
-    slack = timedelta(minutes=1)
-    tags = [
-        t
-        for t in tags
-        if (when := tag_time(t)) is None
-        or ((start is None or when + slack >= start) and (stop is None or when <= stop))
-    ]
     wanted = None if status is None else ({status} if isinstance(status, str) else set(status))
 
     def keep(state: str, started: datetime | None) -> bool:
@@ -226,7 +216,20 @@ def runs_table(
         started = row["started"]
         return keep(row["status"], datetime.fromisoformat(started) if started is not None else None)
 
-    made = wb.finished_rows(name, tags, lambda e: _row(e, params, fields, choices, keep))
+    def make(exp: Experiment) -> dict[str, Any] | None:
+        return _row(exp, params, fields, choices, keep)
+
+    wb.finished_rows(name, [], make)  # reads the kept rows while the store still answers the listing
+    tags = [t for t in listed() if not tag_prefix or t.startswith(tag_prefix)]
+    # A generated tag tells its start minute: skip runs clearly outside the range before any request.
+    slack = timedelta(minutes=1)
+    tags = [
+        t
+        for t in tags
+        if (when := tag_time(t)) is None
+        or ((start is None or when + slack >= start) and (stop is None or when <= stop))
+    ]
+    made = wb.finished_rows(name, tags, make)
     rows = [row for row in made if kept(row)]
     wb.save_cache()  # the next table, in any process, reads these rows from disk
     table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])

@@ -61,11 +61,21 @@ class ObjectSource:
                 index = self._rows[name] = RunIndex(path)
             return index
 
-    def indexes(self) -> list[RunIndex]:
+    def _indexes(self) -> list[RunIndex]:
         """Every index in use: the records', then each kind of rows."""
         with self._rows_lock:
             rows = list(self._rows.values())
         return ([self.records] if self.records is not None else []) + rows
+
+    def save_indexes(self) -> None:
+        """Write what every index learned since its last save (the interpreter does it at exit too)."""
+        for index in self._indexes():
+            index.save()
+
+    def forget_indexes(self) -> None:
+        """Drop what every index holds in memory (the cache folder was cleared)."""
+        for index in self._indexes():
+            index.forget()
 
     def fetch(self, key: str, *, final: bool) -> bytes:
         """The object's content.
@@ -99,5 +109,4 @@ class ObjectSource:
 
 def _save_at_exit(source: weakref.ref[ObjectSource]) -> None:
     if (alive := source()) is not None:
-        for index in alive.indexes():
-            index.save()
+        alive.save_indexes()
