@@ -7,6 +7,10 @@ moto's server and, when told to, behaves like those stores instead:
 - ``reject_checksums``: ``400 InvalidArgument`` to a PUT carrying flexible-checksum
   headers (``x-amz-checksum-*``, ``x-amz-sdk-checksum-algorithm``, ``x-amz-trailer``)
   or an ``aws-chunked`` body (what boto3 >= 1.36 sends by default);
+- ``verify_checksums``: ``400 BadDigest`` to a request whose bytes do not match its ``Content-MD5``
+  or ``x-amz-checksum-crc32`` / ``-sha1`` / ``-sha256`` (a header, or an ``aws-chunked`` body's trailer),
+  nothing stored: what AWS S3, LocalStack and MinIO do. moto itself, like s3rver, stores the bytes
+  whatever checksum comes with them;
 - ``require_delete_md5``: ``400 MissingContentMD5`` to a ``DeleteObjects`` without ``Content-MD5``;
 - ``no_batch_delete``: ``501 NotImplemented`` to ``DeleteObjects`` (GCS interop);
 - ``delete_errors``: answer ``DeleteObjects`` with ``200`` and an ``AccessDenied`` error per key,
@@ -27,8 +31,10 @@ Every request seen is kept in :attr:`seen` (method, path, headers) for assertion
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 import datetime
+import hashlib
 import http.client
 import ipaddress
 from pathlib import Path
@@ -37,6 +43,7 @@ import socket
 import ssl
 import threading
 import time
+import zlib
 
 __all__ = ["FaultProxy", "Faults", "Seen", "make_self_signed_cert"]
 
@@ -49,6 +56,7 @@ class Faults:
     """What the proxy does wrong; all off by default (a transparent proxy)."""
 
     reject_checksums: bool = False
+    verify_checksums: bool = False
     require_delete_md5: bool = False
     if_none_match: str | None = None  # None (pass through), "501" or "ignore"
     no_batch_delete: bool = False
@@ -275,6 +283,8 @@ class FaultProxy:
         if expects:
             client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         body = self._read_body(reader, lower)
+        if refusal is None and faults.verify_checksums:
+            refusal = _checksum_refusal(lower, body)
         if refusal is not None:
             seen.answered = refusal[0]
             self._respond(client, *refusal)
@@ -371,6 +381,48 @@ class FaultProxy:
 
 def _is_batch_delete(method: str, target: str) -> bool:
     return method == "POST" and "delete" in target.partition("?")[2].split("&")
+
+
+_FLEXIBLE = {
+    "crc32": lambda data: zlib.crc32(data).to_bytes(4, "big"),
+    "sha1": lambda data: hashlib.sha1(data).digest(),
+    "sha256": lambda data: hashlib.sha256(data).digest(),
+}
+
+
+def _checksum_refusal(headers: dict[str, str], body: bytes):
+    """S3's ``400 BadDigest`` when the bytes do not match a checksum sent with them, else None."""
+    payload, trailers = _aws_chunked(body) if "aws-chunked" in headers.get("content-encoding", "") else (body, {})
+    claimed = {**headers, **trailers}
+
+    def encoded(digest: bytes) -> str:
+        return base64.b64encode(digest).decode("ascii")
+
+    if "content-md5" in claimed and claimed["content-md5"] != encoded(hashlib.md5(payload).digest()):
+        return _error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+    for name, compute in _FLEXIBLE.items():
+        value = claimed.get(f"x-amz-checksum-{name}")
+        if value is not None and value != encoded(compute(payload)):
+            return _error(400, "BadDigest", f"The {name.upper()} you specified did not match the calculated checksum.")
+    return None
+
+
+def _aws_chunked(body: bytes) -> tuple[bytes, dict[str, str]]:
+    """The payload and the trailing headers of an ``aws-chunked`` body (``<hex size>[;ext]\\r\\n<data>\\r\\n``...)."""
+    parts, rest = [], body
+    while True:
+        line, _, rest = rest.partition(b"\r\n")
+        size = int(line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        parts.append(rest[:size])
+        rest = rest[size + 2 :]
+    trailers = {}
+    for line in rest.split(b"\r\n"):
+        name, colon, value = line.decode("latin-1").partition(":")
+        if colon:
+            trailers[name.strip().lower()] = value.strip()
+    return b"".join(parts), trailers
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, str, bytes, list[tuple[str, str]]]:

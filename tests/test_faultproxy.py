@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
@@ -37,6 +40,32 @@ def test_tls_endpoint_receives_aws_chunked_bodies_and_can_reject_them(tls_proxy,
     tls_proxy.faults.reject_checksums = True
     with pytest.raises(ClientError, match="InvalidArgument"):
         client.put_object(Bucket=bucket, Key="k2", Body=b"x")
+
+
+def test_moto_itself_stores_bytes_whatever_checksum_comes_with_them(fault_proxy, quirk_prefix):
+    client, bucket = _client(fault_proxy), _bucket(quirk_prefix)
+    client.put_object(Bucket=bucket, Key="k", Body=b"hello", ContentMD5=base64.b64encode(bytes(16)).decode())
+    client.put_object(Bucket=bucket, Key="k2", Body=b"hello", ChecksumCRC32="AAAAAA==")
+    assert client.get_object(Bucket=bucket, Key="k")["Body"].read() == b"hello"
+    assert client.get_object(Bucket=bucket, Key="k2")["Body"].read() == b"hello"
+
+
+@pytest.mark.parametrize("claim", [{"ContentMD5": base64.b64encode(bytes(16)).decode()}, {"ChecksumCRC32": "AAAAAA=="}])
+def test_verifying_refuses_bytes_that_do_not_match_their_checksum_and_stores_nothing(fault_proxy, quirk_prefix, claim):
+    client, bucket = _client(fault_proxy), _bucket(quirk_prefix)
+    fault_proxy.faults.verify_checksums = True
+    with pytest.raises(ClientError, match="BadDigest"):
+        client.put_object(Bucket=bucket, Key="k", Body=b"hello", **claim)
+    assert client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_verifying_stores_bytes_that_match_their_checksum_also_in_an_aws_chunked_trailer(tls_proxy, quirk_prefix):
+    client, bucket = _client(tls_proxy), _bucket(quirk_prefix)
+    tls_proxy.faults.verify_checksums = True
+    md5 = base64.b64encode(hashlib.md5(b"over tls").digest()).decode()
+    client.put_object(Bucket=bucket, Key="k", Body=b"over tls", ContentMD5=md5)  # and a CRC32 in the trailer
+    assert "x-amz-checksum-crc32" in tls_proxy.seen[-1].headers.get("x-amz-trailer", "")
+    assert client.get_object(Bucket=bucket, Key="k")["Body"].read() == b"over tls"
 
 
 def test_requires_content_md5_on_batch_deletes(fault_proxy, quirk_prefix):

@@ -2,6 +2,7 @@
 
 from lab_workbook_cli import __version__
 from lab_workbook_cli.app import app
+import pytest
 
 
 def test_version(runner):
@@ -51,3 +52,25 @@ def test_a_glued_prefix_warning_is_one_line_on_stderr(runner, s3_bucket):
 
 def test_completion_is_offered(runner):
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["list", "--json"],
+        ["show", "latest"],
+        ["cat", "latest", "parameters.json"],
+        ["get", "latest"],
+        ["diff", "-2", "-1"],
+        ["env", "latest"],
+        ["checkout", "latest"],
+        ["plot", "latest", "-a", "loss", "-f", "loss"],
+    ],
+)
+def test_a_local_store_folder_that_does_not_exist_is_an_error_not_an_empty_store(runner, tmp_path, command):
+    folder = tmp_path / "typo"
+    result = runner.invoke(app, [*command, "--prefix", str(folder) + "/"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"error: the store folder {folder} does not exist")
+    assert not folder.exists()

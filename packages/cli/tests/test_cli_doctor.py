@@ -1,13 +1,15 @@
 """``lab-workbook doctor``: each check, and what it says when one fails."""
 
 import json
+from pathlib import Path
 
 import boto3
 from lab_workbook_cli.app import app
 
 
-def test_a_healthy_s3_store_passes_every_check(runner, s3_prefix):
-    result = runner.invoke(app, ["doctor", "--prefix", s3_prefix, "--json"])
+def test_a_healthy_s3_store_passes_every_check(runner, fault_proxy, quirk_prefix):
+    fault_proxy.faults.verify_checksums = True  # as AWS S3 does; moto alone stores bytes whatever their checksum
+    result = runner.invoke(app, ["doctor", "--prefix", quirk_prefix, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["ok"] is True
@@ -18,6 +20,7 @@ def test_a_healthy_s3_store_passes_every_check(runner, s3_prefix):
         "write",
         "conditional writes",
         "checksums",
+        "integrity",
         "deletes",
     ]
     assert not any(c["warning"] for c in data["checks"])
@@ -60,6 +63,7 @@ def test_a_store_refusing_writes_fails_the_write_check(runner, local_prefix, mon
     def refuse(self, key, data, *, if_absent=False):
         raise AccessDenied(f"cannot write {key}: Permission denied; check the folder's permissions")
 
+    Path(local_prefix).mkdir()
     monkeypatch.setattr(LocalStorage, "put_bytes", refuse)
     result = runner.invoke(app, ["doctor", "--prefix", local_prefix, "--json"])
     assert result.exit_code == 1
@@ -116,3 +120,49 @@ def test_a_store_without_batch_deletes_is_reported(runner, fault_proxy, quirk_pr
     assert checks["deletes"]["warning"] and "no batch delete" in checks["deletes"]["detail"]
     bucket = quirk_prefix.split("/")[2]
     assert boto3.client("s3", endpoint_url=s3_server.url).list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_a_store_that_refuses_a_wrong_checksum_is_said_to_verify_integrity(runner, fault_proxy, quirk_prefix):
+    fault_proxy.faults.verify_checksums = True
+    result, checks = _doctor(runner, quirk_prefix)
+    integrity = checks["integrity"]
+    assert (result.exit_code, integrity["ok"], integrity["warning"]) == (0, True, False)
+    assert "verifies checksums: it refused a wrong Content-MD5 and a wrong CRC32" in integrity["detail"]
+    refused = [s for s in fault_proxy.seen if s.method == "PUT" and s.answered == 400]
+    assert {"content-md5", "x-amz-checksum-crc32"} <= {h for s in refused for h in s.headers}
+
+
+def test_a_store_that_stores_bytes_with_a_wrong_checksum_is_said_not_to_verify(runner, s3_prefix, s3_bucket, s3_server):
+    result, checks = _doctor(runner, s3_prefix)  # moto, like s3rver, accepts any checksum
+    integrity = checks["integrity"]
+    assert (result.exit_code, integrity["ok"], integrity["warning"]) == (0, True, True)
+    assert "does NOT verify checksums" in integrity["detail"]
+    assert "Content-MD5 and a wrong CRC32" in integrity["detail"]
+    assert boto3.client("s3", endpoint_url=s3_server.url).list_objects_v2(Bucket=s3_bucket).get("KeyCount") == 0
+
+
+def test_a_store_that_rejects_checksum_headers_is_judged_by_content_md5_alone(runner, fault_proxy, quirk_prefix):
+    fault_proxy.faults.reject_checksums = True
+    fault_proxy.faults.verify_checksums = True
+    _, checks = _doctor(runner, quirk_prefix)
+    detail = checks["integrity"]["detail"]
+    assert "verifies checksums: it refused a wrong Content-MD5;" in detail
+    assert "a wrong CRC32 could not be sent" in detail and "InvalidArgument" in detail
+
+
+def test_a_local_folder_that_does_not_exist_is_reported_and_not_created(runner, tmp_path):
+    folder = tmp_path / "typo"
+    result, checks = _doctor(runner, str(folder) + "/")
+    assert result.exit_code == 0
+    assert checks["store"]["warning"] and f"the folder {folder} does not exist" in checks["store"]["detail"]
+    assert checks["write"]["ok"] is True and "not tried" in checks["write"]["detail"]
+    assert {checks[name]["ok"] for name in ("conditional writes", "checksums", "integrity", "deletes")} == {None}
+    assert not folder.exists()
+
+
+def test_an_existing_local_folder_passes_without_a_warning(runner, local_prefix, make_run):
+    make_run(local_prefix, "202401011000-aaaaaaaaaa")
+    result, checks = _doctor(runner, local_prefix)
+    assert result.exit_code == 0
+    assert not any(c["warning"] for c in checks.values())
+    assert checks["store"]["detail"].endswith("1 experiment folder(s)")

@@ -72,3 +72,16 @@ def test_a_run_recorded_by_the_writer_is_shown_and_plotted(s3_prefix, tmp_path):
     plotted = _run("plot", "latest", "-a", "Training loss", "-f", "loss", "--prefix", s3_prefix, cwd=tmp_path)
     assert plotted.returncode == 0, plotted.stderr
     assert matplotlib.image.imread(tmp_path / plotted.stdout.strip()).shape[:2] == (600, 1000)
+
+
+def test_the_writer_creates_a_new_local_store_that_list_then_reads(tmp_path, runner):
+    from lab_workbook_cli.app import app
+    from lab_workbook_writer import new_experiment
+
+    prefix = str(tmp_path / "new" / "store") + "/"
+    assert runner.invoke(app, ["list", "--prefix", prefix]).exit_code == 1  # no folder yet: not an empty store
+    with new_experiment(prefix, description="first run", capture_environment=False) as wb:
+        wb.save_json("parameters", {"lr": 0.1})
+    result = runner.invoke(app, ["list", "--json", "--prefix", prefix])
+    assert result.exit_code == 0, result.output
+    assert [row["tag"] for row in json.loads(result.stdout)] == [wb.tag]

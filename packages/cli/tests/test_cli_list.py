@@ -1,6 +1,7 @@
 """``lab-workbook list``: newest first, filters, limit, JSON, and plain output when piped."""
 
 import json
+from pathlib import Path
 
 from lab_workbook_cli.app import app
 
@@ -85,6 +86,7 @@ def test_runs_of_the_original_tool_are_status_unknown(runner, local_prefix, make
 
 
 def test_an_empty_store_says_so_on_stderr(runner, local_prefix):
+    Path(local_prefix).mkdir()
     result = runner.invoke(app, ["list", "--prefix", local_prefix])
     assert (result.exit_code, result.stdout) == (0, "")
     assert "no experiments" in result.stderr

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from lab_workbook_core import (
     AlreadyExists,
+    ChecksumMismatch,
     CredentialsError,
     ObjectNotFound,
     StorageError,
@@ -11,6 +12,7 @@ from lab_workbook_core import (
     load_config,
     open_storage,
 )
+from lab_workbook_core.storage import object_checksum
 import pytest
 
 
@@ -155,3 +157,43 @@ def test_a_symlink_into_a_sibling_folder_with_the_same_name_prefix_is_refused(tm
     storage = LocalStorage(parse_prefix(str(store) + "/"))
     with pytest.raises(AccessDenied, match="outside the store"):
         storage.get_bytes("leak.txt")
+
+
+@pytest.mark.parametrize("algorithm", ["md5", "crc32", "sha256"])
+def test_bytes_sent_with_their_right_checksum_are_stored(storage, algorithm):
+    storage.put_bytes_with_checksum("TAG/a", b"data", algorithm=algorithm, checksum=object_checksum(algorithm, b"data"))
+    assert storage.get_bytes("TAG/a") == b"data"
+
+
+def test_a_local_folder_refuses_bytes_that_do_not_match_their_checksum(local_prefix):
+    storage = open_storage(load_config(local_prefix))
+    with pytest.raises(ChecksumMismatch, match="do not match the md5 checksum"):
+        storage.put_bytes_with_checksum("TAG/a", b"data", algorithm="md5", checksum=object_checksum("md5", b"other"))
+    assert not storage.exists("TAG/a")
+
+
+@pytest.mark.parametrize("algorithm", ["md5", "crc32", "sha256"])
+def test_a_store_answering_bad_digest_raises_checksum_mismatch(fault_proxy, quirk_prefix, algorithm):
+    fault_proxy.faults.verify_checksums = True
+    storage = open_storage(load_config(quirk_prefix), max_attempts=1)
+    wrong = object_checksum(algorithm, b"other")
+    with pytest.raises(ChecksumMismatch, match="BadDigest"):
+        storage.put_bytes_with_checksum("TAG/a", b"data", algorithm=algorithm, checksum=wrong)
+
+
+def test_an_unknown_checksum_algorithm_is_refused_at_the_call(storage):
+    with pytest.raises(ValueError, match="md5, crc32, sha256"):
+        storage.put_bytes_with_checksum("TAG/a", b"data", algorithm="crc64", checksum=b"")  # type: ignore[arg-type]
+    assert storage.requests["put"] == 0
+
+
+def test_a_local_store_whose_folder_does_not_exist_names_it(tmp_path):
+    storage = open_storage(load_config(str(tmp_path / "typo") + "/"))
+    assert storage.missing_folder() == tmp_path / "typo"
+    assert not (tmp_path / "typo").exists()  # asking creates nothing
+    storage.put_bytes("TAG/a", b"1")  # the writer's first write creates it
+    assert storage.missing_folder() is None
+
+
+def test_an_s3_store_never_has_a_missing_folder(s3_prefix):
+    assert open_storage(load_config(s3_prefix)).missing_folder() is None

@@ -11,9 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 import secrets
 
-from lab_workbook_core import AlreadyExists, Config, LabWorkbookError, Storage, StoreFeatureMissing, open_storage
+from lab_workbook_core import (
+    AlreadyExists,
+    ChecksumMismatch,
+    Config,
+    LabWorkbookError,
+    Storage,
+    StoreFeatureMissing,
+    open_storage,
+)
+from lab_workbook_core.storage import ChecksumAlgorithm, object_checksum
 
-__all__ = ["Check", "probe_batch_deletes", "probe_checksums", "probe_conditional_writes"]
+__all__ = ["Check", "probe_batch_deletes", "probe_checksums", "probe_conditional_writes", "probe_integrity"]
 
 
 @dataclass
@@ -88,7 +97,12 @@ def probe_checksums(storage: Storage, config: Config, folder: str) -> Check:
     finally:
         _remove(storage, [key])
     if accepted:
-        return Check("checksums", True, f"flexible checksums accepted; checksum mode {mode} (from {source})")
+        return Check(
+            "checksums",
+            True,
+            f"the store accepts flexible-checksum headers (whether it checks them: see integrity); "
+            f"checksum mode {mode} (from {source})",
+        )
     if mode == "when_supported":
         return Check(
             "checksums",
@@ -101,6 +115,59 @@ def probe_checksums(storage: Storage, config: Config, folder: str) -> Check:
         True,
         f"the store rejects flexible-checksum headers; checksum mode {mode} (from {source}) avoids them: keep it",
     )
+
+
+_INTEGRITY_PROBE = b"lab-workbook doctor: these bytes were sent with a deliberately wrong checksum\n"
+_SENT: dict[ChecksumAlgorithm, str] = {"md5": "Content-MD5", "crc32": "CRC32"}
+
+
+def probe_integrity(storage: Storage, folder: str) -> Check:
+    """Does the store refuse bytes whose checksum is wrong, or store whatever arrives?
+
+    A wrong ``Content-MD5`` (which every S3 store knows), then a wrong CRC32 (a flexible
+    checksum, what boto3 sends in ``when_supported`` mode), each to a new probe key that is
+    removed after. A store that verifies answers ``BadDigest``; one that does not stores them.
+    """
+    if storage.location.scheme != "s3":
+        return Check("integrity", True, "not applicable to a local folder (its bytes cross no network)")
+    refused: list[str] = []
+    stored: list[str] = []
+    unknown: list[str] = []
+    for algorithm, sent in _SENT.items():
+        key = _probe_key(folder)
+        wrong = object_checksum(algorithm, _INTEGRITY_PROBE + b"(not these bytes)")
+        try:
+            storage.put_bytes_with_checksum(key, _INTEGRITY_PROBE, algorithm=algorithm, checksum=wrong)
+            stored.append(sent)
+        except ChecksumMismatch:
+            refused.append(sent)
+        except LabWorkbookError as err:
+            unknown.append(f"a wrong {sent} could not be sent ({err})")
+        finally:
+            _remove(storage, [key])
+    mode = getattr(storage, "checksum_mode", None) or "when_supported"
+    uploads = (
+        "uploads carry a CRC32 (checksum mode when_supported)"
+        if mode == "when_supported"
+        else f"uploads carry no checksum in checksum mode {mode}"
+    )
+    untold = f"; {'; '.join(unknown)}" if unknown else ""
+    if stored:
+        verdict = f"verifies {' and '.join(refused)} but NOT {' and '.join(stored)}" if refused else "does NOT verify"
+        return Check(
+            "integrity",
+            True,
+            f"the store {verdict} checksums: it stored bytes sent with a wrong {' and a wrong '.join(stored)}"
+            f"{untold}. A body damaged on the way would be stored as it arrived; only TLS (an https:// endpoint) "
+            "protects uploads then. Nothing to set; a store that verifies (AWS S3, MinIO) refuses such bytes",
+            warning=True,
+        )
+    if not refused:
+        return Check("integrity", None, f"could not tell whether the store verifies checksums{untold}")
+    detail = f"the store verifies checksums: it refused a wrong {' and a wrong '.join(refused)}{untold}; {uploads}"
+    if mode != "when_supported" and "CRC32" in refused:
+        detail += " (`checksumMode = when_supported` would have every upload checked)"
+    return Check("integrity", True, detail)
 
 
 def probe_batch_deletes(storage: Storage, folder: str) -> Check:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .errors import CliError
 from .tags import resolve_tag
 
 if TYPE_CHECKING:
@@ -14,10 +15,22 @@ __all__ = ["find_experiment", "open_repository"]
 
 def open_repository(prefix: str | None) -> ExperimentRepository:
     """The reader's view of the store named by ``--prefix``, else ``$LAB_WORKBOOK_PREFIX``, the config
-    file or the default (imported here: only reading commands pay for pandas)."""
+    file or the default (imported here: only reading commands pay for pandas).
+
+    Raises:
+        CliError: a local store whose folder does not exist: a mistyped prefix must not read as
+            an empty store.
+    """
     from lab_workbook import ExperimentRepository
 
-    return ExperimentRepository(prefix)
+    wb = ExperimentRepository(prefix)
+    missing = wb.storage.missing_folder()
+    if missing is not None:
+        raise CliError(
+            f"the store folder {missing} does not exist, so it holds no runs: check the prefix "
+            "(`lab-workbook config` shows where it comes from); a training run creates the folder"
+        )
+    return wb
 
 
 def find_experiment(wb: ExperimentRepository, text: str) -> Experiment:

@@ -21,6 +21,7 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
         ├── AlreadyExists (FileExistsError)   a create-only write lost the race
         ├── CredentialsError (PermissionError)
         ├── StoreFeatureMissing                the store lacks a feature (conditional writes...)
+        ├── ChecksumMismatch                   the store refused bytes whose checksum did not match
         └── StorageUnavailable (ConnectionError)  network down, endpoint unreachable
 
 Every message says what to do next.
@@ -32,6 +33,7 @@ __all__ = [
     "AccessDenied",
     "AlreadyExists",
     "ArtifactNotFound",
+    "ChecksumMismatch",
     "ConfigError",
     "CorruptArtifactError",
     "CredentialsError",
@@ -126,6 +128,16 @@ class StoreFeatureMissing(StorageError):
     """The store answered ``501 NotImplemented``: it lacks a feature (conditional writes, batch deletes...).
 
     Not an outage: retrying will not help. Callers fall back where they can.
+    """
+
+
+class ChecksumMismatch(StorageError):
+    """The store refused a write because the bytes it received do not match the checksum sent with them.
+
+    S3 answers ``BadDigest`` (``InvalidDigest`` for a malformed ``Content-MD5``; MinIO
+    ``XAmzContentChecksumMismatch``): the bytes were damaged on the way, and nothing was
+    stored. Sending them again is the fix. ``lab-workbook doctor`` provokes it on purpose
+    to learn whether a store verifies what it receives.
     """
 
 

@@ -4,7 +4,8 @@ The checks run in order and each says what to do when it fails: the config parse
 credentials exist (S3 only; their *source* is shown, never a secret), the store
 answers a listing, a probe object can be created, read back and deleted under
 the prefix, and then what S3-compatible stores differ in (:mod:`lab_workbook_cli.probes`):
-conditional writes, flexible-checksum headers and batch deletes. The probe key, ``.lab-workbook-doctor/probe-<random>``, starts with a dot
+conditional writes, flexible-checksum headers, whether the store verifies checksums (bytes
+sent with a deliberately wrong one must be refused) and batch deletes. The probe key, ``.lab-workbook-doctor/probe-<random>``, starts with a dot
 so it can never be taken for an experiment, and is removed at once.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
+import os
+from pathlib import Path
 import secrets
 
 from lab_workbook_core import LabWorkbookError, Storage, load_config, open_storage
@@ -20,7 +23,7 @@ import typer
 
 from ..options import JsonOption, PrefixOption
 from ..output import make_table, print_json, print_table, stdout_console
-from ..probes import Check, probe_batch_deletes, probe_checksums, probe_conditional_writes
+from ..probes import Check, probe_batch_deletes, probe_checksums, probe_conditional_writes, probe_integrity
 
 __all__ = ["PROBE_DIR", "doctor"]
 
@@ -68,6 +71,19 @@ def _run_checks(prefix: str | None) -> Iterator[Check]:
         for name in ("store", "write"):
             yield Check(name, None, "skipped: fix the credentials first")
         return
+    missing = storage.missing_folder()
+    if missing is not None:  # a mistyped prefix, or no run yet: say so, and create nothing
+        yield Check(
+            "store",
+            True,
+            f"the folder {missing} does not exist, so it holds no runs. A training run creates it; if runs "
+            "should be there, the prefix is mistyped (`lab-workbook config` shows where it comes from)",
+            warning=True,
+        )
+        yield _creatable(missing)
+        for name in ("conditional writes", "checksums", "integrity", "deletes"):
+            yield Check(name, None, "skipped: the folder does not exist (doctor creates nothing)")
+        return
     try:
         listing = storage.list("", delimiter="/")
     except LabWorkbookError as err:
@@ -80,10 +96,12 @@ def _run_checks(prefix: str | None) -> Iterator[Check]:
     if not write.ok:  # the checksum probe may tell why (a store refusing flexible-checksum headers)
         yield Check("conditional writes", None, "skipped: the store refuses writes")
         yield probe_checksums(storage, cfg, PROBE_DIR)
+        yield Check("integrity", None, "skipped: the store refuses writes")
         yield Check("deletes", None, "skipped: the store refuses writes")
         return
     yield probe_conditional_writes(storage, PROBE_DIR)
     yield probe_checksums(storage, cfg, PROBE_DIR)
+    yield probe_integrity(storage, PROBE_DIR)
     yield probe_batch_deletes(storage, PROBE_DIR)
 
 
@@ -109,6 +127,16 @@ def _credential_method(storage: Storage) -> str | None:
 def _where(storage: Storage) -> str:
     endpoint = storage.endpoint_url
     return f"{storage.location.url} at {endpoint}" if endpoint else storage.location.url
+
+
+def _creatable(folder: Path) -> Check:
+    """Could a training run create ``folder``? Asked of its nearest existing parent, creating nothing."""
+    parent = next(p for p in folder.parents if p.exists())
+    if parent.is_dir() and os.access(parent, os.W_OK | os.X_OK):
+        return Check("write", True, f"not tried (nothing is created): {parent} is writable, so a run can create it")
+    return Check(
+        "write", False, f"a run cannot create {folder}: {parent} is not a writable folder; fix the prefix or its rights"
+    )
 
 
 def _write_probe(storage: Storage) -> Check:

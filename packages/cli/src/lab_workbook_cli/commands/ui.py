@@ -18,7 +18,7 @@ __all__ = ["ui"]
 
 INSTALL_HINT = (
     "the dashboard is in the lab-workbook-ui package, which is not installed: "
-    "pip install lab-workbook-ui (in a checkout: hatch shell, which installs every package)"
+    "pip install lab-workbook-ui (in a checkout of lab-workbook: pip install packages/ui)"
 )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from ..config import Config
 from .base import Listing, ObjectInfo, Storage
+from .checksums import ChecksumAlgorithm, object_checksum
 from .local import LocalStorage
 
-__all__ = ["Listing", "LocalStorage", "ObjectInfo", "Storage", "open_storage"]
+__all__ = ["ChecksumAlgorithm", "Listing", "LocalStorage", "ObjectInfo", "Storage", "object_checksum", "open_storage"]
 
 
 def open_storage(

@@ -20,8 +20,10 @@ from datetime import datetime
 from pathlib import Path
 import threading
 
+from ..errors import ChecksumMismatch
 from ..location import Location
 from ..names import validate_name
+from .checksums import ChecksumAlgorithm, object_checksum
 
 __all__ = ["Listing", "ObjectInfo", "Storage"]
 
@@ -75,6 +77,16 @@ class Storage(ABC):
         """
         return "not needed"
 
+    def missing_folder(self) -> Path | None:
+        """The folder this store would live in when it does not exist; ``None`` when it does.
+
+        Why: listing a folder that does not exist finds no runs, exactly as an empty store does,
+        so a mistyped local prefix would pass for an empty store. Readers ask first and say so;
+        the writer creates the folder with its first write. S3 has no folders to create (a
+        missing bucket is an error of every request): always ``None``.
+        """
+        return None
+
     def url(self, key: str = "") -> str:
         """The full address of a key, for messages (``s3://bucket/exp/tag/name``)."""
         return self.location.url + key
@@ -86,6 +98,23 @@ class Storage(ABC):
         Raises:
             AlreadyExists: ``if_absent`` and the key exists.
         """
+
+    def put_bytes_with_checksum(self, key: str, data: bytes, *, algorithm: ChecksumAlgorithm, checksum: bytes) -> None:
+        """Store ``data`` under ``key``, sent with ``checksum`` as its ``algorithm`` checksum.
+
+        A store that verifies what it receives refuses bytes that do not match the checksum;
+        one that does not (s3rver, moto) stores them anyway. ``lab-workbook doctor`` sends a
+        deliberately wrong checksum to tell the two apart. This default is a local folder's:
+        its bytes cross no network, so it compares them itself.
+
+        Raises:
+            ChecksumMismatch: the store refused the bytes; nothing was stored.
+        """
+        if object_checksum(algorithm, data) != checksum:
+            raise ChecksumMismatch(
+                f"{self.url(key)} was not written: the bytes do not match the {algorithm} checksum sent with them"
+            )
+        self.put_bytes(key, data)
 
     @abstractmethod
     def put_file(self, key: str, path: Path) -> None:

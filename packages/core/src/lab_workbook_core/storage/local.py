@@ -33,6 +33,9 @@ class LocalStorage(Storage):
         # With a glued base ("/data/exp"), objects live in "/data" named "exp<tag>/...".
         self._root = Path(base if base.endswith("/") else os.path.dirname(base) or "/")
 
+    def missing_folder(self) -> Path | None:
+        return None if self._root.is_dir() else self._root
+
     def _path(self, key: str) -> Path:
         path = Path(self.location.base + self._check(key))
         # validate_name already forbids '..'; this guards against symlinks pointing out. Compared as

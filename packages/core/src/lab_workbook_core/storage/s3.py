@@ -45,6 +45,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from ..errors import (
     AccessDenied,
     AlreadyExists,
+    ChecksumMismatch,
     CredentialsError,
     ObjectNotFound,
     StorageError,
@@ -54,6 +55,7 @@ from ..errors import (
 from ..files import atomic_path
 from ..location import Location
 from .base import Listing, ObjectInfo, Storage
+from .checksums import ChecksumAlgorithm
 
 __all__ = ["S3Storage"]
 
@@ -61,6 +63,9 @@ _MULTIPART_THRESHOLD = 64 * 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 _DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 _TAKEN = {"412", "PreconditionFailed", "ConditionalRequestConflict"}
+# What S3 (BadDigest, InvalidDigest) and MinIO (XAmzContent...) answer to bytes that do not match their checksum.
+_BAD_DIGEST = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
+_CHECKSUM_PARAMETERS = {"md5": "ContentMD5", "crc32": "ChecksumCRC32", "sha256": "ChecksumSHA256"}
 
 
 class S3Storage(Storage):
@@ -152,6 +157,11 @@ class S3Storage(Storage):
                 ) from err
             if code in _TAKEN or (status in ("409", "412") and code != "BucketAlreadyExists"):
                 raise AlreadyExists(f"{where} already exists") from err
+            if code in _BAD_DIGEST:
+                raise ChecksumMismatch(
+                    f"the store refused to {what} {where}: the bytes it received do not match the checksum sent "
+                    f"with them ({code}: {message}); nothing was stored, send them again"
+                ) from err
             if code in _DENIED or status == "403":
                 raise AccessDenied(
                     f"S3 denied {what} {where}: {message}. Check the credentials and the bucket policy "
@@ -180,6 +190,17 @@ class S3Storage(Storage):
         self._count("put")
         with self._translate("write", key):
             self.client.put_object(Bucket=self.bucket, Key=full, Body=data, **extra)
+
+    def put_bytes_with_checksum(self, key: str, data: bytes, *, algorithm: ChecksumAlgorithm, checksum: bytes) -> None:
+        """Sent as the ``Content-MD5`` or ``x-amz-checksum-<algorithm>`` header, whatever the checksum mode."""
+        full = self._full(key)
+        parameter = _CHECKSUM_PARAMETERS.get(algorithm)
+        if parameter is None:
+            raise ValueError(f"checksum algorithm {algorithm!r} is not one of {', '.join(_CHECKSUM_PARAMETERS)}")
+        claimed = {parameter: base64.b64encode(checksum).decode("ascii")}
+        self._count("put")
+        with self._translate("write", key):
+            self.client.put_object(Bucket=self.bucket, Key=full, Body=data, **claimed)
 
     def put_file(self, key: str, path: Path) -> None:
         full = self._full(key)
