@@ -1,5 +1,7 @@
 """The whole command: exit codes 0/1/2, one-line errors, help, version, completion."""
 
+from pathlib import Path
+
 from lab_workbook_cli import __version__
 from lab_workbook_cli.app import app
 import pytest
@@ -74,3 +76,15 @@ def test_a_local_store_folder_that_does_not_exist_is_an_error_not_an_empty_store
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr.startswith(f"error: the store folder {folder} does not exist")
     assert not folder.exists()
+
+
+def test_the_built_in_store_before_the_first_run_is_an_empty_store_not_an_error(runner):
+    # isolated_home: no config file, no LAB_WORKBOOK_PREFIX, so the prefix is the built-in default,
+    # whose folder a fresh machine does not have until its first run.
+    from lab_workbook_core import load_config
+
+    config = load_config()
+    assert config.sources["prefix"] == "built-in default" and not Path(config.prefix).exists()
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0, result.stderr
+    assert not Path(config.prefix).exists()

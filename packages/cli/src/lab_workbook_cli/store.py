@@ -19,16 +19,18 @@ def open_repository(prefix: str | None) -> ExperimentRepository:
 
     Raises:
         CliError: a local store whose folder does not exist: a mistyped prefix must not read as
-            an empty store.
+            an empty store. The built-in default store is the exception: before the first run
+            on a machine its folder does not exist yet, and that store *is* empty.
     """
     from lab_workbook import ExperimentRepository
 
     wb = ExperimentRepository(prefix)
     missing = wb.storage.missing_folder()
-    if missing is not None:
+    if missing is not None and wb.config.sources.get("prefix") != "built-in default":
         raise CliError(
-            f"the store folder {missing} does not exist, so it holds no runs: check the prefix "
-            "(`lab-workbook config` shows where it comes from); a training run creates the folder"
+            f"the store folder {missing} does not exist, so it holds no runs: check the prefix (it comes "
+            f"from {wb.config.sources.get('prefix', 'the configuration')}; `lab-workbook config` shows it); "
+            "a training run creates the folder"
         )
     return wb
 
