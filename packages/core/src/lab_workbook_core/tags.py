@@ -208,7 +208,11 @@ def _claim(storage: Storage, tag: str, data: bytes, settle: float) -> Claim:
     except StoreFeatureMissing:
         _warn_once(storage, "does not implement conditional writes (If-None-Match: 501)", settle)
     else:
-        _warn_once(storage, "ignores conditional writes (If-None-Match): a create-only write overwrote", settle)
+        _warn_once(
+            storage,
+            "ignores conditional writes (If-None-Match: it accepted a second create-only write of a run record)",
+            settle,
+        )
     return _read_back(storage, tag, data, nonce, settle)
 
 

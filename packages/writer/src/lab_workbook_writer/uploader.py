@@ -255,6 +255,8 @@ class Uploader:
 
     def _lose_tag(self, entry: Entry, error: AlreadyExists) -> None:
         """Another run holds the tag: stop sending for good, and say so once."""
+        if self.taken is not None:  # the other upload thread found it first
+            return
         self.taken = str(error)
         if entry.op == "claim":  # its claim is persisted: sync() will be refused the tag too
             warn(
