@@ -222,3 +222,20 @@ def test_a_reader_reports_an_artifact_that_does_not_match_its_run_record(fault_p
         assert exp["parameters.json"] == {"lr": 0.5}
     assert "parameters.json does not match its run record" in (exp.problem or "")
     assert exp.status == "finished"
+
+
+def test_a_run_started_offline_on_a_store_ignoring_conditions_checks_its_record_once_it_has_claimed(
+    fault_proxy, quirk_prefix, s3_server
+):
+    fault_proxy.faults.if_none_match = "ignore"
+    fault_proxy.down()
+    wb = new_experiment(quirk_prefix, tag="offline", capture_environment=False)
+    wb.save_json("parameters", {"lr": 0.1})
+    fault_proxy.up()
+    with pytest.warns(UserWarning, match="ignores conditional writes"):
+        assert wb.close(timeout=30) is True
+    record = [s.method for s in fault_proxy.seen if "run.json" in s.path]
+    assert record[:4] == ["HEAD", "PUT", "PUT", "GET"]  # the queued claim: as at a start online
+    later = record[4:]
+    assert "PUT" in later and all(i > 0 and later[i - 1] == "GET" for i, m in enumerate(later) if m == "PUT")
+    assert json.loads(_get(s3_server, quirk_prefix, run_record_key("offline")))["status"] == "finished"
