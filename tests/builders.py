@@ -81,6 +81,7 @@ def run_record(
         "git_commit": None,
         "env": {},
         "writer_version": "0.1.0",
+        "nonce": "0123456789abcdef0123456789abcdef",
         "artifacts": {},
     }
     record.update(fields)

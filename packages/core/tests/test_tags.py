@@ -1,12 +1,28 @@
-"""Tag shape, order, randomness source and uniqueness under concurrent claims."""
+"""Tag shape, order, randomness source, uniqueness under concurrent claims, and claims read back."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+import json
 import random
 import subprocess
 import sys
+import threading
+import time
+from urllib.parse import unquote
+import warnings
 
-from lab_workbook_core import AlreadyExists, InvalidNameError, claim_tag, load_config, new_tag, open_storage
+from lab_workbook_core import (
+    AlreadyExists,
+    InvalidNameError,
+    NoConditionalWritesWarning,
+    TagTaken,
+    claim_lost,
+    claim_run,
+    claim_tag,
+    load_config,
+    new_tag,
+    open_storage,
+)
 from lab_workbook_core.keys import run_record_key
 from lab_workbook_core.tags import TAG_PATTERN, validate_tag
 import pytest
@@ -100,3 +116,110 @@ def test_a_thousand_claims_from_parallel_processes_in_one_minute_are_unique(stor
     assert len(tags) == 1000 and len(set(tags)) == 1000
     listing = open_storage(load_config(store_prefix)).list("")
     assert len(listing.prefixes) == 1000
+
+
+# -- nonces, the probe, and stores that do not honour conditional writes (issue 21) ------------
+
+
+def _record(tag: str, nonce: str) -> bytes:
+    return json.dumps({"tag": tag, "nonce": nonce, "host": "here"}).encode()
+
+
+def test_a_claim_on_an_honouring_store_costs_a_check_the_write_and_one_refused_probe(store_prefix):
+    storage = open_storage(load_config(store_prefix))
+    claim = claim_run(storage, lambda t: _record(t, "ours"))
+    assert claim.conditional and claim.nonce == "ours"
+    assert dict(storage.requests) == {"head": 1, "put": 2}
+    assert json.loads(storage.get_bytes(run_record_key(claim.tag)))["nonce"] == "ours"
+
+
+def test_a_store_that_ignores_if_none_match_is_detected_and_the_claim_read_back(fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "ignore"
+    storage = open_storage(load_config(quirk_prefix))
+    with pytest.warns(NoConditionalWritesWarning, match="ignores conditional writes.*read.*back"):
+        claim = claim_run(storage, lambda t: _record(t, "ours"), "mine", settle=0)
+    assert (claim.tag, claim.nonce, claim.conditional) == ("mine", "ours", False)
+    assert dict(storage.requests) == {"head": 1, "put": 2, "get": 1}
+
+
+def test_a_store_answering_501_is_read_back_too(fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "501"
+    storage = open_storage(load_config(quirk_prefix))
+    with pytest.warns(NoConditionalWritesWarning, match="501"):
+        claim = claim_run(storage, lambda t: _record(t, "ours"), "mine", settle=0)
+    assert not claim.conditional
+    assert storage.requests["get"] == 1
+
+
+def test_the_warning_is_given_once_per_store(fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "ignore"
+    storage = open_storage(load_config(quirk_prefix))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        claim_run(storage, lambda t: _record(t, "a"), "first", settle=0)
+        claim_run(storage, lambda t: _record(t, "b"), "second", settle=0)
+    assert [w.category for w in caught] == [NoConditionalWritesWarning]
+
+
+def _overwrite_after_the_probe(fault_proxy, storage, data: bytes) -> threading.Thread:
+    """A racer whose write lands while the claim settles: after the claim's second PUT of a run record."""
+
+    def racer() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            puts = [s.path for s in list(fault_proxy.seen) if s.method == "PUT" and "run.json" in s.path]
+            if len(puts) >= 2:
+                key = unquote(puts[1].split("?")[0]).split("/experiments/", 1)[1]
+                storage.put_bytes(key, data)
+                return
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=racer)
+    thread.start()
+    return thread
+
+
+def test_a_users_tag_whose_record_read_back_is_anothers_is_refused(fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "ignore"
+    storage = open_storage(load_config(quirk_prefix))
+    racer = _overwrite_after_the_probe(fault_proxy, open_storage(load_config(quirk_prefix)), _record("x", "theirs"))
+    with pytest.warns(NoConditionalWritesWarning), pytest.raises(TagTaken, match="'contested' was claimed at the"):
+        claim_run(storage, lambda t: _record(t, "ours"), "contested", settle=2)
+    racer.join()
+    assert json.loads(storage.get_bytes(run_record_key("contested")))["nonce"] == "theirs"
+
+
+def test_a_generated_tag_whose_record_read_back_is_anothers_is_given_up_for_a_fresh_one(fault_proxy, quirk_prefix):
+    fault_proxy.faults.if_none_match = "ignore"
+    storage = open_storage(load_config(quirk_prefix))
+    racer = _overwrite_after_the_probe(fault_proxy, open_storage(load_config(quirk_prefix)), _record("x", "theirs"))
+    with pytest.warns(NoConditionalWritesWarning):
+        claim = claim_run(storage, lambda t: _record(t, "ours"), settle=2)
+    racer.join()
+    first = storage.list("").prefixes
+    assert len(first) == 2 and f"{claim.tag}/" in first
+    (lost,) = [p.removesuffix("/") for p in first if p != f"{claim.tag}/"]
+    assert json.loads(storage.get_bytes(run_record_key(lost)))["nonce"] == "theirs"
+    assert json.loads(storage.get_bytes(run_record_key(claim.tag)))["nonce"] == "ours"
+
+
+def test_claim_lost_names_the_run_that_holds_the_tag(store_prefix):
+    storage = open_storage(load_config(store_prefix))
+    claim = claim_run(storage, lambda t: _record(t, "ours"), "mine")
+    assert claim_lost(storage, claim) is None
+    storage.put_bytes(run_record_key("mine"), json.dumps({"nonce": "theirs", "host": "gpu-7", "pid": 42}).encode())
+    assert (
+        claim_lost(storage, claim)
+        == f"the run record {storage.url(run_record_key('mine'))} is another run's (on gpu-7 pid 42)"
+    )
+    storage.delete([run_record_key("mine")])
+    assert "is gone" in (claim_lost(storage, claim) or "")
+
+
+def test_a_claim_whose_earlier_write_landed_is_still_ours(store_prefix):
+    """A claim retried after its answer was lost finds its own record (same nonce): not another run's."""
+    storage = open_storage(load_config(store_prefix))
+    storage.put_bytes(run_record_key("mine"), _record("mine", "ours"))
+    assert claim_run(storage, lambda t: _record(t, "ours"), "mine").tag == "mine"
+    with pytest.raises(AlreadyExists, match="already used"):
+        claim_run(storage, lambda t: _record(t, "other"), "mine")

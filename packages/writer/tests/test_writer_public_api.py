@@ -20,6 +20,7 @@ _MODULES = {
     "lightning",
     "limits",
     "notices",
+    "ownership",
     "pending",
     "plainjson",
     "ranks",

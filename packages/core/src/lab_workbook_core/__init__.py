@@ -28,19 +28,30 @@ from .errors import (
     StorageError,
     StorageUnavailable,
     StoreFeatureMissing,
+    TagTaken,
 )
 from .files import atomic_file, atomic_path, write_atomic
 from .hints import closest
 from .location import GluedPrefixWarning, Location, parse_prefix
 from .names import safe_relative_path, validate_name
 from .storage import Listing, LocalStorage, ObjectInfo, Storage, open_storage
-from .tags import NoConditionalWritesWarning, claim_tag, is_generated_tag, new_tag, validate_tag
+from .tags import (
+    Claim,
+    NoConditionalWritesWarning,
+    claim_lost,
+    claim_run,
+    claim_tag,
+    is_generated_tag,
+    new_tag,
+    validate_tag,
+)
 
 __all__ = [
     "AccessDenied",
     "AlreadyExists",
     "ArtifactNotFound",
     "ChecksumMismatch",
+    "Claim",
     "Config",
     "ConfigError",
     "CorruptArtifactError",
@@ -64,10 +75,13 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoreFeatureMissing",
+    "TagTaken",
     "__version__",
     "atomic_file",
     "atomic_path",
     "cache_dir",
+    "claim_lost",
+    "claim_run",
     "claim_tag",
     "closest",
     "concurrent_map",

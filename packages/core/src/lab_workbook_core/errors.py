@@ -19,6 +19,7 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
         ├── ObjectNotFound (FileNotFoundError)
         ├── AccessDenied (PermissionError)
         ├── AlreadyExists (FileExistsError)   a create-only write lost the race
+        │   └── TagTaken                       another run's record holds this run's tag
         ├── CredentialsError (PermissionError)
         ├── StoreFeatureMissing                the store lacks a feature (conditional writes...)
         ├── ChecksumMismatch                   the store refused bytes whose checksum did not match
@@ -49,6 +50,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoreFeatureMissing",
+    "TagTaken",
 ]
 
 
@@ -118,6 +120,14 @@ class AccessDenied(StorageError, PermissionError):
 
 class AlreadyExists(StorageError, FileExistsError):
     """A create-only write found the key taken."""
+
+
+class TagTaken(AlreadyExists):
+    """Another run holds the tag: its run record, read back, is not this run's (its ``nonce`` differs).
+
+    On a store that ignores or lacks conditional writes two runs can both believe they
+    claimed one tag; reading the record back tells which one did.
+    """
 
 
 class CredentialsError(StorageError, PermissionError):

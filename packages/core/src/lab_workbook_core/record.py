@@ -10,7 +10,10 @@ option and a runs table accept the same ones.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import hashlib
 import json
+import re
+import secrets
 from typing import Any, TypedDict
 
 from .errors import CorruptArtifactError
@@ -30,9 +33,12 @@ __all__ = [
     "UNREADABLE",
     "WRITTEN_STATUSES",
     "RunRecordFields",
+    "artifact_mismatch",
     "complete_artifacts",
     "is_final",
+    "new_nonce",
     "parse_record",
+    "record_nonce",
 ]
 
 #: The record's ``format`` field: identifies the object.
@@ -63,6 +69,9 @@ class RunRecordFields(TypedDict, total=False):
 
     ``summary`` is in final records only and ``environment`` once captured; readers
     ignore fields they do not know, and writers add fields only within a format version.
+    ``nonce`` (random, made once per run by :func:`new_nonce`) tells this run's record
+    from another writer's that claimed the same tag; records written before it existed
+    have none, and readers never need it.
     """
 
     format: str
@@ -86,6 +95,7 @@ class RunRecordFields(TypedDict, total=False):
     git_commit: str | None
     env: dict[str, str]
     writer_version: str
+    nonce: str
     artifacts: dict[str, dict[str, Any]]
     summary: dict[str, Any]
     environment: dict[str, Any]
@@ -110,6 +120,44 @@ def parse_record(data: bytes, tag: str) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise CorruptArtifactError(f"the run record of {tag} is not a JSON object")
     return record
+
+
+def new_nonce() -> str:
+    """A fresh claim nonce: 128 random bits (from :mod:`secrets`, never the seeded global state), as hex."""
+    return secrets.token_hex(16)
+
+
+def record_nonce(data: bytes) -> str | None:
+    """The ``nonce`` of a run record's bytes; ``None`` for a record without one or bytes that are no record."""
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return None
+    nonce = record.get("nonce") if isinstance(record, dict) else None
+    return nonce if isinstance(nonce, str) else None
+
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def artifact_mismatch(record: Mapping[str, Any], name: str, data: bytes) -> str | None:
+    """Why ``data`` is not the artifact ``name`` the record lists, or ``None`` (it is, or nothing is listed).
+
+    The record's ``artifacts[name]["sha256"]`` is the SHA-256 (lowercase hex) of the bytes the
+    writer saved; an entry without a well-formed digest is not checked.
+    """
+    artifacts = record.get("artifacts")
+    facts = artifacts.get(name) if isinstance(artifacts, Mapping) else None
+    listed = facts.get("sha256") if isinstance(facts, Mapping) else None
+    if not isinstance(listed, str) or not _SHA256.match(listed):
+        return None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual == listed:
+        return None
+    return (
+        f"{name} does not match its run record (SHA-256 {actual[:12]}... stored, {listed[:12]}... recorded): "
+        "another writer may have written it (a tag claimed twice on a store without conditional writes)"
+    )
 
 
 def is_final(record: Mapping[str, Any]) -> bool:

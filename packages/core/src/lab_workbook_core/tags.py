@@ -8,31 +8,49 @@ order) without reading any run record, even in a sweep that starts many runs a
 minute. Tags made by the original tool (ten random characters) keep the same shape
 and still read; among themselves, runs of one minute are in tag order. Randomness comes from :mod:`secrets`, never
 the global ``random`` state (which training scripts seed, and which forked data
-loaders share). Uniqueness is not left to chance: a tag is *claimed* by a
-create-only write (``If-None-Match: *``) of its run record, so two writers can never
-share one. The run record is looked for first, so a store that silently ignores
-the condition still never has a tag reused by a later run; a store that answers
-``501 NotImplemented`` to it gets a plain write after that check, with a
-:class:`NoConditionalWritesWarning`: claims there are not race-free.
+loaders share).
+
+Uniqueness is not left to chance: a tag is *claimed* by a create-only write
+(``If-None-Match: *``) of its run record, so two writers can never share one. The
+run record is looked for first, so even a store that ignores the condition never
+has a tag reused by a later run. Then a second create-only write of the same record
+must be refused: that is the store showing it honours the condition (one request).
+A store that accepts it (s3rver, some MinIO, Ceph and GCS-interop versions), or that
+answers ``501 NotImplemented`` to the condition (then the record is written plainly),
+cannot exclude two runs claiming one tag at the same moment. There, after a
+:class:`NoConditionalWritesWarning` (once per store and process), the claim waits
+:data:`CLAIM_SETTLE_SECONDS` and reads the record back: the run whose ``nonce`` is in
+it holds the tag, and the others lose (a user's tag: :class:`TagTaken`; a generated
+one: a fresh tag is tried). A writer on such a store keeps checking
+(:func:`claim_lost`) before it writes, since a racer's write can land later still.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+import json
 import re
 import secrets
 import string
+import threading
+import time
 import warnings
 
-from .errors import AlreadyExists, InvalidNameError, StoreFeatureMissing
+from .errors import AlreadyExists, InvalidNameError, ObjectNotFound, StoreFeatureMissing, TagTaken
 from .keys import run_record_key
+from .record import record_nonce
 from .storage.base import Storage
 
 __all__ = [
+    "CLAIM_SETTLE_SECONDS",
     "TAG_ALPHABET",
     "TAG_PATTERN",
+    "Claim",
     "NoConditionalWritesWarning",
+    "claim_lost",
+    "claim_run",
     "claim_tag",
     "is_generated_tag",
     "new_tag",
@@ -45,9 +63,36 @@ _CLAIM_ATTEMPTS = 20
 _CLOCK_DIGITS = 3  # 62**3 = 238,328 > 60,000 milliseconds in a minute
 _RANDOM_DIGITS = 7  # 62**7 ≈ 3.5e12 tags per millisecond before a collision is likely
 
+#: Seconds a claim waits, on a store that does not honour conditional writes, before it reads
+#: its record back. Racers that checked before our record was there have written theirs by
+#: then unless a request of theirs took longer (then the writers' later checks catch it).
+CLAIM_SETTLE_SECONDS = 1.0
+
+_warned: set[str] = set()  # the stores a NoConditionalWritesWarning was given for, in this process
+_warned_lock = threading.Lock()
+
 
 class NoConditionalWritesWarning(UserWarning):
-    """The store does not implement conditional writes: tags are claimed by check-then-write."""
+    """The store ignores or lacks conditional writes: claims are read back, and not race-free."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A tag this writer holds, and how sure it can be that it keeps it.
+
+    Attributes:
+        tag: the tag claimed.
+        nonce: the ``nonce`` of the record written (``None`` for a record without one).
+        conditional: True when the store refused a second create-only write of the record:
+            claims there are race-free and nothing needs reading back. False when it ignores
+            or lacks conditional writes: the claim was read back after a settle time, and a
+            writer should ask :func:`claim_lost` before writes that could overwrite another
+            run's objects.
+    """
+
+    tag: str
+    nonce: str | None
+    conditional: bool
 
 
 def new_tag(now: datetime | None = None) -> str:
@@ -78,49 +123,147 @@ def validate_tag(tag: str) -> str:
 
 
 def claim_tag(storage: Storage, record: Callable[[str], bytes], tag: str | None = None) -> str:
-    """Claim a tag by writing its run record create-only; return the tag.
+    """Claim a tag by writing its run record create-only; return the tag (see :func:`claim_run`)."""
+    return claim_run(storage, record, tag).tag
+
+
+def claim_run(
+    storage: Storage,
+    record: Callable[[str], bytes],
+    tag: str | None = None,
+    *,
+    settle: float = CLAIM_SETTLE_SECONDS,
+) -> Claim:
+    """Claim a tag by writing its run record create-only, and learn whether the store made that safe.
 
     Args:
         storage: the store to claim in.
-        record: builds the initial run record bytes for a candidate tag.
+        record: builds the initial run record bytes for a candidate tag (with the run's ``nonce``).
         tag: a tag chosen by the user; ``None`` generates one.
+        settle: seconds to wait before reading the record back on a store without conditional writes.
+
+    Returns:
+        The claim. Costs a check and the write, plus one refused write (the probe) on a store
+        that honours conditional writes; plus ``settle`` seconds and one read on one that does not.
 
     Raises:
         AlreadyExists: the user's tag is taken (or, absurdly, 20 random ones were).
+        TagTaken: the user's tag was claimed at the same moment by another run, which holds it.
     """
     if tag is not None:
         validate_tag(tag)
         try:
-            _claim(storage, tag, record(tag))
+            return _claim(storage, tag, record(tag), settle)
+        except TagTaken as err:
+            raise TagTaken(
+                f"experiment tag {tag!r} was claimed at the same moment by another run in {storage.location.url}, "
+                f"which holds it ({err}); the store does not enforce create-only writes, so both tried. "
+                "Choose another tag, or omit tag= to get a fresh one"
+            ) from err
         except AlreadyExists as err:
             raise AlreadyExists(
                 f"experiment tag {tag!r} is already used in {storage.location}: tags are "
                 "never reused (experiments are immutable); omit tag= to get a fresh one"
             ) from err
-        return tag
     for _ in range(_CLAIM_ATTEMPTS):
         candidate = new_tag()
         try:
-            _claim(storage, candidate, record(candidate))
+            return _claim(storage, candidate, record(candidate), settle)
         except AlreadyExists:
             continue
-        return candidate
     raise AlreadyExists(f"could not claim a fresh tag in {storage.location} after {_CLAIM_ATTEMPTS} attempts")
 
 
-def _claim(storage: Storage, tag: str, data: bytes) -> None:
-    """Write the run record create-only, after checking it is absent (see the module docstring)."""
+def claim_lost(storage: Storage, claim: Claim) -> str | None:
+    """Why ``claim`` no longer holds its tag, read back from the store; ``None`` while it does.
+
+    One read of the run record. A record whose ``nonce`` is not the claim's belongs to
+    another run; a missing one was removed. Only meaningful for a claim with a nonce.
+
+    Raises:
+        StorageError: the record could not be read (retry later: nothing is known).
+    """
+    return _lost(storage, claim.tag, claim.nonce, None)
+
+
+def _claim(storage: Storage, tag: str, data: bytes, settle: float) -> Claim:
+    """Write the run record create-only, after checking it is absent, then probe (see the module docstring)."""
     key = run_record_key(tag)
+    nonce = record_nonce(data)
     if storage.exists(key):
-        raise AlreadyExists(f"{storage.url(key)} already exists")
+        if nonce is None or _lost(storage, tag, nonce, None) is not None:
+            raise AlreadyExists(f"{storage.url(key)} already exists")
+        # Ours: an earlier attempt of this claim was written though its answer was lost.
+    else:
+        try:
+            storage.put_bytes(key, data, if_absent=True)
+        except StoreFeatureMissing:
+            _warn_once(storage, "does not implement conditional writes (If-None-Match: 501)", settle)
+            storage.put_bytes(key, data)
+            return _read_back(storage, tag, data, nonce, settle)
     try:
-        storage.put_bytes(key, data, if_absent=True)
+        storage.put_bytes(key, data, if_absent=True)  # the probe: a store that honours the condition refuses it
+    except AlreadyExists:
+        return Claim(tag, nonce, conditional=True)
     except StoreFeatureMissing:
-        warnings.warn(
-            f"{storage.location} does not implement conditional writes (If-None-Match): tag {tag} was "
-            "claimed by checking first, which is not race-free if two runs pick the same tag at once. "
-            "Use a store with conditional writes (AWS S3, recent MinIO, R2) for race-free claims",
-            NoConditionalWritesWarning,
-            stacklevel=3,
+        _warn_once(storage, "does not implement conditional writes (If-None-Match: 501)", settle)
+    else:
+        _warn_once(
+            storage,
+            "ignores conditional writes (If-None-Match: it accepted a second create-only write of a run record)",
+            settle,
         )
-        storage.put_bytes(key, data)
+    return _read_back(storage, tag, data, nonce, settle)
+
+
+def _read_back(storage: Storage, tag: str, data: bytes, nonce: str | None, settle: float) -> Claim:
+    """After ``settle`` seconds, the claim if the record is still the one written; else :class:`TagTaken`."""
+    if settle > 0:
+        time.sleep(settle)
+    lost = _lost(storage, tag, nonce, data)
+    if lost is not None:
+        raise TagTaken(lost)
+    return Claim(tag, nonce, conditional=False)
+
+
+def _lost(storage: Storage, tag: str, nonce: str | None, written: bytes | None) -> str | None:
+    """Why the record of ``tag`` is not ours (by ``nonce``, else by the bytes ``written``), or ``None``."""
+    key = run_record_key(tag)
+    try:
+        held = storage.get_bytes(key)
+    except ObjectNotFound:
+        return f"the run record {storage.url(key)} is gone"
+    if (record_nonce(held) == nonce) if nonce is not None else (held == written):
+        return None
+    return f"the run record {storage.url(key)} is another run's{_whose(held)}"
+
+
+def _whose(data: bytes) -> str:
+    """`` (started ... on host, pid ...)`` from a record's bytes, as far as they say."""
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return ""
+    if not isinstance(record, dict):
+        return ""
+    facts = [
+        f"{label} {record[name]}"
+        for label, name in (("started", "started"), ("on", "host"), ("pid", "pid"))
+        if isinstance(record.get(name), str | int)
+    ]
+    return f" ({' '.join(facts)})" if facts else ""
+
+
+def _warn_once(storage: Storage, what: str, settle: float) -> None:
+    with _warned_lock:
+        if storage.location.url in _warned:
+            return
+        _warned.add(storage.location.url)
+    warnings.warn(
+        f"{storage.location} {what}. Tag claims there are not race-free: two runs claiming one tag at the "
+        f"same moment could both write it. lab-workbook reads each claim back after {settle:g} s, and a run "
+        "checks its record is still its own before each write; see docs/reliability.md. Use a store with "
+        "conditional writes (AWS S3, recent MinIO, R2) for race-free claims",
+        NoConditionalWritesWarning,
+        stacklevel=5,
+    )

@@ -13,6 +13,7 @@ import mmap
 from pathlib import Path
 import time
 from typing import TYPE_CHECKING, Any, overload
+import warnings
 
 from lab_workbook_core import (
     ArtifactNotFound,
@@ -24,7 +25,7 @@ from lab_workbook_core import (
 )
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import UNREADABLE, is_final, parse_record
+from lab_workbook_core.record import UNREADABLE, artifact_mismatch, is_final, parse_record
 
 from .artifacts import ArtifactInfo, artifacts_of
 from .kinds import kind_of, load_bytes
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # pandas is imported by the calls that make frames: `import l
 __all__ = ["Experiment"]
 
 _SHOWN_NAMES = 20
+_CHECKED_UP_TO = 16 * 1024 * 1024  # bytes loaded whole up to this size are checked against the record's sha256
 
 
 def _only(frame: pd.DataFrame, fields: Sequence[str] | None) -> pd.DataFrame:
@@ -70,6 +72,8 @@ class Experiment:
         self._record_etag: str | None = None
         self._record_at = 0.0
         self._problem: str | None = None
+        self._checked: set[str] = set()  # artifacts whose bytes were compared with the record's sha256
+        self._mismatched: dict[str, str] = {}  # those whose bytes are not the record's
         self._final_objects: list[ObjectInfo] | None = None
 
     # -- the run record -------------------------------------------------------------------
@@ -122,9 +126,25 @@ class Experiment:
 
     @property
     def problem(self) -> str | None:
-        """Why the run record cannot be read (then :attr:`info` is ``{}``), or ``None``."""
+        """Why the run record cannot be read (then :attr:`info` is ``{}``), or why an artifact loaded
+        does not match it (its SHA-256 differs from the record's), or ``None``."""
         self._read_record()
-        return self._problem
+        return self._problem or ("; ".join(self._mismatched.values()) or None)
+
+    def _check_bytes(self, name: str, data: bytes) -> None:
+        """Compare bytes just loaded with the SHA-256 the final record lists; a mismatch is a problem of the run.
+
+        Only small artifacts are hashed (the bytes are in memory anyway), once per name: a
+        mismatch means another writer's object under this run's name (a tag claimed twice on a
+        store without conditional writes), or a change made to the store by hand.
+        """
+        if name in self._checked or len(data) > _CHECKED_UP_TO:
+            return
+        self._checked.add(name)
+        mismatch = artifact_mismatch(self._read_record(), name, data)
+        if mismatch is not None:
+            self._mismatched[name] = mismatch
+            warnings.warn(f"experiment {self.tag}: {mismatch}", stacklevel=4)
 
     @property
     def started(self) -> datetime | None:
@@ -244,13 +264,17 @@ class Experiment:
         final = self._over()
         for _attempt in range(2):  # the writer may merge (and delete) segments between our two reads
             try:
-                return self._source.fetch(key, final=final)
+                data = self._source.fetch(key, final=final)
             except ObjectNotFound:
                 if kind_of(name) != "csv":
                     break
-            data = self._from_segments(name)
-            if data is not None:
+            else:
+                if final:
+                    self._check_bytes(name, data)
                 return data
+            assembled = self._from_segments(name)
+            if assembled is not None:
+                return assembled
             self._final_objects = None
         raise self._not_found(name)
 

@@ -20,7 +20,7 @@ import sys
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
-from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING
+from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, new_nonce
 
 from .__about__ import __version__
 
@@ -123,6 +123,7 @@ class RunRecord:
             "git_commit": git_commit,
             "env": {name: env[name] for name in check_allowlist(env_allowlist) if name in env},
             "writer_version": __version__,
+            "nonce": new_nonce(),  # which writer's record this is, when a store lets two claim one tag
             "artifacts": {},
         }
 

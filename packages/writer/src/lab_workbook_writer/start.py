@@ -13,9 +13,10 @@ import os
 from pathlib import Path
 
 from lab_workbook_core import (
+    Claim,
     InvalidValueError,
     StorageUnavailable,
-    claim_tag,
+    claim_run,
     load_config,
     new_tag,
     open_storage,
@@ -27,6 +28,7 @@ from . import gitstate
 from .environment import EnvironmentCapture
 from .experiment import Experiment
 from .notices import announce_tag, warn
+from .ownership import Ownership
 from .runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord
 from .spool import Destination, ExperimentSpool
 from .uploader import Uploader
@@ -34,7 +36,8 @@ from .uploader import Uploader
 __all__ = ["new_experiment"]
 
 # Bounds on every wait for the store (docs/reliability.md, "Stores"): the claim at start
-# waits at most about _CONNECT_TIMEOUT + 2 * _CLAIM_TIMEOUT (a check, then the write).
+# waits at most about _CONNECT_TIMEOUT + 3 * _CLAIM_TIMEOUT (a check, the write, the probe that
+# must be refused); on a store without conditional writes, a settle time and one read more.
 _CONNECT_TIMEOUT = 3.0
 _CLAIM_TIMEOUT = 5.0
 _READ_TIMEOUT = 20.0
@@ -78,7 +81,8 @@ def new_experiment(
         StorageError: the store refuses the run (no credentials, no bucket, access denied): a
             setup problem is reported now, not after days of training. A store that merely
             cannot be *reached* does not raise: see below.
-        AlreadyExists: ``tag`` is already used.
+        AlreadyExists: ``tag`` is already used (:class:`TagTaken`: another run claimed it at the
+            same moment, on a store that does not enforce create-only writes).
 
     If the store cannot be reached at the start, the run is recorded all the same: the tag
     is made locally (the start millisecond and 7 random characters: a clash is vanishingly unlikely, though no longer
@@ -99,8 +103,10 @@ def new_experiment(
         git_commit=gitstate.head_commit(Path.cwd()),
         env_allowlist=env_allowlist,
     )
+    claim: Claim | None = None
     try:
-        claimed, offline = claim_tag(claimer, lambda candidate: record.to_bytes(tag=candidate), tag), False
+        claim = claim_run(claimer, lambda candidate: record.to_bytes(tag=candidate), tag)
+        claimed, offline = claim.tag, False
     except StorageUnavailable as err:
         claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
         warn(
@@ -119,7 +125,10 @@ def new_experiment(
             checksum_mode=config.checksum_mode,
         ),
     )
-    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
+    ownership = None
+    if claim is not None and not claim.conditional:  # racers are not excluded: check before every write
+        ownership = Ownership(storage, claim, record=record.to_bytes())
+    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds, ownership=ownership)
     experiment = Experiment(
         claimed,
         storage=storage,

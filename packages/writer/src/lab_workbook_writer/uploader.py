@@ -13,6 +13,11 @@ queue; a few worker threads send them. The rules:
 - A *claim* (the first run record of a run started while the store was unreachable)
   goes before everything else; if the tag turns out to be taken, nothing more is sent
   (the other run stays intact) and the data stays in the spool.
+- On a store that does not honour conditional writes, every operation first asks the
+  run's :class:`~lab_workbook_writer.ownership.Ownership` whether the run record is
+  still this run's; once another run holds the tag, nothing more is sent, the data
+  stays in the spool, and the spool is marked (a claim at its head) so that
+  ``lab-workbook sync`` never sends it under that tag either.
 - A failure is retried with exponential backoff (capped at ``max_backoff``) for
   the whole queue, since a store that fails one request usually fails the next;
   stderr says so once per outage, and once when the store answers again.
@@ -25,9 +30,11 @@ import itertools
 import threading
 import time
 
-from lab_workbook_core import AlreadyExists, Storage, claim_tag
+from lab_workbook_core import AlreadyExists, Storage, TagTaken, claim_run
+from lab_workbook_core.keys import run_record_key
 
 from .notices import warn
+from .ownership import Ownership
 from .spool import Entry, ExperimentSpool, Job, Op
 
 __all__ = ["Uploader"]
@@ -45,12 +52,22 @@ class Uploader:
         label: how messages name the experiment (its tag).
         workers: threads; a slow upload (a big model) does not hold back a series.
         max_backoff: longest wait, in seconds, between retries while the store fails.
+        ownership: on a store that does not honour conditional writes, what checks the tag
+            is still this run's before each operation (``None``: the claim settled it).
     """
 
     def __init__(
-        self, storage: Storage, spool: ExperimentSpool, *, label: str, workers: int = 2, max_backoff: float = 30.0
+        self,
+        storage: Storage,
+        spool: ExperimentSpool,
+        *,
+        label: str,
+        workers: int = 2,
+        max_backoff: float = 30.0,
+        ownership: Ownership | None = None,
     ) -> None:
         self.storage, self.spool, self.label, self.max_backoff = storage, spool, label, max_backoff
+        self._ownership = ownership
         self.bytes_sent = 0
         self.objects_sent = 0
         self._cond = threading.Condition()
@@ -61,7 +78,8 @@ class Uploader:
         self._retry_at = 0.0
         self._failing = False
         self._stopping = False
-        self.taken: str | None = None  # why nothing is sent: the offline-made tag is taken in the store
+        #: Why nothing is sent: the tag is another run's (made offline and taken, or lost to a racer).
+        self.taken: str | None = None
         self._threads = [
             threading.Thread(target=self._work, name=f"lab-workbook-upload-{label}-{i}", daemon=True)
             for i in range(workers)
@@ -226,21 +244,52 @@ class Uploader:
                 sent, error = 0, err
             with self._cond:
                 del self._running[entry.seq]
-                if isinstance(error, AlreadyExists) and entry.op == "claim":
+                if isinstance(error, AlreadyExists) and (entry.op == "claim" or isinstance(error, TagTaken)):
                     self._pending[entry.seq] = entry
-                    self.taken = str(error)
-                    warn(
-                        f"experiment {self.label} started while {self.storage.location} was unreachable, and its "
-                        f"tag is taken there by another run: nothing of this run is sent, so that run stays "
-                        f"intact. Its data stays in {self.spool.path} (`lab-workbook sync` says what to do)"
-                    )
+                    self._lose_tag(entry, error)
                 elif error is None:
                     self._succeeded(entry, sent)
                 else:
                     self._failed(entry, error)
                 self._cond.notify_all()
 
+    def _lose_tag(self, entry: Entry, error: AlreadyExists) -> None:
+        """Another run holds the tag: stop sending for good, and say so once."""
+        if self.taken is not None:  # the other upload thread found it first
+            return
+        self.taken = str(error)
+        if entry.op == "claim":  # its claim is persisted: sync() will be refused the tag too
+            warn(
+                f"experiment {self.label} started while {self.storage.location} was unreachable, and its "
+                f"tag is taken there by another run: nothing of this run is sent, so that run stays "
+                f"intact. Its data stays in {self.spool.path} (`lab-workbook sync` says what to do)"
+            )
+            return
+        self._mark_refused()
+        warn(
+            f"experiment {self.label}: another run holds tag {self.label} in {self.storage.location} ({error}). "
+            "The store does not enforce create-only writes, so both runs claimed it at the same moment; "
+            "nothing more of this run is written there, so that run stays intact, and this run will not be "
+            f"recorded finished. Its data stays in {self.spool.path}: send it under a new tag with "
+            "`lab-workbook sync --retag NEWTAG`"
+        )
+
+    def _mark_refused(self) -> None:
+        """Put a claim at the head of the spool, so that ``sync()`` asks for the tag before sending anything."""
+        if self._ownership is None:
+            return
+        ownership = self._ownership
+        path = self.spool.new_data_path(".run.json")
+        key = run_record_key(ownership.claim.tag)
+        try:
+            path.write_bytes(ownership.record)
+            self.spool.persist(Entry(0, "claim", key=key, group="run", data=self.spool.relative(path)))
+        except OSError as err:  # the spool's disk fails: the warning below still says what happened
+            warn(f"experiment {self.label}: cannot mark its spool {self.spool.path} as refused: {err}")
+
     def _send(self, entry: Entry) -> int:
+        if self._ownership is not None and entry.op != "claim":
+            self._ownership.check(fresh=entry.group == "run")  # before anything that could be another run's
         if entry.job is not None:
             return entry.job.upload(self.storage)
         if entry.op == "delete":
@@ -252,7 +301,9 @@ class Uploader:
         path = self.spool.path / (entry.data or "")
         if entry.op == "claim":
             body = path.read_bytes()
-            claim_tag(self.storage, lambda _tag: body, entry.key.split("/", 1)[0])
+            claim = claim_run(self.storage, lambda _tag: body, entry.key.split("/", 1)[0])
+            if not claim.conditional:  # the store does not exclude racers: check before every later write
+                self._ownership = Ownership(self.storage, claim, record=body)
             return len(body)
         if entry.size <= _SMALL:
             try:
