@@ -170,6 +170,7 @@ class Experiment:
             yield
         except CorruptArtifactError as err:
             self._problems.note(name, str(err))
+            self._source.distrust(artifact_key(self.tag, name))  # read again next time: it may be repaired
             raise
         self._problems.clear(name)
 
