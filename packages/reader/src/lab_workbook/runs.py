@@ -198,9 +198,9 @@ def _quietly(load: Any, strict: bool) -> Any:
         return None
 
 
-def _warn_unreadable(rows: list[dict[str, Any]]) -> None:
+def _warn_unreadable(rows: Iterable[Mapping[str, Any] | None]) -> None:
     """One warning naming the runs that could not be read in full, and why."""
-    damaged = [row for row in rows if row.get("problem")]
+    damaged = [row for row in rows if row is not None and row.get("problem")]
     if not damaged:
         return
     named = "; ".join(
