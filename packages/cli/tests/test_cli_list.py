@@ -88,6 +88,14 @@ def test_a_record_field_of_the_wrong_type_is_named_in_the_table(runner, local_pr
     assert "'status' 5 (an integer; a string expected)" in line
 
 
+def test_on_a_terminal_an_unreadable_status_and_its_reason_are_red(runner, local_prefix, make_run):
+    damaged = make_run(local_prefix, "202401011001-bbbbbbbbbb")
+    _damage(local_prefix, damaged, b"")
+    out = runner.invoke(app, ["list", "--prefix", local_prefix], env={"FORCE_COLOR": "1", "NO_COLOR": None}).stdout
+    assert "\x1b[31munreadable" in out and "unreada…" not in out  # the status whole, even on 80 columns
+    assert "\x1b[31mthe" in out
+
+
 def test_json_strings_decode_to_the_visible_escapes_never_to_control_characters(runner, local_prefix, make_run):
     hostile = "evil \x1b]0;pwned\x07\x1b[2J\x9b31m\u202eroot\r"
     make_run(local_prefix, "202401011000-aaaaaaaaaa", description=hostile)
