@@ -109,10 +109,12 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
     if not rows:
         typer.echo(f"no experiments in {where}", err=True)
         return
+    console = stdout_console()
     table = make_table("tag", "started (UTC)", "status", "duration", "description", "artifacts")
     table.columns[0].no_wrap = True
-    table.columns[2].no_wrap = True  # the status whole (a narrow terminal wraps the description, or a problem)
-    table.columns[2].min_width = max(map(len, STATUSES))
+    if console.is_terminal:  # the status whole (a narrow terminal wraps the description, or a problem)
+        table.columns[2].no_wrap = True
+        table.columns[2].min_width = max(map(len, STATUSES))
     table.columns[-1].justify = "right"
     for row in rows:
         started = datetime.fromisoformat(row["started"]) if row["started"] else None
@@ -125,4 +127,4 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
             Text(row["description"] or "") if not row.get("problem") else Text(row["problem"], style="red"),
             str(row["artifacts"]),
         )
-    print_table(table, stdout_console())
+    print_table(table, console)
