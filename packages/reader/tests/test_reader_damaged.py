@@ -73,13 +73,21 @@ def test_a_problem_noted_by_another_check_is_listed_after_the_records(store):
     store.record(A)
     _damage_record(store, A, b"")
     exp = store.repository()[A]
-    exp.note_problem("model.pt", "model.pt does not match the sha256 of the run record")
+    exp.note_problem("model.pt", "model.pt does not match the sha256 of the run record", check="sha256")
     assert exp.problems == [
         f"the run record of {A} is empty (0 bytes)",
         "model.pt does not match the sha256 of the run record",
     ]
-    exp.clear_problem("model.pt")
+    exp.clear_problem("model.pt", check="sha256")
     assert exp.problems == [f"the run record of {A} is empty (0 bytes)"]
+
+
+def test_an_artifact_that_parses_keeps_what_another_check_found(store):
+    store.finished(A, {"parameters.json": '{"lr": 0.1}'})
+    exp = store.repository()[A]
+    exp.note_problem("parameters.json", "parameters.json does not match its sha256", check="sha256")
+    assert exp["parameters.json"] == {"lr": 0.1}
+    assert exp.problems == ["parameters.json does not match its sha256"]
 
 
 # -- the runs table -----------------------------------------------------------------------------

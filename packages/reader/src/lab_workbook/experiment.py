@@ -29,7 +29,7 @@ from lab_workbook_core.record import UNREADABLE, is_final, parse_record, record_
 
 from .artifacts import ArtifactInfo, artifacts_of
 from .kinds import kind_of, load_bytes
-from .problems import RECORD, RunProblems
+from .problems import PARSE, RECORD, RunProblems
 from .records import parse_time, status_of
 from .source import ObjectSource
 
@@ -98,7 +98,7 @@ class Experiment:
         if data is not None:  # None: unchanged since the last read
             record = self._parsed(data) if stored else {}
             if not stored:
-                self._problems.clear(RECORD)
+                self._problems.clear(RECORD, PARSE)
             if is_final(record):
                 if cache is not None and not (entry and entry.final):
                     cache.put(key, data, etag=self._record_etag, final=True)
@@ -115,9 +115,9 @@ class Experiment:
         try:
             record = parse_record(data, self.tag)
         except CorruptArtifactError as err:
-            self._problems.note(RECORD, str(err))
+            self._problems.note(RECORD, PARSE, str(err))
             return {}
-        self._problems.clear(RECORD)
+        self._problems.clear(RECORD, PARSE)
         return record
 
     def _fresh(self) -> bool:
@@ -135,7 +135,7 @@ class Experiment:
         (no run record: the original tool's runs) or ``unreadable`` (a run record that is empty, not
         JSON, not an object or has fields of the wrong type: see :attr:`problems`)."""
         record = self._read_record()
-        return UNREADABLE if self._problems.get(RECORD) is not None else status_of(record)
+        return UNREADABLE if self._problems.get(RECORD, PARSE) is not None else status_of(record)
 
     @property
     def problems(self) -> list[str]:
@@ -150,18 +150,19 @@ class Experiment:
         """:attr:`problems` in one line (joined by ``"; "``), or ``None`` when there is none."""
         return "; ".join(self.problems) or None
 
-    def note_problem(self, where: str, message: str) -> None:
-        """Record a problem of this run found by a reader of ``where`` (an artifact's name).
+    def note_problem(self, where: str, message: str, *, check: str) -> None:
+        """Record a problem of this run that ``check`` found in ``where`` (an artifact's name).
 
-        The loaders note what they cannot parse; a check done elsewhere (an artifact whose bytes
-        do not match the record's sha256) reports through this, and the run shows the problem
-        wherever :attr:`problems` is shown. ``clear_problem(where)`` takes it back.
+        The loaders note what they cannot parse (``check="parse"``); another check (say
+        ``check="sha256"``: an artifact whose bytes do not match the record's sha256) reports
+        through this, and the run shows the problem wherever :attr:`problems` is shown. Each
+        check's finding is its own: a successful parse does not clear a sha256 mismatch.
         """
-        self._problems.note(where, message)
+        self._problems.note(where, check, message)
 
-    def clear_problem(self, where: str) -> None:
-        """``where`` was read again without a problem (see :meth:`note_problem`)."""
-        self._problems.clear(where)
+    def clear_problem(self, where: str, *, check: str) -> None:
+        """``check`` found nothing wrong with ``where`` this time (see :meth:`note_problem`)."""
+        self._problems.clear(where, check)
 
     @contextmanager
     def _noting(self, name: str) -> Iterator[None]:
@@ -169,10 +170,10 @@ class Experiment:
         try:
             yield
         except CorruptArtifactError as err:
-            self._problems.note(name, str(err))
+            self._problems.note(name, PARSE, str(err))
             self._source.distrust(artifact_key(self.tag, name))  # read again next time: it may be repaired
             raise
-        self._problems.clear(name)
+        self._problems.clear(name, PARSE)
 
     @property
     def started(self) -> datetime | None:

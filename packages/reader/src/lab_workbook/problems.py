@@ -2,21 +2,25 @@
 
 A run can have several problems at once: a damaged run record (then its status is
 ``unreadable``), a series that cannot be parsed, an artifact whose bytes do not match the
-record's sha256. Each is kept under what it concerns (:data:`RECORD`, or an artifact's
-name), so that reading that part again successfully clears it, and a runs table, ``lab-workbook
-list``/``show`` and the dashboard show them all, record first. A run with a problem is
-never remembered as finished (:meth:`~lab_workbook.ExperimentRepository.finished_rows`): it is
-read again next time, in case it was repaired.
+record's sha256. Each is kept under what it concerns (:data:`RECORD`, or an artifact's name)
+and the check that found it (:data:`PARSE` for the loaders), so that one check passing never
+clears another's finding, and reading that part again without a problem clears its entry. A
+runs table, ``lab-workbook list``/``show`` and the dashboard show them all, the record's first.
+A run with a problem is never remembered as finished
+(:meth:`~lab_workbook.ExperimentRepository.finished_rows`): it is read again next time, in
+case it was repaired.
 """
 
 from __future__ import annotations
 
 import threading
 
-__all__ = ["RECORD", "RunProblems", "UnreadableRunsWarning"]
+__all__ = ["PARSE", "RECORD", "RunProblems", "UnreadableRunsWarning"]
 
 #: What a problem of the run record is kept under (no artifact can have this name: it is reserved).
 RECORD = ".lab-workbook/run.json"
+#: The check of the loaders: the bytes can be parsed as their kind.
+PARSE = "parse"
 
 
 class UnreadableRunsWarning(UserWarning):
@@ -28,29 +32,32 @@ class UnreadableRunsWarning(UserWarning):
 
 
 class RunProblems:
-    """``{what: why}`` for one run, safe to share between threads (a runs table reads runs concurrently)."""
+    """``{(what, check): why}`` for one run, safe to share between threads (a runs table reads runs
+    concurrently)."""
 
     def __init__(self) -> None:
-        self._found: dict[str, str] = {}
+        self._found: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
-    def note(self, where: str, message: str) -> None:
-        """Record (or replace) the problem of ``where``."""
+    def note(self, where: str, check: str, message: str) -> None:
+        """Record (or replace) what ``check`` found wrong with ``where``."""
         with self._lock:
-            self._found[where] = message
+            self._found[where, check] = message
 
-    def clear(self, where: str) -> None:
-        """``where`` was read without a problem."""
+    def clear(self, where: str, check: str) -> None:
+        """``check`` found nothing wrong with ``where`` this time."""
         with self._lock:
-            self._found.pop(where, None)
+            self._found.pop((where, check), None)
 
-    def get(self, where: str) -> str | None:
-        """The problem of ``where``, if there is one."""
+    def get(self, where: str, check: str) -> str | None:
+        """What ``check`` found wrong with ``where``, if anything."""
         with self._lock:
-            return self._found.get(where)
+            return self._found.get((where, check))
 
     def messages(self) -> list[str]:
         """Every problem, the run record's first, then in the order they were found."""
         with self._lock:
-            record = [self._found[RECORD]] if RECORD in self._found else []
-            return record + [message for where, message in self._found.items() if where != RECORD]
+            found = list(self._found.items())
+        return [message for (where, _), message in found if where == RECORD] + [
+            message for (where, _), message in found if where != RECORD
+        ]
