@@ -90,6 +90,13 @@ def test_an_artifact_that_parses_keeps_what_another_check_found(store):
     assert exp.problems == ["parameters.json does not match its sha256"]
 
 
+def test_a_notebook_shows_the_problems_of_a_run_under_its_status(store):
+    store.record(A)
+    _damage_record(store, A, b"[]")
+    html = store.repository()[A]._repr_html_()
+    assert "unreadable" in html and f"the run record of {A} is not a JSON object (it is a list)" in html
+
+
 # -- the runs table -----------------------------------------------------------------------------
 
 
