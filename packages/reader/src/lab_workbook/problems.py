@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import threading
 
+from lab_workbook_core.keys import RESERVED_DIR, RUN_RECORD
+
 __all__ = ["PARSE", "RECORD", "RunProblems", "UnreadableRunsWarning"]
 
 #: What a problem of the run record is kept under (no artifact can have this name: it is reserved).
-RECORD = ".lab-workbook/run.json"
+RECORD = f"{RESERVED_DIR}/{RUN_RECORD}"
 #: The check of the loaders: the bytes can be parsed as their kind.
 PARSE = "parse"
 
