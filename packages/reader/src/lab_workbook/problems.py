@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import threading
 
-from lab_workbook_core.keys import RESERVED_DIR, RUN_RECORD
+from lab_workbook_core.keys import RESERVED_DIR
 
 __all__ = ["PARSE", "RECORD", "RunProblems", "UnreadableRunsWarning"]
 
-#: What a problem of the run record is kept under (no artifact can have this name: it is reserved).
-RECORD = f"{RESERVED_DIR}/{RUN_RECORD}"
+#: What a problem of the run record is kept under: the reserved folder it is in, which no
+#: artifact can be named (``lab_workbook_core.keys.is_reserved``).
+RECORD = RESERVED_DIR
 #: The check of the loaders: the bytes can be parsed as their kind.
 PARSE = "parse"
 
