@@ -11,6 +11,7 @@ from lab_workbook_core import load_config, open_storage
 from lab_workbook_core.keys import run_record_key
 from lab_workbook_core.record import FINISHED, RECORD_FIELDS, RECORD_FORMAT, RECORD_FORMAT_VERSION, WRITTEN_STATUSES
 from lab_workbook_writer import new_experiment
+import pytest
 
 
 def _in_core_order(fields: list[str]) -> bool:
@@ -46,3 +47,21 @@ def test_a_built_run_and_a_written_run_read_the_same(local_prefix):
     assert written_exp.status == built_exp.status == FINISHED
     assert written_exp["parameters.json"] == built_exp["parameters.json"]
     assert written_exp.duration is not None and built_exp.duration is not None
+
+
+def test_every_record_the_writer_writes_passes_the_readers_checks(local_prefix):
+    from lab_workbook_core.record import record_problems
+
+    storage = open_storage(load_config(local_prefix))
+    records = []
+    with pytest.raises(ValueError), new_experiment(local_prefix, description="contract") as wb:
+        records.append(json.loads(storage.get_bytes(run_record_key(wb.tag))))  # the claim, at start
+        wb.save_json("parameters", {"lr": 0.1})
+        log = wb.new_time_series_log("loss", ["epoch", "loss"])
+        log(epoch=1, loss=0.5)
+        raise ValueError("loss is NaN")
+    records.append(json.loads(storage.get_bytes(run_record_key(wb.tag))))  # final: failed, with summary
+    assert records[0]["status"] == "running" and records[1]["status"] == "failed"
+    assert [record_problems(record) for record in records] == [[], []]
+    exp = ExperimentRepository(local_prefix)[wb.tag]
+    assert (exp.status, exp.problems) == ("failed", [])

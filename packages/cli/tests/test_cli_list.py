@@ -66,6 +66,49 @@ def test_a_damaged_record_can_be_filtered_as_unreadable(runner, local_prefix, ma
     assert [r["tag"] for r in rows] == [damaged]
 
 
+def _damage(prefix, tag, data: bytes):
+    from lab_workbook_core import load_config, open_storage
+    from lab_workbook_core.keys import run_record_key
+
+    open_storage(load_config(prefix)).put_bytes(run_record_key(tag), data)
+
+
+def test_an_empty_record_is_unreadable_with_the_reason_not_unknown(runner, local_prefix, make_run):
+    damaged = make_run(local_prefix, "202401011001-bbbbbbbbbb")
+    _damage(local_prefix, damaged, b"")
+    (row,) = json.loads(runner.invoke(app, ["list", "--json", "--prefix", local_prefix]).stdout)
+    assert (row["status"], row["problem"]) == ("unreadable", f"the run record of {damaged} is empty (0 bytes)")
+    assert "is empty (0 bytes)" in runner.invoke(app, ["list", "--prefix", local_prefix]).stdout
+
+
+def test_a_record_field_of_the_wrong_type_is_named_in_the_table(runner, local_prefix, make_run):
+    damaged = make_run(local_prefix, "202401011001-bbbbbbbbbb")
+    _damage(local_prefix, damaged, b'{"status": 5, "started": "2024-01-01T10:01:00Z"}')
+    line = runner.invoke(app, ["list", "--prefix", local_prefix]).stdout.splitlines()[1]
+    assert line.split()[:3] == [damaged, "-", "unreadable"]
+    assert "'status' 5 (an integer; a string expected)" in line
+
+
+def test_on_a_terminal_an_unreadable_status_and_its_reason_are_red(runner, local_prefix, make_run):
+    damaged = make_run(local_prefix, "202401011001-bbbbbbbbbb")
+    _damage(local_prefix, damaged, b"")
+    out = runner.invoke(app, ["list", "--prefix", local_prefix], env={"FORCE_COLOR": "1", "NO_COLOR": None}).stdout
+    assert "\x1b[31munreadable" in out and "unreada…" not in out  # the status whole, even on 80 columns
+    assert "\x1b[31mthe" in out
+
+
+def test_json_strings_decode_to_the_visible_escapes_never_to_control_characters(runner, local_prefix, make_run):
+    hostile = "evil \x1b]0;pwned\x07\x1b[2J\x9b31m\u202eroot\r"
+    make_run(local_prefix, "202401011000-aaaaaaaaaa", description=hostile)
+    for command in (["list", "--json"], ["show", "latest", "--json"]):
+        result = runner.invoke(app, [*command, "--prefix", local_prefix])
+        description = json.loads(result.stdout)[0 if command[0] == "list" else "description"]
+        description = description["description"] if isinstance(description, dict) else description
+        assert description == "evil \\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202eroot\\x0d", command
+        decoded = json.dumps(json.loads(result.stdout), ensure_ascii=False)
+        assert not any(char in decoded for char in ("\x1b", "\x07", "\x9b", "\u202e", "\r")), command
+
+
 def test_since_filter(runner, local_prefix, make_run):
     _fill(make_run, local_prefix)
     rows = json.loads(runner.invoke(app, ["list", "--json", "--since", "2024-02-01", "--prefix", local_prefix]).stdout)
@@ -186,10 +229,9 @@ def test_json_has_one_run_per_line(runner, local_prefix, make_run):
 def test_json_records_print_nan_as_null_and_no_records_as_an_empty_list(capsys):
     from lab_workbook_cli.output import print_json_records
 
-    print_json_records([{"tag": "a", "loss": float("nan")}, {"tag": "b\x1b", "loss": 1.5}])
+    print_json_records([{"tag": "a", "loss": float("nan")}, {"tag": "b", "loss": 1.5}])
     out = capsys.readouterr().out
-    assert json.loads(out) == [{"tag": "a", "loss": None}, {"tag": "b\x1b", "loss": 1.5}]
-    assert "\x1b" not in out  # control characters from the store stay escaped
+    assert json.loads(out) == [{"tag": "a", "loss": None}, {"tag": "b", "loss": 1.5}]
     print_json_records([])
     assert capsys.readouterr().out == "[]\n"
 

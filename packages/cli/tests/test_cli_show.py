@@ -58,3 +58,40 @@ def test_an_unknown_tag_exits_1(runner, local_prefix, make_run):
     make_run(local_prefix, TAG)
     result = runner.invoke(app, ["show", "2023", "--prefix", local_prefix])
     assert result.exit_code == 1 and result.stderr.startswith("error: no experiment '2023'")
+
+
+def _damage(prefix, tag, data: bytes):
+    from lab_workbook_core import load_config, open_storage
+    from lab_workbook_core.keys import run_record_key
+
+    open_storage(load_config(prefix)).put_bytes(run_record_key(tag), data)
+
+
+def test_an_unreadable_record_shows_its_reason_and_the_artifacts_still_show(runner, local_prefix, make_run):
+    make_run(local_prefix, TAG, {"parameters.json": '{"lr": 0.1}'})
+    _damage(local_prefix, TAG, b'["finished"]')
+    result = runner.invoke(app, ["show", TAG, "--prefix", local_prefix])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(line.split()[:2] == ["status", "unreadable"] for line in lines)
+    assert any(line.split()[0] == "problem" and "is not a JSON object (it is a list)" in line for line in lines)
+    assert any(line.split()[:2] == ["lr", "0.1"] for line in lines)
+
+
+def test_json_names_every_problem_of_the_run(runner, local_prefix, make_run):
+    make_run(local_prefix, TAG, {"loss.csv": ""})
+    _damage(local_prefix, TAG, b"")
+    result = runner.invoke(app, ["show", TAG, "--json", "--prefix", local_prefix])
+    data = json.loads(result.stdout)
+    assert data["status"] == "unreadable" and len(data["problems"]) == 2
+    assert data["problems"][0] == f"the run record of {TAG} is empty (0 bytes)"
+    assert data["problems"][1].startswith(f"{TAG}/loss.csv is not a time series")
+    assert data["problem"] == "; ".join(data["problems"])
+    assert "loss.csv is not a time series" in result.stderr  # warned as before
+
+
+def test_a_healthy_run_has_no_problem(runner, local_prefix, make_run, sample_artifacts):
+    make_run(local_prefix, TAG, sample_artifacts)
+    data = json.loads(runner.invoke(app, ["show", TAG, "--json", "--prefix", local_prefix]).stdout)
+    assert (data["problem"], data["problems"]) == (None, [])
+    assert "problem" not in runner.invoke(app, ["show", TAG, "--prefix", local_prefix]).stdout

@@ -16,6 +16,7 @@ from lab_workbook_core.record import (
     new_nonce,
     parse_record,
     record_nonce,
+    record_problems,
 )
 import pytest
 
@@ -34,15 +35,47 @@ def test_record_fields_follow_the_documented_order():
     assert len(set(RECORD_FIELDS)) == len(RECORD_FIELDS)
 
 
-def test_parse_record_reads_an_object_and_empty_bytes_are_no_record():
-    assert parse_record(b'{"status": "finished"}', "t") == {"status": "finished"}
-    assert parse_record(b"", "t") == {}
+def test_parse_record_reads_an_object_and_ignores_fields_it_does_not_know():
+    assert parse_record(b'{"status": "finished", "later": 1}', "t") == {"status": "finished", "later": 1}
 
 
-@pytest.mark.parametrize("data", [b"{not json", b"[1, 2]"])
-def test_a_damaged_record_is_a_corrupt_artifact_naming_the_run(data: bytes):
-    with pytest.raises(CorruptArtifactError, match="run record of 201602142341-abc"):
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "is empty (0 bytes)"),
+        (b"{not json", "is not valid JSON"),
+        (b"\xff\xfe", "is not valid JSON"),
+        (b"[1, 2]", "is not a JSON object (it is a list)"),
+        (b'"finished"', "is not a JSON object (it is a string)"),
+        (b"{}", "has no 'status'"),
+        (b'{"status": 5}', "has 'status' 5 (an integer; a string expected)"),
+        (b'{"status": "done"}', "has 'status' \"done\" (not one of running, finished, failed, interrupted)"),
+    ],
+)
+def test_a_damaged_record_is_a_corrupt_artifact_naming_the_run_and_the_reason(data: bytes, reason: str):
+    with pytest.raises(CorruptArtifactError) as raised:
         parse_record(data, "201602142341-abc")
+    assert str(raised.value).startswith(f"the run record of 201602142341-abc {reason}")
+
+
+def test_every_field_of_the_wrong_type_is_named_with_its_value_and_the_type_expected():
+    record = {"status": "finished", "pid": True, "started": None, "heartbeat_interval": "30", "artifacts": []}
+    assert record_problems(record) == [
+        "has 'pid' true (a boolean; an integer expected)",
+        "has 'started' null (a string expected)",
+        "has 'heartbeat_interval' \"30\" (a string; a number expected)",
+        "has 'artifacts' [] (a list; an object expected)",
+    ]
+
+
+def test_null_where_the_format_allows_it_and_whole_numbers_for_numbers_are_fine():
+    record = {"status": "running", "ended": None, "description": None, "torch": None, "heartbeat_interval": 30}
+    assert record_problems(record) == []
+
+
+def test_a_long_value_is_shortened_in_the_reason():
+    (problem,) = record_problems({"status": "finished", "description": ["x" * 200]})
+    assert len(problem) < 100 and problem.startswith("has 'description' [\"xxx") and "..." in problem
 
 
 def test_artifacts_are_complete_only_in_a_final_record_with_a_summary():

@@ -23,6 +23,7 @@ def test_all_is_exactly_the_public_names():
         "meld",
         "parameters",
         "patches",
+        "problems",
         "images",
         "records",
         "run_index",

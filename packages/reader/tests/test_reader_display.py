@@ -1,6 +1,9 @@
 """Notebook display, diffs between experiments, and coloured patches."""
 
 import io
+import os
+
+import pytest
 
 TAG_A, TAG_B = "202601010000-showAAAAAA", "202601010001-showBBBBBB"
 PATCH_A = "diff --git a/train.py b/train.py\n-lr = 0.1\n+lr = 0.05\n"
@@ -73,18 +76,111 @@ def test_diff_prints_and_renders(store):
     assert "learningRate" in str(diff) and "learningRate" in diff._repr_html_()
 
 
-def test_print_patch_colours_added_and_removed_lines():
+@pytest.fixture
+def no_colour_settings(monkeypatch):
+    """Neither NO_COLOR nor FORCE_COLOR from the environment the tests run in."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@pytest.fixture
+def terminal():
+    """A text stream on a real terminal (a pseudo-terminal) and a function returning what was written."""
+    leader, follower = os.openpty()
+    stream = open(follower, "w", encoding="utf-8")  # noqa: SIM115  # closed below
+
+    def written() -> str:
+        stream.flush()
+        return os.read(leader, 65536).decode("utf-8")
+
+    yield stream, written
+    stream.close()
+    os.close(leader)
+
+
+def test_print_patch_colours_added_and_removed_lines_on_a_terminal(no_colour_settings, terminal):
+    from lab_workbook import print_patch
+
+    stream, written = terminal
+    print_patch(PATCH_A, file=stream)
+    assert "\x1b[" in written() and "lr = 0.05" in PATCH_A
+
+
+def test_print_patch_into_a_pipe_writes_the_patch_unchanged(no_colour_settings):
+    from lab_workbook import print_patch
+
+    read_end, write_end = os.pipe()
+    with open(write_end, "w", encoding="utf-8") as pipe:
+        print_patch(PATCH_A, file=pipe)
+    with open(read_end, encoding="utf-8") as received:
+        assert received.read() == PATCH_A
+
+
+def test_print_patch_into_a_file_or_string_has_no_escapes(no_colour_settings):
     from lab_workbook import print_patch
 
     out = io.StringIO()
     print_patch(PATCH_A, file=out)
-    assert "\x1b[" in out.getvalue() and "lr = 0.05" in out.getvalue()
+    assert out.getvalue() == PATCH_A
 
 
-def test_highlight_patch_as_html():
+def test_no_color_turns_colour_off_on_a_terminal(no_colour_settings, terminal, monkeypatch):
+    from lab_workbook import print_patch
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    stream, written = terminal
+    print_patch(PATCH_A, file=stream)
+    assert "\x1b" not in written()
+
+
+def test_force_color_colours_a_pipe(no_colour_settings, monkeypatch):
+    from lab_workbook import print_patch
+
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    out = io.StringIO()
+    print_patch(PATCH_A, file=out)
+    assert "\x1b[" in out.getvalue()
+
+
+def test_a_diff_printed_where_colour_does_not_show_has_no_escapes(store, no_colour_settings, capsys):
+    _two(store)
+    wb = store.repository()
+    print(wb[TAG_A].diff(wb[TAG_B]))
+    out = capsys.readouterr().out
+    assert "+lr = 0.01" in out and "\x1b" not in out
+
+
+def test_highlight_patch_as_html(no_colour_settings):
     from lab_workbook import highlight_patch
 
     assert "<span" in highlight_patch(PATCH_A, html=True)
+
+
+def test_no_color_makes_the_html_patch_plain_and_escaped(monkeypatch):
+    from lab_workbook import highlight_patch
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert highlight_patch("+<b>x</b>\n", html=True) == "<pre>+&lt;b&gt;x&lt;/b&gt;\n</pre>"
+
+
+def test_highlight_patch_colours_when_asked_whatever_the_output(monkeypatch):
+    from lab_workbook import highlight_patch
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" in highlight_patch(PATCH_A, colour=True)
+    assert highlight_patch(PATCH_A, colour=False) == PATCH_A
+
+
+@pytest.mark.slow
+def test_print_patch_colours_a_notebooks_output(tmp_path, no_colour_settings):
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    # ipykernel 7 sets FORCE_COLOR in the kernel; older ones do not: the kernel's stream itself must be enough.
+    code = f"import os, lab_workbook\nos.environ.pop('FORCE_COLOR', None)\nlab_workbook.print_patch({PATCH_A!r})"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(notebook, kernel_name="python3", timeout=120).execute()
+    (output,) = notebook.cells[0].outputs
+    assert "\x1b[" in output["text"] and "lr = 0.05" in output["text"]
 
 
 def test_print_patch_says_when_the_patch_is_empty():

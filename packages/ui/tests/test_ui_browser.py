@@ -170,3 +170,30 @@ def test_time_axis_log_scale_and_smoothing_from_the_url_draw(run_store, serve, p
     page.locator("#plot .u-over").hover()  # the legend then shows the x under the pointer: a date
     expect(page.locator("#plot .u-legend .u-series").first).to_contain_text("2026-01-05")
     assert not page.errors
+
+
+def test_a_damaged_run_shows_unreadable_with_its_reason_and_healthy_stores_have_no_problem_column(
+    run_store, serve, page
+):
+    from lab_workbook_core.keys import run_record_key
+
+    healthy = run_store.run(0, points=5)
+    url = serve(run_store.prefix, poll_seconds=0.3)
+    page.goto(url)
+    page.wait_for_selector("#runs tbody tr")
+    assert page.locator('#runs th[data-column="problem"]').count() == 0  # nothing to say: no column
+
+    damaged = run_store.run(1, points=5)
+    run_store.storage.put_bytes(run_record_key(damaged), b"")
+    row = page.locator(f'#runs tbody tr[data-tag="{damaged}"]')
+    expect(row.locator('td[data-column="status"]')).to_have_text("unreadable", timeout=10_000)
+    expect(row.locator('td[data-column="problem"]')).to_have_text(f"the run record of {damaged} is empty (0 bytes)")
+    assert page.locator(f'#runs tbody tr[data-tag="{healthy}"] td[data-column="problem"]').inner_text() == ""
+
+    page.fill("#q", "empty (0 bytes)")  # the text filter finds runs by their problem
+    expect(page.locator("#count")).to_have_text("1 of 2 runs")
+
+    page.goto(f"{url}#/run/{damaged}")
+    expect(page.locator("#run-status")).to_have_text("unreadable")
+    expect(page.locator("#run-problems")).to_have_text(f"the run record of {damaged} is empty (0 bytes)")
+    assert not page.errors

@@ -173,3 +173,19 @@ def test_the_status_filter_offers_exactly_the_statuses_the_reader_reports(run_st
     select = re.search(r'<select id="status">(.*?)</select>', body.decode(), re.S)
     assert response.status == 200 and select is not None
     assert re.findall(r"<option>([^<]+)</option>", select.group(1)) == list(STATUSES)
+
+
+def test_a_damaged_run_record_is_unreadable_with_its_reason_in_the_table_and_on_its_page(run_store, serve):
+    from lab_workbook_core.keys import run_record_key
+
+    healthy, damaged = run_store.run(0, points=5), run_store.run(1, points=5)
+    run_store.storage.put_bytes(run_record_key(damaged), b'{"status": 5}')
+    url = serve(run_store.prefix)
+    table = get_json(url, "/api/runs")
+    rows = {row["tag"]: row for row in (dict(zip(table["columns"], r, strict=True)) for r in table["rows"])}
+    assert (rows[healthy]["status"], rows[healthy]["problem"]) == ("finished", "")
+    assert rows[damaged]["status"] == "unreadable"
+    assert rows[damaged]["problem"] == f"the run record of {damaged} has 'status' 5 (an integer; a string expected)"
+    run = get_json(url, "/api/run/" + damaged)
+    assert (run["status"], run["problems"]) == ("unreadable", [rows[damaged]["problem"]])
+    assert get_json(url, "/api/run/" + healthy)["problems"] == []

@@ -18,9 +18,12 @@ __all__ = ["neutralise", "neutralise_json"]
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+def _visible(code: int) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _escape(match: re.Match[str]) -> str:
+    return _visible(ord(match.group()))
 
 
 def neutralise(text: str) -> str:
@@ -28,9 +31,37 @@ def neutralise(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
-def neutralise_json(document: str) -> str:
-    """A JSON document with the control characters ``json.dumps(ensure_ascii=False)`` leaves raw escaped.
+# In a JSON document: a whole escape sequence (so that an escaped backslash is never taken for
+# the start of another escape), or a raw unsafe character (``ensure_ascii=False`` leaves C1
+# controls, DEL and bidirectional overrides raw). One leading character class: a document with
+# neither is scanned as fast as by _UNSAFE alone.
+_JSON_TOKEN = re.compile("[\\\\" + _UNSAFE.pattern[1:-1] + r"](?:(?<=\\)(?:u[0-9a-fA-F]{4}|.))?")
+#: JSON's short escapes of unsafe controls (``\n`` and ``\t`` are line ends and tabs: kept).
+_SHORT_ESCAPES = {"b": 0x08, "f": 0x0C, "r": 0x0D}
 
-    Those characters can only occur inside JSON strings, where ``\\uNNNN`` means the same.
+
+def _escape_json(match: re.Match[str]) -> str:
+    token = match.group()
+    if len(token) == 1:  # a raw character
+        code = ord(token)
+    elif token[1] == "u":
+        code = int(token[2:], 16)
+    elif token[1] in _SHORT_ESCAPES:
+        code = _SHORT_ESCAPES[token[1]]
+    else:
+        return token  # \" \\ \/ \n \t
+    if not _UNSAFE.match(chr(code)):
+        return token
+    return "\\" + _visible(code)  # the backslash escaped: the string decodes to the visible text
+
+
+def neutralise_json(document: str) -> str:
+    """A JSON document whose strings decode to the visible escapes :func:`neutralise` shows.
+
+    ``json.dumps`` writes an ESC as ``\\u001b`` (and leaves C1 controls and bidirectional
+    overrides raw with ``ensure_ascii=False``): a program reading the document would get the
+    raw character back and could print it to a terminal. Each unsafe character, raw or
+    escaped, becomes the six characters ``\\\\x1b`` instead, which a JSON reader decodes to the
+    text ``\\x1b``, as the table shows it.
     """
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)
+    return _JSON_TOKEN.sub(_escape_json, document)

@@ -2,19 +2,21 @@
 
 The writer writes the record, the reader, the CLI and the dashboard read it; the names
 they agree on live here, once (``docs/format.md`` describes each field). What a reader
-*reports* (``crashed`` for a stale heartbeat, ``unknown`` without a record) is the
-reader's interpretation, but its words are defined here too, so that a ``--status``
+*reports* (``crashed`` for a stale heartbeat, ``unknown`` without a record, ``unreadable``
+for a record :func:`parse_record` refuses) is the reader's interpretation, but its words are defined here too, so that a ``--status``
 option and a runs table accept the same ones.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import functools
 import hashlib
 import json
 import re
 import secrets
-from typing import Any, TypedDict
+import types
+from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints
 
 from .errors import CorruptArtifactError
 
@@ -39,6 +41,7 @@ __all__ = [
     "new_nonce",
     "parse_record",
     "record_nonce",
+    "record_problems",
 ]
 
 #: The record's ``format`` field: identifies the object.
@@ -106,20 +109,86 @@ RECORD_FIELDS: tuple[str, ...] = tuple(RunRecordFields.__annotations__)
 
 
 def parse_record(data: bytes, tag: str) -> dict[str, Any]:
-    """The record's fields from its bytes; ``{}`` for empty bytes (no record).
+    """The record's fields from its bytes (a run without a record has no bytes to parse: no call).
 
     Raises:
-        CorruptArtifactError: the bytes are not a JSON object; the message names the run.
+        CorruptArtifactError: the bytes are empty, not JSON, not a JSON object, or a field
+            has the wrong type (:func:`record_problems`); the message names the run and every
+            problem, so that a reader can show it as the run's ``unreadable`` reason.
     """
     if not data:
-        return {}
+        raise CorruptArtifactError(f"the run record of {tag} is empty (0 bytes)")
     try:
         record = json.loads(data)
-    except ValueError as err:
+    except ValueError as err:  # UnicodeDecodeError included
         raise CorruptArtifactError(f"the run record of {tag} is not valid JSON: {err}") from err
+    problems = record_problems(record)
+    if problems:
+        raise CorruptArtifactError(f"the run record of {tag} " + "; ".join(problems))
+    return record  # type: ignore[no-any-return]  # a dict: record_problems checked it
+
+
+def record_problems(record: Any) -> list[str]:
+    """Why a decoded JSON value is not a run record a reader can trust; ``[]`` when it is one.
+
+    Each problem reads after "the run record of TAG": ``is not a JSON object (it is a list)``,
+    ``has no 'status'``, ``has 'status' 5 (an integer; a string expected)``, ``has 'status'
+    "done" (not one of running, finished, failed, interrupted)``. Fields are checked against the types of
+    :class:`RunRecordFields` (``docs/format.md``); a field may be absent (older writers, or not
+    written yet) except ``status``, and fields this version does not know are ignored.
+    """
     if not isinstance(record, dict):
-        raise CorruptArtifactError(f"the run record of {tag} is not a JSON object")
-    return record
+        return [f"is not a JSON object (it is {_json_type(record)})"]
+    problems = []
+    if "status" not in record:
+        problems.append("has no 'status'")
+    kinds = _field_types()
+    for name, value in record.items():
+        allowed = kinds.get(name)
+        if allowed is not None and type(value) not in allowed:  # type(): JSON's true is not an integer
+            kind = "" if value is None else f"{_json_type(value)}; "
+            problems.append(f"has {name!r} {_shown(value)} ({kind}{_expected(allowed)} expected)")
+    status = record.get("status")
+    if isinstance(status, str) and status not in WRITTEN_STATUSES:
+        problems.append(f"has 'status' {_shown(status)} (not one of {', '.join(WRITTEN_STATUSES)})")
+    return problems
+
+
+@functools.cache
+def _field_types() -> dict[str, frozenset[type]]:
+    """``{field: the Python types its JSON value may decode to}``, from :class:`RunRecordFields`."""
+    found = {}
+    for name, hint in get_type_hints(RunRecordFields).items():
+        options = get_args(hint) if get_origin(hint) in (Union, types.UnionType) else (hint,)
+        kinds = {get_origin(option) or option for option in options}
+        found[name] = frozenset(kinds | {int} if float in kinds else kinds)  # a JSON number may be 30 or 30.0
+    return found
+
+
+_JSON_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _expected(allowed: frozenset[type]) -> str:
+    names = [name for kind, name in _JSON_TYPES.items() if kind in allowed and not (kind is int and float in allowed)]
+    return " or ".join(names)
+
+
+def _shown(value: Any) -> str:
+    """The value as JSON, shortened: enough to recognise it in a message."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def new_nonce() -> str:

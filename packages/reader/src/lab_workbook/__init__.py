@@ -37,6 +37,7 @@ from .experiment import Experiment
 from .images import LazyImage
 from .parameters import flatten_parameters
 from .patches import highlight_patch, print_patch
+from .problems import UnreadableRunsWarning
 from .querying import duckdb
 from .repository import ExperimentRepository
 
@@ -62,6 +63,7 @@ __all__ = [
     "NotFoundError",
     "Package",
     "StorageError",
+    "UnreadableRunsWarning",
     "__version__",
     "clear_cache",
     "duckdb",

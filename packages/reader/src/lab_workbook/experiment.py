@@ -7,7 +7,8 @@ downloaded; those of a running one are revalidated with their ETag.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 import mmap
 from pathlib import Path
@@ -25,10 +26,11 @@ from lab_workbook_core import (
 )
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import UNREADABLE, artifact_mismatch, is_final, parse_record
+from lab_workbook_core.record import UNREADABLE, artifact_mismatch, is_final, parse_record, record_problems
 
 from .artifacts import ArtifactInfo, artifacts_of
 from .kinds import kind_of, load_bytes
+from .problems import PARSE, RECORD, SHA256, RunProblems
 from .records import parse_time, status_of
 from .source import ObjectSource
 
@@ -71,9 +73,8 @@ class Experiment:
         self._final = False  # whether _record says the run is over
         self._record_etag: str | None = None
         self._record_at = 0.0
-        self._problem: str | None = None
+        self._problems = RunProblems()
         self._checked: set[str] = set()  # artifacts whose bytes were compared with the record's sha256
-        self._mismatched: dict[str, str] = {}  # those whose bytes are not the record's
         self._final_objects: list[ObjectInfo] | None = None
 
     # -- the run record -------------------------------------------------------------------
@@ -82,24 +83,25 @@ class Experiment:
         if record is not None and (self._final or self._fresh()):
             return record
         index = self._source.records
-        if record is None and index is not None and isinstance(known := index.get(self.tag), dict):
+        known = index.get(self.tag) if record is None and index is not None else None
+        if isinstance(known, dict) and not record_problems(known):  # an index an older version wrote is checked
             self._record, self._record_at, self._final = known, time.monotonic(), is_final(known)
             return known
         key = run_record_key(self.tag)
         cache = self._source.cache
         entry = cache.get(key) if cache is not None else None
+        stored = True
         if entry is not None and entry.final:
             data: bytes | None = entry.data
         else:
             try:
                 data, self._record_etag = self._source.storage.get_if_changed(key, self._record_etag)
-            except ObjectNotFound:
-                data, self._record_etag = b"", None
-        if data is not None:
-            try:
-                record, self._problem = parse_record(data, self.tag), None
-            except CorruptArtifactError as err:  # one damaged record must not hide the other runs
-                record, self._problem = {}, str(err)
+            except ObjectNotFound:  # no record: a run of the original tool (`unknown`), which is not a problem
+                data, self._record_etag, stored = b"", None, False
+        if data is not None:  # None: unchanged since the last read
+            record = self._parsed(data) if stored else {}
+            if not stored:
+                self._problems.clear(RECORD, PARSE)
             if is_final(record):
                 if cache is not None and not (entry and entry.final):
                     cache.put(key, data, etag=self._record_etag, final=True)
@@ -109,27 +111,72 @@ class Experiment:
         self._final = is_final(self._record)  # a final record is never read again
         return self._record
 
+    def _parsed(self, data: bytes) -> dict[str, Any]:
+        """The stored record's fields, or ``{}`` with its problem noted: one damaged record must
+        not hide the other runs, and a record that is empty, not an object or of the wrong types
+        is ``unreadable``, never the original tool's ``unknown``."""
+        try:
+            record = parse_record(data, self.tag)
+        except CorruptArtifactError as err:
+            self._problems.note(RECORD, PARSE, str(err))
+            return {}
+        self._problems.clear(RECORD, PARSE)
+        return record
+
     def _fresh(self) -> bool:
         return time.monotonic() - self._record_at < self._refresh
 
     @property
     def info(self) -> dict[str, Any]:
-        """The run record (``docs/format.md``) as a dict; ``{}`` for runs of the original tool."""
+        """The run record (``docs/format.md``) as a dict; ``{}`` for runs of the original tool, and for a
+        damaged record (status ``unreadable``: :attr:`problems` says why)."""
         return dict(self._read_record())
 
     @property
     def status(self) -> str:
         """``running``, ``finished``, ``failed``, ``interrupted``, ``crashed`` (stale heartbeat), ``unknown``
-        (no run record) or ``unreadable`` (a run record that cannot be parsed: see :attr:`problem`)."""
+        (no run record: the original tool's runs) or ``unreadable`` (a run record that is empty, not
+        JSON, not an object or has fields of the wrong type: see :attr:`problems`)."""
         record = self._read_record()
-        return UNREADABLE if self._problem else status_of(record)
+        return UNREADABLE if self._problems.get(RECORD, PARSE) is not None else status_of(record)
+
+    @property
+    def problems(self) -> list[str]:
+        """What is wrong with the run, as far as it has been read: why its run record cannot be read
+        (then :attr:`info` is ``{}``), then each artifact that could not be loaded. ``[]`` for a
+        healthy run. Reading a part again without a problem removes its entry."""
+        self._read_record()
+        return self._problems.messages()
 
     @property
     def problem(self) -> str | None:
-        """Why the run record cannot be read (then :attr:`info` is ``{}``), or why an artifact loaded
-        does not match it (its SHA-256 differs from the record's), or ``None``."""
-        self._read_record()
-        return self._problem or ("; ".join(self._mismatched.values()) or None)
+        """:attr:`problems` in one line (joined by ``"; "``), or ``None`` when there is none."""
+        return "; ".join(self.problems) or None
+
+    def note_problem(self, where: str, message: str, *, check: str) -> None:
+        """Record a problem of this run that ``check`` found in ``where`` (an artifact's name).
+
+        The loaders note what they cannot parse (``check="parse"``); another check (say
+        ``check="sha256"``: an artifact whose bytes do not match the record's sha256) reports
+        through this, and the run shows the problem wherever :attr:`problems` is shown. Each
+        check's finding is its own: a successful parse does not clear a sha256 mismatch.
+        """
+        self._problems.note(where, check, message)
+
+    def clear_problem(self, where: str, *, check: str) -> None:
+        """``check`` found nothing wrong with ``where`` this time (see :meth:`note_problem`)."""
+        self._problems.clear(where, check)
+
+    @contextmanager
+    def _noting(self, name: str) -> Iterator[None]:
+        """Notes a :class:`CorruptArtifactError` of ``name`` as a problem of the run (and re-raises it)."""
+        try:
+            yield
+        except CorruptArtifactError as err:
+            self._problems.note(name, PARSE, str(err))
+            self._source.distrust(artifact_key(self.tag, name))  # read again next time: it may be repaired
+            raise
+        self._problems.clear(name, PARSE)
 
     def _check_bytes(self, name: str, data: bytes) -> None:
         """Compare bytes just loaded with the SHA-256 the final record lists; a mismatch is a problem of the run.
@@ -143,7 +190,7 @@ class Experiment:
         self._checked.add(name)
         mismatch = artifact_mismatch(self._read_record(), name, data)
         if mismatch is not None:
-            self._mismatched[name] = mismatch
+            self._problems.note(name, SHA256, mismatch)
             warnings.warn(f"experiment {self.tag}: {mismatch}", stacklevel=4)
 
     @property
@@ -217,10 +264,16 @@ class Experiment:
         return self.load(name)
 
     def load(self, name: str) -> Any:
-        """The artifact as an object of its kind (see ``docs/format.md``); same as ``exp[name]``."""
+        """The artifact as an object of its kind (see ``docs/format.md``); same as ``exp[name]``.
+
+        Raises:
+            ArtifactNotFound: listing what the experiment holds and the closest names.
+            CorruptArtifactError: the bytes are not of their kind (also noted in :attr:`problems`).
+        """
         if kind_of(name) == "csv":
             return self.load_series(name)
-        return load_bytes(name, self.read_bytes(name), f"{self.tag}/{name}")
+        with self._noting(name):
+            return load_bytes(name, self.read_bytes(name), f"{self.tag}/{name}")
 
     def load_series(self, name: str, fields: Sequence[str] | None = None) -> pd.DataFrame:
         """A time series as a DataFrame, with only ``fields`` (and the index) when given.
@@ -228,7 +281,14 @@ class Experiment:
         Only the fields asked for are parsed (a meld wants the index and one field, not
         ``Date``). Once the run is over the parsed columns are kept in the disk cache, with
         those of earlier loads, and later loads of them skip CSV parsing altogether.
+
+        Raises:
+            CorruptArtifactError: the series cannot be parsed (also noted in :attr:`problems`).
         """
+        with self._noting(name):
+            return self._series(name, fields)
+
+    def _series(self, name: str, fields: Sequence[str] | None) -> pd.DataFrame:
         from .frames import decode_frame, encode_frame, stored_fields  # pandas: imported by the first load
         from .series import parse_series, read_header
 

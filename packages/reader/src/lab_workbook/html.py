@@ -50,7 +50,8 @@ def experiments_html(experiments: list[Experiment]) -> str:
 
 
 def experiment_html(exp: Experiment) -> str:
-    """A two-column table for one experiment: tag, status, started, ended, description, artifacts."""
+    """A two-column table for one experiment: tag, status, its problems if any, started, ended, description,
+    artifacts."""
     names = exp.list_artifacts()
     fields = [
         ("tag", exp.tag),
@@ -60,6 +61,7 @@ def experiment_html(exp: Experiment) -> str:
         ("description", exp.description or ""),
         ("artifacts", ", ".join(names) if names else "(none)"),
     ]
+    fields[2:2] = [("problem", problem) for problem in exp.problems]  # under the status: why it is unreadable
     body = "".join(
         f"<tr><th style='text-align:left'>{escape(k)}</th><td style='text-align:left'>{escape(v)}</td></tr>"
         for k, v in fields

@@ -159,19 +159,32 @@ class ExperimentRepository:
 
     # -- analysis -------------------------------------------------------------------------
     def meld_csv(
-        self, experiments: Mapping[str, Any] | Iterable[str | Experiment], artifact: str, field: str
+        self,
+        experiments: Mapping[str, Any] | Iterable[str | Experiment],
+        artifact: str,
+        field: str,
+        *,
+        strict: bool = False,
     ) -> pd.DataFrame:
         """One column of ``field`` per experiment, on the sorted union of the first field's values.
+
+        A run whose series cannot be parsed (cut short, edited, not a CSV) is left out, with one
+        :class:`~lab_workbook.UnreadableRunsWarning` naming every such run and why, so
+        that one damaged run does not stop the comparison of the others.
 
         Args:
             experiments: ``{tag: label}`` (columns are labelled and ordered as the mapping), or a
                 list of tags or experiments (labels are the tags).
             artifact: the series, e.g. ``"Training loss.csv"``.
             field: the column to take from each, e.g. ``"loss"``.
+            strict: raise the first run's :class:`CorruptArtifactError` instead of leaving it out.
+
+        Raises:
+            ArtifactNotFound: a run has no such series; ``NotFoundError``: no such field.
         """
         from .meld import meld_csv
 
-        return meld_csv(self, experiments, artifact, field)
+        return meld_csv(self, experiments, artifact, field, strict=strict)
 
     def image_grid(
         self,
@@ -205,8 +218,16 @@ class ExperimentRepository:
         since: datetime | str | None = None,
         until: datetime | str | None = None,
         status: str | Iterable[str] | None = None,
+        strict: bool = False,
     ) -> pd.DataFrame:
-        """The runs table: one row per experiment (see :func:`lab_workbook.runs.runs_table`)."""
+        """The runs table: one row per experiment (see :mod:`lab_workbook.runs` and ``docs/reader.md``).
+
+        A run whose data cannot be read (status ``unreadable``, or a parameters file or series
+        that cannot be parsed) keeps its row, with NaN where data is missing and the reasons in
+        the ``problem`` column (``""`` for a healthy run); one
+        :class:`~lab_workbook.UnreadableRunsWarning` names every such run. With
+        ``strict=True`` the first such run raises :class:`CorruptArtifactError` instead.
+        """
         # The store answers the listing on a thread meanwhile: the first table in a process
         # imports pandas (half a second on a slow core), then reads the remembered rows.
         with ThreadPoolExecutor(1, thread_name_prefix="lab-workbook-listing") as pool:
@@ -223,6 +244,7 @@ class ExperimentRepository:
                 since=since,
                 until=until,
                 status=status,
+                strict=strict,
             )
 
     def read_records(self, tags: Iterable[str]) -> list[Experiment]:
@@ -248,7 +270,9 @@ class ExperimentRepository:
         finished runs are kept under ``name``, in memory and in the disk cache (one file per
         store and name, written by :meth:`save_cache`). A later call, in this process or a new
         one, costs a dictionary lookup per finished run and calls ``row`` only for the others
-        (running runs, new runs). The runs table and ``lab-workbook list`` are built this way.
+        (running runs, new runs, and runs with :attr:`~lab_workbook.Experiment.problems`, such
+        as a damaged series: read again in case they were repaired). The runs table and
+        ``lab-workbook list`` are built this way.
 
         Rows are worked out concurrently (``max_workers`` at once), except for runs whose
         record is already on disk: those need no request and no thread. With no tags, the
@@ -279,7 +303,8 @@ class ExperimentRepository:
         made = dict(zip((e.tag for e in fetch), concurrent_map(row, fetch, self._source.max_workers), strict=True))
         for exp in missing:
             made[exp.tag] = mine = made[exp.tag] if exp.tag in made else row(exp)
-            if mine is not None and exp.status in FINAL_STATUSES:  # "unreadable" is not final: read again
+            # A run with a problem (an unreadable record, a damaged series) is made again next time.
+            if mine is not None and exp.status in FINAL_STATUSES and not exp.problems:
                 _check_json(mine, name, exp.tag)
                 index.add(exp.tag, dict(mine))
         result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]

@@ -1,10 +1,15 @@
 """The runs table: one row per experiment, for sorting and querying sweeps in pandas.
 
-Columns: ``tag``, ``status``, ``started``, ``duration``, ``description``, the
+Columns: ``tag``, ``status``, ``started``, ``duration``, ``description``, ``problem``, the
 flattened parameters (``params.learningRate``, ``params.model.name``) and, for each
 series field asked for, its ``last`` and ``best`` value (``error.last``,
 ``error.best``). Experiments are fetched concurrently; a run without a parameters
 file or a series just has NaN there.
+
+A run whose data cannot be read (a damaged run record: status ``unreadable``; a parameters
+file or series that cannot be parsed) keeps its row with what could be read, NaN for the
+rest and the reasons in ``problem`` (``""`` for a healthy run); one warning names every such
+run, so that one damaged run never hides the others. ``strict=True`` raises instead.
 
 A finished run's row never changes, so the rows of finished runs are remembered per
 choice of parameters, series and best (:meth:`~lab_workbook.ExperimentRepository.finished_rows`),
@@ -24,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 import warnings
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.record import complete_artifacts
+from lab_workbook_core.record import UNREADABLE, complete_artifacts
 import pandas as pd
 
 from .__about__ import __version__
 from .parameters import flatten_parameters
+from .problems import UnreadableRunsWarning
 from .records import parse_time, tag_time
 
 if TYPE_CHECKING:
@@ -40,6 +46,11 @@ __all__ = ["runs_table"]
 _BEST = {"min", "max"}
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _MICROSECOND = timedelta(microseconds=1)
+#: Bumped when the rows' columns change: rows kept by an older version are not mixed in.
+_ROW_FORMAT = 2
+#: Runs named one by one in the warning about runs that cannot be read; the rest are counted.
+_NAMED = 10
+_COLUMNS = ["tag", "status", "started", "duration", "description", "problem"]
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -109,6 +120,7 @@ def _row(
     fields: list[tuple[str, str, str]],
     best: Mapping[str, str],
     keep: Callable[[str, datetime | None], bool],
+    strict: bool,
 ) -> dict[str, Any] | None:
     """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more).
 
@@ -120,6 +132,8 @@ def _row(
     started = parse_time(record.get("started")) or tag_time(exp.tag)
     if not keep(status, started):
         return None
+    if strict and status == UNREADABLE:
+        raise CorruptArtifactError(exp.problems[0])
     duration = exp.duration
     row: dict[str, Any] = {
         "tag": exp.tag,
@@ -127,12 +141,13 @@ def _row(
         "started": started.isoformat() if started is not None else None,
         "duration": duration // _MICROSECOND if duration is not None else None,
         "description": exp.description,
+        "problem": "",
     }
     complete = complete_artifacts(record)  # None unless the run is over and its record has a summary
     if params:
         loaded = _summarised_json(record, complete, params) if complete is not None else _NOT_SUMMARISED
         if loaded is _NOT_SUMMARISED:
-            loaded = _quietly(exp, lambda: exp.load(params))
+            loaded = _quietly(lambda: exp.load(params), strict)
         if isinstance(loaded, Mapping):
             row.update(flatten_parameters(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
@@ -146,7 +161,7 @@ def _row(
                 row[f"{column}.best"] = _from_summary(numbers.get("max" if choose == "max" else "min"))
             continue
         wanted = [f for f, _ in mine]
-        frame = _quietly(exp, lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted))
+        frame = _quietly(lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted), strict)
         for field, column in mine:
             values = frame[field].dropna() if frame is not None and field in frame.columns else pd.Series(dtype=float)
             choose = best.get(field, best.get(column, "min"))
@@ -158,6 +173,7 @@ def _row(
         for key, value in row.items():
             if not isinstance(value, _JSON_SCALARS):
                 row[key] = value if _is_json(value) else str(value)
+    row["problem"] = "; ".join(exp.problems)  # what the loads above noted, and the record's damage
     return row
 
 
@@ -169,14 +185,36 @@ def _is_json(value: Any) -> bool:
     return True
 
 
-def _quietly(exp: Experiment, load: Any) -> Any:
+def _quietly(load: Any, strict: bool) -> Any:
+    """``load()``, or ``None`` for an artifact the run does not have, or cannot be parsed (the
+    experiment notes that problem, and the table shows it) unless ``strict``."""
     try:
         return load()
     except ArtifactNotFound:
         return None
-    except CorruptArtifactError as err:
-        warnings.warn(f"runs table: skipping a corrupt artifact of {exp.tag}: {err}", stacklevel=4)
+    except CorruptArtifactError:
+        if strict:
+            raise
         return None
+
+
+def _warn_unreadable(rows: Iterable[Mapping[str, Any] | None]) -> None:
+    """One warning naming the runs that could not be read in full, and why."""
+    damaged = [row for row in rows if row is not None and row.get("problem")]
+    if not damaged:
+        return
+    named = "; ".join(
+        row["problem"] if row["tag"] in row["problem"] else f"{row['tag']}: {row['problem']}"
+        for row in damaged[:_NAMED]
+    )
+    more = f"; and {len(damaged) - _NAMED} more" if len(damaged) > _NAMED else ""
+    count = f"{len(damaged)} run{'s' if len(damaged) > 1 else ''}"
+    warnings.warn(
+        f"runs table: {count} could not be read in full: their rows show what could be read and NaN for the "
+        f"rest, with the reason in the 'problem' column (runs(strict=True) raises instead). {named}{more}",
+        UnreadableRunsWarning,
+        stacklevel=4,
+    )
 
 
 def runs_table(
@@ -190,6 +228,7 @@ def runs_table(
     since: datetime | str | None,
     until: datetime | str | None,
     status: str | Iterable[str] | None,
+    strict: bool = False,
 ) -> pd.DataFrame:
     """See :meth:`lab_workbook.ExperimentRepository.runs` (``listed()``: the store's tags, from ``wb.tags()``)."""
     choices = {f: best for _, f, _ in _fields(series)} if isinstance(best, str) else dict(best)
@@ -198,7 +237,7 @@ def runs_table(
     start, stop = _moment(since), _moment(until)
     fields = _fields(series)
     # Names what the rows hold, and the code that makes them: another choice keeps other rows.
-    name = "runs-table " + json.dumps([__version__, params, fields, sorted(choices.items())])
+    name = "runs-table " + json.dumps([__version__, _ROW_FORMAT, params, fields, sorted(choices.items())])
     wanted = None if status is None else ({status} if isinstance(status, str) else set(status))
 
     def keep(state: str, started: datetime | None) -> bool:
@@ -217,7 +256,7 @@ def runs_table(
         return keep(row["status"], datetime.fromisoformat(started) if started is not None else None)
 
     def make(exp: Experiment) -> dict[str, Any] | None:
-        return _row(exp, params, fields, choices, keep)
+        return _row(exp, params, fields, choices, keep, strict)
 
     wb.finished_rows(name, [], make)  # reads the kept rows while the store still answers the listing
     tags = [t for t in listed() if not tag_prefix or t.startswith(tag_prefix)]
@@ -232,7 +271,8 @@ def runs_table(
     made = wb.finished_rows(name, tags, make)
     rows = [row for row in made if kept(row)]
     wb.save_cache()  # the next table, in any process, reads these rows from disk
-    table = pd.DataFrame(rows, columns=None if rows else ["tag", "status", "started", "duration", "description"])
+    _warn_unreadable(rows)  # rows with a problem are never kept: each table made names them again
+    table = pd.DataFrame(rows, columns=None if rows else _COLUMNS)
     table["started"] = pd.to_datetime(table["started"], utc=True, format="ISO8601")
     table["duration"] = pd.to_timedelta(table["duration"], unit="us")
     return table

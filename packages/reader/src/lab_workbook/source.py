@@ -102,6 +102,16 @@ class ObjectSource:
         self.cache.put(key, data, etag=etag, final=final)
         return data
 
+    def distrust(self, key: str) -> None:
+        """The cached copy of ``key`` could not be parsed: revalidate it (a conditional GET) next time.
+
+        A damaged object of a finished run would otherwise be served from disk for good,
+        even after it was repaired in the store.
+        """
+        entry = self.cache.get(key) if self.cache is not None else None
+        if self.cache is not None and entry is not None and entry.final:
+            self.cache.put(key, entry.data, etag=entry.etag, final=False)
+
     def fetch_many(self, keys: Iterable[str], *, final: bool) -> list[bytes]:
         """Several objects, downloaded concurrently, in the order of ``keys``."""
         return concurrent_map(lambda key: self.fetch(key, final=final), list(keys), self.max_workers)

@@ -93,7 +93,13 @@ def _parameters(exp: Experiment, params: str) -> tuple[dict[str, Any], str | Non
 
 
 def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, Any]:
-    """The run's page: ``record``, ``status``, ``parameters``, ``artifacts`` (name, size, kind, text), ``images``."""
+    """The run's page: ``record``, ``status``, ``problems``, ``parameters``, ``artifacts`` (name, size, kind,
+    text), ``images``.
+
+    ``problems`` lists why the run cannot be read in full (a damaged run record: status
+    ``unreadable``; a parameters file that cannot be parsed), as the runs table's ``problem``
+    column does in one line.
+    """
     exp = wb.experiment(tag)
     parameters, problem = _parameters(exp, params)
     listed = exp.artifacts()
@@ -103,6 +109,7 @@ def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, An
         {
             "tag": exp.tag,
             "status": exp.status,
+            "problems": exp.problems,  # after the parameters were read: their damage is one
             "record": exp.info,
             "parameters_artifact": params,
             "parameters": parameters,

@@ -85,7 +85,7 @@ def runs_json(
 def runs_payload(
     wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str, *, newest: int | None = None
 ) -> dict[str, Any]:
-    """Every run's row: tag, status, started, duration (s), description, ``params.*``, ``<field>.last/best``.
+    """Every run's row: tag, status, started, duration (s), description, problem, ``params.*``, ``<field>.last/best``.
 
     Args:
         newest: only about this many of the newest runs (``complete`` is then false): the page

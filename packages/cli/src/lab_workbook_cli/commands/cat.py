@@ -35,7 +35,7 @@ def cat(
     if artifact.endswith(PATCH_ENDINGS) and console.is_terminal and not console.no_color:
         from lab_workbook import highlight_patch
 
-        sys.stdout.write(highlight_patch(data.decode("utf-8", errors="replace")))
+        sys.stdout.write(highlight_patch(data.decode("utf-8", errors="replace"), colour=True))  # the console decided
         return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)

@@ -110,7 +110,7 @@ def _print(
     if console.is_terminal and not console.no_color:
         from lab_workbook import highlight_patch
 
-        sys.stdout.write(highlight_patch(changes.patch))
+        sys.stdout.write(highlight_patch(changes.patch, colour=True))  # the console decided
     else:
         sys.stdout.write(changes.patch)
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES
+from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES, UNREADABLE
 from rich.text import Text
 import typer
 
@@ -31,7 +31,14 @@ __all__ = ["list_runs"]
 _CHUNK = 32
 #: The finished runs' rows kept on disk: the name changes with the code that makes them.
 _ROWS = f"lab-workbook list {__version__}"
-_STYLES = {RUNNING: "cyan", FINISHED: "green", FAILED: "red", CRASHED: "red", INTERRUPTED: "yellow"}
+_STYLES = {
+    RUNNING: "cyan",
+    FINISHED: "green",
+    FAILED: "red",
+    CRASHED: "red",
+    INTERRUPTED: "yellow",
+    UNREADABLE: "red",
+}
 
 
 def list_runs(
@@ -102,8 +109,12 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
     if not rows:
         typer.echo(f"no experiments in {where}", err=True)
         return
+    console = stdout_console()
     table = make_table("tag", "started (UTC)", "status", "duration", "description", "artifacts")
     table.columns[0].no_wrap = True
+    if console.is_terminal:  # the status whole (a narrow terminal wraps the description, or a problem)
+        table.columns[2].no_wrap = True
+        table.columns[2].min_width = max(map(len, STATUSES))
     table.columns[-1].justify = "right"
     for row in rows:
         started = datetime.fromisoformat(row["started"]) if row["started"] else None
@@ -116,4 +127,4 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
             Text(row["description"] or "") if not row.get("problem") else Text(row["problem"], style="red"),
             str(row["artifacts"]),
         )
-    print_table(table, stdout_console())
+    print_table(table, console)

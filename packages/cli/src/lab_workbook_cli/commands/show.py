@@ -1,4 +1,9 @@
-"""``lab-workbook show``: one run in full: record, artifacts, parameters, last values."""
+"""``lab-workbook show``: one run in full: record, artifacts, parameters, last values.
+
+A run with problems (a damaged run record: status ``unreadable``; an artifact that cannot be
+parsed) shows each in a ``problem`` line under its status, and in ``--json`` (``problem``, one
+line as in ``list``, and ``problems``, a list).
+"""
 
 from __future__ import annotations
 
@@ -33,15 +38,16 @@ def show(
     """Show a run: its record, artifacts with sizes, parameters, and each series' last values."""
     wb = open_repository(prefix)
     exp = find_experiment(wb, tag)
-    summary = run_summary(exp)
     artifacts = _artifacts(exp)
     names = [a["name"] for a in artifacts]
+    parameters, series = _parameters(exp, params, names), _series(exp, names)
     data = {
-        **summary,
+        **run_summary(exp),  # last: its problem names every artifact found damaged above, too
+        "problems": exp.problems,  # the same, one entry each
         "record": exp.info,
         "artifacts": artifacts,
-        "parameters": _parameters(exp, params, names),
-        "series": _series(exp, names),
+        "parameters": parameters,
+        "series": series,
     }
     if json:
         print_json(data)
@@ -101,6 +107,8 @@ def _print(data: dict[str, Any], params_name: str) -> None:
     head = make_table("field", "value", title=f"experiment {data['tag']}")
     head.show_header = False
     head.add_row("status", _cell(data["status"]))
+    for problem in data["problems"]:
+        head.add_row("problem", Text(problem, style="red"))
     for key in ("started", "ended"):
         head.add_row(key, _cell(datetime.fromisoformat(data[key]) if data[key] else None))
     head.add_row("duration", human_duration(data["duration_seconds"]))

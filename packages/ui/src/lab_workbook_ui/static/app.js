@@ -5,7 +5,7 @@
 
 const PAGE_SIZE = 100;
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const FIXED = ["tag", "status", "started", "duration", "description"];
+const FIXED = ["tag", "status", "started", "duration", "description", "problem"];
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -157,7 +157,7 @@ function filteredRows() {
     if (!params.every((f) => matchesParam(row, f))) return false;
     if (q) {
       const haystack = Object.entries(row)
-        .filter(([k]) => k === "tag" || k === "status" || k === "description" || k.startsWith("params."))
+        .filter(([k]) => k === "tag" || k === "status" || k === "description" || k === "problem" || k.startsWith("params."))
         .map(([, v]) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v)))
         .join("\u0000").toLowerCase();
       if (!haystack.includes(q)) return false;
@@ -180,7 +180,9 @@ function filteredRows() {
 
 function renderTable() {
   const s = state();
-  const columns = ui.runs.columns.length ? ui.runs.columns : FIXED;
+  // The problem column (why a run's record or data cannot be read) only when some run has one.
+  const damaged = rowObjects().some((row) => row.problem);
+  const columns = (ui.runs.columns.length ? ui.runs.columns : FIXED).filter((c) => c !== "problem" || damaged);
   const sort = s.get("sort") || "-started";
   const selected = new Set(selection());
   const thead = $("runs").tHead, tbody = $("runs").tBodies[0];
@@ -222,6 +224,7 @@ function renderTable() {
       } else {
         td.textContent = formatValue(column, row[column]);
         if (column === "status") td.className = "status status-" + row.status;
+        else if (column === "problem") { td.className = "problem"; td.title = row.problem || ""; }
         else if (typeof row[column] === "number") td.className = "num";
       }
     }
@@ -445,6 +448,10 @@ async function showRun(tag) {
   $("run-status").textContent = run.status;
   $("run-status").className = "status status-" + run.status;
   $("run-description").textContent = run.record.description || "";
+  const problems = $("run-problems");
+  clear(problems);
+  for (const problem of run.problems || []) problems.appendChild(el("li", problem));
+  problems.hidden = !(run.problems || []).length;
   const record = Object.entries(run.record).filter(([k]) => k !== "artifacts");
   keyValueTable($("record"), record, (k, v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : v === null ? "" : String(v)));
   const params = Object.entries(run.parameters);
