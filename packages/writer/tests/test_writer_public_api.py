@@ -30,6 +30,7 @@ _MODULES = {
     "spool",
     "spoolfile",
     "stages",
+    "stranded",
     "start",
     "summary",
     "sysmetrics",

@@ -103,9 +103,13 @@ def new_experiment(
         claimed, offline = claim_tag(claimer, lambda candidate: record.to_bytes(tag=candidate), tag), False
     except StorageUnavailable as err:
         claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
+        # The error names the key it tried, whose tag (if generated) is not the one made now: say
+        # only what failed, so the message names one tag, the run's.
+        where = f" (endpoint {config.endpoint_url})" if config.endpoint_url else ""
         warn(
-            f"cannot reach {storage.location.url} to start run {claimed} ({err}); recording it locally, "
-            "training goes on, and it is sent when the store answers"
+            f"cannot reach {storage.location.url}{where} to start run {claimed} "
+            f"({type(err.__cause__ or err).__name__}); recording it locally, training goes on, and it is "
+            "sent when the store answers"
         )
     root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
     spool = ExperimentSpool.create(
@@ -119,7 +123,10 @@ def new_experiment(
             checksum_mode=config.checksum_mode,
         ),
     )
-    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds)
+    # While the store fails, retries are single short attempts, as the claim was: a flush() learns at
+    # once that the store is still down.
+    claimer.count_requests_in(storage)
+    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds, probe=claimer)
     experiment = Experiment(
         claimed,
         storage=storage,

@@ -17,6 +17,11 @@ queue; a few worker threads send them. The rules:
   the whole queue, since a store that fails one request usually fails the next;
   stderr says so once per outage, and once when the store answers again.
   ``kick()`` (``flush()``, ``close()``) retries at once.
+- While the store fails, each retry is one request with no retry of boto3's own (the
+  ``probe`` store): telling that the store is still down costs a refused connection, not
+  boto3's backoff, so a ``flush()`` per epoch during an outage costs training nothing.
+- :meth:`Uploader.wait` never waits for what will not be sent: it returns ``False`` at once
+  when the tag is taken, and, for ``flush()``, as soon as a request failed after the kick.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ __all__ = ["Uploader"]
 
 _SMALL = 8 * 1024 * 1024  # puts up to this size are sent from memory in one request
 _FIRST_DELAY = 0.5
+#: While the store is known to fail, how long ``flush()`` waits for its retry to be answered.
+_RETRY_PATIENCE = 5.0
 
 
 class Uploader:
@@ -45,12 +52,22 @@ class Uploader:
         label: how messages name the experiment (its tag).
         workers: threads; a slow upload (a big model) does not hold back a series.
         max_backoff: longest wait, in seconds, between retries while the store fails.
+        probe: the same store opened for single attempts (no boto3 retries, short timeouts),
+            used while the store fails; default ``storage``.
     """
 
     def __init__(
-        self, storage: Storage, spool: ExperimentSpool, *, label: str, workers: int = 2, max_backoff: float = 30.0
+        self,
+        storage: Storage,
+        spool: ExperimentSpool,
+        *,
+        label: str,
+        workers: int = 2,
+        max_backoff: float = 30.0,
+        probe: Storage | None = None,
     ) -> None:
         self.storage, self.spool, self.label, self.max_backoff = storage, spool, label, max_backoff
+        self._probe = probe if probe is not None else storage
         self.bytes_sent = 0
         self.objects_sent = 0
         self._cond = threading.Condition()
@@ -60,14 +77,29 @@ class Uploader:
         self._delay = 0.0
         self._retry_at = 0.0
         self._failing = False
+        self._failures = 0  # requests failed so far: flush() gives up once one fails after its kick
         self._stopping = False
-        self.taken: str | None = None  # why nothing is sent: the offline-made tag is taken in the store
+        self._taken: str | None = None
         self._threads = [
             threading.Thread(target=self._work, name=f"lab-workbook-upload-{label}-{i}", daemon=True)
             for i in range(workers)
         ]
         for thread in self._threads:
             thread.start()
+
+    @property
+    def taken(self) -> str | None:
+        """Why nothing more is sent: the run's tag is taken in the store by another run; else None."""
+        return self._taken
+
+    @taken.setter
+    def taken(self, reason: str | None) -> None:
+        """Stop sending (and tell every waiter at once); the spool is marked so ``sync`` never sends it either."""
+        with self._cond:
+            self._taken = reason
+            self._cond.notify_all()
+        if reason is not None:
+            self.spool.mark_taken(reason)
 
     def submit(
         self,
@@ -144,15 +176,33 @@ class Uploader:
         with self._cond:
             return max([0, *self._pending, *self._running])
 
-    def kick(self) -> None:
-        """Retry now instead of at the end of the current backoff."""
+    def kick(self) -> int:
+        """Retry now instead of at the end of the current backoff.
+
+        Returns:
+            How many requests failed before this retry: pass it to :meth:`wait` as
+            ``failed_since`` to stop waiting as soon as the retry (or any later request) fails.
+        """
         with self._cond:
             self._retry_at = 0.0
             self._cond.notify_all()
+            return self._failures
 
-    def wait(self, marker: int, timeout: float | None, group: str | None = None) -> bool:
-        """Block until every entry up to ``marker`` (of ``group``, if given) is done; False on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def wait(
+        self, marker: int, timeout: float | None, group: str | None = None, *, failed_since: int | None = None
+    ) -> bool:
+        """Block until every entry up to ``marker`` (of ``group``, if given) is done.
+
+        Returns:
+            True when they are. False when ``timeout`` passes first, and at once when the tag
+            is taken (:attr:`taken`: nothing more is sent, so waiting would be for nothing).
+            With ``failed_since`` (from :meth:`kick`), also False as soon as the store is known
+            unreachable: a request failed after the kick, or the store was failing and its
+            retry has had no answer for ``_RETRY_PATIENCE`` seconds (a store that accepts
+            connections but never answers). The entries then wait in the spool for its return.
+        """
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
         with self._cond:
             while True:
                 left = [
@@ -162,7 +212,18 @@ class Uploader:
                 ]
                 if not left:
                     return True
-                remaining = None if deadline is None else deadline - time.monotonic()
+                if self.taken is not None:
+                    return False
+                now = time.monotonic()
+                remaining = None if deadline is None else deadline - now
+                if failed_since is not None:
+                    if self._failures > failed_since:
+                        return False
+                    if self._failing:  # known down before: give its retry a short while to answer
+                        patience = started + _RETRY_PATIENCE - now
+                        if patience <= 0:
+                            return False
+                        remaining = patience if remaining is None else min(remaining, patience)
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining)
@@ -228,7 +289,10 @@ class Uploader:
                 del self._running[entry.seq]
                 if isinstance(error, AlreadyExists) and entry.op == "claim":
                     self._pending[entry.seq] = entry
-                    self.taken = str(error)
+                    self.taken = (
+                        f"it started while {self.storage.location} was unreachable, and another run claimed "
+                        f"tag {entry.key.split('/', 1)[0]} meanwhile"
+                    )
                     warn(
                         f"experiment {self.label} started while {self.storage.location} was unreachable, and its "
                         f"tag is taken there by another run: nothing of this run is sent, so that run stays "
@@ -241,18 +305,20 @@ class Uploader:
                 self._cond.notify_all()
 
     def _send(self, entry: Entry) -> int:
+        with self._cond:  # while the store fails, one quick attempt tells whether it is back
+            storage = self._probe if self._failing else self.storage
         if entry.job is not None:
-            return entry.job.upload(self.storage)
+            return entry.job.upload(storage)
         if entry.op == "delete":
-            self.storage.delete(entry.keys)
+            storage.delete(entry.keys)
             return 0
         if entry.body is not None:
-            self.storage.put_bytes(entry.key, entry.body)
+            storage.put_bytes(entry.key, entry.body)
             return len(entry.body)
         path = self.spool.path / (entry.data or "")
         if entry.op == "claim":
             body = path.read_bytes()
-            claim_tag(self.storage, lambda _tag: body, entry.key.split("/", 1)[0])
+            claim_tag(storage, lambda _tag: body, entry.key.split("/", 1)[0])
             return len(body)
         if entry.size <= _SMALL:
             try:
@@ -260,9 +326,9 @@ class Uploader:
             except FileNotFoundError:
                 warn(f"spooled data for {entry.key} vanished from {path}; it cannot be sent")
                 return 0
-            self.storage.put_bytes(entry.key, body)
+            storage.put_bytes(entry.key, body)
             return len(body)
-        self.storage.put_file(entry.key, path)
+        storage.put_file(entry.key, path)
         return entry.size
 
     def _succeeded(self, entry: Entry, sent: int) -> None:
@@ -280,6 +346,7 @@ class Uploader:
             self.spool.forget(entry)  # superseded while in flight: only the newer save is sent
         else:
             self._pending[entry.seq] = entry
+        self._failures += 1
         self._delay = min(self.max_backoff, max(_FIRST_DELAY, self._delay * 2))
         self._retry_at = time.monotonic() + self._delay
         if not self._failing:
