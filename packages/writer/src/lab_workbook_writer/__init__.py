@@ -21,10 +21,10 @@ from .__about__ import __version__
 from .experiment import Experiment
 from .pending import PendingUpload, SpooledRun, SyncReport, pending_uploads, sync
 from .ranks import attach_experiment, distributed_experiment, process_rank
-from .stranded import discard, retag
 from .runrecord import DEFAULT_ENV_ALLOWLIST
 from .series import TimeSeriesLog
 from .start import new_experiment
+from .stranded import discard, retag
 
 __all__ = [
     "DEFAULT_ENV_ALLOWLIST",

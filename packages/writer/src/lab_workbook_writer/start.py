@@ -126,7 +126,9 @@ def new_experiment(
     # While the store fails, retries are single short attempts, as the claim was: a flush() learns at
     # once that the store is still down.
     claimer.count_requests_in(storage)
-    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds, probe=claimer)
+    uploader = Uploader(
+        storage, spool, label=claimed, max_backoff=max_retry_seconds, probe=claimer, reachable=not offline
+    )
     experiment = Experiment(
         claimed,
         storage=storage,

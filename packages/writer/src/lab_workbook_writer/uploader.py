@@ -54,6 +54,7 @@ class Uploader:
         max_backoff: longest wait, in seconds, between retries while the store fails.
         probe: the same store opened for single attempts (no boto3 retries, short timeouts),
             used while the store fails; default ``storage``.
+        reachable: False when the store is already known to fail (the run started offline).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class Uploader:
         workers: int = 2,
         max_backoff: float = 30.0,
         probe: Storage | None = None,
+        reachable: bool = True,
     ) -> None:
         self.storage, self.spool, self.label, self.max_backoff = storage, spool, label, max_backoff
         self._probe = probe if probe is not None else storage
@@ -76,7 +78,7 @@ class Uploader:
         self._seq = itertools.count(1)
         self._delay = 0.0
         self._retry_at = 0.0
-        self._failing = False
+        self._failing = not reachable
         self._failures = 0  # requests failed so far: flush() gives up once one fails after its kick
         self._stopping = False
         self._taken: str | None = None
