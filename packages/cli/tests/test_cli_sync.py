@@ -217,3 +217,13 @@ def test_a_second_sync_while_another_sends_says_so(runner, stranded, isolated_ho
     assert json.loads(result.stdout)["syncing"] > 0
     assert "another `lab-workbook sync`" in result.stderr
     assert "runs still going" not in result.stderr
+
+
+def test_sync_retag_as_a_taken_tag_keeps_the_run_stranded_under_it(runner, stranded_run):
+    result = runner.invoke(app, ["sync", "--retag", "baseline", "--as", "baseline", "--json"])
+    assert result.exit_code == 0, result.output
+    (run,) = json.loads(result.stdout)["stranded"]
+    assert "new tag baseline is taken" in run["reason"]
+    assert ExperimentRepository(stranded_run, cache=False)["baseline"]["parameters.json"] == {"learningRate": 0.1}
+    fresh = runner.invoke(app, ["sync", "--retag", "baseline", "--json"])  # a second choice is still possible
+    assert fresh.exit_code == 0 and json.loads(fresh.stdout)["stranded"] == []

@@ -302,6 +302,8 @@ def _sync_one(
                 reason = (
                     f"it started while {storage.location} was unreachable, and another run claimed tag "
                     f"{destination.tag} meanwhile; nothing of this run was sent"
+                    if destination.retagged_from is None
+                    else f"its new tag {destination.tag} is taken in {storage.location} too; nothing was sent"
                 )
                 spool.mark_taken(reason)
                 report.stranded.append(spooled_run(spool, reason))
