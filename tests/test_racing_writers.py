@@ -139,7 +139,7 @@ def test_writers_racing_for_one_tag_on_a_store_ignoring_conditions_leave_one_int
             continue
         stopped += 1  # lost after starting: close() says so, stderr says why, rows wait in its spool
         assert outcome["closed"] is False
-        assert "another run holds tag contested" in stderr and "lab-workbook sync --retag NEWTAG" in stderr
+        assert "another run holds tag contested" in stderr and "lab-workbook sync --retag contested" in stderr
         assert _spooled_rows(spool) == outcome["accepted"]
         reported += outcome["accepted"]
     accepted = sum(r[0]["accepted"] for r in results)
@@ -165,7 +165,7 @@ def test_a_run_whose_tag_is_taken_after_its_claim_stops_writing_and_keeps_its_da
     wb.save_json("parameters", {"lr": 0.1})
     assert wb.close() is False
     err = capsys.readouterr().err
-    assert "another run holds tag contested" in err and "(on gpu-7)" in err and "--retag NEWTAG" in err
+    assert "another run holds tag contested" in err and "(on gpu-7)" in err and "--retag contested" in err
     assert _get(s3_server, quirk_prefix, run_record_key("contested")) == theirs
     assert _keys(s3_server, quirk_prefix) == [run_record_key("contested")]  # nothing of ours was written
     assert _spooled_rows(Path(os.environ["LAB_WORKBOOK_SPOOL_DIR"])) == 50
@@ -180,7 +180,7 @@ def test_sync_never_sends_a_run_that_lost_its_tag(fault_proxy, quirk_prefix, s3_
     wb.save_json("parameters", {"lr": 0.1})
     assert wb.close() is False
     report = sync()
-    assert report.sent == 0 and "already used" in report.failed[0]
+    assert report.sent == 0 and [run.tag for run in report.stranded] == ["contested"]
     assert _keys(s3_server, quirk_prefix) == [run_record_key("contested")]
     assert _get(s3_server, quirk_prefix, run_record_key("contested")) == theirs
 

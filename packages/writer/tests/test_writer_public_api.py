@@ -31,6 +31,7 @@ _MODULES = {
     "spool",
     "spoolfile",
     "stages",
+    "stranded",
     "start",
     "summary",
     "sysmetrics",

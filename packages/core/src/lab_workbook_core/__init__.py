@@ -28,6 +28,7 @@ from .errors import (
     StorageError,
     StorageUnavailable,
     StoreFeatureMissing,
+    StoreUnreachable,
     TagTaken,
 )
 from .files import atomic_file, atomic_path, write_atomic
@@ -75,6 +76,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoreFeatureMissing",
+    "StoreUnreachable",
     "TagTaken",
     "__version__",
     "atomic_file",

@@ -23,7 +23,8 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
         ├── CredentialsError (PermissionError)
         ├── StoreFeatureMissing                the store lacks a feature (conditional writes...)
         ├── ChecksumMismatch                   the store refused bytes whose checksum did not match
-        └── StorageUnavailable (ConnectionError)  network down, endpoint unreachable
+        └── StorageUnavailable (ConnectionError)  worth retrying later: throttling, 5xx, a dropped connection
+            └── StoreUnreachable                  nothing answers: connection refused, connect or read timeout
 
 Every message says what to do next.
 """
@@ -153,3 +154,12 @@ class ChecksumMismatch(StorageError):
 
 class StorageUnavailable(StorageError, ConnectionError):
     """The store cannot be reached right now; worth retrying later."""
+
+
+class StoreUnreachable(StorageUnavailable):
+    """Nothing answered: the connection was refused, or connecting or the answer timed out.
+
+    Unlike a store that answers ``503 SlowDown`` or ``500`` (busy, but there), a store that
+    does not answer at all will not answer the next request either: a writer's ``flush()``
+    stops waiting for it at once instead of waiting out its timeout.
+    """

@@ -19,23 +19,27 @@ torch is imported only by ``save_torch`` (and ``save_image`` given a tensor), Pi
 
 from .__about__ import __version__
 from .experiment import Experiment
-from .pending import PendingUpload, SyncReport, pending_uploads, sync
+from .pending import PendingUpload, SpooledRun, SyncReport, pending_uploads, sync
 from .ranks import attach_experiment, distributed_experiment, process_rank
 from .runrecord import DEFAULT_ENV_ALLOWLIST
 from .series import TimeSeriesLog
 from .start import new_experiment
+from .stranded import discard, retag
 
 __all__ = [
     "DEFAULT_ENV_ALLOWLIST",
     "Experiment",
     "PendingUpload",
+    "SpooledRun",
     "SyncReport",
     "TimeSeriesLog",
     "__version__",
     "attach_experiment",
+    "discard",
     "distributed_experiment",
     "new_experiment",
     "pending_uploads",
     "process_rank",
+    "retag",
     "sync",
 ]

@@ -98,7 +98,9 @@ class Closing:
         Returns:
             True if everything reached the store; False if something waits in the spool, or if
             rows were lost because the spool's disk failed (then the run is recorded ``failed``,
-            with the count in its ``error``, never ``finished``).
+            with the count in its ``error``, never ``finished``). When the run's tag is taken in
+            the store by another run (``stranded``), False at once: nothing more could be sent,
+            and stderr says how to send the run under a new tag.
         """
         self._run_before_close()
         status, reason = self._outcome or (FINISHED, None)
@@ -238,6 +240,15 @@ class Closing:
         command = "lab-workbook sync"
         if self._custom_spool:
             command = f"LAB_WORKBOOK_SPOOL_DIR={self._spool.path.parent} {command}"
+        taken = self._uploader.taken
+        if taken is not None:  # waiting, or a plain sync, can never send these: say what can
+            warn(
+                f"experiment {self.tag} is not recorded in {self.prefix}: its tag is taken there by another run "
+                f"({taken}), which stays intact, so nothing more of this run is sent. Its {len(unsent)} upload(s) "
+                f"({size:,} bytes) are kept in {self._spool.path}. Send them under a new tag with: "
+                f"{command} --retag {self.tag}  (or delete them: {command} --discard {self.tag})"
+            )
+            return
         warn(
             f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
             f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"

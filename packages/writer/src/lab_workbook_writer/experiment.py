@@ -214,22 +214,41 @@ class Experiment(Saving, Closing):
                 raise spool_error("the run record", path.parent, err) from err
             self._uploader.submit(op, body=data, **options)
 
+    @property
+    def stranded(self) -> str | None:
+        """Why nothing more of this run can reach its store from this process, or ``None``.
+
+        Set when the run's tag turns out to be taken in the store by another run (it started
+        while the store was unreachable, and another run claimed the tag meanwhile): that run
+        stays intact, this one's data stays in the spool, :meth:`flush` and :meth:`close`
+        return ``False`` at once, and ``lab-workbook sync --retag TAG`` sends it under a new tag.
+        """
+        return self._uploader.taken
+
     def flush(self, timeout: float | None = 60.0) -> bool:
-        """Block until everything saved and logged so far is in the store.
+        """Write everything saved and logged so far to local disk, then wait until the store has it.
+
+        A training loop may call it every epoch: it never waits for a store that is known
+        to be down (docs/writer.md, "flush").
 
         Returns:
-            True when it is; False if ``timeout`` seconds passed first (the store is
-            down or slow). Nothing is lost either way: the data stays in the spool
-            and keeps being retried. ``timeout=None`` waits as long as it takes.
+            True when the store has everything. False, without waiting out ``timeout``, as
+            soon as the store is known unreachable (the retry this call starts fails, or a
+            store that was failing does not answer it within 5 s), or when the run's tag is
+            taken in the store (:attr:`stranded` says so); otherwise False once ``timeout``
+            seconds passed. Nothing is lost either way: the data stays in the spool and keeps
+            being retried. ``timeout=None`` waits until one of those happens.
         """
+        on_disk = all([series.drain() for series in self._all_series()])
         if self._closed:  # close() already waited; what is left is for `lab-workbook sync`
-            return not self._uploader.unsent()
+            return not self._uploader.unsent() and on_disk
         started = time.monotonic()
-        if self._images is not None and not self._images.wait(timeout):
+        if self._images is not None and not self._images.wait(timeout):  # pictures reach the spool first
             return False
         if timeout is not None:
             timeout = max(0.0, timeout - (time.monotonic() - started))
-        for series in list(self._series.values()):
+        for series in self._all_series():
             series.request_upload(urgent=True)
-        self._uploader.kick()
-        return self._uploader.wait(self._uploader.last_seq(), timeout)
+        failures = self._uploader.kick()
+        sent = self._uploader.wait(self._uploader.last_seq(), timeout, failed_since=failures)
+        return sent and on_disk

@@ -13,6 +13,12 @@ time series: its rows that reached the disk are sent as the final CSV (a torn
 last row, cut by the kill, is left out) and its segments in the store are then
 deleted, exactly as a close would have done. The run record is left as the
 writer last sent it: readers call the run ``crashed`` once its heartbeat is stale.
+
+A run whose tag turned out to be taken in the store by another run (it started
+while the store was unreachable, and its claim failed) is never sent by ``sync``:
+that would overwrite the other run. It is *stranded*: ``sync`` reports it, and
+:func:`~lab_workbook_writer.stranded.retag` sends it under a new tag, or
+:func:`~lab_workbook_writer.stranded.discard` deletes it, as the user chooses.
 """
 
 from __future__ import annotations
@@ -24,14 +30,34 @@ import io
 import os
 from pathlib import Path
 
-from lab_workbook_core import AlreadyExists, Config, LabWorkbookError, Storage, claim_tag, open_storage, parse_prefix
+from lab_workbook_core import (
+    AlreadyExists,
+    Config,
+    InvalidNameError,
+    LabWorkbookError,
+    ObjectNotFound,
+    Storage,
+    claim_tag,
+    open_storage,
+    parse_prefix,
+)
 from lab_workbook_core import spool_dir as default_spool_dir
-from lab_workbook_core.keys import segments_prefix
+from lab_workbook_core.keys import artifact_key, experiment_prefix, run_record_key, segments_prefix
 
 from .fieldsets import merge_file
-from .spool import Entry, ExperimentSpool, experiment_spools
+from .runrecord import retagged_record
+from .spool import Destination, Entry, ExperimentSpool, experiment_spools
 
-__all__ = ["PendingUpload", "SyncReport", "pending_uploads", "sync"]
+__all__ = [
+    "PendingUpload",
+    "SpooledRun",
+    "SyncReport",
+    "pending_uploads",
+    "spooled_run",
+    "spools_for",
+    "sync",
+    "sync_spool",
+]
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,28 @@ class PendingUpload:
     tag: str
 
 
+@dataclass(frozen=True)
+class SpooledRun:
+    """One run's folder in the spool: a run stranded there, or one ``discard()`` deletes.
+
+    Attributes:
+        tag: its tag.
+        prefix: the store it is bound for.
+        spool: its spool folder.
+        uploads: operations waiting in it.
+        size: their bytes.
+        reason: why it cannot be sent under its tag (another run has the tag in the store,
+            which stays intact); ``None`` for a run that is not stranded.
+    """
+
+    tag: str
+    prefix: str
+    spool: Path
+    uploads: int
+    size: int
+    reason: str | None
+
+
 @dataclass
 class SyncReport:
     """What :func:`sync` did.
@@ -59,13 +107,22 @@ class SyncReport:
         sent: operations completed (objects uploaded, deletions done).
         bytes_sent: bytes uploaded.
         failed: one message per experiment that could not be completed (it stays spooled).
-        remaining: operations still in the spool (failed, or of writers still running).
+        remaining: operations still in the spool (failed, stranded, or held by another process).
+        running: of those, operations of runs whose writer is still going (it sends them).
+        syncing: of those, operations another ``sync`` is sending right now.
+        stranded: runs whose tag is taken in the store by another run: they wait for
+            ``retag()`` or ``discard()``, which ``sync`` never chooses for the user.
+        retagged: ``(old tag, new tag)`` of each run :func:`~lab_workbook_writer.stranded.retag` moved.
     """
 
     sent: int = 0
     bytes_sent: int = 0
     failed: list[str] = field(default_factory=list)
     remaining: int = 0
+    running: int = 0
+    syncing: int = 0
+    stranded: list[SpooledRun] = field(default_factory=list)
+    retagged: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _root(spool_dir: Path | None) -> Path:
@@ -91,7 +148,7 @@ def _for_store(destination_prefix: str, prefix: str | None) -> bool:
     return parse_prefix(destination_prefix, warn=False).url == parse_prefix(prefix, warn=False).url
 
 
-def _spools(spool_dir: Path | None, prefix: str | None) -> list[ExperimentSpool]:
+def spools_for(spool_dir: Path | None, prefix: str | None) -> list[ExperimentSpool]:
     """The experiment spools to consider: all of them, or those bound for ``prefix``'s store."""
     spools = experiment_spools(_root(spool_dir))
     if prefix is None:
@@ -114,18 +171,54 @@ def pending_uploads(spool_dir: Path | None = None, *, prefix: str | None = None)
         prefix: only uploads bound for this store (default: every store).
     """
     found = []
-    for spool in _spools(spool_dir, prefix):
+    for spool in spools_for(spool_dir, prefix):
         try:
             destination = spool.destination()
+            keep, _ = _current(spool.entries())
+            found += [
+                PendingUpload(
+                    destination.prefix,
+                    sent_key(destination, e.key),
+                    e.size or _size(spool.path / (e.data or "")),
+                    destination.tag,
+                )
+                for e in keep
+                if e.op in ("put", "claim", "series")
+            ]
         except (OSError, ValueError, KeyError):
             continue
-        keep, _ = _current(spool.entries())
-        found += [
-            PendingUpload(destination.prefix, e.key, e.size or _size(spool.path / (e.data or "")), destination.tag)
-            for e in keep
-            if e.op in ("put", "claim", "series")
-        ]
     return found
+
+
+def sent_key(destination: Destination, key: str) -> str:
+    """The key an operation of a spool writes: ``key`` itself, or its new tag's after ``sync --retag``.
+
+    Every key of a run starts with core's :func:`~lab_workbook_core.keys.experiment_prefix`; what
+    follows it is the same under the new tag.
+    """
+    old = destination.retagged_from
+    if old is None:
+        return key
+    if key == run_record_key(old):
+        return run_record_key(destination.tag)
+    head = experiment_prefix(old)
+    if not key.startswith(head):
+        raise InvalidNameError(f"key {key!r} in the spool of run {old} is not one of that run's keys")
+    return artifact_key(destination.tag, key[len(head) :])
+
+
+def spooled_run(spool: ExperimentSpool, reason: str | None) -> SpooledRun:
+    """What a spool folder holds, as :attr:`SyncReport.stranded` and ``discard()`` list it."""
+    destination = spool.destination()
+    keep, _ = _current(spool.entries())
+    return SpooledRun(
+        destination.tag,
+        destination.prefix,
+        spool.path,
+        len(keep),
+        sum(e.size or _size(spool.path / (e.data or "")) for e in keep),
+        reason,
+    )
 
 
 def _size(path: Path) -> int:
@@ -152,16 +245,31 @@ def sync(
         What was sent and what is left; an experiment whose store fails keeps its data for next time.
     """
     report = SyncReport()
-    for spool in _spools(spool_dir, prefix):
-        entries = spool.entries()
-        if not spool.try_lock():  # its writer is alive and sending it itself
-            report.remaining += len(entries)
-            continue
-        try:
-            _sync_one(spool, entries, report, progress)
-        finally:
-            spool.unlock()
+    for spool in spools_for(spool_dir, prefix):
+        sync_spool(spool, report, progress)
     return report
+
+
+def sync_spool(spool: ExperimentSpool, report: SyncReport, progress: Callable[[int], None] | None = None) -> None:
+    """Send one experiment's spool folder, unless another process holds it or its run is stranded."""
+    entries = spool.entries()
+    if not spool.try_lock("sync"):  # its writer is alive and sending it itself, or another sync is
+        report.remaining += len(entries)
+        holder = spool.lock_holder()
+        if holder is not None and holder[0] == "sync":
+            report.syncing += len(entries)
+        else:
+            report.running += len(entries)
+        return
+    try:
+        taken = spool.taken()
+        if taken is not None:
+            report.stranded.append(spooled_run(spool, taken))
+            report.remaining += len(_current(entries)[0])
+            return
+        _sync_one(spool, entries, report, progress)
+    finally:
+        spool.unlock()
 
 
 def _sync_one(
@@ -187,10 +295,20 @@ def _sync_one(
         return
     for index, entry in enumerate(keep):
         try:
-            sent = _send(spool, storage, entry)
+            sent = _send(spool, destination, storage, entry)
         except (OSError, LabWorkbookError) as err:  # keep order: stop this experiment at its first failure
-            report.failed.append(f"{destination.tag}: {entry.key or 'delete'} to {destination.prefix}: {err}")
             report.remaining += len(keep) - index
+            if isinstance(err, AlreadyExists) and entry.op == "claim":  # never overwrite the other run
+                reason = (
+                    f"it started while {storage.location} was unreachable, and another run claimed tag "
+                    f"{destination.tag} meanwhile; nothing of this run was sent"
+                    if destination.retagged_from is None
+                    else f"its new tag {destination.tag} is taken in {storage.location} too; nothing was sent"
+                )
+                spool.mark_taken(reason)
+                report.stranded.append(spooled_run(spool, reason))
+                return
+            report.failed.append(f"{destination.tag}: {entry.key or 'delete'} to {destination.prefix}: {err}")
             return
         spool.forget(entry)
         report.sent += 1
@@ -200,36 +318,54 @@ def _sync_one(
     spool.remove()  # everything it recorded is in the store
 
 
-def _send(spool: ExperimentSpool, storage: Storage, entry: Entry) -> int:
+def _send(spool: ExperimentSpool, destination: Destination, storage: Storage, entry: Entry) -> int:
     if entry.op == "delete":
-        storage.delete(entry.keys)
+        if destination.retagged_from is None:  # after a retag, no segment of the run is under its new tag
+            storage.delete(entry.keys)
         return 0
     path = spool.path / (entry.data or "")
     if not path.is_file():
         return 0  # the data vanished: nothing can be sent for it
-    if entry.op == "claim":  # a run started offline: its tag must still be free
-        tag, body = entry.key.split("/", 1)[0], path.read_bytes()
-        try:
-            claim_tag(storage, lambda _tag: body, tag)
-        except AlreadyExists as err:
-            raise AlreadyExists(
-                f"tag {tag} is already used in {storage.location} by another run (this run started while the "
-                f"store was unreachable), so nothing of it was sent. Its data is kept in {spool.path}: copy what "
-                "you need from its data/ and series/ folders, then delete that folder"
-            ) from err
+    key = sent_key(destination, entry.key)
+    if entry.op == "claim":  # a run started offline (or retagged): its tag must still be free
+        body = _record_body(destination, path)
+        _claim(storage, destination.tag, body)
+        return len(body)
+    if destination.retagged_from is not None and key == run_record_key(destination.tag):
+        body = _record_body(destination, path)
+        storage.put_bytes(key, body)
         return len(body)
     if entry.op == "series":
-        return _send_series(storage, entry, path)
-    storage.put_file(entry.key, path)
+        return _send_series(storage, key, path)
+    storage.put_file(key, path)
     return path.stat().st_size
 
 
-def _send_series(storage: Storage, entry: Entry, path: Path) -> int:
-    """The rows of a series whose writer died, as its final CSV; then its segments are deleted."""
+def _record_body(destination: Destination, path: Path) -> bytes:
+    """A spooled run record as it is sent: naming the run's new tag after ``sync --retag``."""
+    body = path.read_bytes()
+    return body if destination.retagged_from is None else retagged_record(body, destination.tag)
+
+
+def _claim(storage: Storage, tag: str, body: bytes) -> None:
+    """Claim ``tag`` with ``body``; a claim this spool already made (a sync cut short after it) counts."""
+    try:
+        claim_tag(storage, lambda _tag: body, tag)
+    except AlreadyExists:
+        try:
+            if storage.get_bytes(run_record_key(tag)) == body:
+                return
+        except ObjectNotFound:
+            pass
+        raise
+
+
+def _send_series(storage: Storage, key: str, path: Path) -> int:
+    """The rows of a series whose writer died, as its final CSV at ``key``; then its segments are deleted."""
     whole_rows(path)
     merge_file(path)  # a series whose fields grew: one header, earlier rows padded
-    storage.put_file(entry.key, path)
-    tag, _, series_file = entry.key.partition("/")
+    storage.put_file(key, path)
+    tag, _, series_file = key.partition("/")
     segments = storage.list(segments_prefix(tag, series_file), delimiter=None).objects
     if segments:
         storage.delete([o.key for o in segments])

@@ -46,6 +46,7 @@ from .uploader import Uploader
 __all__ = ["attach_experiment", "distributed_experiment", "process_rank"]
 
 TAG_VARIABLE = "LAB_WORKBOOK_TAG"
+_PROBE_CONNECT, _PROBE_READ = 3.0, 5.0  # a retry while the store fails: one short attempt (see uploader)
 
 
 def process_rank() -> int:
@@ -107,7 +108,9 @@ def attach_experiment(
         warn(f"cannot reach {storage.location.url} to attach to run {tag} ({err}); recording locally, sent later")
     root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
     spool = ExperimentSpool.create(root, Destination(storage.location.url, config.endpoint_url, tag))
-    uploader = Uploader(storage, spool, label=f"{tag}/{namespace}", max_backoff=max_retry_seconds)
+    probe = open_storage(config, max_attempts=0, connect_timeout=_PROBE_CONNECT, read_timeout=_PROBE_READ)
+    probe.count_requests_in(storage)  # single-attempt retries while the store fails, as new_experiment's
+    uploader = Uploader(storage, spool, label=f"{tag}/{namespace}", max_backoff=max_retry_seconds, probe=probe)
     return Experiment(
         tag,
         storage=storage,

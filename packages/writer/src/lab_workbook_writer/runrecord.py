@@ -20,11 +20,11 @@ import sys
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
-from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, new_nonce
+from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, new_nonce, parse_record
 
 from .__about__ import __version__
 
-__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "iso_utc"]
+__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "iso_utc", "retagged_record"]
 
 #: Environment variables recorded by default: where and on what a job ran, never secrets.
 DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
@@ -134,3 +134,20 @@ class RunRecord:
         self.fields.update(changes)
         self.fields["heartbeat"] = iso_utc()
         return (json.dumps(self.fields, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def retagged_record(data: bytes, tag: str, *, claim: bool = False) -> bytes:
+    """A spooled run record's bytes naming ``tag`` instead (``lab-workbook sync --retag``).
+
+    Args:
+        data: the record as the writer spooled it.
+        tag: the run's new tag.
+        claim: make it the record that claims the tag: ``running``, not yet ended, without
+            a summary (the final record, sent last, says how the run ended).
+    """
+    fields = parse_record(data, tag)
+    fields["tag"] = tag
+    if claim:
+        fields.update(status=RUNNING, ended=None)
+        fields.pop("summary", None)
+    return (json.dumps(fields, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

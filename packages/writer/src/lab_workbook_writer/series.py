@@ -290,16 +290,20 @@ class TimeSeriesLog:
             self.request_upload()
 
     def flush(self, timeout: float | None = 60.0) -> bool:
-        """Block until every row logged so far is in the store.
+        """Write every row logged so far to local disk, then wait until the store has them.
 
         Returns:
-            True when they are; False if ``timeout`` seconds passed first (the rows
-            stay in the spool and keep being retried).
+            True when the store has every row. False, without waiting out ``timeout``, as
+            soon as the store is known unreachable (the retry this call starts fails), when
+            the run's tag is taken in the store by another run (see ``Experiment.stranded``),
+            or when the spool's disk refuses rows; otherwise False once ``timeout`` seconds
+            passed. The rows stay in the spool and keep being retried: nothing is lost.
         """
+        on_disk = self.drain()
         job = self.request_upload(urgent=True)
-        self._uploader.kick()
+        failures = self._uploader.kick()
         marker = job.entry.seq if job is not None else self._uploader.last_seq()
-        return self._uploader.wait(marker, timeout, group=self.group)
+        return self._uploader.wait(marker, timeout, group=self.group, failed_since=failures) and on_disk
 
     def request_upload(self, urgent: bool = False) -> Segment | None:
         """Make sure a segment is queued that will carry every row logged so far."""
@@ -322,10 +326,10 @@ class TimeSeriesLog:
         """True when rows older than ``flush_seconds`` wait for an upload (asked by the ticker)."""
         return self._rows != self._requested_rows and now - self._last_request >= self.flush_seconds
 
-    def drain(self) -> None:
-        """Append the lines logged so far to the local file."""
+    def drain(self) -> bool:
+        """Append the lines logged so far to the local file; False if the disk refused some (they wait)."""
         with self._file_lock:
-            self._drain_locked()
+            return self._drain_locked()
 
     def _drain_locked(self, force: bool = False) -> bool:
         """Write the waiting lines; True if none is left. Lines that fail to reach disk go back, in order."""

@@ -4,8 +4,12 @@ Each experiment owns one folder under the spool directory (core's ``spool_dir()`
 or ``new_experiment(spool_dir=...)``)::
 
     <spool>/<tag>.<random>/
-        destination.json     where the data goes: prefix, endpoint, tag
-        lock                 flock()ed by the live writer; sync skips locked folders
+        destination.json     where the data goes: prefix, endpoint, tag (and the tag it was
+                             recorded under, after ``lab-workbook sync --retag``)
+        lock                 flock()ed by the live writer or a running sync, which writes
+                             ``writer <pid>`` / ``sync <pid>`` in it; sync skips locked folders
+        taken                the run's tag is taken in the store by another run: only
+                             ``sync --retag`` or ``sync --discard`` deal with this folder
         queue/<seq>.json     one manifest per pending operation (put, delete or series), in order
         data/<n>.<ext>       the bytes of pending puts (saved artifacts, run records)
         series/<n>.csv       each time series' rows, which become the final CSV at close
@@ -61,6 +65,9 @@ class Destination:
     region: str | None = None
     addressing_style: str | None = None
     checksum_mode: str | None = None
+    # the tag the run was recorded under, when `sync --retag` gave it ``tag`` instead: keys and
+    # run records in this folder name this one, and are rewritten as they are sent
+    retagged_from: str | None = None
 
 
 #: What an entry does: ``put``, ``delete``, ``claim`` (the first run record of a run started
@@ -142,7 +149,12 @@ class ExperimentSpool:
             region=raw.get("region"),
             addressing_style=raw.get("addressing_style"),
             checksum_mode=raw.get("checksum_mode"),
+            retagged_from=raw.get("retagged_from"),
         )
+
+    def set_destination(self, destination: Destination) -> None:
+        """Replace where this folder's data goes (atomically: ``sync --retag``)."""
+        _write_atomic(self.path / "destination.json", json.dumps({"format": _FORMAT, **asdict(destination)}).encode())
 
     def new_data_path(self, suffix: str, folder: str = "data") -> Path:
         """A fresh file name for the bytes of a pending put."""
@@ -177,8 +189,13 @@ class ExperimentSpool:
     def _manifest(self, seq: int) -> Path:
         return self.path / "queue" / f"{seq:012d}.json"
 
-    def try_lock(self) -> bool:
-        """Take the folder's lock (held by the live writer); False if another process holds it."""
+    def try_lock(self, holder: str = "writer") -> bool:
+        """Take the folder's lock; False if another process holds it.
+
+        Args:
+            holder: who takes it (``writer`` or ``sync``), written in the lock file with the pid,
+                so that a process refused the lock can say who has it (:meth:`lock_holder`).
+        """
         if fcntl is None or self._lock_fd is not None:
             return True
         fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -188,7 +205,38 @@ class ExperimentSpool:
             os.close(fd)
             return False
         self._lock_fd = fd
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{holder} {os.getpid()}\n".encode(), 0)
+        except OSError:  # a full disk: the lock holds all the same, only its holder is not named
+            pass
         return True
+
+    def lock_holder(self) -> tuple[str, int] | None:
+        """``("writer" | "sync", pid)`` of the process that last took the lock, if it said."""
+        try:
+            kind, _, pid = (self.path / "lock").read_text(encoding="utf-8").strip().partition(" ")
+            return kind, int(pid)
+        except (OSError, ValueError):
+            return None
+
+    def mark_taken(self, reason: str) -> None:
+        """Note that the run's tag is taken in the store: a plain ``sync`` must never send this folder."""
+        try:
+            _write_atomic(self.path / "taken", reason.encode("utf-8", "backslashreplace"))
+        except OSError:  # the folder is gone, or its disk fails: sync() finds out from the claim
+            pass
+
+    def taken(self) -> str | None:
+        """Why the run's tag is taken in the store (:meth:`mark_taken`), or None."""
+        try:
+            return (self.path / "taken").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def clear_taken(self) -> None:
+        """The run has a tag of its own again (``sync --retag``)."""
+        (self.path / "taken").unlink(missing_ok=True)
 
     def unlock(self) -> None:
         """Release the lock (closing the descriptor releases the flock)."""

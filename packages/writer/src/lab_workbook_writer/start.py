@@ -109,9 +109,13 @@ def new_experiment(
         claimed, offline = claim.tag, False
     except StorageUnavailable as err:
         claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
+        # The error names the key it tried, whose tag (if generated) is not the one made now: say
+        # only what failed, so the message names one tag, the run's.
+        where = f" (endpoint {config.endpoint_url})" if config.endpoint_url else ""
         warn(
-            f"cannot reach {storage.location.url} to start run {claimed} ({err}); recording it locally, "
-            "training goes on, and it is sent when the store answers"
+            f"cannot reach {storage.location.url}{where} to start run {claimed} "
+            f"({type(err.__cause__ or err).__name__}); recording it locally, training goes on, and it is "
+            "sent when the store answers"
         )
     root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
     spool = ExperimentSpool.create(
@@ -128,7 +132,18 @@ def new_experiment(
     ownership = None
     if claim is not None and not claim.conditional:  # racers are not excluded: check before every write
         ownership = Ownership(storage, claim, record=record.to_bytes())
-    uploader = Uploader(storage, spool, label=claimed, max_backoff=max_retry_seconds, ownership=ownership)
+    # While the store fails, retries are single short attempts, as the claim was: a flush() learns at
+    # once that the store is still down.
+    claimer.count_requests_in(storage)
+    uploader = Uploader(
+        storage,
+        spool,
+        label=claimed,
+        max_backoff=max_retry_seconds,
+        ownership=ownership,
+        probe=claimer,
+        reachable=not offline,
+    )
     experiment = Experiment(
         claimed,
         storage=storage,

@@ -22,6 +22,16 @@ queue; a few worker threads send them. The rules:
   the whole queue, since a store that fails one request usually fails the next;
   stderr says so once per outage, and once when the store answers again.
   ``kick()`` (``flush()``, ``close()``) retries at once.
+- While nothing answers (:class:`~lab_workbook_core.StoreUnreachable`: refused, timed
+  out), each retry is one request with no retry of boto3's own (the ``probe`` store):
+  telling that the store is still down costs a refused connection, not boto3's backoff,
+  so a ``flush()`` per epoch during an outage costs training nothing. The same holds for a
+  store that refuses (a local folder gone, access denied). A store that answers with
+  transient errors (``503 SlowDown``, ``500``, a dropped connection) is busy, not gone: its
+  retries keep boto3's own, and ``flush()`` keeps waiting for it (up to its timeout).
+- :meth:`Uploader.wait` never waits for what will not be sent: it returns ``False`` at once
+  when the tag is taken, and, for ``flush()``, as soon as a request after the kick found
+  nothing answering.
 """
 
 from __future__ import annotations
@@ -30,8 +40,7 @@ import itertools
 import threading
 import time
 
-from lab_workbook_core import AlreadyExists, Storage, TagTaken, claim_run
-from lab_workbook_core.keys import run_record_key
+from lab_workbook_core import AlreadyExists, Storage, StorageUnavailable, StoreUnreachable, TagTaken, claim_run
 
 from .notices import warn
 from .ownership import Ownership
@@ -41,6 +50,8 @@ __all__ = ["Uploader"]
 
 _SMALL = 8 * 1024 * 1024  # puts up to this size are sent from memory in one request
 _FIRST_DELAY = 0.5
+#: While the store is known to fail, how long ``flush()`` waits for its retry to be answered.
+_RETRY_PATIENCE = 5.0
 
 
 class Uploader:
@@ -54,6 +65,9 @@ class Uploader:
         max_backoff: longest wait, in seconds, between retries while the store fails.
         ownership: on a store that does not honour conditional writes, what checks the tag
             is still this run's before each operation (``None``: the claim settled it).
+        probe: the same store opened for single attempts (no boto3 retries, short timeouts),
+            used while the store fails; default ``storage``.
+        reachable: False when the store is already known to fail (the run started offline).
     """
 
     def __init__(
@@ -65,9 +79,12 @@ class Uploader:
         workers: int = 2,
         max_backoff: float = 30.0,
         ownership: Ownership | None = None,
+        probe: Storage | None = None,
+        reachable: bool = True,
     ) -> None:
         self.storage, self.spool, self.label, self.max_backoff = storage, spool, label, max_backoff
         self._ownership = ownership
+        self._probe = probe if probe is not None else storage
         self.bytes_sent = 0
         self.objects_sent = 0
         self._cond = threading.Condition()
@@ -76,16 +93,31 @@ class Uploader:
         self._seq = itertools.count(1)
         self._delay = 0.0
         self._retry_at = 0.0
-        self._failing = False
+        self._failing = not reachable
+        self._unreachable = not reachable  # the last failure was that nothing answered (see the module docstring)
+        self._unanswered = 0  # requests that found nothing answering: flush() gives up once one did after its kick
         self._stopping = False
-        #: Why nothing is sent: the tag is another run's (made offline and taken, or lost to a racer).
-        self.taken: str | None = None
+        self._taken: str | None = None  # see the `taken` property
         self._threads = [
             threading.Thread(target=self._work, name=f"lab-workbook-upload-{label}-{i}", daemon=True)
             for i in range(workers)
         ]
         for thread in self._threads:
             thread.start()
+
+    @property
+    def taken(self) -> str | None:
+        """Why nothing more is sent: the run's tag is taken in the store by another run; else None."""
+        return self._taken
+
+    @taken.setter
+    def taken(self, reason: str | None) -> None:
+        """Stop sending (and tell every waiter at once); the spool is marked so ``sync`` never sends it either."""
+        with self._cond:
+            self._taken = reason
+            self._cond.notify_all()
+        if reason is not None:
+            self.spool.mark_taken(reason)
 
     def submit(
         self,
@@ -162,15 +194,35 @@ class Uploader:
         with self._cond:
             return max([0, *self._pending, *self._running])
 
-    def kick(self) -> None:
-        """Retry now instead of at the end of the current backoff."""
+    def kick(self) -> int:
+        """Retry now instead of at the end of the current backoff.
+
+        Returns:
+            How many requests found the store unreachable before this retry: pass it to
+            :meth:`wait` as ``failed_since`` to stop waiting as soon as the retry (or any later
+            request) finds nothing answering.
+        """
         with self._cond:
             self._retry_at = 0.0
             self._cond.notify_all()
+            return self._unanswered
 
-    def wait(self, marker: int, timeout: float | None, group: str | None = None) -> bool:
-        """Block until every entry up to ``marker`` (of ``group``, if given) is done; False on timeout."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+    def wait(
+        self, marker: int, timeout: float | None, group: str | None = None, *, failed_since: int | None = None
+    ) -> bool:
+        """Block until every entry up to ``marker`` (of ``group``, if given) is done.
+
+        Returns:
+            True when they are. False when ``timeout`` passes first, and at once when the tag
+            is taken (:attr:`taken`: nothing more is sent, so waiting would be for nothing).
+            With ``failed_since`` (from :meth:`kick`), also False as soon as the store is known
+            unreachable: a request after the kick found nothing answering, or the store was
+            unreachable and its retry has had no answer for ``_RETRY_PATIENCE`` seconds (a store
+            that accepts connections but never answers). The entries then wait in the spool for
+            its return. A store that answers with errors is waited for until ``timeout``.
+        """
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
         with self._cond:
             while True:
                 left = [
@@ -180,7 +232,18 @@ class Uploader:
                 ]
                 if not left:
                     return True
-                remaining = None if deadline is None else deadline - time.monotonic()
+                if self.taken is not None:
+                    return False
+                now = time.monotonic()
+                remaining = None if deadline is None else deadline - now
+                if failed_since is not None:
+                    if self._unanswered > failed_since:
+                        return False
+                    if self._unreachable:  # known down before: give its retry a short while to answer
+                        patience = started + _RETRY_PATIENCE - now
+                        if patience <= 0:
+                            return False
+                        remaining = patience if remaining is None else min(remaining, patience)
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining)
@@ -257,51 +320,43 @@ class Uploader:
         """Another run holds the tag: stop sending for good, and say so once."""
         if self.taken is not None:  # the other upload thread found it first
             return
-        self.taken = str(error)
-        if entry.op == "claim":  # its claim is persisted: sync() will be refused the tag too
+        if entry.op == "claim":  # the run started offline: its claim found the tag taken
+            self.taken = (
+                f"it started while {self.storage.location} was unreachable, and another run claimed "
+                f"tag {entry.key.split('/', 1)[0]} meanwhile"
+            )
             warn(
                 f"experiment {self.label} started while {self.storage.location} was unreachable, and its "
                 f"tag is taken there by another run: nothing of this run is sent, so that run stays "
                 f"intact. Its data stays in {self.spool.path} (`lab-workbook sync` says what to do)"
             )
             return
-        self._mark_refused()
+        self.taken = str(error)  # marks the spool: a plain `sync` never sends it under this tag either
         warn(
             f"experiment {self.label}: another run holds tag {self.label} in {self.storage.location} ({error}). "
             "The store does not enforce create-only writes, so both runs claimed it at the same moment; "
             "nothing more of this run is written there, so that run stays intact, and this run will not be "
             f"recorded finished. Its data stays in {self.spool.path}: send it under a new tag with "
-            "`lab-workbook sync --retag NEWTAG`"
+            f"`lab-workbook sync --retag {self.label}` (add `--as NEWTAG` to choose the tag)"
         )
-
-    def _mark_refused(self) -> None:
-        """Put a claim at the head of the spool, so that ``sync()`` asks for the tag before sending anything."""
-        if self._ownership is None:
-            return
-        ownership = self._ownership
-        path = self.spool.new_data_path(".run.json")
-        key = run_record_key(ownership.claim.tag)
-        try:
-            path.write_bytes(ownership.record)
-            self.spool.persist(Entry(0, "claim", key=key, group="run", data=self.spool.relative(path)))
-        except OSError as err:  # the spool's disk fails: the warning below still says what happened
-            warn(f"experiment {self.label}: cannot mark its spool {self.spool.path} as refused: {err}")
 
     def _send(self, entry: Entry) -> int:
         if self._ownership is not None and entry.op != "claim":
             self._ownership.check(fresh=entry.group == "run")  # before anything that could be another run's
+        with self._cond:  # while nothing answers, one quick attempt tells whether it is back
+            storage = self._probe if self._unreachable else self.storage
         if entry.job is not None:
-            return entry.job.upload(self.storage)
+            return entry.job.upload(storage)
         if entry.op == "delete":
-            self.storage.delete(entry.keys)
+            storage.delete(entry.keys)
             return 0
         if entry.body is not None:
-            self.storage.put_bytes(entry.key, entry.body)
+            storage.put_bytes(entry.key, entry.body)
             return len(entry.body)
         path = self.spool.path / (entry.data or "")
         if entry.op == "claim":
             body = path.read_bytes()
-            claim = claim_run(self.storage, lambda _tag: body, entry.key.split("/", 1)[0])
+            claim = claim_run(storage, lambda _tag: body, entry.key.split("/", 1)[0])
             if not claim.conditional:  # the store does not exclude racers: check before every later write
                 self._ownership = Ownership(self.storage, claim, record=body)
             return len(body)
@@ -311,9 +366,9 @@ class Uploader:
             except FileNotFoundError:
                 warn(f"spooled data for {entry.key} vanished from {path}; it cannot be sent")
                 return 0
-            self.storage.put_bytes(entry.key, body)
+            storage.put_bytes(entry.key, body)
             return len(body)
-        self.storage.put_file(entry.key, path)
+        storage.put_file(entry.key, path)
         return entry.size
 
     def _succeeded(self, entry: Entry, sent: int) -> None:
@@ -322,6 +377,7 @@ class Uploader:
         self.bytes_sent += sent
         self.objects_sent += 1 if (sent or entry.job is None) else 0  # a job with nothing left wrote nothing
         self._delay = 0.0
+        self._unreachable = False
         if self._failing:
             self._failing = False
             warn(f"the store answers again; sending what experiment {self.label} kept in {self.spool.path}")
@@ -331,6 +387,10 @@ class Uploader:
             self.spool.forget(entry)  # superseded while in flight: only the newer save is sent
         else:
             self._pending[entry.seq] = entry
+        # Busy (503 SlowDown, 500, a dropped connection) is worth waiting for; anything else is not: nothing
+        # answers, or it refuses (a local folder gone, access denied) and will refuse the retry too.
+        self._unreachable = isinstance(error, StoreUnreachable) or not isinstance(error, StorageUnavailable)
+        self._unanswered += 1 if self._unreachable else 0
         self._delay = min(self.max_backoff, max(_FIRST_DELAY, self._delay * 2))
         self._retry_at = time.monotonic() + self._delay
         if not self._failing:

@@ -58,6 +58,14 @@ class Storage(ABC):
         with self._count_lock:
             self.requests[operation] += n
 
+    def count_requests_in(self, other: Storage) -> None:
+        """Count this store's requests in ``other.requests`` from now on.
+
+        For a second client of the same store opened with other timeouts or retries (the
+        writer's single-attempt retries during an outage): its requests are the run's too.
+        """
+        self.requests, self._count_lock = other.requests, other._count_lock
+
     @staticmethod
     def _check(key: str) -> str:
         return validate_name(key, "key")

@@ -51,6 +51,7 @@ from ..errors import (
     StorageError,
     StorageUnavailable,
     StoreFeatureMissing,
+    StoreUnreachable,
 )
 from ..files import atomic_path
 from ..location import Location
@@ -179,8 +180,10 @@ class S3Storage(Storage):
             raise StorageError(
                 f"TLS failed to {what} {where}: {err}. For a self-signed certificate set AWS_CA_BUNDLE to its CA file"
             ) from err
-        except (BotoConnectionError, ConnectionClosedError, ReadTimeoutError) as err:
-            raise StorageUnavailable(f"cannot reach S3 to {what} {where}: {err}") from err
+        except (BotoConnectionError, ReadTimeoutError) as err:  # refused, or no answer in time
+            raise StoreUnreachable(f"cannot reach S3 to {what} {where}: {err}") from err
+        except ConnectionClosedError as err:  # it answered, then dropped the connection: busy, not gone
+            raise StorageUnavailable(f"S3 dropped the connection while trying to {what} {where}: {err}") from err
         except BotoCoreError as err:
             raise StorageError(f"S3 failed to {what} {where}: {err}") from err
 
