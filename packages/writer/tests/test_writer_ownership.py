@@ -17,7 +17,7 @@ def ownership(local_prefix) -> Ownership:
     storage = open_storage(load_config(local_prefix))
     storage.put_bytes(run_record_key("mine"), OURS)
     storage.requests.clear()
-    return Ownership(storage, Claim("mine", "ours", conditional=False), record=OURS)
+    return Ownership(storage, Claim("mine", "ours", conditional=False))
 
 
 def test_a_recent_check_vouches_for_the_next_writes_without_a_read(ownership):

@@ -31,14 +31,13 @@ class Ownership:
     Args:
         storage: the store the run writes to.
         claim: the run's claim (with its nonce).
-        record: the run record as claimed, kept so the spool can mark the run as refused.
     """
 
     #: Seconds a successful check vouches for writes other than the run record's.
     FRESH_SECONDS = 1.0
 
-    def __init__(self, storage: Storage, claim: Claim, *, record: bytes) -> None:
-        self.storage, self.claim, self.record = storage, claim, record
+    def __init__(self, storage: Storage, claim: Claim) -> None:
+        self.storage, self.claim = storage, claim
         self._lock = threading.Lock()  # one check at a time: the other upload thread reuses its answer
         self._checked_at: float | None = None
         self.lost: str | None = None  # why another run holds the tag, once known (never forgotten)

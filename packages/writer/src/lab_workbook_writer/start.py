@@ -131,7 +131,7 @@ def new_experiment(
     )
     ownership = None
     if claim is not None and not claim.conditional:  # racers are not excluded: check before every write
-        ownership = Ownership(storage, claim, record=record.to_bytes())
+        ownership = Ownership(storage, claim)
     # While the store fails, retries are single short attempts, as the claim was: a flush() learns at
     # once that the store is still down.
     claimer.count_requests_in(storage)

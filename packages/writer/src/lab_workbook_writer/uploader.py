@@ -16,8 +16,8 @@ queue; a few worker threads send them. The rules:
 - On a store that does not honour conditional writes, every operation first asks the
   run's :class:`~lab_workbook_writer.ownership.Ownership` whether the run record is
   still this run's; once another run holds the tag, nothing more is sent, the data
-  stays in the spool, and the spool is marked (a claim at its head) so that
-  ``lab-workbook sync`` never sends it under that tag either.
+  stays in the spool, and the spool is marked taken (:attr:`Uploader.taken`) so that
+  ``lab-workbook sync`` never sends it under that tag either (``sync --retag`` does, under a new one).
 - A failure is retried with exponential backoff (capped at ``max_backoff``) for
   the whole queue, since a store that fails one request usually fails the next;
   stderr says so once per outage, and once when the store answers again.
@@ -358,7 +358,7 @@ class Uploader:
             body = path.read_bytes()
             claim = claim_run(storage, lambda _tag: body, entry.key.split("/", 1)[0])
             if not claim.conditional:  # the store does not exclude racers: check before every later write
-                self._ownership = Ownership(self.storage, claim, record=body)
+                self._ownership = Ownership(self.storage, claim)
             return len(body)
         if entry.size <= _SMALL:
             try:
