@@ -59,8 +59,10 @@ def probe_conditional_writes(storage: Storage, folder: str) -> Check:
             "conditional writes",
             True,
             "the store IGNORES If-None-Match (a create-only write replaced an object): lab-workbook checks "
-            "before claiming a tag, so tags are never reused, but two runs claiming the same tag at the same "
-            "moment are not excluded. Nothing to set; for race-free claims use a store with conditional writes",
+            "before claiming a tag, so tags are never reused, and reads its claim back a second later and "
+            "before each write, so of two runs claiming one tag at the same moment one stops and keeps its "
+            "data; that is not race-free (docs/reliability.md). Nothing to set; for race-free claims use a "
+            "store with conditional writes",
             warning=True,
         )
     except StoreFeatureMissing:
@@ -68,7 +70,8 @@ def probe_conditional_writes(storage: Storage, folder: str) -> Check:
             "conditional writes",
             True,
             "the store does not implement If-None-Match (501): lab-workbook checks before claiming a tag "
-            "(tags are never reused; simultaneous claims of one tag are not excluded). Nothing to set",
+            "(tags are never reused) and reads its claim back a second later and before each write "
+            "(simultaneous claims of one tag are not excluded; one run stops and keeps its data). Nothing to set",
             warning=True,
         )
     except LabWorkbookError as err:
