@@ -4,6 +4,11 @@ S3 is a real HTTP endpoint: moto's server mode (``ThreadedMotoServer``) on
 127.0.0.1 on a free port, started once per session. Each test gets its own bucket,
 and boto3 is pointed at the server through the standard ``AWS_ENDPOINT_URL_S3``.
 ``store_prefix`` runs a test once per backend (local folder and S3).
+
+``hatch test`` runs the tests in pytest-xdist workers (hatch.toml), each its own pytest
+session: every worker starts its own moto server and fault proxies on free ports, and
+``tmp_path_factory`` gives each worker its own folders, so nothing here is shared between
+workers (a port or a path fixed here would be).
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ def torch():
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[MotoEndpoint]:
-    """One moto S3 server for the session."""
+    """One moto S3 server for the session (so one per xdist worker: tests that stop it stop only their own)."""
     endpoint = MotoEndpoint()
     yield endpoint
     endpoint.stop()
