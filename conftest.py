@@ -4,6 +4,12 @@ S3 is a real HTTP endpoint: moto's server mode (``ThreadedMotoServer``) on
 127.0.0.1 on a free port, started once per session. Each test gets its own bucket,
 and boto3 is pointed at the server through the standard ``AWS_ENDPOINT_URL_S3``.
 ``store_prefix`` runs a test once per backend (local folder and S3).
+
+``hatch test`` runs the tests in pytest-xdist workers (hatch.toml; how many:
+``pytest_xdist_auto_num_workers`` below), each its own pytest session: every worker
+starts its own moto server and fault proxies on free ports, and ``tmp_path_factory``
+gives each worker its own folders, so nothing here is shared between workers (a port
+or a path fixed here would be).
 """
 
 from __future__ import annotations
@@ -23,6 +29,21 @@ _AWS_ISOLATION = {
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     "NO_PROXY": "127.0.0.1,localhost",
 }
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: ignored where xdist is not installed
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """How many workers ``-n logical`` (what ``hatch test`` passes) or ``-n auto`` starts: 3 for every 2 cores.
+
+    Run in one process, the suite keeps a core busy about two thirds of the time; the rest is spent
+    waiting on child processes, on the uploader's backoff and on stores that time out, which another
+    worker can use. On 2 cores the writer and reader tests took 136 s with 2 workers, 117 s with 3 and
+    122 s with 4 (``docs/benchmarks.md``). ``PYTEST_XDIST_AUTO_NUM_WORKERS``, when set, still decides.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return (3 * cores + 1) // 2
 
 
 class MotoEndpoint:
@@ -83,7 +104,7 @@ def torch():
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[MotoEndpoint]:
-    """One moto S3 server for the session."""
+    """One moto S3 server for the session (so one per xdist worker: tests that stop it stop only their own)."""
     endpoint = MotoEndpoint()
     yield endpoint
     endpoint.stop()
