@@ -1,8 +1,10 @@
 """``lab-workbook list``: newest first, filters, limit, JSON, and plain output when piped."""
 
+from datetime import UTC, datetime
 import json
 from pathlib import Path
 
+from builders import StoreBuilder
 from lab_workbook_cli.app import app
 
 
@@ -113,6 +115,12 @@ def test_since_filter(runner, local_prefix, make_run):
     _fill(make_run, local_prefix)
     rows = json.loads(runner.invoke(app, ["list", "--json", "--since", "2024-02-01", "--prefix", local_prefix]).stdout)
     assert [r["tag"] for r in rows] == ["202403011000-cccccccccc", "202402011000-bbbbbbbbbb"]
+
+
+def test_since_reads_a_users_tag_that_only_looks_like_a_date(runner, local_prefix):
+    StoreBuilder(local_prefix).record("202401011000-mine", started=datetime(2024, 6, 1, tzinfo=UTC))
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--since", "2024-05-01", "--prefix", local_prefix]).stdout)
+    assert [(r["tag"], r["started"]) for r in rows] == [("202401011000-mine", "2024-06-01T00:00:00Z")]
 
 
 def test_limit_keeps_the_newest_and_says_so(runner, local_prefix, make_run):

@@ -19,6 +19,7 @@ import math
 import sys
 from typing import Any
 
+from lab_workbook_core.record import format_time
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -163,12 +164,8 @@ def print_json_records(records: Sequence[Mapping[str, Any]]) -> None:
 
 
 def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a ``Z``, the format of the run record."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """ISO 8601 in UTC with a ``Z``, the run record's format (without a zero fraction: ``10:00:00Z``)."""
+    return format_time(moment, trim=True) if moment is not None else None
 
 
 def short_time(moment: datetime | None) -> str:

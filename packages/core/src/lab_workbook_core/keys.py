@@ -10,22 +10,40 @@ Keys here are relative to the store's prefix: the full key is ``prefix + key``.
   - ``segments/<series file>/<8-digit sequence>.csv``: time-series segments uploaded
     while a run is going (each a complete CSV with its header); merged into
     ``<tag>/<series file>`` at close and then deleted.
+
+- ``<tag>/<name>/step-<at least 8 digits>.png``: one step of the image series ``<name>``
+  (``save_image(name, image, step=N)``); ``<tag>/<name>.png`` without a step. Inside a
+  series' folder, a last component ``step-<digits>.png`` *is* a step; other objects there are not.
+
+Picture endings (:data:`PICTURE_TYPES`) are here too: what the reader loads as an image is
+what the dashboard serves as one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+import operator
+from types import MappingProxyType
+from typing import Any
 
+from .errors import InvalidValueError
 from .names import validate_name
 
 __all__ = [
+    "PICTURE_ENDING",
+    "PICTURE_TYPES",
     "RESERVED_DIR",
     "artifact_key",
     "experiment_prefix",
     "experiment_tags",
+    "image_ending",
+    "image_step_name",
+    "image_steps_prefix",
     "is_experiment_folder",
     "is_reserved",
+    "parse_image_step",
     "parse_segment_key",
+    "picture_type",
     "run_record_key",
     "segment_key",
     "segments_prefix",
@@ -35,6 +53,22 @@ __all__ = [
 RESERVED_DIR = ".lab-workbook"
 RUN_RECORD = "run.json"
 _SEGMENTS = "segments"
+#: The ending of every picture lab-workbook writes (``save_image``, ``save_figure``).
+PICTURE_ENDING = ".png"
+#: Endings of pictures (compared in lower case), with the content type each is served with. Never
+#: SVG: it can hold script.
+PICTURE_TYPES: Mapping[str, str] = MappingProxyType(
+    {
+        PICTURE_ENDING: "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".gif": "image/gif",
+        ".bmp": "image/bmp",
+        ".webp": "image/webp",
+    }
+)
+_STEP = "step-"
+_STEP_DIGITS = 8  # zero-padded to this width, so steps up to 99,999,999 sort as text too
 
 
 def experiment_prefix(tag: str) -> str:
@@ -97,3 +131,60 @@ def parse_segment_key(tag: str, key: str) -> tuple[str, int] | None:
     if not series_file or not stem.isdigit() or not last.endswith(".csv"):
         return None
     return series_file, int(stem)
+
+
+def picture_type(name: str) -> str | None:
+    """The ``image/...`` content type of a picture artifact, by its ending (any case); ``None`` for others."""
+    lower = name.lower()
+    return next((kind for ending, kind in PICTURE_TYPES.items() if lower.endswith(ending)), None)
+
+
+def image_ending(step: Any = None) -> str:
+    """What a picture's name gets: ``.png``, or ``/step-<at least 8 digits>.png`` for a ``step``.
+
+    ``step`` is a non-negative integer (a numpy or one-element torch integer too: anything
+    ``operator.index`` takes), or ``None`` for a picture that is not part of a series.
+
+    Raises:
+        InvalidValueError: ``step`` is not a non-negative integer (``True`` is not one).
+    """
+    if step is None:
+        return PICTURE_ENDING
+    if isinstance(step, bool):
+        raise InvalidValueError(f"step must be a non-negative integer, got {step!r}")
+    try:
+        number = operator.index(step)
+    except TypeError:
+        raise InvalidValueError(f"step must be a non-negative integer, got {step!r}") from None
+    if number < 0:
+        raise InvalidValueError(f"step must be a non-negative integer, got {number}")
+    return f"/{_STEP}{number:0{_STEP_DIGITS}d}{PICTURE_ENDING}"
+
+
+def image_step_name(series: str, step: Any) -> str:
+    """The artifact name of step ``step`` of the image series ``series`` (``samples/step-00001200.png``).
+
+    Raises:
+        InvalidValueError: ``step`` is not a non-negative integer.
+    """
+    return series + image_ending(step)
+
+
+def image_steps_prefix(tag: str, series: str) -> str:
+    """The key prefix whose listing (delimiter ``/``) finds every step of an image series, and nothing else."""
+    return f"{artifact_key(tag, series)}/{_STEP}"
+
+
+def parse_image_step(name: str) -> tuple[str, int] | None:
+    """``(series, step)`` for the artifact name of an image series' step, ``None`` for any other name.
+
+    A step is a last component ``step-<ASCII digits>.png`` under a non-empty series name;
+    the step is read as a number (``step-123456789.png`` is step 123,456,789).
+    """
+    series, _, last = name.rpartition("/")
+    digits = last.removeprefix(_STEP).removesuffix(PICTURE_ENDING)
+    if not series or len(digits) + len(_STEP) + len(PICTURE_ENDING) != len(last):
+        return None
+    if not digits or not (digits.isascii() and digits.isdigit()):
+        return None
+    return series, int(digits)

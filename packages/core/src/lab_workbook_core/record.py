@@ -5,14 +5,20 @@ they agree on live here, once (``docs/format.md`` describes each field). What a 
 *reports* (``crashed`` for a stale heartbeat, ``unknown`` without a record, ``unreadable``
 for a record :func:`parse_record` refuses) is the reader's interpretation, but its words are defined here too, so that a ``--status``
 option and a runs table accept the same ones.
+
+Two encodings of values JSON has no type for are here too, each written and read by
+one pair of functions: times (:func:`format_time`, :func:`parse_time`) and the
+summary's infinities (:func:`encode_summary_number`, :func:`decode_summary_number`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 import functools
 import hashlib
 import json
+import math
 import re
 import secrets
 import types
@@ -37,9 +43,13 @@ __all__ = [
     "RunRecordFields",
     "artifact_mismatch",
     "complete_artifacts",
+    "decode_summary_number",
+    "encode_summary_number",
+    "format_time",
     "is_final",
     "new_nonce",
     "parse_record",
+    "parse_time",
     "record_nonce",
     "record_problems",
 ]
@@ -244,3 +254,57 @@ def complete_artifacts(record: Mapping[str, Any]) -> Mapping[str, Any] | None:
     if is_final(record) and isinstance(record.get("summary"), Mapping) and isinstance(artifacts, Mapping):
         return artifacts
     return None
+
+
+def format_time(moment: datetime | None = None, *, trim: bool = False) -> str:
+    """A moment (now by default) as the record writes times: ``2016-02-14T23:41:05.250113Z``.
+
+    Always UTC with six fractional digits and ``Z``, so that the record's times sort as text
+    as they do as moments. A naive ``datetime`` is taken to be UTC.
+
+    Args:
+        moment: the moment; ``None`` for now.
+        trim: leave out a zero fraction (``2016-02-14T23:41:05Z``), as the CLI's ``--json``
+            shows times; never in a record.
+    """
+    moment = datetime.now(UTC) if moment is None else moment
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    m = moment  # not strftime: its %Y leaves years before 1000 unpadded on some platforms
+    text = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+    return f"{text}Z" if trim and not m.microsecond else f"{text}.{m.microsecond:06d}Z"
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A record's time as an aware UTC ``datetime``; ``None`` for anything that is not one.
+
+    Any ISO 8601 form Python reads is accepted (other writers: ``Z`` or an offset, with or
+    without fraction); a time without an offset is UTC.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+_INFINITIES = {"inf": math.inf, "-inf": -math.inf}
+
+
+def encode_summary_number(value: int | float) -> int | float | str:
+    """A summary number as JSON can hold it: the infinities as the strings ``"inf"`` and ``"-inf"``."""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+def decode_summary_number(value: Any) -> int | float:
+    """A summary number (:func:`encode_summary_number`) back: ``NaN`` for ``null`` (no value) or anything else."""
+    if isinstance(value, str):
+        return _INFINITIES.get(value, math.nan)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return math.nan

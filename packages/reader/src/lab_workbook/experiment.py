@@ -26,12 +26,19 @@ from lab_workbook_core import (
 )
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import UNREADABLE, artifact_mismatch, is_final, parse_record, record_problems
+from lab_workbook_core.record import (
+    UNREADABLE,
+    artifact_mismatch,
+    is_final,
+    parse_record,
+    parse_time,
+    record_problems,
+)
 
 from .artifacts import ArtifactInfo, artifacts_of
 from .kinds import kind_of, load_bytes
 from .problems import PARSE, RECORD, SHA256, RunProblems
-from .records import parse_time, status_of
+from .records import status_of
 from .source import ObjectSource
 
 if TYPE_CHECKING:  # pandas is imported by the calls that make frames: `import lab_workbook` stays quick

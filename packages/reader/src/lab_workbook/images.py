@@ -1,8 +1,9 @@
 """Pictures: ``.png`` (and other image) artifacts as PIL images, image series by step, and a runs grid.
 
 ``save_image(name, image, step=...)`` stores each step as ``<name>/step-<8 digits>.png``
-(``docs/format.md``), so the steps of a series are found by one listing of the prefix
-``<tag>/<name>/step-``, never by listing the whole run. Images load lazily: a
+(``docs/format.md``; core's :mod:`lab_workbook_core.keys` builds and parses these keys), so the
+steps of a series are found by one listing of the prefix ``<tag>/<name>/step-``, never by
+listing the whole run. Images load lazily: a
 :class:`LazyImage` downloads (through the disk cache) and decodes on first use.
 matplotlib is imported only by :func:`image_grid`.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 import io
-import re
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import (
@@ -21,7 +21,7 @@ from lab_workbook_core import (
     concurrent_map,
     validate_name,
 )
-from lab_workbook_core.keys import artifact_key
+from lab_workbook_core.keys import image_steps_prefix, parse_image_step
 
 if TYPE_CHECKING:  # pandas is imported when a frame is made: `import lab_workbook` stays quick
     import pandas as pd
@@ -30,11 +30,7 @@ if TYPE_CHECKING:  # pandas is imported when a frame is made: `import lab_workbo
     from .experiment import Experiment
     from .repository import ExperimentRepository
 
-__all__ = ["IMAGE_ENDINGS", "LazyImage", "image_grid", "image_steps", "images_frame", "load_image"]
-
-#: Endings loaded as PIL images.
-IMAGE_ENDINGS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp")
-_STEP = re.compile(r"step-(\d+)\.png")
+__all__ = ["LazyImage", "image_grid", "image_steps", "images_frame", "load_image"]
 
 
 def load_image(data: bytes, where: str) -> Image:
@@ -87,14 +83,13 @@ class LazyImage:
 def image_steps(experiment: Experiment, name: str) -> list[tuple[int, str]]:
     """``(step, artifact name)`` of every step of the image series ``name``, by step."""
     series = validate_name(name.removesuffix("/") or name, "image series name")
-    prefix = f"{artifact_key(experiment.tag, series)}/step-"
+    prefix = image_steps_prefix(experiment.tag, series)
     start = len(experiment.tag) + 1
     found = []
     for info in experiment._source.storage.list(prefix, delimiter="/").objects:
-        last = info.key.rpartition("/")[2]
-        match = _STEP.fullmatch(last)
-        if match:
-            found.append((int(match.group(1)), info.key[start:]))
+        step = parse_image_step(info.key[start:])
+        if step is not None:
+            found.append((step[1], info.key[start:]))
     return sorted(found)
 
 

@@ -14,13 +14,15 @@ import tempfile
 from typing import Any
 
 from lab_workbook_core import CorruptArtifactError
+from lab_workbook_core.keys import PICTURE_TYPES
 
-from .images import IMAGE_ENDINGS, load_image
+from .images import load_image
 
 __all__ = ["TEXT_ENDINGS", "kind_of", "load_bytes"]
 
 #: Endings loaded as ``str``.
 TEXT_ENDINGS = (".git-patch", ".git-current-commit", ".git-untracked", ".txt", ".log", ".md")
+_PICTURE_ENDINGS = tuple(PICTURE_TYPES)  # loaded as PIL images
 
 
 def kind_of(name: str) -> str:
@@ -36,7 +38,7 @@ def kind_of(name: str) -> str:
         return "t7"
     if lowered.endswith(TEXT_ENDINGS):
         return "text"
-    if lowered.endswith(IMAGE_ENDINGS):
+    if lowered.endswith(_PICTURE_ENDINGS):
         return "image"
     return "bytes"
 

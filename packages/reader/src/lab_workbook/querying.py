@@ -14,6 +14,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import MissingDependencyError, load_config
+from lab_workbook_core.keys import run_record_key
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -74,7 +75,7 @@ def duckdb(
     else:
         root = location.url.removeprefix("file://")
     connection.execute(f"SET VARIABLE store = {_quote(root)}")
-    records = _quote(root + "*/.lab-workbook/run.json")
+    records = _quote(root + run_record_key("*"))
     connection.execute("CREATE VIEW runs AS " + RUNS_SQL.format(records=records))
     if params:
         files = _quote(root + "*/" + params)

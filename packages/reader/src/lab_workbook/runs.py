@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 import warnings
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.record import UNREADABLE, complete_artifacts
+from lab_workbook_core.record import UNREADABLE, complete_artifacts, decode_summary_number, format_time, parse_time
+from lab_workbook_core.tags import made_after, made_before, tag_minute
 import pandas as pd
 
 from .__about__ import __version__
 from .parameters import flatten_parameters
 from .problems import UnreadableRunsWarning
-from .records import parse_time, tag_time
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -69,13 +69,6 @@ def _fields(series: Mapping[str, str | Sequence[str]]) -> list[tuple[str, str, s
 
 
 _NOT_SUMMARISED = object()
-
-
-def _from_summary(value: Any) -> Any:
-    """A summary number (``"inf"``/``"-inf"`` stand for the floats JSON cannot hold)."""
-    if isinstance(value, str):
-        return float(value)
-    return float("nan") if value is None else value
 
 
 def _summarised_json(record: Mapping[str, Any], artifacts: Mapping[str, Any] | None, name: str) -> Any:
@@ -129,7 +122,7 @@ def _row(
     """
     record = exp.info
     status = exp.status  # "unreadable" for a damaged record, which must not hide the other runs
-    started = parse_time(record.get("started")) or tag_time(exp.tag)
+    started = parse_time(record.get("started")) or tag_minute(exp.tag)
     if not keep(status, started):
         return None
     if strict and status == UNREADABLE:
@@ -138,7 +131,7 @@ def _row(
     row: dict[str, Any] = {
         "tag": exp.tag,
         "status": status,
-        "started": started.isoformat() if started is not None else None,
+        "started": format_time(started) if started is not None else None,
         "duration": duration // _MICROSECOND if duration is not None else None,
         "description": exp.description,
         "problem": "",
@@ -157,8 +150,8 @@ def _row(
             for field, column in mine:
                 numbers = summarised.get(field) or {}
                 choose = best.get(field, best.get(column, "min"))
-                row[f"{column}.last"] = _from_summary(numbers.get("last"))
-                row[f"{column}.best"] = _from_summary(numbers.get("max" if choose == "max" else "min"))
+                row[f"{column}.last"] = decode_summary_number(numbers.get("last"))
+                row[f"{column}.best"] = decode_summary_number(numbers.get("max" if choose == "max" else "min"))
             continue
         wanted = [f for f, _ in mine]
         frame = _quietly(lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted), strict)
@@ -253,7 +246,7 @@ def runs_table(
         if start is None and stop is None:
             return wanted is None or row["status"] in wanted
         started = row["started"]
-        return keep(row["status"], datetime.fromisoformat(started) if started is not None else None)
+        return keep(row["status"], parse_time(started))
 
     def make(exp: Experiment) -> dict[str, Any] | None:
         return _row(exp, params, fields, choices, keep, strict)
@@ -261,12 +254,10 @@ def runs_table(
     wb.finished_rows(name, [], make)  # reads the kept rows while the store still answers the listing
     tags = [t for t in listed() if not tag_prefix or t.startswith(tag_prefix)]
     # A generated tag tells its start minute: skip runs clearly outside the range before any request.
-    slack = timedelta(minutes=1)
     tags = [
         t
         for t in tags
-        if (when := tag_time(t)) is None
-        or ((start is None or when + slack >= start) and (stop is None or when <= stop))
+        if not (start is not None and made_before(t, start)) and not (stop is not None and made_after(t, stop))
     ]
     made = wb.finished_rows(name, tags, make)
     rows = [row for row in made if kept(row)]

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from lab_workbook import ExperimentRepository
 from lab_workbook_core import LabWorkbookError, NotFoundError, StorageError, load_config, validate_name
+from lab_workbook_core.keys import picture_type
 from lab_workbook_core.record import STATUSES
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,7 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .curves import curves_json
-from .runs import artifact_bytes, diff_payload, image_type, is_text, run_payload
+from .runs import artifact_bytes, diff_payload, is_text, run_payload
 from .security import LoopbackHosts, SecurityHeaders, TokenGate, is_loopback
 from .startup import RepositorySlot, read_ahead
 from .tables import RunsTables, parse_series_columns
@@ -142,7 +143,7 @@ def create_app(
         tag, name = request.path_params["tag"], validate_name(request.path_params["name"])
         data = artifact_bytes(slot.get(), tag, name)
         # Never text/html: whatever the bytes hold, the browser shows them as text or a picture, or saves them.
-        picture = image_type(name)
+        picture = picture_type(name)
         media = "text/plain; charset=utf-8" if is_text(name) else picture or "application/octet-stream"
         headers = {}
         if _text(request, "download") == "1" or not (is_text(name) or picture):

@@ -6,43 +6,28 @@ this module shapes it for the page. Sizes come from :meth:`~lab_workbook.Experim
 the size of its segments so far.
 
 Images come from the same listing: an image series (``save_image(name, ..., step=...)``
-stores ``<name>/step-<8 digits>.png``) is one entry with its steps in order, and any
-other picture artifact (``save_figure``'s ``.png``) an entry of its own without steps.
+stores ``<name>/step-<8 digits>.png``, parsed by core's :func:`~lab_workbook_core.keys.parse_image_step`)
+is one entry with its steps in order, and any other picture artifact (``save_figure``'s ``.png``)
+an entry of its own without steps.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook import flatten_parameters
 from lab_workbook.kinds import kind_of
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.keys import parse_image_step, picture_type
 
 if TYPE_CHECKING:
     from lab_workbook import Experiment, ExperimentRepository
 
-__all__ = ["IMAGE_TYPES", "artifact_bytes", "diff_payload", "image_type", "images_of", "is_text", "run_payload"]
+__all__ = ["artifact_bytes", "diff_payload", "images_of", "is_text", "run_payload"]
 
 #: Kinds the page shows as text (anything can be downloaded).
 TEXT_KINDS = frozenset({"text", "json", "csv"})
-#: The content type each picture ending is served with (never SVG: it can hold script).
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".bmp": "image/bmp",
-    ".webp": "image/webp",
-}
-_STEP = re.compile(r"(.+)/step-(\d+)\.png")
-
-
-def image_type(name: str) -> str | None:
-    """The ``image/...`` content type of a picture artifact, by its ending; ``None`` for anything else."""
-    lower = name.lower()
-    return next((kind for ending, kind in IMAGE_TYPES.items() if lower.endswith(ending)), None)
 
 
 def images_of(names: list[str]) -> list[dict[str, Any]]:
@@ -53,9 +38,9 @@ def images_of(names: list[str]) -> list[dict[str, Any]]:
     series: dict[str, list[tuple[int, str]]] = {}
     single = []
     for name in names:
-        if match := _STEP.fullmatch(name):
-            series.setdefault(match.group(1), []).append((int(match.group(2)), name))
-        elif image_type(name):
+        if step := parse_image_step(name):
+            series.setdefault(step[0], []).append((step[1], name))
+        elif picture_type(name):
             single.append({"name": name, "steps": [], "artifacts": [name]})
     found = [
         {"name": n, "steps": [s for s, _ in sorted(steps)], "artifacts": [a for _, a in sorted(steps)]}

@@ -19,9 +19,9 @@ import json
 import threading
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook.records import tag_time
 from lab_workbook_core import ConfigError
 from lab_workbook_core.record import FINAL_STATUSES
+from lab_workbook_core.tags import tag_minute
 
 if TYPE_CHECKING:
     from lab_workbook import ExperimentRepository
@@ -51,7 +51,7 @@ def _newest_since(wb: ExperimentRepository, newest: int | None) -> Any:
     tags = wb.tags()
     if not newest or len(tags) <= newest:
         return None
-    return tag_time(tags[-newest])
+    return tag_minute(tags[-newest])
 
 
 _SPLIT_START = '{"columns":['

@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 import math
-import operator
 import sys
 from typing import Any
 
@@ -34,7 +33,6 @@ __all__ = [
     "Pixels",
     "figure_pixels",
     "grid_columns",
-    "image_ending",
     "image_layout",
     "image_pixels",
     "require_pillow",
@@ -93,21 +91,6 @@ def require_pillow(call: str) -> None:
             f"{call} needs Pillow, which is not installed: pip install 'lab-workbook-writer[images]' "
             "(or pip install Pillow)"
         ) from err
-
-
-def image_ending(step: Any) -> str:
-    """The ending added to the name: ``.png``, or ``/step-<at least 8 digits>.png`` for a step."""
-    if step is None:
-        return ".png"
-    if isinstance(step, bool):
-        raise InvalidValueError(f"step must be a non-negative integer, got {step!r}")
-    try:
-        number = operator.index(step)  # an int, or a numpy or one-element torch integer
-    except TypeError:
-        raise InvalidValueError(f"step must be a non-negative integer, got {step!r}") from None
-    if number < 0:
-        raise InvalidValueError(f"step must be a non-negative integer, got {number}")
-    return f"/step-{number:08d}.png"
 
 
 def image_layout(shape: Sequence[int], *, channels_first: bool, batch: bool) -> tuple[str, int, int, int, int]:

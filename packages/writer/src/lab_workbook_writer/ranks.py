@@ -35,10 +35,11 @@ from lab_workbook_core import (
 )
 from lab_workbook_core import spool_dir as default_spool_dir
 from lab_workbook_core.keys import run_record_key, writer_claim_key
+from lab_workbook_core.record import format_time
 
 from .experiment import Experiment
 from .notices import warn
-from .runrecord import RunRecord, iso_utc
+from .runrecord import RunRecord
 from .spool import Destination, ExperimentSpool
 from .start import new_experiment
 from .uploader import Uploader
@@ -170,7 +171,7 @@ def _wait_for_run(storage: Any, tag: str, wait_seconds: float) -> None:
 
 
 def _claim(storage: Any, tag: str, namespace: str) -> None:
-    me = {"host": socket.gethostname(), "pid": os.getpid(), "since": iso_utc()}
+    me = {"host": socket.gethostname(), "pid": os.getpid(), "since": format_time()}
     key = writer_claim_key(tag, namespace)
     try:
         storage.put_bytes(key, json.dumps(me).encode(), if_absent=True)

@@ -8,7 +8,6 @@ refused even when listed, so no credential can reach the store through it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 import getpass
 import importlib.metadata
 import json
@@ -20,7 +19,7 @@ import sys
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
-from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, new_nonce, parse_record
+from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, format_time, new_nonce, parse_record
 
 from .__about__ import __version__
 
@@ -46,10 +45,8 @@ DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
 _SECRET = re.compile(r"SECRET|TOKEN|PASSW|CREDENTIAL|KEY|AUTH|SESSION|COOKIE|PRIVATE", re.IGNORECASE)
 
 
-def iso_utc(moment: datetime | None = None) -> str:
-    """``2016-02-14T23:41:05.250113Z``."""
-    moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+#: The record's time codec is core's; this name stays for the modules that import it from here.
+iso_utc = format_time
 
 
 def check_allowlist(names: Iterable[str]) -> tuple[str, ...]:
@@ -106,7 +103,7 @@ class RunRecord:
             "format_version": RECORD_FORMAT_VERSION,
             "tag": None,
             "status": RUNNING,
-            "started": iso_utc(),
+            "started": format_time(),
             "ended": None,
             "heartbeat": None,
             "heartbeat_interval": heartbeat_interval,
@@ -132,7 +129,7 @@ class RunRecord:
         if tag is not None:
             self.fields["tag"] = tag
         self.fields.update(changes)
-        self.fields["heartbeat"] = iso_utc()
+        self.fields["heartbeat"] = format_time()
         return (json.dumps(self.fields, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

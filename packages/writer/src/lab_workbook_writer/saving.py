@@ -22,11 +22,11 @@ import warnings
 
 from lab_workbook_core import ExperimentClosedError, InvalidNameError, SpoolError, Storage, validate_name
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
-from lab_workbook_core.keys import artifact_key, is_reserved, segment_key
+from lab_workbook_core.keys import artifact_key, image_ending, is_reserved, segment_key
 
 from . import gitstate
 from .encoder import ImageEncoder
-from .images import figure_pixels, image_ending, image_pixels, require_pillow
+from .images import figure_pixels, image_pixels, require_pillow
 from .json_io import encode_json
 from .limits import check_key
 from .series import forked_child_message

@@ -6,7 +6,8 @@ writer knows all three, so the final record carries them (``docs/format.md``,
 *The summary*): the small JSON artifacts as saved, and for every series each
 numeric field's last, minimum and maximum value and the row count.
 
-Floats that JSON cannot hold are written as the strings ``"inf"`` and ``"-inf"``;
+Floats that JSON cannot hold are written as core's
+:func:`~lab_workbook_core.record.encode_summary_number` writes them (``"inf"``, ``"-inf"``);
 ``nan`` cells are missing values (skipped), as readers treat them. A field holding
 anything that is not a number is ``null``, so a reader falls back to the series.
 """
@@ -19,6 +20,8 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+
+from lab_workbook_core.record import encode_summary_number
 
 __all__ = ["MAX_JSON_BYTES", "MAX_SERIES_BYTES", "json_summary", "run_summary", "series_summary"]
 
@@ -37,12 +40,6 @@ def _number(cell: str) -> int | float | None:
     except ValueError:
         value = float(cell)
     return None if math.isnan(value) else value
-
-
-def _json_number(value: int | float) -> int | float | str:
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
 
 
 def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
@@ -87,7 +84,7 @@ def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
         summary[name] = None  # not only numbers: a reader reads the series itself
         if numeric[i]:
             summary[name] = {
-                key: None if value is None else _json_number(value)
+                key: None if value is None else encode_summary_number(value)
                 for key, value in (("last", last[i]), ("min", low[i]), ("max", high[i]))
             }
     return {"rows": rows, "fields": summary}

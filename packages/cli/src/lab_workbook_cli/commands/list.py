@@ -13,10 +13,20 @@ tag encodes its start minute, so ``--since`` skips older runs without any reques
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from lab_workbook_core.record import CRASHED, FAILED, FINISHED, INTERRUPTED, RUNNING, STATUSES, UNREADABLE
+from lab_workbook_core.record import (
+    CRASHED,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    RUNNING,
+    STATUSES,
+    UNREADABLE,
+    parse_time,
+)
+from lab_workbook_core.tags import made_before
 from rich.text import Text
 import typer
 
@@ -68,7 +78,7 @@ def list_runs(
         listing = pool.submit(wb.tags)
         wb.finished_rows(_ROWS, [], run_summary)  # reads the kept rows while the store answers
         listed = listing.result()
-    tags = [t for t in reversed(listed) if start is None or not _surely_before(t, start)]  # newest first
+    tags = [t for t in reversed(listed) if start is None or not made_before(t, start)]  # newest first
     rows: list[dict[str, Any]] = []
     size = _CHUNK
     while tags and not (limit and len(rows) >= limit):
@@ -88,20 +98,12 @@ def list_runs(
         typer.echo(f"(showing the newest {limit}; --limit 0 shows all)", err=True)
 
 
-def _surely_before(tag: str, start: datetime) -> bool:
-    """True when a generated tag's start minute is before ``start`` (no request needed)."""
-    try:
-        minute = datetime.strptime(tag[:12], "%Y%m%d%H%M").replace(tzinfo=UTC)
-    except ValueError:
-        return False
-    return tag[12:13] == "-" and minute + timedelta(minutes=1) <= start
-
-
 def _wanted(row: dict[str, Any], start: datetime | None, status: str | None) -> bool:
     if status is not None and row["status"] != status:
         return False
     if start is not None:
-        return row["started"] is not None and datetime.fromisoformat(row["started"]) >= start
+        started = parse_time(row["started"])
+        return started is not None and started >= start
     return True
 
 
@@ -117,7 +119,7 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
         table.columns[2].min_width = max(map(len, STATUSES))
     table.columns[-1].justify = "right"
     for row in rows:
-        started = datetime.fromisoformat(row["started"]) if row["started"] else None
+        started = parse_time(row["started"])
         status = row["status"]
         table.add_row(
             Text(row["tag"]),

@@ -13,6 +13,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.record import parse_time
 from rich.text import Text
 
 from ..options import JsonOption, ParamsOption, PrefixOption, TagArgument
@@ -110,7 +111,7 @@ def _print(data: dict[str, Any], params_name: str) -> None:
     for problem in data["problems"]:
         head.add_row("problem", Text(problem, style="red"))
     for key in ("started", "ended"):
-        head.add_row(key, _cell(datetime.fromisoformat(data[key]) if data[key] else None))
+        head.add_row(key, _cell(parse_time(data[key])))
     head.add_row("duration", human_duration(data["duration_seconds"]))
     head.add_row("description", _cell(data["description"]))
     error = record.get("error")
