@@ -65,3 +65,19 @@ def test_discard_deletes_the_runs_spool_folder_and_an_unknown_tag_is_an_error(st
     assert gone.reason == "another run took the tag mid-run" and not gone.spool.exists()
     with pytest.raises(ExperimentNotFound, match="no run tagged"):
         discard(tag)
+
+
+def test_a_fresh_tag_from_retag_is_made_for_the_moment_the_run_started_not_for_now(store, outage, isolated_home):
+    from lab_workbook_core.record import format_time, parse_time
+    from lab_workbook_core.tags import tag_minute
+
+    tag = _stranded_after_claiming(store, outage, isolated_home)
+    started = parse_time("2020-01-02T03:04:05.250000Z")
+    records = list((isolated_home / "spool").glob("*/**/*.run.json"))
+    assert records
+    for record in records:  # the run started years ago
+        fields = json.loads(record.read_bytes())
+        record.write_text(json.dumps({**fields, "started": format_time(started)}))
+    (old, fresh), *_ = retag(tag).retagged
+    assert old == tag and tag_minute(fresh) == started.replace(second=0, microsecond=0)
+    assert store.record(fresh)["status"] == "finished"

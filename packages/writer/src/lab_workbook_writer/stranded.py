@@ -21,10 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import dataclasses
+from datetime import datetime
+import json
 from pathlib import Path
 
 from lab_workbook_core import ExperimentNotFound, InvalidValueError, new_tag, validate_tag
 from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import parse_time
 
 from .pending import SpooledRun, SyncReport, spooled_run, spools_for, sync_spool
 from .runrecord import retagged_record
@@ -73,7 +76,7 @@ def retag(
         if not spool.try_lock("sync"):
             raise InvalidValueError(_in_use(spool, tag))
         try:
-            fresh = new if new is not None else new_tag()
+            fresh = new if new is not None else new_tag(_started(spool))
             _rewrite(spool, tag, fresh)
             report.retagged.append((tag, fresh))
             sync_spool(spool, report, progress)
@@ -134,6 +137,28 @@ def _in_use(spool: ExperimentSpool, tag: str) -> str:
     who = "its writer, still running," if holder is None or holder[0] == "writer" else "another `lab-workbook sync`"
     pid = f" (pid {holder[1]})" if holder is not None else ""
     return f"the spool folder of run {tag}, {spool.path}, is in use by {who}{pid}; try again once it is done"
+
+
+def _started(spool: ExperimentSpool) -> datetime | None:
+    """When the spooled run started, from its newest spooled run record; ``None`` if none says.
+
+    A fresh tag is made for that moment, not for now: tags sort as their runs started, and
+    readers skip runs by their tag's minute (``since=``/``until=``), so a run sent days later
+    under a tag of today would sort and filter as a run of today.
+    """
+    destination = spool.destination()
+    key = run_record_key(destination.retagged_from or destination.tag)
+    for entry in reversed(spool.entries()):
+        if entry.key != key or not entry.data:
+            continue
+        try:
+            fields = json.loads((spool.path / entry.data).read_bytes())
+        except (OSError, ValueError):  # unreadable: an older record may still say
+            continue
+        started = parse_time(fields.get("started")) if isinstance(fields, dict) else None
+        if started is not None:
+            return started
+    return None
 
 
 def _rewrite(spool: ExperimentSpool, tag: str, fresh: str) -> None:
