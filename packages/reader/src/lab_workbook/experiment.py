@@ -27,6 +27,7 @@ from lab_workbook_core import (
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
 from lab_workbook_core.record import UNREADABLE, artifact_mismatch, is_final, parse_record, record_problems
+from lab_workbook_core.series_csv import merge
 
 from .artifacts import ArtifactInfo, artifacts_of
 from .kinds import kind_of, load_bytes
@@ -376,9 +377,7 @@ class Experiment:
             parts = self._source.fetch_many([key for _, key in sorted(found)], final=True)
         except ObjectNotFound:
             return None
-        from .series import assemble_segments
-
-        return assemble_segments(parts, f"{self.tag}/{name}")
+        return merge(parts, f"{self.tag}/{name}")  # the rule the writer's close and sync follow
 
     def _not_found(self, name: str) -> ArtifactNotFound:
         names = self.list_artifacts()

@@ -20,6 +20,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from lab_workbook_core.series_csv import is_missing
+
 __all__ = ["MAX_JSON_BYTES", "MAX_SERIES_BYTES", "json_summary", "run_summary", "series_summary"]
 
 #: JSON artifacts up to this size are copied into the summary (parameters files are far smaller).
@@ -30,7 +32,7 @@ MAX_SERIES_BYTES = 256 * 1024**2
 
 def _number(cell: str) -> int | float | None:
     """The cell's number; ``None`` when empty or ``nan``; raises ``ValueError`` for other text."""
-    if not cell or cell == "nil":
+    if is_missing(cell):
         return None
     try:
         return int(cell)
