@@ -25,7 +25,7 @@ The rules, as pure functions over bytes (no I/O, no state), in the manner of h11
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 import csv
 from dataclasses import dataclass
 import io
@@ -101,7 +101,8 @@ def complete_prefix(data: bytes) -> bytes:
     A write cut short (a killed writer, an upload cut short) leaves part of a line, or part
     of a quoted cell holding a line break; what comes before is whole rows. A line end inside
     quotes is found as Python's ``csv`` module (and pandas) read quotes: a quote opens a
-    quoted cell only at the start of a cell. ``b""`` when not even one line is complete.
+    quoted cell only at the start of a cell (counting quotes, which is the same for RFC 4180
+    data, answers at once when the count is even). ``b""`` when not even one line is complete.
     """
     end = _complete_length(data)
     return data if end == len(data) else data[:end]
@@ -111,9 +112,13 @@ def _complete_length(data: bytes) -> int:
     end = data.rfind(b"\n") + 1
     if end == 0 or data.find(b'"', 0, end) < 0:
         return end  # no quote: every line end ends a row
-    lines = data[:end].splitlines(keepends=True)  # \r\n, \n or \r: as csv splits lines
-    offsets = [0, *accumulate(map(len, lines))]
-    reader = csv.reader(_decoded([*lines, _SENTINEL.encode("utf-8")]))
+    if data.count(b'"', 0, end) % 2 == 0:
+        # In RFC 4180 CSV (all a csv.writer writes) a point is inside quotes exactly when an odd number of
+        # quotes comes before it: this line end is outside. (A stray quote inside an unquoted cell, which
+        # no lab-workbook writer writes, could fool the count; an odd count is always checked below.)
+        return end
+    offsets = _line_offsets(data[:end])
+    reader = csv.reader(io.StringIO(data[:end].decode("utf-8", errors="replace") + _SENTINEL, newline=""))
     before = done = 0
     last: list[str] = []
     try:
@@ -126,9 +131,13 @@ def _complete_length(data: bytes) -> int:
     return offsets[before]  # the last row (the sentinel swallowed in its quotes) is torn
 
 
-def _decoded(lines: Iterable[bytes]) -> Iterator[str]:
-    for line in lines:
-        yield line.decode("utf-8", errors="replace")
+def _line_offsets(data: bytes) -> list[int]:
+    """Where each line of ``data`` ends, after a leading 0: lines end in ``\r\n``, ``\n`` or ``\r``.
+
+    Those are the lines ``csv`` reads from ``io.StringIO(text, newline="")``, so ``offsets[reader.line_num]``
+    is the byte offset just after the row the reader returned last.
+    """
+    return [0, *accumulate(map(len, data.splitlines(keepends=True)))]
 
 
 def split_parts(data: bytes) -> list[Part]:
@@ -150,26 +159,32 @@ def split_parts(data: bytes) -> list[Part]:
 
 def _headers(data: bytes) -> list[tuple[int, int]]:
     """``(start, end)`` of each header line: the first line, and every later row whose last cell is ``Date``."""
-    if b'"' not in data:  # every line is a row: look for "Date" ending a line, without splitting the data
-        heads = [(0, _after_line(data, 0))]
-        at = heads[0][1]
-        while (found := data.find(b"Date", at)) >= 0:
-            at = found + len(DATE)
-            if data.startswith(b"\n", at) or data.startswith(b"\r\n", at):
-                start = data.rfind(b"\n", 0, found) + 1
-                if start == found or data[found - 1 : found] == b",":
-                    heads.append((start, _after_line(data, at)))
-        return heads
-    heads, start = [], 0
-    lines = data.splitlines(keepends=True)
-    offsets = [0, *accumulate(map(len, lines))]
-    reader = csv.reader(_decoded(lines))
+    first = _after_line(data, 0)
+    candidates = _lines_ending_in_date(data, first)
+    if b'"' not in data or (not candidates and data.find(b'"', 0, first) < 0):
+        return [(0, first), *((start, _after_line(data, start)) for start in candidates)]
+    heads: list[tuple[int, int]] = []
+    start = 0  # quotes: a line ending in "Date" may be inside a quoted cell, so read the rows
+    offsets = _line_offsets(data)
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
     for cells in reader:
         end = offsets[reader.line_num]
         if not heads or is_header(cells):
             heads.append((start, end))
         start = end
     return heads
+
+
+def _lines_ending_in_date(data: bytes, at: int) -> list[int]:
+    """Where each line from ``at`` on whose text ends in a cell ``Date`` starts (a header, outside quotes)."""
+    starts = []
+    while (found := data.find(b"Date", at)) >= 0:
+        at = found + len(DATE)
+        if data.startswith(b"\n", at) or data.startswith(b"\r\n", at):
+            start = data.rfind(b"\n", 0, found) + 1
+            if start == found or data[found - 1 : found] == b",":
+                starts.append(start)
+    return starts
 
 
 def _after_line(data: bytes, at: int) -> int:
