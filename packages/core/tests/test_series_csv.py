@@ -146,3 +146,8 @@ def test_a_part_without_rows_still_adds_its_fields():
 
 def test_rows_before_any_field_get_an_empty_cell_for_each_later_field():
     assert merge([f"Date\r\n{D1}\r\nstep,Date\r\n1,{D2}\r\n".encode()]) == f"step,Date\r\n,{D1}\r\n1,{D2}\r\n".encode()
+
+
+def test_a_line_end_after_an_escaped_quote_inside_a_quoted_cell_is_still_inside_it():
+    whole = f"a,note,Date\r\n1,x,{D1}\r\n".encode()
+    assert complete_prefix(whole + b'2,"say ""hi""\r\n') == whole
