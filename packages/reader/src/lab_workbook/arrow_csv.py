@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from lab_workbook_core.series_csv import ORIGINAL_MISSING
 import numpy as np
 import pandas as pd
 
@@ -41,7 +42,7 @@ MISSING_MARKERS = (
     "n/a",
     "nan",
     "null",
-    "nil",
+    ORIGINAL_MISSING,
 )
 # pandas' booleans (pyarrow would also take 1 and 0, which pandas reads as integers).
 _TRUE = ["True", "TRUE", "true"]

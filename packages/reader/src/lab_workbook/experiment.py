@@ -34,6 +34,7 @@ from lab_workbook_core.record import (
     parse_time,
     record_problems,
 )
+from lab_workbook_core.series_csv import merge
 
 from .artifacts import ArtifactInfo, artifacts_of
 from .kinds import kind_of, load_bytes
@@ -383,9 +384,7 @@ class Experiment:
             parts = self._source.fetch_many([key for _, key in sorted(found)], final=True)
         except ObjectNotFound:
             return None
-        from .series import assemble_segments
-
-        return assemble_segments(parts, f"{self.tag}/{name}")
+        return merge(parts, f"{self.tag}/{name}")  # the rule the writer's close and sync follow
 
     def _not_found(self, name: str) -> ArtifactNotFound:
         names = self.list_artifacts()

@@ -1,95 +1,26 @@
-"""Time series: CSV bytes to a DataFrame, and segments of a running series to CSV bytes.
+"""Time series: CSV bytes to a DataFrame.
 
 The CSV is the one ``docs/format.md`` describes (and the original tool wrote):
 the first field is the index, ``Date`` is a UTC time in ISO 8601, an empty field
-or the original's literal ``nil`` is missing.
+or the original's literal ``nil`` is missing. Its rules (the torn end, the missing
+cells, the segments of a running series merged into one CSV) are core's
+:mod:`lab_workbook_core.series_csv`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-import csv
 import io
 
 from lab_workbook_core import CorruptArtifactError
+from lab_workbook_core.series_csv import DATE, ORIGINAL_MISSING, complete_prefix
 import pandas as pd
 
 from .arrow_csv import arrow_frame
 
-__all__ = ["assemble_segments", "drop_partial_line", "parse_series", "parse_with_pandas", "read_header"]
+__all__ = ["parse_series", "parse_with_pandas", "read_header"]
 
-_MISSING = ["nil"]
-
-
-def drop_partial_line(data: bytes) -> bytes:
-    """``data`` without a last line that has no line end (an upload cut short)."""
-    if not data or data.endswith(b"\n"):
-        return data
-    cut = data.rfind(b"\n")
-    return data[: cut + 1] if cut >= 0 else b""
-
-
-def assemble_segments(segments: Sequence[bytes], where: str) -> bytes:
-    """One CSV from the segments of a running series, in sequence order.
-
-    Every segment is a complete CSV with its header line; a last line without its
-    line end is dropped, never raised. Segments of a series whose fields grew have
-    different headers: the result has every field, in the order first seen, ``Date``
-    last, and an empty cell where a row had no value (as the final CSV will).
-
-    Raises:
-        CorruptArtifactError: a segment's header names a field twice, or its first field
-            (the index) is not the first segment's.
-    """
-    headers: list[bytes] = []
-    bodies: list[tuple[bytes, bytes]] = []
-    first_line = b""
-    for raw in segments:
-        data = drop_partial_line(raw)
-        first, newline, rest = data.partition(b"\n")
-        if not newline:
-            continue  # nothing complete in this segment, not even its header
-        header = first.rstrip(b"\r")
-        first_line = first_line or first + newline
-        bodies.append((header, rest))
-        if header not in headers:
-            headers.append(header)
-    if len(headers) <= 1:
-        return b"".join([first_line, *(rest for _, rest in bodies)])
-    return _merge_headers(headers, bodies, where)
-
-
-def _merge_headers(headers: list[bytes], bodies: list[tuple[bytes, bytes]], where: str) -> bytes:
-    """Segments of different headers as one CSV under the union of their fields."""
-    names: dict[bytes, list[str]] = {}
-    union: list[str] = []
-    for header in headers:
-        fields = next(csv.reader([header.decode("utf-8", errors="replace")]))
-        if len(set(fields)) != len(fields):
-            raise CorruptArtifactError(
-                f"{where}: a segment's header {header.decode(errors='replace')!r} names a field twice; "
-                "the series cannot be assembled"
-            )
-        if union and fields[:1] != union[:1]:
-            raise CorruptArtifactError(
-                f"{where}: a segment's header {header.decode(errors='replace')!r} does not start with the index "
-                f"field {union[0]!r} of the first segment; the series cannot be assembled"
-            )
-        names[header] = fields
-        union.extend(f for f in fields if f != "Date" and f not in union)
-    union.append("Date")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(union)
-    for header, rest in bodies:
-        fields = names[header]
-        if fields == union:
-            out.write(rest.decode("utf-8", errors="replace"))
-            continue
-        for row in csv.reader(io.StringIO(rest.decode("utf-8", errors="replace"), newline="")):
-            cells = dict(zip(fields, row, strict=False))
-            writer.writerow([cells.get(f, "") for f in union])
-    return out.getvalue().encode("utf-8")
+_MISSING = [ORIGINAL_MISSING]  # the empty cell is missing to pandas already
 
 
 def parse_series(data: bytes, where: str, usecols: Sequence[str] | None = None) -> pd.DataFrame:
@@ -108,11 +39,11 @@ def parse_series(data: bytes, where: str, usecols: Sequence[str] | None = None) 
     Raises:
         CorruptArtifactError: naming the artifact and what is wrong with it.
     """
-    if b"\n" in data:  # a last line without its line end is an upload cut short: drop it, as in segments
-        data = drop_partial_line(data)
+    if b"\n" in data:  # a torn last line is an upload cut short: drop it, as in segments
+        data = complete_prefix(data)
     header = read_header(data, where)
     columns = header if usecols is None else [header[0], *[c for c in header[1:] if c in usecols]]
-    dates = "Date" in columns[1:]
+    dates = DATE in columns[1:]
     fast = arrow_frame(data, header, columns, dates)
     if fast is not None:
         return fast
@@ -161,13 +92,13 @@ def parse_with_pandas(data: bytes, where: str, columns: Sequence[str] | None, da
             index_col=0,
             usecols=None if columns is None else list(columns),
             na_values=_MISSING,
-            parse_dates=["Date"] if dates else False,
+            parse_dates=[DATE] if dates else False,
             date_format="ISO8601",
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
         raise CorruptArtifactError(f"{where} is not a readable CSV: {_first_line(err)}") from err
     if dates:
-        frame["Date"] = _utc_dates(frame["Date"], where)
+        frame[DATE] = _utc_dates(frame[DATE], where)
     return frame
 
 

@@ -5,33 +5,34 @@ sometimes, a validation metric from epoch 2 on). A series made without a field
 list, or given fields later, records each change of fields as a new *part* of its
 local file: the part's header is written into the file (through the spool file, so
 only once it is whole on disk, and after every row logged before it), then its rows.
-A file whose writer died can thus still be merged (:func:`merge_file`, by ``sync``). Fields
+A file whose writer died can thus still be merged (by ``sync``). Fields
 only ever grow, and a new field goes after the existing ones (``Date`` stays last),
-so an earlier row becomes a row of the final layout by inserting empty cells
-before its ``Date`` cell.
+and the final header is the last part's.
 
 A segment never spans two parts, so every segment is a complete CSV under its own
 header (``docs/format.md`` tells readers how to assemble segments of different
 headers). At close, :func:`merge_parts` rewrites the file once under the final
-header; a series whose fields never changed is left exactly as it is.
+header; a series whose fields never changed is left exactly as it is. The merge
+itself (which rows are headers, where a torn end starts, how a row is placed
+under the final header) is core's :func:`lab_workbook_core.series_csv.merge`, the
+one ``sync`` and readers use too.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-import csv
-import io
 from operator import itemgetter
 import os
 from pathlib import Path
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
+from lab_workbook_core.series_csv import DATE, header_line, merge
 
 from .limits import check_field_name
 
-__all__ = ["Layout", "Parts", "check_new_fields", "merge_file", "merge_parts"]
+__all__ = ["Layout", "Parts", "check_new_fields", "merge_parts"]
 
 
 class Layout:
@@ -50,7 +51,7 @@ class Layout:
         else:
             self.getter = _no_values
         self.format = ",".join(["%r"] * self.count) + ("," if self.count else "")
-        self.header = _csv_line([*self.fields, "Date"])
+        self.header = header_line(self.fields)
 
 
 def _no_values(row: Any) -> tuple[Any, ...]:
@@ -66,9 +67,10 @@ def check_new_fields(series: str, current: Sequence[str], new: Sequence[Any]) ->
     """
     have, added = set(current), []
     for name in new:
-        if not isinstance(name, str) or not name or name == "Date":
+        if not isinstance(name, str) or not name or name == DATE:
             raise InvalidValueError(
-                f"series {series!r}: a field name must be a non-empty string other than 'Date' (added last), got {name!r}"
+                f"series {series!r}: a field name must be a non-empty string other than {DATE!r} (added last), "
+                f"got {name!r}"
             )
         check_field_name(name, series)
         if name not in have:
@@ -108,75 +110,16 @@ class Parts:
         index = bisect_right(self._row_starts, offset)
         return min(end, self._parts[index][0]) if index < len(self._parts) else end
 
-    def spans(self, size: int) -> list[tuple[int, int, int]]:
-        """``(first row, end of rows, field count)`` of every part, in file order (``size``: the file's)."""
-        ends = [start for start, _, _ in self._parts[1:]] + [size]
-        return [(rows, end, _field_count(header)) for (_, rows, header), end in zip(self._parts, ends, strict=True)]
-
-    @property
-    def final_header(self) -> bytes:
-        """The last part's header: the merged file's."""
-        return self._parts[-1][2]
-
 
 def merge_parts(path: Path, parts: Parts, size: int) -> None:
-    """Rewrite the series file under its last header, padding earlier rows with empty cells.
+    """Rewrite the series file (its first ``size`` bytes) as one CSV under its last header.
 
-    Run once, at close, and only for a series whose fields changed. Rows are read
-    with ``csv`` (a quoted string may hold a line break) and written back with the
-    writer's own dialect, so a row that needs no padding comes out byte for byte.
+    Run once, at close, and only for a series whose fields changed (one part is already
+    its final CSV). The rows are core's :func:`~lab_workbook_core.series_csv.merge` of the
+    file, so a row that needs no padding comes out byte for byte.
     """
     if len(parts) < 2:
         return
-    data = path.read_bytes()[:size]
-    spans = parts.spans(size)
-    final_count = spans[-1][2]
     merged = path.with_suffix(".merged")
-    with open(merged, "w", encoding="utf-8", newline="") as out:
-        out.write(parts.final_header.decode("utf-8"))
-        writer = csv.writer(out, lineterminator="\r\n")
-        for start, end, count in spans:
-            padding = [""] * (final_count - count)
-            for row in csv.reader(io.StringIO(data[start:end].decode("utf-8"), newline="")):
-                writer.writerow([*row[:-1], *padding, row[-1]] if padding else row)
+    merged.write_bytes(merge([path.read_bytes()[:size]], where=str(path)))
     os.replace(merged, path)
-
-
-def merge_file(path: Path) -> bool:
-    """:func:`merge_parts` for a file whose parts are not known (its writer died): True if rewritten.
-
-    A part's header is found by its content: its cells begin with the previous
-    header's fields and its last cell is ``Date`` (a row's last cell is a date).
-    """
-    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"), newline="")))
-    if not rows:
-        return False
-    header, headers = rows[0], 1
-    is_header = [True] + [False] * (len(rows) - 1)
-    for index, row in enumerate(rows[1:], 1):
-        if row and row[-1] == "Date" and len(row) >= len(header) and row[: len(header) - 1] == header[:-1]:
-            header, is_header[index] = row, True
-            headers += 1
-    if headers < 2:
-        return False
-    merged = path.with_suffix(".merged")
-    with open(merged, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(header)
-        for row, head in zip(rows, is_header, strict=True):
-            if head:
-                padding = [""] * (len(header) - len(row))
-            elif row:
-                writer.writerow([*row[:-1], *padding, row[-1]] if padding else row)
-    os.replace(merged, path)
-    return True
-
-
-def _csv_line(cells: Sequence[str]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue().encode("utf-8")
-
-
-def _field_count(header: bytes) -> int:
-    return len(next(csv.reader([header.decode("utf-8").rstrip("\r\n")])))

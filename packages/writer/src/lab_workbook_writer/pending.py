@@ -24,10 +24,7 @@ that would overwrite the other run. It is *stranded*: ``sync`` reports it, and
 from __future__ import annotations
 
 from collections.abc import Callable
-import csv
 from dataclasses import dataclass, field
-import io
-import os
 from pathlib import Path
 
 from lab_workbook_core import (
@@ -40,11 +37,12 @@ from lab_workbook_core import (
     claim_tag,
     open_storage,
     parse_prefix,
+    write_atomic,
 )
 from lab_workbook_core import spool_dir as default_spool_dir
 from lab_workbook_core.keys import artifact_key, experiment_prefix, run_record_key, segments_prefix
+from lab_workbook_core.series_csv import merge
 
-from .fieldsets import merge_file
 from .runrecord import retagged_record
 from .spool import Destination, Entry, ExperimentSpool, experiment_spools
 
@@ -52,6 +50,7 @@ __all__ = [
     "PendingUpload",
     "SpooledRun",
     "SyncReport",
+    "complete_series",
     "pending_uploads",
     "spooled_run",
     "spools_for",
@@ -362,8 +361,7 @@ def _claim(storage: Storage, tag: str, body: bytes) -> None:
 
 def _send_series(storage: Storage, key: str, path: Path) -> int:
     """The rows of a series whose writer died, as its final CSV at ``key``; then its segments are deleted."""
-    whole_rows(path)
-    merge_file(path)  # a series whose fields grew: one header, earlier rows padded
+    complete_series(path)
     storage.put_file(key, path)
     tag, _, series_file = key.partition("/")
     segments = storage.list(segments_prefix(tag, series_file), delimiter=None).objects
@@ -372,35 +370,15 @@ def _send_series(storage: Storage, key: str, path: Path) -> int:
     return path.stat().st_size
 
 
-def whole_rows(path: Path) -> int:
-    """Cut a series file after its last complete CSV row (a kill can tear the last write); its new size.
+def complete_series(path: Path) -> None:
+    """Make the local file of a series whose writer died its final CSV, as the writer's close would have.
 
-    A row is complete when it ends in ``\\r\\n`` outside quotes and has as many cells as the header
-    above it (a series whose fields grew has one header per part: its last cell is ``Date``).
+    A kill can tear the last write (its torn end is dropped), and a series whose fields grew
+    holds one header per part (merged under the union of their fields): both are core's
+    :func:`~lab_workbook_core.series_csv.merge`, which the writer's close and readers use too.
+    The file is replaced (atomically, durably) only when that changes it.
     """
     data = path.read_bytes()
-    end = len(data)
-    while end > 0:
-        end = data.rfind(b"\r\n", 0, end) + 2
-        if end <= 1:
-            end = 0
-            break
-        if _complete(data[:end]):
-            break
-        end -= 2
-    if end != len(data):
-        with open(path, "r+b") as file:
-            file.truncate(end)
-            os.fsync(file.fileno())
-    return end
-
-
-def _complete(data: bytes) -> bool:
-    try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True))
-    except (UnicodeDecodeError, csv.Error):
-        return False
-    if not rows:
-        return False
-    header = next((row for row in reversed(rows) if row[-1:] == ["Date"]), rows[0])
-    return len(rows[-1]) == len(header)
+    merged = merge([data], where=str(path))
+    if merged != data:
+        write_atomic(path, merged)

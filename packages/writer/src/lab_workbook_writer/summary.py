@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_workbook_core.record import encode_summary_number
+from lab_workbook_core.series_csv import is_missing
 
 __all__ = ["MAX_JSON_BYTES", "MAX_SERIES_BYTES", "json_summary", "run_summary", "series_summary"]
 
@@ -33,7 +34,7 @@ MAX_SERIES_BYTES = 256 * 1024**2
 
 def _number(cell: str) -> int | float | None:
     """The cell's number; ``None`` when empty or ``nan``; raises ``ValueError`` for other text."""
-    if not cell or cell == "nil":
+    if is_missing(cell):
         return None
     try:
         return int(cell)
