@@ -435,5 +435,11 @@ def _error(status: int, code: str, message: str) -> tuple[int, str, bytes, list[
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
         f"<RequestId>faultproxy</RequestId></Error>"
     ).encode()
-    reason = {400: "Bad Request", 500: "Internal Server Error", 501: "Not Implemented", 503: "Slow Down"}[status]
+    reason = {
+        400: "Bad Request",
+        403: "Forbidden",
+        500: "Internal Server Error",
+        501: "Not Implemented",
+        503: "Slow Down",
+    }[status]
     return status, reason, body, [("Content-Type", "application/xml")]
