@@ -8,9 +8,9 @@ A traceback is printed only for a bug (a programming error in lab-workbook).
 Messages go to the ``lab_workbook_writer`` logger (warnings; a bug is an error with
 its traceback). By default they appear on stderr as one line, ``lab-workbook: <message>``:
 the first message installs a stderr handler on that logger only (never on the root
-logger), unless the application set that logger up before (a handler, a level, or
-``propagate = False``). Route or silence them with the standard library
-(docs/writer.md, "Messages")::
+logger), unless the application set that logger up before (a handler or a level). The
+messages also propagate to the root logger, as any library's do. Route or silence them with the
+standard library (docs/writer.md, "Messages")::
 
     logging.getLogger("lab_workbook_writer").setLevel(logging.ERROR)   # quieter
     logging.getLogger("lab_workbook_writer").addHandler(my_handler)    # elsewhere (ours is then not added)
@@ -57,7 +57,7 @@ def _default_handler() -> None:
     with _setup:
         if _handler is not None:
             return
-        configured = bool(logger.handlers) or not logger.propagate or logger.level != logging.NOTSET
+        configured = bool(logger.handlers) or logger.level != logging.NOTSET
         _handler = _Stderr()
         if not configured:
             logger.addHandler(_handler)
