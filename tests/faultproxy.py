@@ -18,7 +18,8 @@ moto's server and, when told to, behaves like those stores instead:
 - ``if_none_match``: ``"501"`` answers ``501 NotImplemented`` to ``If-None-Match``,
   ``"ignore"`` drops the header (the write then overwrites);
 - ``deny_puts``: ``403 AccessDenied`` to a PUT whose path contains this text (``""``: every PUT),
-  nothing stored: a bucket policy or credentials that may read but not write;
+  nothing stored: a bucket policy or credentials that may read but not write; ``deny_with`` gives
+  another ``(status, code)``, e.g. ``(400, "ExpiredToken")`` for temporary credentials past their end;
 - ``fail_every`` / ``fail_status``: ``500 InternalError`` or ``503 SlowDown`` every Nth request;
 - ``drop_every``: close the connection without an answer every Nth request;
 - ``blackhole``: accept and read requests but never answer;
@@ -64,6 +65,7 @@ class Faults:
     no_batch_delete: bool = False
     delete_errors: bool = False
     deny_puts: str | None = None  # None: off; "": every PUT; else PUTs whose path contains it
+    deny_with: tuple[int, str] = (403, "AccessDenied")
     fail_every: int = 0
     fail_status: int = 503
     drop_every: int = 0
@@ -312,7 +314,7 @@ class FaultProxy:
     def _refusal(self, method: str, target: str, headers: dict[str, str], number: int):
         faults = self.faults
         if faults.deny_puts is not None and method == "PUT" and faults.deny_puts in target:
-            return _error(403, "AccessDenied", "Access Denied")
+            return _error(*faults.deny_with, "injected refusal")
         if faults.fail_every and number % faults.fail_every == 0:
             code = "SlowDown" if faults.fail_status == 503 else "InternalError"
             return _error(faults.fail_status, code, "injected failure")

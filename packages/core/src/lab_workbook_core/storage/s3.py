@@ -66,6 +66,8 @@ _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 _DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 # Throttling and timeouts: the store is there but busy (5xx statuses are busy too).
 _BUSY = {"SlowDown", "RequestTimeout", "ServiceUnavailable", "Throttling", "ThrottlingException", "TooManyRequests"}
+# Temporary credentials past their end: sending again with them cannot succeed.
+_EXPIRED = {"ExpiredToken", "InvalidToken", "TokenRefreshRequired", "RequestExpired"}
 _TAKEN = {"412", "PreconditionFailed", "ConditionalRequestConflict"}
 # What S3 (BadDigest, InvalidDigest) and MinIO (XAmzContent...) answer to bytes that do not match their checksum.
 _BAD_DIGEST = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
@@ -165,6 +167,11 @@ class S3Storage(Storage):
                 raise ChecksumMismatch(
                     f"the store refused to {what} {where}: the bytes it received do not match the checksum sent "
                     f"with them ({code}: {message}); nothing was stored, send them again"
+                ) from err
+            if code in _EXPIRED:
+                raise CredentialsError(
+                    f"S3 refused the credentials used to {what} {where}: {code} {message}. Renew them "
+                    "(e.g. `aws sso login`, or new AWS_SESSION_TOKEN values); lab-workbook uses boto3's standard chain"
                 ) from err
             if code in _DENIED or status == "403":
                 raise AccessDenied(
