@@ -81,3 +81,22 @@ def test_each_new_kind_of_failure_is_reported_even_in_the_middle_of_an_outage(fa
     err = capsys.readouterr().err
     assert len(_cannot(err, "StoreUnreachable")) == 1, err
     assert len(_cannot(err, "AccessDenied")) == 1, err
+
+
+def test_a_run_started_offline_whose_claim_is_denied_sends_nothing_and_closes_at_once(
+    fault_proxy, quirk_prefix, s3_server, capsys
+):
+    import boto3
+
+    fault_proxy.down()
+    wb = new_experiment(quirk_prefix, close_timeout=60, capture_environment=False)
+    wb.save_json("parameters", {"lr": 0.1})
+    fault_proxy.up()
+    fault_proxy.faults.deny_puts = ""
+    started = time.monotonic()
+    assert wb.close() is False
+    assert time.monotonic() - started < 10  # not close_timeout: nothing can be sent
+    err = capsys.readouterr().err
+    assert "refused its tag's claim (AccessDenied" in err and "lab-workbook sync" in err
+    bucket = quirk_prefix[5:].split("/", 1)[0]
+    assert boto3.client("s3", endpoint_url=s3_server.url).list_objects_v2(Bucket=bucket).get("KeyCount") == 0

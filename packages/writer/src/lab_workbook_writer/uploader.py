@@ -469,6 +469,8 @@ class Uploader:
         """A failure that retrying cannot cure: stop sending this entry (a claim: anything), and say so."""
         kind = type(error).__name__
         what = entry.key or f"rows of {entry.group}"
+        if isinstance(error, LabWorkbookError):
+            self._unreachable = False  # it answered: the next request need not be a probe
         if entry.op == "claim":  # nothing may be sent before the tag is claimed: it all waits in the spool
             self._pending[entry.seq] = entry
             self._refused = f"{kind}: {error}"
@@ -483,9 +485,13 @@ class Uploader:
         if kind in self._reported:
             return
         self._reported.add(kind)
-        stopped = "nothing of this run is sent" if entry.op == "claim" else f"{what} (and any upload refused so) is not"
+        stopped = (
+            "nothing of this run is sent"
+            if entry.op == "claim"
+            else f"{what} is not retried (nor any other upload refused so)"
+        )
         warn(
-            f"cannot upload to {self.storage.location} ({kind}: {error}); retrying cannot help, so {stopped} "
-            f"retried. Experiment {self.label} keeps its data in {self.spool.path}: once the cause is fixed, "
+            f"cannot upload to {self.storage.location} ({kind}: {error}); retrying cannot help, so {stopped}. "
+            f"Experiment {self.label} keeps its data in {self.spool.path}: once the cause is fixed, "
             "send it with `lab-workbook sync`; training goes on"
         )
