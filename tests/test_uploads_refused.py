@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 
+from lab_workbook_core.keys import run_record_key
 from lab_workbook_writer import new_experiment
 
 
@@ -17,9 +18,7 @@ def _record(s3_server, prefix: str, tag: str) -> dict:
     import boto3
 
     bucket, base = prefix[5:].split("/", 1)
-    body = boto3.client("s3", endpoint_url=s3_server.url).get_object(
-        Bucket=bucket, Key=f"{base}{tag}/.lab-workbook/run.json"
-    )
+    body = boto3.client("s3", endpoint_url=s3_server.url).get_object(Bucket=bucket, Key=base + run_record_key(tag))
     return json.loads(body["Body"].read())
 
 
