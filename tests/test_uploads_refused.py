@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import time
 
+import boto3
 from lab_workbook_core.keys import run_record_key
-from lab_workbook_writer import new_experiment
+from lab_workbook_writer import new_experiment, sync
 
 
 def _record(s3_server, prefix: str, tag: str) -> dict:
-    import boto3
-
     bucket, base = prefix[5:].split("/", 1)
     body = boto3.client("s3", endpoint_url=s3_server.url).get_object(Bucket=bucket, Key=base + run_record_key(tag))
     return json.loads(body["Body"].read())
@@ -85,8 +84,6 @@ def test_each_new_kind_of_failure_is_reported_even_in_the_middle_of_an_outage(fa
 def test_a_run_started_offline_whose_claim_is_denied_sends_nothing_and_closes_at_once(
     fault_proxy, quirk_prefix, s3_server, capsys
 ):
-    import boto3
-
     fault_proxy.down()
     wb = new_experiment(quirk_prefix, close_timeout=60, capture_environment=False)
     wb.save_json("parameters", {"lr": 0.1})
@@ -99,3 +96,20 @@ def test_a_run_started_offline_whose_claim_is_denied_sends_nothing_and_closes_at
     assert "refused its tag's claim (AccessDenied" in err and "lab-workbook sync" in err
     bucket = quirk_prefix[5:].split("/", 1)[0]
     assert boto3.client("s3", endpoint_url=s3_server.url).list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_what_was_denied_is_sent_by_sync_once_the_store_accepts_it(fault_proxy, quirk_prefix, s3_server):
+
+    wb = new_experiment(quirk_prefix, max_retry_seconds=0.05, close_timeout=10, capture_environment=False)
+    fault_proxy.faults.deny_puts = "model"
+    wb.save_json("model", {"weights": [1, 2, 3]})
+    assert wb.close() is False
+    fault_proxy.faults.deny_puts = None  # the bucket policy is fixed
+    sync()
+    bucket, base = quirk_prefix[5:].split("/", 1)
+    body = (
+        boto3.client("s3", endpoint_url=s3_server.url)
+        .get_object(Bucket=bucket, Key=f"{base}{wb.tag}/model.json")["Body"]
+        .read()
+    )
+    assert json.loads(body) == {"weights": [1, 2, 3]}
