@@ -258,12 +258,9 @@ class Closing:
     def _record_refusals(self, summary: dict[str, Any] | None, timeout: float | None) -> None:
         """Uploads were given up after the final record was queued: record the run ``failed``, naming them.
 
-        A run that ended with an exception keeps it as its ``error``; the refusals are only reported.
+        As for rows lost, the loss is the record's ``error``, even where an exception ended the run.
         """
-        reason = self._loss_reason()
-        if self._outcome is not None:
-            return
-        self._queue_record(barrier=True, status=FAILED, ended=iso_utc(), error=reason, summary=summary)
+        self._queue_record(barrier=True, status=FAILED, ended=iso_utc(), error=self._loss_reason(), summary=summary)
         self._uploader.kick()
         self._uploader.wait(self._uploader.last_seq(), timeout)
 
