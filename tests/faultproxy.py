@@ -17,6 +17,9 @@ moto's server and, when told to, behaves like those stores instead:
   deleting nothing (what a quiet batch delete reports for objects it could not remove);
 - ``if_none_match``: ``"501"`` answers ``501 NotImplemented`` to ``If-None-Match``,
   ``"ignore"`` drops the header (the write then overwrites);
+- ``deny_puts``: ``403 AccessDenied`` to a PUT whose path contains this text (``""``: every PUT),
+  nothing stored: a bucket policy or credentials that may read but not write; ``deny_with`` gives
+  another ``(status, code)``, e.g. ``(400, "ExpiredToken")`` for temporary credentials past their end;
 - ``fail_every`` / ``fail_status``: ``500 InternalError`` or ``503 SlowDown`` every Nth request;
 - ``drop_every``: close the connection without an answer every Nth request;
 - ``blackhole``: accept and read requests but never answer;
@@ -61,6 +64,8 @@ class Faults:
     if_none_match: str | None = None  # None (pass through), "501" or "ignore"
     no_batch_delete: bool = False
     delete_errors: bool = False
+    deny_puts: str | None = None  # None: off; "": every PUT; else PUTs whose path contains it
+    deny_with: tuple[int, str] = (403, "AccessDenied")
     fail_every: int = 0
     fail_status: int = 503
     drop_every: int = 0
@@ -308,6 +313,8 @@ class FaultProxy:
 
     def _refusal(self, method: str, target: str, headers: dict[str, str], number: int):
         faults = self.faults
+        if faults.deny_puts is not None and method == "PUT" and faults.deny_puts in target:
+            return _error(*faults.deny_with, "injected refusal")
         if faults.fail_every and number % faults.fail_every == 0:
             code = "SlowDown" if faults.fail_status == 503 else "InternalError"
             return _error(faults.fail_status, code, "injected failure")
@@ -430,5 +437,11 @@ def _error(status: int, code: str, message: str) -> tuple[int, str, bytes, list[
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
         f"<RequestId>faultproxy</RequestId></Error>"
     ).encode()
-    reason = {400: "Bad Request", 500: "Internal Server Error", 501: "Not Implemented", 503: "Slow Down"}[status]
+    reason = {
+        400: "Bad Request",
+        403: "Forbidden",
+        500: "Internal Server Error",
+        501: "Not Implemented",
+        503: "Slow Down",
+    }[status]
     return status, reason, body, [("Content-Type", "application/xml")]

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from lab_workbook_core import (
     AlreadyExists,
+    BucketNotFound,
     ChecksumMismatch,
     CredentialsError,
     ObjectNotFound,
@@ -113,8 +114,15 @@ def test_requests_are_counted(storage):
 
 def test_missing_bucket_says_so(s3_server, s3_bucket):
     storage = open_storage(load_config("s3://no-such-bucket-here/x/"))
-    with pytest.raises(StorageError, match="does not exist"):
+    with pytest.raises(BucketNotFound, match="does not exist"):
         storage.get_bytes("TAG/a")
+
+
+def test_expired_temporary_credentials_are_a_credentials_error(fault_proxy, quirk_prefix):
+    fault_proxy.faults.deny_puts, fault_proxy.faults.deny_with = "", (400, "ExpiredToken")
+    storage = open_storage(load_config(quirk_prefix))
+    with pytest.raises(CredentialsError, match="Renew them"):
+        storage.put_bytes("TAG/a", b"1")
 
 
 def test_unreachable_endpoint_is_storage_unavailable(monkeypatch):

@@ -214,3 +214,42 @@ def test_clear_cache_waits_for_entries_their_callers_are_writing(tmp_path):
     writer.discard(tmp_path, lambda: events.append("cleared"))
     putter.join(5)
     assert events == ["written", "cleared"]
+
+
+def test_a_cache_the_disk_refuses_is_logged_at_debug_level_and_costs_nothing_else(tmp_path, caplog):
+    import logging
+
+    from lab_workbook.cache import DiskCache, wait_for_cache_writes
+
+    (tmp_path / "objects").write_bytes(b"a file where the cache folder should be")  # mkdir: an OSError
+    cache = DiskCache("test", root=tmp_path / "objects" / "sub")
+    with caplog.at_level(logging.DEBUG, logger="lab_workbook"):
+        cache.put("a", b"x" * 100, etag=None, final=True)
+        wait_for_cache_writes()
+    assert cache.get("a") is None
+    refused = [r for r in caplog.records if r.name.startswith("lab_workbook.cache") and "not written" in r.getMessage()]
+    assert refused and refused[0].levelno == logging.DEBUG
+
+
+def test_a_bug_in_a_cache_write_is_not_swallowed(tmp_path):
+    import threading
+    import time
+
+    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+
+    def buggy() -> None:
+        raise TypeError("a bug in the cache's own code")
+
+    seen: list[BaseException] = []
+    previous, threading.excepthook = threading.excepthook, lambda args: seen.append(args.exc_value)
+    try:
+        writer = CacheWriter()
+        writer.submit(tmp_path / "a", PendingEntry(b"data", None, True, buggy))
+        writer.flush()  # returns: the writer thread is gone, and the next submit starts another
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:  # the thread reports it just after it let go
+            time.sleep(0.01)
+    finally:
+        threading.excepthook = previous
+    assert [type(e) for e in seen] == [TypeError]
+    assert writer.pending(tmp_path / "a") is None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from urllib.parse import quote, urlsplit
 
 from dashboard_http import get_json, request
+from lab_workbook import ExperimentRepository
 from lab_workbook_core import ConfigError
 from lab_workbook_ui import BackgroundServer, create_app
 from lab_workbook_ui.security import check_binding
@@ -189,3 +191,26 @@ def test_a_damaged_run_record_is_unreadable_with_its_reason_in_the_table_and_on_
     run = get_json(url, "/api/run/" + damaged)
     assert (run["status"], run["problems"]) == ("unreadable", [rows[damaged]["problem"]])
     assert get_json(url, "/api/run/" + healthy)["problems"] == []
+
+
+class _BuggyRepository(ExperimentRepository):
+    """A real repository with a bug in what the dashboard calls: a bare ``KeyError``, not our ``NotFoundError``."""
+
+    def experiment(self, tag):
+        return {}["a key the code forgot to check"]
+
+
+def test_a_bug_of_the_dashboard_answers_500_and_logs_its_traceback(run_store, serve, caplog):
+    tag = run_store.run(0, points=0)
+    url = serve(None, repository=_BuggyRepository(run_store.prefix))
+    with caplog.at_level(logging.ERROR, logger="lab_workbook_ui.app"):
+        response, body = request(url, f"/api/run/{tag}")
+    assert response.status == 500 and "KeyError" in json.loads(body)["error"]
+    logged = [r for r in caplog.records if r.name == "lab_workbook_ui.app" and r.exc_info]
+    assert logged and "a key the code forgot to check" in logged[0].exc_text
+
+
+def test_a_query_parameter_that_is_not_a_number_is_a_clear_400(run_store, serve):
+    url = serve(run_store.prefix)
+    response, body = request(url, "/api/runs?newest=many")
+    assert response.status == 400 and "newest must be a number" in json.loads(body)["error"]

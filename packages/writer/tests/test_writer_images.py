@@ -270,3 +270,15 @@ def test_a_sliced_tensor_and_a_boolean_mask_are_saved_as_they_look(local_prefix,
     view = _view(local_prefix)
     assert np.array_equal(as_array(png(view, wb.tag, "sliced.png")), expected_uint8(sliced.permute(1, 2, 0).numpy()))
     assert as_array(png(view, wb.tag, "mask.png")).tolist() == [[255, 0], [0, 255]]
+
+
+def test_a_picture_that_fails_to_encode_makes_the_run_failed_naming_it(store, capsys):
+    wb = new_experiment(store.prefix, capture_environment=False)
+    wb.save_image("fine", Image.new("RGB", (4, 4)))
+    wb.save_image("premultiplied", Image.new("La", (4, 4)))  # accepted, but Pillow cannot convert "La" to RGBA
+    assert wb.close() is False
+    record = store.record(wb.tag)
+    assert record["status"] == "failed" and record["error"]["type"] == "ValueError"
+    assert "1 picture(s) could not be encoded: 'premultiplied.png' (ValueError)" in record["error"]["message"]
+    assert "fine.png" in record["artifacts"] and "premultiplied.png" not in record["artifacts"]
+    assert "could not save image 'premultiplied.png'" in capsys.readouterr().err

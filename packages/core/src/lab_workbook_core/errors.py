@@ -18,6 +18,7 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
     └── StorageError (OSError)             the store failed us
         ├── ObjectNotFound (FileNotFoundError)
         ├── AccessDenied (PermissionError)
+        ├── BucketNotFound                     the bucket named in the prefix does not exist
         ├── AlreadyExists (FileExistsError)   a create-only write lost the race
         │   └── TagTaken                       another run's record holds this run's tag
         ├── CredentialsError (PermissionError)
@@ -26,7 +27,10 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
         └── StorageUnavailable (ConnectionError)  worth retrying later: throttling, 5xx, a dropped connection
             └── StoreUnreachable                  nothing answers: connection refused, connect or read timeout
 
-Every message says what to do next.
+Every message says what to do next. Which ones are worth retrying: a
+``StorageUnavailable`` (and a ``ChecksumMismatch``: the bytes were damaged on the way);
+``AccessDenied``, ``CredentialsError``, ``BucketNotFound`` and ``StoreFeatureMissing``
+fail the same way until someone changes the store or the configuration.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ __all__ = [
     "AccessDenied",
     "AlreadyExists",
     "ArtifactNotFound",
+    "BucketNotFound",
     "ChecksumMismatch",
     "ConfigError",
     "CorruptArtifactError",
@@ -51,6 +56,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoreFeatureMissing",
+    "StoreUnreachable",
     "TagTaken",
 ]
 
@@ -117,6 +123,14 @@ class ObjectNotFound(StorageError, FileNotFoundError):
 
 class AccessDenied(StorageError, PermissionError):
     """The store refused the operation."""
+
+
+class BucketNotFound(StorageError):
+    """The bucket named in the prefix does not exist (S3 ``NoSuchBucket``).
+
+    Not an :class:`ObjectNotFound`: no key under it can be read or written, and retrying
+    will not create it. The fix is the prefix (``lab-workbook config``) or creating the bucket.
+    """
 
 
 class AlreadyExists(StorageError, FileExistsError):

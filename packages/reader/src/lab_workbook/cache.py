@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import hashlib
 import json
+import logging
 import mmap
 import os
 from pathlib import Path
@@ -27,6 +28,8 @@ import threading
 from lab_workbook_core import cache_dir, write_atomic
 
 from .cache_writes import WRITER, PendingEntry
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["DEFAULT_CACHE_BYTES", "CacheEntry", "DiskCache", "clear_cache", "wait_for_cache_writes"]
 
@@ -111,7 +114,8 @@ class DiskCache:
                 self.root.mkdir(parents=True, exist_ok=True)
                 _write_atomic(path, data)
                 _write_atomic(path.with_suffix(".meta"), meta.encode())
-            except OSError:
+            except OSError as err:
+                logger.debug("cache entry %s not written: %s", path, err)
                 return  # a cache that cannot be written only costs a download next time
             self._account(len(data))
 

@@ -12,6 +12,11 @@ does not wait for the writer thread: a meld of 32 runs puts 700 MB, and 16 downl
 queued behind one writer thread made the meld as slow as that one thread (on a busy machine
 the scheduler gives it one thread's share of the cores); written by the callers, entries
 reach the disk in parallel and the meld waits only for its own writes.
+
+A write the disk refuses (``OSError``: full, read-only, a folder removed meanwhile) only
+costs a download next time: it is logged at debug level (logger ``lab_workbook.cache_writes``)
+and the entry dropped. Any other exception is a bug and propagates (from the writer thread,
+through :func:`threading.excepthook`, with its traceback).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+import logging
 from pathlib import Path
 import threading
 
@@ -26,6 +32,8 @@ __all__ = ["MAX_PENDING_BYTES", "WRITER", "CacheWriter", "PendingEntry"]
 
 #: Bytes of entries that may wait for the disk at once (then ``put`` waits).
 MAX_PENDING_BYTES = 256 * 1024**2
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,8 @@ class CacheWriter:
                 return
         try:
             entry.write()
-        except Exception:  # a cache that cannot be written only costs a download next time
-            pass
+        except OSError as err:  # a cache that cannot be written only costs a download next time
+            logger.debug("cache entry %s not written: %s", path, err)
         finally:
             with self._changed:
                 del self._inline[path]
@@ -101,6 +109,16 @@ class CacheWriter:
             self._thread.start()
 
     def _drain(self) -> None:
+        try:
+            self._drain_queue()
+        except BaseException:  # a bug: let it show, but leave the writer able to start again
+            with self._changed:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+                self._changed.notify_all()
+            raise
+
+    def _drain_queue(self) -> None:
         while True:
             with self._changed:
                 if not self._pending:
@@ -111,16 +129,17 @@ class CacheWriter:
             with self._writing:
                 with self._changed:
                     current = self._pending.get(path) is entry  # not discarded (nor replaced) meanwhile
-                if current:
-                    try:
+                try:
+                    if current:
                         entry.write()
-                    except Exception:  # a cache that cannot be written only costs a download next time
-                        pass
-                with self._changed:
-                    if self._pending.get(path) is entry:
-                        del self._pending[path]
-                        self._bytes -= len(entry.data)
-                    self._changed.notify_all()
+                except OSError as err:  # a cache that cannot be written only costs a download next time
+                    logger.debug("cache entry %s not written: %s", path, err)
+                finally:
+                    with self._changed:
+                        if self._pending.get(path) is entry:
+                            del self._pending[path]
+                            self._bytes -= len(entry.data)
+                        self._changed.notify_all()
 
     def flush(self) -> None:
         """Wait until every queued entry (and every entry its caller is writing) is on disk."""

@@ -12,6 +12,11 @@ Endpoints (every one ``GET``; nothing writes or deletes):
                                             shown, anything else (or ``?download=1``) as a file
 ``/api/diff?a=&b=``                         parameters and patches of two runs compared
 ==========================================  ==============================================
+
+Errors: a :class:`~lab_workbook_core.LabWorkbookError` is the request's or the store's
+fault and answers JSON ``{"error": ...}``: 404 for something not found, 502 for the store
+failing, 400 for the rest (a bad query parameter, a bad name). Anything else is a bug in the
+dashboard: 500, its traceback logged (logger ``lab_workbook_ui.app``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,14 @@ import re
 from urllib.parse import quote
 
 from lab_workbook import ExperimentRepository
-from lab_workbook_core import LabWorkbookError, NotFoundError, StorageError, load_config, validate_name
+from lab_workbook_core import (
+    InvalidValueError,
+    LabWorkbookError,
+    NotFoundError,
+    StorageError,
+    load_config,
+    validate_name,
+)
 from lab_workbook_core.keys import picture_type
 from lab_workbook_core.record import STATUSES
 from starlette.applications import Starlette
@@ -56,11 +68,29 @@ def _text(request: Request, name: str, default: str = "") -> str:
     return request.query_params.get(name, default)
 
 
+def _number(request: Request, name: str, default: str, kind: type[int] | type[float]) -> int | float:
+    """A numeric query parameter; a bad one is the request's fault (400), not a bug."""
+    text = _text(request, name, default) or default
+    try:
+        return kind(text)
+    except ValueError as err:
+        raise InvalidValueError(f"{name} must be a number, not {text!r}") from err
+
+
 def _error(request: Request, err: Exception) -> JSONResponse:
-    status = (
-        404 if isinstance(err, (NotFoundError, FileNotFoundError)) else 502 if isinstance(err, StorageError) else 400
-    )
+    """Our errors: the request's or the store's fault, said in the answer."""
+    status = 404 if isinstance(err, NotFoundError) else 502 if isinstance(err, StorageError) else 400
+    if isinstance(err, StorageError) and isinstance(err, FileNotFoundError):
+        status = 404
     return JSONResponse({"error": str(err).strip("'\"")}, status)
+
+
+def _bug(request: Request, err: Exception) -> JSONResponse:
+    """Anything else is a bug of the dashboard: 500, and its traceback in the log for the report."""
+    logger.error("%s %s failed: a bug in the dashboard", request.method, request.url.path, exc_info=err)
+    return JSONResponse(
+        {"error": f"internal error ({type(err).__name__}); the traceback is in the dashboard's log"}, 500
+    )
 
 
 def create_app(
@@ -111,7 +141,7 @@ def create_app(
         )
 
     def runs(request: Request) -> Response:
-        newest = int(_text(request, "newest", "0") or 0) or None
+        newest = int(_number(request, "newest", "0", int)) or None
         body = tables.json(slot.get(), parse_series_columns(_text(request, "series")), newest=newest)
         tables.answered.set()
         return Response(body, media_type="application/json")
@@ -131,8 +161,8 @@ def create_app(
             validate_name(artifact),
             fields,
             x=_text(request, "x", "index"),
-            width=None if width_text == "full" else int(width_text),
-            smooth=float(_text(request, "smooth", "0") or 0),
+            width=None if width_text == "full" else int(_number(request, "width", "1000", int)),
+            smooth=float(_number(request, "smooth", "0", float)),
         )
         return Response(body, media_type="application/json")
 
@@ -177,5 +207,5 @@ def create_app(
         middleware.insert(0, Middleware(LoopbackHosts, host=host))
     if token:
         middleware.append(Middleware(TokenGate, token=token))
-    handlers = {LabWorkbookError: _error, ValueError: _error, KeyError: _error}
+    handlers = {LabWorkbookError: _error, Exception: _bug}
     return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)

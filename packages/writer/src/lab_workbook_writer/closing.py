@@ -9,7 +9,10 @@ everything else) is queued and waited for, up to a timeout. What is still unsent
 then stays in the spool for ``lab-workbook sync``.
 
 The status recorded: ``finished``, unless an outcome was noted first (an uncaught
-exception, a signal, an integration's failure) or rows were lost (``failed``).
+exception, a signal, an integration's failure) or something was lost (``failed``, its
+``error`` naming what): rows or pictures that never reached the spool, a picture that
+could not be encoded, an upload the store refused for good (access denied, a missing
+bucket: the uploader gives those up; their data stays in the spool for ``lab-workbook sync``).
 :func:`outcome_of` is the only place an exception becomes a status: Ctrl-C
 (``KeyboardInterrupt``) is ``interrupted``, any other exception ``failed``.
 """
@@ -97,8 +100,10 @@ class Closing:
 
         Returns:
             True if everything reached the store; False if something waits in the spool, or if
-            rows were lost because the spool's disk failed (then the run is recorded ``failed``,
-            with the count in its ``error``, never ``finished``). When the run's tag is taken in
+            something was lost: rows or pictures the spool's disk refused, a picture that could
+            not be encoded, uploads the store refused for good (access denied, bad credentials,
+            a missing bucket). Then the run is recorded ``failed``, with the count in its
+            ``error``, never ``finished`` (if the store accepts the record at all). When the run's tag is taken in
             the store by another run (``stranded``), False at once: nothing more could be sent,
             and stderr says how to send the run under a new tag.
         """
@@ -171,6 +176,7 @@ class Closing:
         self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
         if self._lost_anything():
             status, reason = FAILED, self._loss_reason()
+        known = len(self._uploader.lost)
         self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
         final = self._uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it
@@ -179,6 +185,9 @@ class Closing:
         self._uploader.kick()
         started = time.monotonic()
         sent = self._uploader.wait(final, timeout)
+        if not sent and len(self._uploader.lost) > known:  # given up after the final record was queued
+            remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+            self._record_refusals(summary, remaining)
         if sent and cleanup:
             left = (
                 _CLEANUP_WAIT
@@ -204,24 +213,56 @@ class Closing:
                 self._spool.unlock()
         return sent and not self._lost_anything()
 
-    def _lost_pictures(self) -> list[str]:
-        return self._images.lost if self._images is not None else []
+    def _lost_pictures(self) -> dict[str, str]:
+        return self._images.lost if self._images is not None else {}
 
     def _lost_anything(self) -> bool:
-        """Whether rows or pictures never reached the spool (the run is then recorded failed)."""
-        return bool(self._lost) or bool(self._lost_pictures())
+        """Whether rows or pictures were never stored, or uploads refused for good (the run is then recorded failed)."""
+        return bool(self._lost) or bool(self._lost_pictures()) or bool(self._uploader.lost)
 
     def _loss_reason(self) -> dict[str, str]:
-        parts = [f"{count:,} of series {name!r}" for name, count in self._lost.items()]
+        """The record's ``error`` for what was lost; its ``type`` the first cause (``SpoolError`` for rows)."""
+        causes: list[str] = []
+        spool = [f"{count:,} of series {name!r}" for name, count in self._lost.items()]
         pictures = self._lost_pictures()
-        if pictures:
-            parts.append(f"{len(pictures):,} picture(s): {', '.join(map(repr, pictures[:3]))}")
-        message = (
-            f"{'rows' if self._lost else 'pictures'} lost because the spool at {self._spool.path} could not be "
-            f"written (disk full or failing): {', '.join(parts)}; every row that reached the spool was kept"
-        )
+        if self._lost:
+            causes.append("SpoolError")
+        spooled = [name for name, why in pictures.items() if why == "SpoolError"]
+        if spooled:
+            spool.append(f"{len(spooled):,} picture(s): {', '.join(map(repr, spooled[:3]))}")
+            causes.append("SpoolError")
+        parts = []
+        if spool:
+            parts.append(
+                f"{'rows' if self._lost else 'pictures'} lost because the spool at {self._spool.path} could not be "
+                f"written (disk full or failing): {', '.join(spool)}; every row that reached the spool was kept"
+            )
+        unencoded = {name: why for name, why in pictures.items() if why != "SpoolError"}
+        if unencoded:
+            named = ", ".join(f"{name!r} ({why})" for name, why in list(unencoded.items())[:3])
+            parts.append(f"{len(unencoded):,} picture(s) could not be encoded: {named}")
+            causes.append(next(iter(unencoded.values())))
+        refused = self._uploader.lost
+        if refused:
+            entry, error = refused[0]
+            first = entry.key or f"rows of {entry.group}"
+            parts.append(
+                f"{len(refused):,} upload(s) refused by the store and not retried, first {first!r} "
+                f"({type(error).__name__}: {error}); their data is kept in {self._spool.path} for `lab-workbook sync`"
+            )
+            causes.append(type(error).__name__)
+        message = "; ".join(parts)
         warn(f"experiment {self.tag}: {message}")
-        return {"type": "SpoolError", "message": message}
+        return {"type": causes[0] if causes else "LabWorkbookError", "message": message}
+
+    def _record_refusals(self, summary: dict[str, Any] | None, timeout: float | None) -> None:
+        """Uploads were given up after the final record was queued: record the run ``failed``, naming them.
+
+        As for rows lost, the loss is the record's ``error``, even where an exception ended the run.
+        """
+        self._queue_record(barrier=True, status=FAILED, ended=iso_utc(), error=self._loss_reason(), summary=summary)
+        self._uploader.kick()
+        self._uploader.wait(self._uploader.last_seq(), timeout)
 
     def _summary(self) -> dict[str, Any] | None:
         """What a runs table needs, for the final record (``None`` if it cannot be made: never fatal)."""
@@ -249,7 +290,17 @@ class Closing:
                 f"{command} --retag {self.tag}  (or delete them: {command} --discard {self.tag})"
             )
             return
-        warn(
-            f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
-            f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"
-        )
+        refused = self._uploader.refused
+        if refused is not None:
+            warn(
+                f"experiment {self.tag} is not recorded in {self.prefix}: the store refused its tag's claim "
+                f"({refused}); nothing of this run was sent. Its {len(unsent)} upload(s) ({size:,} bytes) are kept "
+                f"in {self._spool.path}: fix the cause (`lab-workbook doctor` probes the credentials and the "
+                f"bucket), then send them with: {command}"
+            )
+            return
+        if unsent:
+            warn(
+                f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
+                f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"
+            )

@@ -50,7 +50,8 @@ class ImageEncoder:
         self._busy = False
         self._closed = False
         self.encoded = 0
-        self.lost: list[str] = []  # pictures the spool's disk could not hold (the run is recorded failed)
+        #: Pictures that could not be stored, and why (the run is then recorded failed, naming them).
+        self.lost: dict[str, str] = {}
         self._thread = threading.Thread(target=self._work, name=f"lab-workbook-images-{label}", daemon=True)
         self._thread.start()
 
@@ -100,10 +101,14 @@ class ImageEncoder:
                 self._write(artifact, encode_png(pixels))
                 self.encoded += 1
             except SpoolError as err:  # already says what to do
-                self.lost.append(artifact)
+                self.lost[artifact] = "SpoolError"
                 warn(f"experiment {self.label}: {err}")
-            except Exception as err:  # a picture must never take the training run down
-                warn(f"experiment {self.label}: could not save image {artifact!r} ({type(err).__name__}: {err})")
+            except Exception as err:  # a picture must never take the training run down: it is counted as lost
+                self.lost[artifact] = type(err).__name__
+                warn(
+                    f"experiment {self.label}: could not save image {artifact!r} ({type(err).__name__}: {err}); "
+                    "the run will be recorded failed, naming it"
+                )
             finally:
                 with self._cond:
                     self._waiting -= pixels.nbytes

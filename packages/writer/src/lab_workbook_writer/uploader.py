@@ -18,10 +18,18 @@ queue; a few worker threads send them. The rules:
   still this run's; once another run holds the tag, nothing more is sent, the data
   stays in the spool, and the spool is marked taken (:attr:`Uploader.taken`) so that
   ``lab-workbook sync`` never sends it under that tag either (``sync --retag`` does, under a new one).
-- A failure is retried with exponential backoff (capped at ``max_backoff``) for
-  the whole queue, since a store that fails one request usually fails the next;
-  stderr says so once per outage, and once when the store answers again.
+- A failure worth retrying (see :func:`worth_retrying`: an outage, throttling, a busy store,
+  damaged bytes, the local disk) is retried with exponential backoff (capped at ``max_backoff``)
+  for the whole queue, since a store that fails one request usually fails the next.
   ``kick()`` (``flush()``, ``close()``) retries at once.
+- A failure that will happen again however often it is retried (access denied, bad credentials,
+  a missing bucket, a feature the store lacks) is not retried: the entry is *given up* (:attr:`lost`),
+  its data stays in the spool for ``lab-workbook sync`` once the cause is fixed, and ``close()``
+  counts it (False, the run recorded ``failed``). A refused claim stops everything (nothing may be
+  sent before the tag is claimed). A programming error (an exception that is neither a
+  ``LabWorkbookError`` nor an ``OSError``) is a bug: logged with its traceback, the entry given up.
+- The log says so once for each kind of failure (the exception's class) while the store fails, so a
+  new kind is reported even in the middle of an outage, and once when the store answers again.
 - While nothing answers (:class:`~lab_workbook_core.StoreUnreachable`: refused, timed
   out), each retry is one request with no retry of boto3's own (the ``probe`` store):
   telling that the store is still down costs a refused connection, not boto3's backoff,
@@ -40,18 +48,46 @@ import itertools
 import threading
 import time
 
-from lab_workbook_core import AlreadyExists, Storage, StorageUnavailable, StoreUnreachable, TagTaken, claim_run
+from lab_workbook_core import (
+    AccessDenied,
+    AlreadyExists,
+    BucketNotFound,
+    CredentialsError,
+    LabWorkbookError,
+    Storage,
+    StorageUnavailable,
+    StoreFeatureMissing,
+    StoreUnreachable,
+    TagTaken,
+    claim_run,
+)
 
-from .notices import warn
+from .notices import report_bug, warn
 from .ownership import Ownership
 from .spool import Entry, ExperimentSpool, Job, Op
 
-__all__ = ["Uploader"]
+__all__ = ["Uploader", "worth_retrying"]
 
 _SMALL = 8 * 1024 * 1024  # puts up to this size are sent from memory in one request
 _FIRST_DELAY = 0.5
 #: While the store is known to fail, how long ``flush()`` waits for its retry to be answered.
 _RETRY_PATIENCE = 5.0
+#: Failures that come back however often the same request is sent: never retried.
+_REFUSALS = (AccessDenied, CredentialsError, BucketNotFound, StoreFeatureMissing)
+
+
+def worth_retrying(error: BaseException) -> bool:
+    """Whether sending the same request again later may succeed.
+
+    Yes for an outage, throttling or a busy store (:class:`~lab_workbook_core.StorageUnavailable`),
+    bytes damaged on the way, a store error of no known kind and the local disk (``OSError``). No
+    for what the store or the configuration must change first (access denied, bad credentials, a
+    missing bucket, a missing feature), for our other errors (a bad key stays bad) and for anything
+    else, a programming error.
+    """
+    if isinstance(error, _REFUSALS):
+        return False
+    return isinstance(error, OSError)  # a StorageError of another kind, a SpoolError, the local disk
 
 
 class Uploader:
@@ -98,6 +134,9 @@ class Uploader:
         self._unanswered = 0  # requests that found nothing answering: flush() gives up once one did after its kick
         self._stopping = False
         self._taken: str | None = None  # see the `taken` property
+        self._refused: str | None = None  # the claim was refused for good: nothing is sent
+        self._given_up: dict[int, tuple[Entry, Exception]] = {}  # see `lost`
+        self._reported: set[str] = set()  # kinds of failure reported since the store last answered
         self._threads = [
             threading.Thread(target=self._work, name=f"lab-workbook-upload-{label}-{i}", daemon=True)
             for i in range(workers)
@@ -118,6 +157,20 @@ class Uploader:
             self._cond.notify_all()
         if reason is not None:
             self.spool.mark_taken(reason)
+
+    @property
+    def refused(self) -> str | None:
+        """Why nothing is sent: the store refused the run's claim for good (access denied...); else None."""
+        return self._refused
+
+    @property
+    def lost(self) -> list[tuple[Entry, Exception]]:
+        """The entries given up (never retried: see the module docstring) and why, oldest first.
+
+        Their data stays in the spool. Entries made moot since (:meth:`cancel`) are not listed.
+        """
+        with self._cond:
+            return [self._given_up[seq] for seq in sorted(self._given_up)]
 
     def submit(
         self,
@@ -176,12 +229,15 @@ class Uploader:
             return entry
 
     def cancel(self, group: str, op: Op) -> list[Entry]:
-        """Remove the not-yet-started entries of a group and kind (segments made moot by the final CSV)."""
+        """Remove the not-yet-started and given-up entries of a group and kind (segments made moot by the final CSV)."""
         with self._cond:
             gone = [e for e in self._pending.values() if e.group == group and e.op == op]
             for entry in gone:
                 del self._pending[entry.seq]
-            return gone
+            moot = [e for e, _ in self._given_up.values() if e.group == group and e.op == op]
+            for entry in moot:
+                del self._given_up[entry.seq]
+            return gone + moot
 
     def hurry(self, entry: Entry) -> None:
         """Let a queued entry start as soon as its turn comes (drop its ``not_before``)."""
@@ -213,8 +269,9 @@ class Uploader:
         """Block until every entry up to ``marker`` (of ``group``, if given) is done.
 
         Returns:
-            True when they are. False when ``timeout`` passes first, and at once when the tag
-            is taken (:attr:`taken`: nothing more is sent, so waiting would be for nothing).
+            True when they are, all sent. False when some of them were given up (:attr:`lost`),
+            when ``timeout`` passes first, and at once when the tag is taken (:attr:`taken`) or
+            the claim refused (:attr:`refused`): nothing more is sent, so waiting would be for nothing.
             With ``failed_since`` (from :meth:`kick`), also False as soon as the store is known
             unreachable: a request after the kick found nothing answering, or the store was
             unreachable and its retry has had no answer for ``_RETRY_PATIENCE`` seconds (a store
@@ -231,8 +288,10 @@ class Uploader:
                     if e.seq <= marker and (group is None or e.group == group)
                 ]
                 if not left:
-                    return True
-                if self.taken is not None:
+                    return not any(
+                        seq <= marker and (group is None or e.group == group) for seq, (e, _) in self._given_up.items()
+                    )
+                if self.taken is not None or self._refused is not None:
                     return False
                 now = time.monotonic()
                 remaining = None if deadline is None else deadline - now
@@ -271,7 +330,7 @@ class Uploader:
         busy = {e.group for e in self._running.values()}
         first = min([*self._pending, *self._running], default=0)
         claims = sorted(e.seq for e in [*self._pending.values(), *self._running.values()] if e.op == "claim")
-        if self.taken or (claims and claims[0] in self._running):
+        if self.taken or self._refused or (claims and claims[0] in self._running):
             return None, None
         wake = None
         for seq in sorted(self._pending):
@@ -303,7 +362,7 @@ class Uploader:
             error: Exception | None = None
             try:
                 sent = self._send(entry)
-            except Exception as err:  # any failure is retried: the data is safe in the spool
+            except Exception as err:  # the data is safe in the spool: retried, or given up (see worth_retrying)
                 sent, error = 0, err
             with self._cond:
                 del self._running[entry.seq]
@@ -312,8 +371,10 @@ class Uploader:
                     self._lose_tag(entry, error)
                 elif error is None:
                     self._succeeded(entry, sent)
-                else:
+                elif worth_retrying(error):
                     self._failed(entry, error)
+                else:
+                    self._give_up(entry, error)
                 self._cond.notify_all()
 
     def _lose_tag(self, entry: Entry, error: AlreadyExists) -> None:
@@ -380,6 +441,7 @@ class Uploader:
         self._unreachable = False
         if self._failing:
             self._failing = False
+            self._reported.clear()
             warn(f"the store answers again; sending what experiment {self.label} kept in {self.spool.path}")
 
     def _failed(self, entry: Entry, error: Exception) -> None:
@@ -393,9 +455,43 @@ class Uploader:
         self._unanswered += 1 if self._unreachable else 0
         self._delay = min(self.max_backoff, max(_FIRST_DELAY, self._delay * 2))
         self._retry_at = time.monotonic() + self._delay
-        if not self._failing:
-            self._failing = True
+        kind = type(error).__name__
+        if kind not in self._reported:
+            self._reported.add(kind)
+            again = "also " if self._failing else ""
             warn(
-                f"cannot upload to {self.storage.location} ({type(error).__name__}: {error}); experiment "
+                f"cannot upload to {self.storage.location} ({again}{kind}: {error}); experiment "
                 f"{self.label} keeps its data in {self.spool.path} and retries in the background; training goes on"
             )
+        self._failing = True
+
+    def _give_up(self, entry: Entry, error: Exception) -> None:
+        """A failure that retrying cannot cure: stop sending this entry (a claim: anything), and say so."""
+        kind = type(error).__name__
+        what = entry.key or f"rows of {entry.group}"
+        if isinstance(error, LabWorkbookError):
+            self._unreachable = False  # it answered: the next request need not be a probe
+        if entry.op == "claim":  # nothing may be sent before the tag is claimed: it all waits in the spool
+            self._pending[entry.seq] = entry
+            self._refused = f"{kind}: {error}"
+        elif entry.op == "put" and any(e.op == "put" and e.key == entry.key for e in self._pending.values()):
+            self.spool.forget(entry)  # superseded meanwhile: the newer save is tried on its own
+            return
+        else:
+            self._given_up[entry.seq] = (entry, error)
+        if not isinstance(error, LabWorkbookError | OSError):
+            report_bug(f"experiment {self.label}: sending {what} to {self.storage.location} failed", error)
+            return
+        if kind in self._reported:
+            return
+        self._reported.add(kind)
+        stopped = (
+            "nothing of this run is sent"
+            if entry.op == "claim"
+            else f"{what} is not retried (nor any other upload refused so)"
+        )
+        warn(
+            f"cannot upload to {self.storage.location} ({kind}: {error}); retrying cannot help, so {stopped}. "
+            f"Experiment {self.label} keeps its data in {self.spool.path}: once the cause is fixed, "
+            "send it with `lab-workbook sync`; training goes on"
+        )

@@ -45,6 +45,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from ..errors import (
     AccessDenied,
     AlreadyExists,
+    BucketNotFound,
     ChecksumMismatch,
     CredentialsError,
     ObjectNotFound,
@@ -63,6 +64,10 @@ __all__ = ["S3Storage"]
 _MULTIPART_THRESHOLD = 64 * 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 _DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
+# Throttling and timeouts: the store is there but busy (5xx statuses are busy too).
+_BUSY = {"SlowDown", "RequestTimeout", "ServiceUnavailable", "Throttling", "ThrottlingException", "TooManyRequests"}
+# Temporary credentials past their end: sending again with them cannot succeed.
+_EXPIRED = {"ExpiredToken", "InvalidToken", "TokenRefreshRequired", "RequestExpired"}
 _TAKEN = {"412", "PreconditionFailed", "ConditionalRequestConflict"}
 # What S3 (BadDigest, InvalidDigest) and MinIO (XAmzContent...) answer to bytes that do not match their checksum.
 _BAD_DIGEST = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "XAmzContentSHA256Mismatch"}
@@ -146,7 +151,7 @@ class S3Storage(Storage):
             status = str(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
             message = error.get("Message", "") or code
             if code == "NoSuchBucket":
-                raise StorageError(
+                raise BucketNotFound(
                     f"bucket {self.bucket!r} does not exist (while trying to {what} {where}); "
                     "check the prefix with `lab-workbook config`"
                 ) from err
@@ -163,12 +168,17 @@ class S3Storage(Storage):
                     f"the store refused to {what} {where}: the bytes it received do not match the checksum sent "
                     f"with them ({code}: {message}); nothing was stored, send them again"
                 ) from err
+            if code in _EXPIRED:
+                raise CredentialsError(
+                    f"S3 refused the credentials used to {what} {where}: {code} {message}. Renew them "
+                    "(e.g. `aws sso login`, or new AWS_SESSION_TOKEN values); lab-workbook uses boto3's standard chain"
+                ) from err
             if code in _DENIED or status == "403":
                 raise AccessDenied(
                     f"S3 denied {what} {where}: {message}. Check the credentials and the bucket policy "
                     "(`lab-workbook doctor` probes both)"
                 ) from err
-            if status.startswith("5") or code in ("SlowDown", "RequestTimeout", "ServiceUnavailable"):
+            if status.startswith("5") or status == "429" or code in _BUSY:
                 raise StorageUnavailable(f"S3 is unavailable ({code}) while trying to {what} {where}") from err
             raise StorageError(f"S3 failed to {what} {where}: {code} {message}") from err
         except (NoCredentialsError, PartialCredentialsError) as err:
