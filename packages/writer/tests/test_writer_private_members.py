@@ -60,3 +60,13 @@ def test_no_writer_module_imports_another_modules_underscored_names():
     assert private_imports("from .series import _live, TimeSeriesLog\n") == ["<source>:1: _live"]
     found = [hit for path in SOURCES for hit in private_imports(path.read_text(encoding="utf-8"), path.name)]
     assert found == [], "\n".join(found)
+
+
+def test_the_environment_capture_does_not_import_the_experiment():
+    path = Path(lab_workbook_writer.__file__).parent / "environment.py"
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert "experiment" not in imported and "lab_workbook_writer.experiment" not in imported
