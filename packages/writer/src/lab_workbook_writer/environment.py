@@ -188,7 +188,7 @@ class EnvironmentCapture:
 
     Args:
         label: the run's tag, for the thread's name and the messages.
-        deliver: called once with :meth:`Environment.render`'s text (``environment.txt``) and
+        deliver: called once with :meth:`Environment.render`'s text (``Environment.txt``) and
             :func:`summary` (the run record's ``environment`` field), unless :meth:`finish`
             gave up waiting first. It may raise: the run goes on without the environment.
     """

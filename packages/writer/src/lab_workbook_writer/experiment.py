@@ -71,7 +71,7 @@ class Experiment(Saving, Closing):
 
         ``claim``: the tag's claim did not happen at the start (the store was unreachable); it is
         queued first, and nothing is sent before it succeeds. ``capture_environment``: record
-        ``environment.txt`` from a background thread.
+        ``Environment.txt`` from a background thread.
         """
         self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
         #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
@@ -191,7 +191,7 @@ class Experiment(Saving, Closing):
         self._queue_record()
 
     def _keep_environment(self, text: str, summary: dict[str, Any]) -> None:
-        """The environment capture's result: ``environment.txt`` queued, ``summary`` in the run record."""
+        """The environment capture's result: ``Environment.txt`` queued, ``summary`` in the run record."""
         path = self._spool.new_data_path(".txt")
         path.write_text(text, encoding="utf-8")
         with self._lock:
