@@ -27,6 +27,7 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.record import FAILED, FINISHED, INTERRUPTED
 
 from . import lifecycle
@@ -131,21 +132,60 @@ class Closing:
             except Exception as err:  # closing must go on
                 warn(f"experiment {self.tag}: stopping a background task failed: {type(err).__name__}: {err}")
 
-    def _note_outcome(self, status: str, reason: dict[str, str]) -> None:
-        """How the run ended, if nothing said so first; recorded when it is closed."""
-        if self._outcome is None:
-            self._outcome = (status, reason)
+    # -- the hook surface for integrations (docs/integrations.md, "Writing an integration") ----------
 
-    def _note_exception(self, error: BaseException) -> None:
-        """The run ends because of ``error`` (see :func:`outcome_of`)."""
-        self._note_outcome(*outcome_of(error))
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once when closing starts, before the run's status is decided.
+
+        For what must end before the series are sealed (a background thread that logs rows)
+        or must decide how the run ended (:meth:`note_outcome`: training that began and
+        never ended failed). Callbacks run in the order given, on the thread that closes the
+        run; one that raises is reported on stderr and closing goes on.
+
+        Raises:
+            ExperimentClosedError: the run is closed already, so ``callback`` would never run.
+        """
+        if not callable(callback):
+            raise InvalidValueError(f"on_close takes a function of no arguments, got {callback!r}")
+        with self._lock:
+            if self._closed:
+                raise ExperimentClosedError(
+                    f"experiment {self.tag} is closed: register on_close callbacks while it is open"
+                )
+            self._before_close.append(callback)
+
+    def note_outcome(self, status: str, reason: dict[str, str]) -> None:
+        """Say how the run ended, to be recorded when it is closed; the first note wins.
+
+        An integration calls it when its framework reports a failure that raised nothing the
+        writer sees (an exception the framework caught). Rows or pictures lost still make the
+        run ``failed`` with the loss as its ``error``.
+
+        Args:
+            status: ``"failed"`` or ``"interrupted"`` (``finished`` needs no note).
+            reason: the record's ``error``: ``{"type": ..., "message": ...}``, both strings.
+
+        Raises:
+            InvalidValueError: another status, or a reason of another shape.
+        """
+        if status not in (FAILED, INTERRUPTED):
+            raise InvalidValueError(f"note_outcome: status must be {FAILED!r} or {INTERRUPTED!r}, got {status!r}")
+        if (
+            not isinstance(reason, dict)
+            or set(reason) != {"type", "message"}
+            or not all(isinstance(v, str) for v in reason.values())
+        ):
+            raise InvalidValueError(f"note_outcome: reason must be {{'type': str, 'message': str}}, got {reason!r}")
+        if self._outcome is None:  # no lock: a signal handler may call this while this thread holds one
+            self._outcome = (status, dict(reason))
+
+    def note_exception(self, error: BaseException) -> None:
+        """Say that ``error`` ends the run: ``interrupted`` for Ctrl-C, else ``failed`` (first note wins)."""
+        self.note_outcome(*outcome_of(error))
 
     def _note_signal(self, name: str) -> None:
         """The run ends because the process got signal ``name`` (``"SIGTERM"``): ``interrupted``."""
-        self._note_outcome(INTERRUPTED, {"type": name, "message": f"terminated by {name}"})
-
-    def _close_at_exit(self) -> None:
-        self.close()
+        self.note_outcome(INTERRUPTED, {"type": name, "message": f"terminated by {name}"})
 
     def _close(self, status: str, reason: dict[str, str] | None, timeout: float) -> bool:
         if os.getpid() != self.pid:  # a forked child: the run is its parent's to close

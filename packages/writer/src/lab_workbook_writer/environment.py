@@ -11,11 +11,14 @@ most of the time.
 
 The capture starts with the run and runs beside the training loop; :meth:`EnvironmentCapture.finish`
 (called by ``close``) waits for it so the artifact lands before the final run record.
-A capture that fails or hangs costs a warning, never the run.
+The result is handed to a callback (the experiment's, which queues it like any saved
+file): nothing here knows the experiment. A capture that fails or hangs costs a
+warning, never the run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import hashlib
 import importlib.metadata
 import json
@@ -25,16 +28,13 @@ import platform
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT, Environment, Package, strip_credentials
 
 from .notices import warn
 from .torch_io import cuda_facts
-
-if TYPE_CHECKING:
-    from .experiment import Experiment
 
 __all__ = ["EnvironmentCapture", "capture", "git_head", "summary"]
 
@@ -187,35 +187,29 @@ class EnvironmentCapture:
     """The capture of one experiment's environment, on a daemon thread.
 
     Args:
-        experiment: where the artifact goes; it is queued like any saved file, and
-            the run record gets :func:`summary` as its ``environment`` field.
+        label: the run's tag, for the thread's name and the messages.
+        deliver: called once with :meth:`Environment.render`'s text (``Environment.txt``) and
+            :func:`summary` (the run record's ``environment`` field), unless :meth:`finish`
+            gave up waiting first. It may raise: the run goes on without the environment.
     """
 
-    def __init__(self, experiment: Experiment) -> None:
-        self._experiment = experiment
+    def __init__(self, label: str, deliver: Callable[[str, dict[str, Any]], None]) -> None:
+        self._label, self._deliver = label, deliver
         self._guard = threading.Lock()
         self._abandoned = False
-        self._thread = threading.Thread(
-            target=self._run, name=f"lab-workbook-environment-{experiment.tag}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"lab-workbook-environment-{label}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        exp = self._experiment
         time.sleep(0.02)  # let new_experiment() return first: this thread would have the GIL as it starts
         try:
             env = capture()
             with self._guard:
                 if self._abandoned:
                     return
-                path = exp._spool.new_data_path(".txt")
-                path.write_text(env.render(), encoding="utf-8")
-                with exp._lock:
-                    exp._record.fields["environment"] = summary(env)
-                exp._queue(ENVIRONMENT_ARTIFACT, path)
-                exp._queue_record()
+                self._deliver(env.render(), summary(env))
         except Exception as err:  # the run goes on without it; say so once
-            warn(f"experiment {exp.tag}: the environment was not recorded ({type(err).__name__}: {err})")
+            warn(f"experiment {self._label}: the environment was not recorded ({type(err).__name__}: {err})")
 
     def finish(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for the capture; a later result is dropped."""
@@ -223,7 +217,7 @@ class EnvironmentCapture:
         with self._guard:
             if self._thread.is_alive():
                 warn(
-                    f"experiment {self._experiment.tag}: the environment capture took over {timeout:g} s; "
+                    f"experiment {self._label}: the environment capture took over {timeout:g} s; "
                     f"{ENVIRONMENT_ARTIFACT} is not recorded"
                 )
             self._abandoned = True

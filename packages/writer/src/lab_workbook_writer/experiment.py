@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 from lab_workbook_core import InvalidNameError, InvalidValueError, Storage
+from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
 from lab_workbook_core.keys import artifact_key, run_record_key
 
 from . import lifecycle
@@ -63,7 +64,15 @@ class Experiment(Saving, Closing):
         close_timeout: float,
         custom_spool: bool = False,
         namespace: str = "",
+        claim: bool = False,
+        capture_environment: bool = False,
     ) -> None:
+        """Made by :func:`new_experiment` and :func:`attach_experiment` only.
+
+        ``claim``: the tag's claim did not happen at the start (the store was unreachable); it is
+        queued first, and nothing is sent before it succeeds. ``capture_environment``: record
+        ``Environment.txt`` from a background thread.
+        """
         self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
         #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
         #: writes its artifacts there and leaves the run record (and closing the run) to the first.
@@ -74,8 +83,8 @@ class Experiment(Saving, Closing):
         self._series: dict[str, TimeSeriesLog] = {}
         self._images: ImageEncoder | None = None  # started by the first save_image
         self._small_json: dict[str, bytes] = {}  # for the final record's summary
-        #: Run once when closing starts, before the outcome is read: background writers stop
-        #: (system metrics), an integration may note that training never reached its end.
+        #: Run once when closing starts, before the outcome is read (:meth:`on_close`): background
+        #: writers stop (system metrics), an integration may note that training never reached its end.
         self._before_close: list[Callable[[], None]] = []
         self._series_notes: dict[str, Entry] = {}  # each series' manifest, for sync() after a crash
         self._lock = threading.Lock()  # the record's fields and the set of series
@@ -83,13 +92,17 @@ class Experiment(Saving, Closing):
         self._lost: dict[str, int] = {}
         self._environment: EnvironmentCapture | None = None
         self._outcome: tuple[str, dict[str, str] | None] | None = None
+        if claim:
+            self._queue_record(claim=True, tag=tag)
         self._ticker = Ticker(
             tag,
             series=self._all_series,
             heartbeat=self._queue_record,
             heartbeat_seconds=heartbeat_seconds,
         )
-        lifecycle.register(self)
+        lifecycle.register(self, lifecycle.Ending(self.pid, self.note_exception, self._note_signal, self.close))
+        if capture_environment:
+            self._environment = EnvironmentCapture(tag, self._keep_environment)
 
     def __repr__(self) -> str:
         return f"<Experiment {self.tag} in {self.prefix}{' (closed)' if self._closed else ''}>"
@@ -175,6 +188,15 @@ class Experiment(Saving, Closing):
             if self._closed:
                 return
             self._record.fields["error"] = None if message is None else {"type": "SpoolError", "message": message}
+        self._queue_record()
+
+    def _keep_environment(self, text: str, summary: dict[str, Any]) -> None:
+        """The environment capture's result: ``Environment.txt`` queued, ``summary`` in the run record."""
+        path = self._spool.new_data_path(".txt")
+        path.write_text(text, encoding="utf-8")
+        with self._lock:
+            self._record.fields["environment"] = summary
+        self._queue(ENVIRONMENT_ARTIFACT, path)
         self._queue_record()
 
     def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None:

@@ -4,7 +4,7 @@
 :class:`~lab_workbook_writer.transformers.LabWorkbookCallback` must subclass their
 framework's base class (Lightning's ``Logger``, transformers' ``TrainerCallback``),
 yet importing the writer must not import the framework. So each is a plain
-:class:`RunHolder` naming its :class:`Framework`, whose ``__new__`` returns an instance of
+:class:`RunHolder` naming its :class:`Framework` (``class ...(RunHolder, framework=...)``), whose ``__new__`` returns an instance of
 a subclass joined with the framework's base, built once by :func:`joined_class` when the
 first object is made; the joined class is served as a module attribute (PEP 562
 ``__getattr__``, :func:`serve_joined_class`), so pickle finds it in a spawned process.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import importlib
 import os
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 
 from lab_workbook_core import MissingDependencyError
 
@@ -36,17 +36,18 @@ class Framework(NamedTuple):
     install: str  # what to pip install when it cannot be imported
 
 
+_frameworks: dict[type, Framework] = {}  # each integration's class: the framework it joins
 _joined: dict[type, type] = {}
 
 
 def joined_class(ours: type[T]) -> type[T]:
-    """``ours`` joined with its framework's base class (``ours._framework``), built once.
+    """``ours`` joined with its framework's base class (named where ``ours`` is defined), built once.
 
     Raises:
         MissingDependencyError: the framework cannot be imported.
     """
     if ours not in _joined:
-        framework = ours._framework
+        framework = _frameworks[ours]
         module, _, name = framework.base.partition(":")
         try:
             base_class = getattr(importlib.import_module(module), name)
@@ -62,9 +63,10 @@ def joined_class(ours: type[T]) -> type[T]:
 
 def serve_joined_class(ours: type[RunHolder]) -> Callable[[str], Any]:
     """A module ``__getattr__`` serving the joined class under its qualname: pickle looks it up there."""
+    qualname = _frameworks[ours].qualname
 
     def __getattr__(name: str) -> Any:
-        if name == ours._framework.qualname:
+        if name == qualname:
             return joined_class(ours)
         raise AttributeError(f"module {ours.__module__!r} has no attribute {name!r}")
 
@@ -74,7 +76,8 @@ def serve_joined_class(ours: type[RunHolder]) -> Callable[[str], Any]:
 class RunHolder:
     """The experiment an integration records into: made on first use, or given (then the caller's to close).
 
-    A subclass names its :class:`Framework`; making one returns an instance of the joined class.
+    A subclass names its :class:`Framework` (``class Logger(RunHolder, framework=Framework(...))``);
+    making one returns an instance of the joined class.
 
     Args:
         prefix: where experiments live (as for :func:`new_experiment`); default from configuration.
@@ -84,10 +87,13 @@ class RunHolder:
         options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
     """
 
-    _framework: ClassVar[Framework]
+    def __init_subclass__(cls, *, framework: Framework | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if framework is not None:
+            _frameworks[cls] = framework
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
-        if "_framework" in cls.__dict__:  # the integration's own class, not yet joined with the framework's
+        if cls in _frameworks:  # the integration's own class, not yet joined with the framework's
             cls = joined_class(cls)
         return super().__new__(cls)
 

@@ -17,7 +17,9 @@ Installed once, at the first ``new_experiment()``:
   after it): a training thread that outlives the main code keeps logging until it
   is done, and the run is closed after it.
 
-What status each ending records is decided in :mod:`lab_workbook_writer.closing`.
+What status each ending records is decided in :mod:`lab_workbook_writer.closing`; an
+experiment registers the three callbacks of an :class:`Ending`, so nothing here reaches
+into it.
 
 Experiments made in another process (a forked child, a data loader worker) are
 ignored: each experiment records the pid that made it.
@@ -26,27 +28,27 @@ ignored: each experiment records the pid that made it.
 from __future__ import annotations
 
 import atexit
+from collections.abc import Callable
 import os
 import signal
 import sys
 import threading
 from types import FrameType, TracebackType
-from typing import Any, Protocol
+from typing import Any, NamedTuple
 
-__all__ = ["register", "unregister"]
-
-
-class _Closable(Protocol):
-    pid: int
-
-    def _note_exception(self, error: BaseException) -> None: ...
-
-    def _note_signal(self, name: str) -> None: ...
-
-    def _close_at_exit(self) -> None: ...
+__all__ = ["Ending", "register", "unregister"]
 
 
-_open: dict[int, _Closable] = {}
+class Ending(NamedTuple):
+    """What the hooks do to one open experiment: note why the process ends, then close it."""
+
+    pid: int  # the process that made it: the only one whose endings concern it
+    note_exception: Callable[[BaseException], None]  # an uncaught exception ends the process
+    note_signal: Callable[[str], None]  # SIGTERM ends it (the signal's name)
+    close: Callable[[], object]  # the interpreter exits with the experiment still open
+
+
+_open: dict[int, Ending] = {}
 _lock = threading.Lock()
 _installed = False
 _sigterm_installed = False
@@ -54,20 +56,20 @@ _previous_excepthook = sys.excepthook
 _previous_sigterm: Any = signal.SIG_DFL
 
 
-def register(experiment: _Closable) -> None:
-    """Track an open experiment (installing the hooks on first use)."""
+def register(experiment: object, ending: Ending) -> None:
+    """Track an open experiment (installing the hooks on first use): ``ending`` says what to call."""
     _install()
     with _lock:
-        _open[id(experiment)] = experiment
+        _open[id(experiment)] = ending
 
 
-def unregister(experiment: _Closable) -> None:
+def unregister(experiment: object) -> None:
     """Stop tracking a closed experiment."""
     with _lock:
         _open.pop(id(experiment), None)
 
 
-def _mine() -> list[_Closable]:
+def _mine() -> list[Ending]:
     with _lock:
         return [e for e in _open.values() if e.pid == os.getpid()]
 
@@ -102,8 +104,8 @@ def _install_sigterm() -> None:
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-    for experiment in _mine():
-        experiment._note_exception(value)
+    for ending in _mine():
+        ending.note_exception(value)
     _previous_excepthook(kind, value, tb)
 
 
@@ -111,8 +113,8 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     previous = _previous_sigterm
     if previous == signal.SIG_IGN:
         return
-    for experiment in _mine():
-        experiment._note_signal("SIGTERM")
+    for ending in _mine():
+        ending.note_signal("SIGTERM")
     if callable(previous):
         previous(signum, frame)
     else:
@@ -123,8 +125,8 @@ def _close_all() -> None:
     mine = _mine()
     if mine:
         _wait_for_threads()
-    for experiment in mine:
-        experiment._close_at_exit()
+    for ending in mine:
+        ending.close()
 
 
 def _wait_for_threads() -> None:

@@ -56,7 +56,10 @@ def stage_of(metric: str) -> str:
     return "train"
 
 
-class LabWorkbookLogger(RunHolder):
+class LabWorkbookLogger(
+    RunHolder,
+    framework=Framework("lightning.pytorch.loggers:Logger", "_LightningLogger", "PyTorch Lightning", "lightning"),
+):
     """A Lightning logger that records the run with lab-workbook.
 
     Args:
@@ -69,8 +72,6 @@ class LabWorkbookLogger(RunHolder):
             yours to close).
         **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
     """
-
-    _framework = Framework("lightning.pytorch.loggers:Logger", "_LightningLogger", "PyTorch Lightning", "lightning")
 
     def __init__(
         self,
@@ -109,9 +110,8 @@ class LabWorkbookLogger(RunHolder):
 
         On other ranks this is Lightning's dummy experiment, whose methods do nothing.
         """
-        if _rank() != 0:
-            return importlib.import_module("lightning.fabric.loggers.logger")._DummyExperiment()
-        return self._run()
+        on_rank_zero = importlib.import_module("lightning.pytorch.loggers.logger").rank_zero_experiment
+        return on_rank_zero(lambda logger: self._run())(self)
 
     def log_hyperparams(self, params: Mapping[str, Any] | Namespace | None = None, *args: Any, **kwargs: Any) -> None:
         """Merge ``params`` into ``hparams.json`` (saved again whole, so the last call wins)."""
@@ -159,9 +159,9 @@ class LabWorkbookLogger(RunHolder):
         if status == "failed" and self._owned:
             error = sys.exc_info()[1]
             if error is not None:
-                run._note_exception(error)
+                run.note_exception(error)
             else:
-                run._note_outcome(FAILED, _NO_ERROR)
+                run.note_outcome(FAILED, _NO_ERROR)
             run.close()
         else:
             run.flush()

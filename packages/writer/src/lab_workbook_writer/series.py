@@ -119,7 +119,7 @@ class TimeSeriesLog:
         self._next_seq = 1
         self._queued: Segment | None = None
         self._sealed = False
-        _seal_in_forked_children(self)
+        _seal_in_forked_children(self._seal_in_forked_child)
 
     def _use(self, layout: Layout) -> None:
         self.fields, self.header = layout.fields, layout.header
@@ -402,6 +402,16 @@ class TimeSeriesLog:
             self._last_cut = time.monotonic()
             return cut
 
+    def _seal_in_forked_child(self) -> None:
+        """In the child of a fork: refuse rows from now on, without touching the parent's file.
+
+        The child has one thread, and a lock one of the parent's other threads held at the fork
+        stays held in the child for ever: the locks are made anew, so log() reaches its refusal
+        instead of hanging.
+        """
+        self._sealed = True
+        self._layout_lock, self._file_lock = threading.Lock(), threading.Lock()
+
     def seal(self) -> list[str]:
         """Write the last rows and close the file; return the keys of the segments made.
 
@@ -428,23 +438,24 @@ def forked_child_message(what: str, tag: str, pid: int) -> str:
     )
 
 
-_live: weakref.WeakSet[TimeSeriesLog] = weakref.WeakSet()
+_live: list[weakref.WeakMethod[Callable[[], None]]] = []
+_live_lock = threading.Lock()  # registration only: the child of a fork reads the list without it
 _fork_hook_installed = False
 
 
-def _seal_in_forked_children(series: TimeSeriesLog) -> None:
-    """Track ``series`` so a fork seals it in the child (the hook is installed with the first series)."""
+def _seal_in_forked_children(seal: Callable[[], None]) -> None:
+    """Call ``seal`` (a series' method) in the child of a fork; held weakly (the hook is installed with the first)."""
     global _fork_hook_installed
-    _live.add(series)
-    if not _fork_hook_installed:
-        _fork_hook_installed = True
-        os.register_at_fork(after_in_child=_seal_all_in_child)
+    with _live_lock:
+        _live[:] = [ref for ref in _live if ref() is not None]
+        _live.append(weakref.WeakMethod(seal))
+        if not _fork_hook_installed:
+            _fork_hook_installed = True
+            os.register_at_fork(after_in_child=_seal_all_in_child)
 
 
 def _seal_all_in_child() -> None:
-    # The child has one thread, and a lock one of the parent's other threads held at the fork
-    # stays held in the child for ever: the locks are made anew, so log() reaches its refusal
-    # instead of hanging.
-    for series in list(_live):
-        series._sealed = True
-        series._layout_lock, series._file_lock = threading.Lock(), threading.Lock()
+    for ref in list(_live):
+        seal = ref()
+        if seal is not None:
+            seal()

@@ -25,7 +25,6 @@ from lab_workbook_core import (
 from lab_workbook_core import spool_dir as default_spool_dir
 
 from . import gitstate
-from .environment import EnvironmentCapture
 from .experiment import Experiment
 from .notices import announce_tag, warn
 from .ownership import Ownership
@@ -153,14 +152,12 @@ def new_experiment(
         heartbeat_seconds=heartbeat_seconds,
         close_timeout=close_timeout,
         custom_spool=spool_dir is not None,
+        claim=offline,  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
+        capture_environment=capture_environment,
     )
-    if offline:  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
-        experiment._queue_record(claim=True, tag=claimed)
     if system_metrics:
         from .sysmetrics import SystemSampler
 
-        experiment._before_close.append(SystemSampler(experiment, system_metrics_seconds).stop)
-    if capture_environment:
-        experiment._environment = EnvironmentCapture(experiment)
+        experiment.on_close(SystemSampler(experiment, system_metrics_seconds).stop)
     announce_tag(claimed)
     return experiment

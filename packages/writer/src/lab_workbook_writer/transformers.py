@@ -36,7 +36,12 @@ from .stages import StageLogs
 __all__ = ["LabWorkbookCallback"]
 
 
-class LabWorkbookCallback(RunHolder):
+class LabWorkbookCallback(
+    RunHolder,
+    framework=Framework(
+        "transformers:TrainerCallback", "_TrainerCallback", "Hugging Face transformers", "transformers"
+    ),
+):
     """A ``transformers.TrainerCallback`` that records the run with lab-workbook.
 
     Args:
@@ -47,10 +52,6 @@ class LabWorkbookCallback(RunHolder):
         experiment: record into this open :class:`Experiment` instead of making one (yours to close).
         **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
     """
-
-    _framework = Framework(
-        "transformers:TrainerCallback", "_TrainerCallback", "Hugging Face transformers", "transformers"
-    )
 
     def __init__(
         self,
@@ -79,7 +80,7 @@ class LabWorkbookCallback(RunHolder):
         experiment = self.experiment
         if not self._training:
             self._training = True
-            experiment._before_close.append(self._note_unfinished)
+            experiment.on_close(self._note_unfinished)
         experiment.save_json("training_args", plain_json(args.to_dict()))
         config = getattr(model, "config", None)
         if config is not None and hasattr(config, "to_dict"):
@@ -111,7 +112,7 @@ class LabWorkbookCallback(RunHolder):
     def _note_unfinished(self) -> None:
         """At close: a training that began and never ended failed (an uncaught exception said so first)."""
         if self._training and self._experiment is not None:
-            self._experiment._note_outcome(
+            self._experiment.note_outcome(
                 FAILED,
                 {
                     "type": "TrainingNotFinished",
