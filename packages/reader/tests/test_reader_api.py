@@ -27,6 +27,7 @@ def test_all_is_exactly_the_public_names():
         "images",
         "records",
         "run_index",
+        "run_rows",
         "querying",
         "repository",
         "runs",

@@ -40,6 +40,7 @@ from .patches import highlight_patch, print_patch
 from .problems import UnreadableRunsWarning
 from .querying import duckdb
 from .repository import ExperimentRepository
+from .run_rows import RunRows
 
 __all__ = [
     "ArtifactInfo",
@@ -62,6 +63,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "Package",
+    "RunRows",
     "StorageError",
     "UnreadableRunsWarning",
     "__version__",

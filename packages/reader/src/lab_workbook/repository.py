@@ -26,6 +26,7 @@ from lab_workbook_core.record import FINAL_STATUSES
 from .cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from .collection import ExperimentList, ExperimentTuple
 from .experiment import Experiment
+from .run_rows import FIRST_CHUNK, RunRows
 from .source import ObjectSource, store_namespace
 
 if TYPE_CHECKING:
@@ -271,13 +272,13 @@ class ExperimentRepository:
         store and name, written by :meth:`save_cache`). A later call, in this process or a new
         one, costs a dictionary lookup per finished run and calls ``row`` only for the others
         (running runs, new runs, and runs with :attr:`~lab_workbook.Experiment.problems`, such
-        as a damaged series: read again in case they were repaired). The runs table and
-        ``lab-workbook list`` are built this way.
+        as a damaged series: read again in case they were repaired). :meth:`run_rows`, the
+        pipeline of the runs table and ``lab-workbook list``, is built this way.
 
         Rows are worked out concurrently (``max_workers`` at once), except for runs whose
         record is already on disk: those need no request and no thread. With no tags, the
-        call only reads the kept rows from disk: ``lab-workbook list`` does that while the
-        store answers the listing on another thread.
+        call only reads the kept rows from disk: :meth:`run_rows` does that while the store
+        answers the listing on another thread.
 
         Args:
             name: what the rows are, and the version of the code that makes them. It must
@@ -309,6 +310,60 @@ class ExperimentRepository:
                 index.add(exp.tag, dict(mine))
         result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]
         return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
+
+    def run_rows(
+        self,
+        name: str,
+        row: Callable[[Experiment], dict[str, Any] | None],
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        status: str | Iterable[str] | None = None,
+        tag_prefix: str | None = None,
+        chunk: int | None = FIRST_CHUNK,
+        newest_first: bool = True,
+        listed: Callable[[], Sequence[str]] | None = None,
+    ) -> RunRows:
+        """The rows of the runs that pass the filters, newest first, in chunks: the runs table's,
+        ``lab-workbook list``'s and the dashboard's pipeline (:mod:`lab_workbook.run_rows`).
+
+        Iterate over the result for one list of rows per chunk of runs (``chunk`` runs, then twice
+        as many each time), and stop when you have enough: older runs are then never read. Runs
+        whose tag rules them out cost nothing; the others are filtered before ``row`` is called
+        (by status and start) and their rows after (by the row's own ``status`` and ``started``,
+        so kept rows obey the filters too). Finished runs' rows are kept as
+        :meth:`finished_rows` keeps them, and written to the disk cache when the iteration ends.
+
+        Args:
+            name: what the rows are, and the version of the code that makes them (as for
+                :meth:`finished_rows`).
+            row: makes one run's row: a dict that JSON can hold, with ``status`` and ``started``
+                (ISO 8601 in UTC, or ``None``) when filtering by them, or ``None`` to leave the run out.
+            since: only runs started at or after this moment (a naive time is UTC).
+            until: only runs started at or before this moment.
+            status: only runs with this status, or one of these.
+            tag_prefix: only runs whose tag starts with this.
+            chunk: runs in the first chunk; ``None``: every run in one chunk.
+            newest_first: ``False`` visits the runs in tag order instead (oldest first).
+            listed: the store's tags, when the caller is getting them already (e.g. a future's
+                ``result`` for :meth:`tags` sent on a thread); default: :meth:`tags`, sent on a
+                thread while the kept rows are read.
+
+        Raises:
+            ValueError: ``chunk`` is not a positive number.
+        """
+        return RunRows(
+            self,
+            name,
+            row,
+            since=since,
+            until=until,
+            status=status,
+            tag_prefix=tag_prefix,
+            chunk=chunk,
+            newest_first=newest_first,
+            listed=listed,
+        )
 
     def _listed(self) -> frozenset[str]:
         """The tags of the listing made, however old, or of a new one if there is none."""

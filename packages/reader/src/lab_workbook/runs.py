@@ -11,8 +11,10 @@ file or series that cannot be parsed) keeps its row with what could be read, NaN
 rest and the reasons in ``problem`` (``""`` for a healthy run); one warning names every such
 run, so that one damaged run never hides the others. ``strict=True`` raises instead.
 
-A finished run's row never changes, so the rows of finished runs are remembered per
-choice of parameters, series and best (:meth:`~lab_workbook.ExperimentRepository.finished_rows`),
+The rows come through the reader's one pipeline of run rows (:mod:`lab_workbook.run_rows`:
+filters, then the kept rows of finished runs), as ``lab-workbook list``'s do. A finished run's
+row never changes, so the rows of finished runs are remembered per choice of parameters,
+series and best (:meth:`~lab_workbook.ExperimentRepository.finished_rows`),
 in memory and in one file of the disk cache: a table asked for again (a dashboard polling
 every few seconds, or the same notebook cell in a new process) costs a dictionary lookup
 per finished run, and only the runs still going, or new, are read. Rows are therefore
@@ -29,13 +31,13 @@ from typing import TYPE_CHECKING, Any
 import warnings
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.record import UNREADABLE, complete_artifacts, decode_summary_number, format_time, parse_time
-from lab_workbook_core.tags import made_after, made_before, tag_minute
+from lab_workbook_core.record import UNREADABLE, complete_artifacts, decode_summary_number, format_time
 import pandas as pd
 
 from .__about__ import __version__
 from .parameters import flatten_parameters
 from .problems import UnreadableRunsWarning
+from .run_rows import run_started
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -112,19 +114,16 @@ def _row(
     params: str | None,
     fields: list[tuple[str, str, str]],
     best: Mapping[str, str],
-    keep: Callable[[str, datetime | None], bool],
     strict: bool,
-) -> dict[str, Any] | None:
-    """The experiment's row, or ``None`` when ``keep(status, started)`` rejects it (before loading more).
+) -> dict[str, Any]:
+    """The experiment's row (the pipeline, :mod:`lab_workbook.run_rows`, filtered the run already).
 
     A finished run's record usually carries a summary (``docs/format.md``): its parameters and
     each series field's last, min and max, so the row needs no request beyond the record.
     """
     record = exp.info
     status = exp.status  # "unreadable" for a damaged record, which must not hide the other runs
-    started = parse_time(record.get("started")) or tag_minute(exp.tag)
-    if not keep(status, started):
-        return None
+    started = run_started(exp)
     if strict and status == UNREADABLE:
         raise CorruptArtifactError(exp.problems[0])
     duration = exp.duration
@@ -227,41 +226,25 @@ def runs_table(
     choices = {f: best for _, f, _ in _fields(series)} if isinstance(best, str) else dict(best)
     if bad := {v for v in choices.values() if v not in _BEST}:
         raise ValueError(f"best must be 'min' or 'max' (per field), not {sorted(bad)}")
-    start, stop = _moment(since), _moment(until)
     fields = _fields(series)
     # Names what the rows hold, and the code that makes them: another choice keeps other rows.
     name = "runs-table " + json.dumps([__version__, _ROW_FORMAT, params, fields, sorted(choices.items())])
-    wanted = None if status is None else ({status} if isinstance(status, str) else set(status))
 
-    def keep(state: str, started: datetime | None) -> bool:
-        if wanted is not None and state not in wanted:
-            return False
-        if start is not None and (started is None or started < start):
-            return False
-        return stop is None or (started is not None and started <= stop)
+    def make(exp: Experiment) -> dict[str, Any]:
+        return _row(exp, params, fields, choices, strict)
 
-    def kept(row: dict[str, Any] | None) -> bool:  # a remembered row passes this call's filters too
-        if row is None:
-            return False
-        if start is None and stop is None:
-            return wanted is None or row["status"] in wanted
-        started = row["started"]
-        return keep(row["status"], parse_time(started))
-
-    def make(exp: Experiment) -> dict[str, Any] | None:
-        return _row(exp, params, fields, choices, keep, strict)
-
-    wb.finished_rows(name, [], make)  # reads the kept rows while the store still answers the listing
-    tags = [t for t in listed() if not tag_prefix or t.startswith(tag_prefix)]
-    # A generated tag tells its start minute: skip runs clearly outside the range before any request.
-    tags = [
-        t
-        for t in tags
-        if not (start is not None and made_before(t, start)) and not (stop is not None and made_after(t, stop))
-    ]
-    made = wb.finished_rows(name, tags, make)
-    rows = [row for row in made if kept(row)]
-    wb.save_cache()  # the next table, in any process, reads these rows from disk
+    chunks = wb.run_rows(
+        name,
+        make,
+        since=_moment(since),
+        until=_moment(until),
+        status=status,
+        tag_prefix=tag_prefix,
+        chunk=None,  # every run at once: one thread pool
+        newest_first=False,  # tag order, so strict=True raises the first damaged run's error
+        listed=listed,
+    )
+    rows = [row for chunk in chunks for row in chunk]
     _warn_unreadable(rows)  # rows with a problem are never kept: each table made names them again
     table = pd.DataFrame(rows, columns=None if rows else _COLUMNS)
     table["started"] = pd.to_datetime(table["started"], utc=True, format="ISO8601")

@@ -1,7 +1,9 @@
 """The runs table as JSON for the page: the reader's :meth:`~lab_workbook.ExperimentRepository.runs`, serialised.
 
-Nothing is computed here that the reader already computes (status, flattened
-parameters, last/best of series fields): this module only chooses the series
+Nothing is computed here that the reader already computes (which runs, through the
+pipeline of run rows that ``lab-workbook list`` uses too,
+:meth:`~lab_workbook.ExperimentRepository.run_rows`; status, flattened parameters,
+last/best of series fields): this module only chooses the series
 columns from the query and turns the DataFrame into ``{"columns", "rows"}``, with
 ``started`` as ISO 8601 UTC and ``duration`` in seconds.
 

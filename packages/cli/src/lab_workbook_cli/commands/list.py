@@ -1,19 +1,19 @@
 """``lab-workbook list``: the runs, newest first, as a table (or JSON).
 
-Only the newest runs are read: runs are visited newest first, a chunk at a time
-and concurrently, until ``--limit`` of them pass the filters. Chunks double in size
-(32, 64, 128...), so that ``--limit 0`` over 10,000 runs makes nine thread pools, not 313.
-A finished run's row never changes: it is kept in the disk cache
-(:meth:`~lab_workbook.ExperimentRepository.finished_rows`), so a later ``list``, in
-any process, reads it from one local file with neither a request nor a thread. Runs are in tag order,
-the reader's order: generated tags sort by start time to the millisecond. A generated
+The rows come from the reader's pipeline of run rows
+(:meth:`~lab_workbook.ExperimentRepository.run_rows`), the one the runs table uses too: runs
+are visited newest first, a chunk at a time and concurrently, until ``--limit`` of them pass
+the filters. Chunks double in size (32, 64, 128...), so that ``--limit 0`` over 10,000 runs
+makes nine thread pools, not 313. A finished run's row never changes: it is kept in the disk
+cache (:meth:`~lab_workbook.ExperimentRepository.finished_rows`), so a later ``list``, in any
+process, reads it from one local file with neither a request nor a thread. Runs are in tag
+order, the reader's order: generated tags sort by start time to the millisecond. A generated
 tag encodes its start minute, so ``--since`` skips older runs without any request.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from lab_workbook_core.record import (
@@ -26,7 +26,6 @@ from lab_workbook_core.record import (
     UNREADABLE,
     parse_time,
 )
-from lab_workbook_core.tags import made_before
 from rich.text import Text
 import typer
 
@@ -38,7 +37,6 @@ from ..summary import run_summary
 
 __all__ = ["list_runs"]
 
-_CHUNK = 32
 #: The finished runs' rows kept on disk: the name changes with the code that makes them.
 _ROWS = f"lab-workbook list {__version__}"
 _STYLES = {
@@ -72,23 +70,14 @@ def list_runs(
     """List runs, newest first: tag, started, status, duration, description, artifacts."""
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
-    start = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
     wb = open_repository(prefix)
-    with ThreadPoolExecutor(1, thread_name_prefix="lab-workbook-listing") as pool:
-        listing = pool.submit(wb.tags)
-        wb.finished_rows(_ROWS, [], run_summary)  # reads the kept rows while the store answers
-        listed = listing.result()
-    tags = [t for t in reversed(listed) if start is None or not made_before(t, start)]  # newest first
+    chunks = wb.run_rows(_ROWS, run_summary, since=since, status=status)  # a naive --since is UTC
     rows: list[dict[str, Any]] = []
-    size = _CHUNK
-    while tags and not (limit and len(rows) >= limit):
-        chunk, tags = tags[:size], tags[size:]
-        for row in wb.finished_rows(_ROWS, chunk, run_summary):  # finished runs' rows on disk: no request
-            if row is not None and _wanted(row, start, status):
-                rows.append(row)
-        size *= 2  # few thread pools for --limit 0 over 10,000 runs; little read past a small --limit
-    wb.save_cache()  # finished runs' rows: the next `list`, in any process, reads them from disk
-    more = limit and (len(rows) > limit or bool(tags))
+    for chunk in chunks:  # newest first; finished runs' rows on disk: no request
+        rows += chunk
+        if limit and len(rows) >= limit:
+            break
+    more = limit and (len(rows) > limit or bool(chunks.remaining))
     rows = rows[:limit] if limit else rows
     if json:
         print_json_records(rows)
@@ -96,15 +85,6 @@ def list_runs(
         _print(rows, str(wb.storage.location))
     if more:
         typer.echo(f"(showing the newest {limit}; --limit 0 shows all)", err=True)
-
-
-def _wanted(row: dict[str, Any], start: datetime | None, status: str | None) -> bool:
-    if status is not None and row["status"] != status:
-        return False
-    if start is not None:
-        started = parse_time(row["started"])
-        return started is not None and started >= start
-    return True
 
 
 def _print(rows: list[dict[str, Any]], where: str) -> None:
