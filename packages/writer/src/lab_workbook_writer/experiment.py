@@ -255,11 +255,14 @@ class Experiment(Saving, Closing):
 
         Returns:
             True when the store has everything. False, without waiting out ``timeout``, as
-            soon as the store is known unreachable (the retry this call starts fails, or a
-            store that was failing does not answer it within 5 s), or when the run's tag is
-            taken in the store (:attr:`stranded` says so); otherwise False once ``timeout``
-            seconds passed. Nothing is lost either way: the data stays in the spool and keeps
-            being retried. ``timeout=None`` waits until one of those happens.
+            soon as the store is known unreachable or refusing (the retry this call starts
+            finds nothing answering or is refused, or a store that was down does not answer it
+            within 5 s), when an upload it waited for was given up (access denied, bad
+            credentials, a missing bucket: stderr says which; ``close()`` counts it), or when
+            the run's tag is taken in the store (:attr:`stranded` says so); otherwise False once
+            ``timeout`` seconds passed. A store answering ``503``/``500`` is busy, not down, and
+            is waited for. Nothing is lost either way: the data stays in the spool (retried, or
+            for ``lab-workbook sync``). ``timeout=None`` waits until one of those happens.
         """
         on_disk = all([series.drain() for series in self._all_series()])
         if self._closed:  # close() already waited; what is left is for `lab-workbook sync`
