@@ -39,3 +39,20 @@ def test_a_handler_added_to_the_writer_logger_gets_the_messages_instead_of_stder
 def test_raising_the_writer_logger_level_silences_the_messages():
     done = _run("logging.getLogger('lab_workbook_writer').setLevel(logging.ERROR)")
     assert done.stderr == ""
+
+
+def test_a_handler_added_for_a_while_and_removed_again_leaves_the_stderr_line_as_it_was():
+    done = _run(
+        """
+        from lab_workbook_writer.notices import warn
+        class Out(logging.Handler):
+            def emit(self, record):
+                print("routed:", record.getMessage())
+        out = Out()
+        logging.getLogger("lab_workbook_writer").addHandler(out)
+        warn("while routed")
+        logging.getLogger("lab_workbook_writer").removeHandler(out)
+        """
+    )
+    assert done.stdout == "routed: while routed\n"
+    assert done.stderr == "lab-workbook: the store fails\n"

@@ -8,12 +8,13 @@ A traceback is printed only for a bug (a programming error in lab-workbook).
 Messages go to the ``lab_workbook_writer`` logger (warnings; a bug is an error with
 its traceback). By default they appear on stderr as one line, ``lab-workbook: <message>``:
 the first message installs a stderr handler on that logger only (never on the root
-logger), unless the application set that logger up before (a handler or a level). The
-messages also propagate to the root logger, as any library's do. Route or silence them with the
-standard library (docs/writer.md, "Messages")::
+logger), which stays quiet while the application has a handler of its own on that logger
+(decided at each message, so a handler added for a while and removed again leaves stderr
+as it was). The messages also propagate to the root logger, as any library's do. Route or
+silence them with the standard library (docs/writer.md, "Messages")::
 
     logging.getLogger("lab_workbook_writer").setLevel(logging.ERROR)   # quieter
-    logging.getLogger("lab_workbook_writer").addHandler(my_handler)    # elsewhere (ours is then not added)
+    logging.getLogger("lab_workbook_writer").addHandler(my_handler)    # elsewhere (ours then stays quiet)
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ _handler: logging.Handler | None = None
 
 
 class _Stderr(logging.Handler):
-    """Writes to the ``sys.stderr`` of the moment (pytest and notebooks replace it), never raising."""
+    """Writes to the ``sys.stderr`` of the moment (pytest and notebooks replace it), never raising; quiet
+    while the logger has another handler (the application's)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setFormatter(logging.Formatter("lab-workbook: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
+        if any(handler is not self for handler in logger.handlers):
+            return
         try:
             sys.stderr.write(self.format(record) + "\n")
             sys.stderr.flush()
@@ -50,16 +54,13 @@ class _Stderr(logging.Handler):
 
 
 def _default_handler() -> None:
-    """Install the stderr handler on our logger, once, unless the application set that logger up first."""
+    """Install the stderr handler on our logger, once (it stays quiet beside a handler of the application's)."""
     global _handler
     if _handler is not None:
         return
     with _setup:
-        if _handler is not None:
-            return
-        configured = bool(logger.handlers) or logger.level != logging.NOTSET
-        _handler = _Stderr()
-        if not configured:
+        if _handler is None:
+            _handler = _Stderr()
             logger.addHandler(_handler)
 
 
