@@ -162,14 +162,18 @@ def test_the_warning_is_given_once_per_store(fault_proxy, quirk_prefix):
 
 
 def _overwrite_after_the_probe(fault_proxy, storage, data: bytes) -> threading.Thread:
-    """A racer whose write lands while the claim settles: after the claim's second PUT of a run record."""
+    """A racer whose write lands while the claim settles: after the store answered the claim's second PUT.
+
+    (Answered, not only seen by the proxy: a racer's PUT sent while the probe is still on its way to
+    the store could land first, and the probe would then overwrite it.)
+    """
 
     def racer() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            puts = [s.path for s in list(fault_proxy.seen) if s.method == "PUT" and "run.json" in s.path]
-            if len(puts) >= 2:
-                key = unquote(puts[1].split("?")[0]).split("/experiments/", 1)[1]
+            puts = [s for s in list(fault_proxy.seen) if s.method == "PUT" and "run.json" in s.path]
+            if len(puts) >= 2 and puts[1].answered is not None:
+                key = unquote(puts[1].path.split("?")[0]).split("/experiments/", 1)[1]
                 storage.put_bytes(key, data)
                 return
             time.sleep(0.01)
