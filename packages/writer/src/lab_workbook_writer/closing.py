@@ -28,11 +28,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
-from lab_workbook_core.record import FAILED, FINISHED, INTERRUPTED
+from lab_workbook_core.record import FAILED, FINISHED, INTERRUPTED, format_time
 
 from . import lifecycle
 from .notices import warn
-from .runrecord import iso_utc
 from .spoolfile import spool_error
 from .summary import run_summary
 
@@ -217,7 +216,7 @@ class Closing:
         if self._lost_anything():
             status, reason = FAILED, self._loss_reason()
         known = len(self._uploader.lost)
-        self._queue_record(barrier=True, status=status, ended=iso_utc(), error=reason, summary=summary)
+        self._queue_record(barrier=True, status=status, ended=format_time(), error=reason, summary=summary)
         final = self._uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it
             self._uploader.submit("delete", keys=segments, group=group)
@@ -300,7 +299,7 @@ class Closing:
 
         As for rows lost, the loss is the record's ``error``, even where an exception ended the run.
         """
-        self._queue_record(barrier=True, status=FAILED, ended=iso_utc(), error=self._loss_reason(), summary=summary)
+        self._queue_record(barrier=True, status=FAILED, ended=format_time(), error=self._loss_reason(), summary=summary)
         self._uploader.kick()
         self._uploader.wait(self._uploader.last_seq(), timeout)
 

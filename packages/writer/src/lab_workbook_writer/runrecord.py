@@ -23,7 +23,7 @@ from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNI
 
 from .__about__ import __version__
 
-__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "iso_utc", "retagged_record"]
+__all__ = ["DEFAULT_ENV_ALLOWLIST", "RunRecord", "check_allowlist", "retagged_record"]
 
 #: Environment variables recorded by default: where and on what a job ran, never secrets.
 DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
@@ -43,10 +43,6 @@ DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
     "VIRTUAL_ENV",
 )
 _SECRET = re.compile(r"SECRET|TOKEN|PASSW|CREDENTIAL|KEY|AUTH|SESSION|COOKIE|PRIVATE", re.IGNORECASE)
-
-
-#: The record's time codec is core's; this name stays for the modules that import it from here.
-iso_utc = format_time
 
 
 def check_allowlist(names: Iterable[str]) -> tuple[str, ...]:
