@@ -88,3 +88,19 @@ def test_the_built_in_store_before_the_first_run_is_an_empty_store_not_an_error(
     result = runner.invoke(app, ["list"])
     assert result.exit_code == 0, result.stderr
     assert not Path(config.prefix).exists()
+
+
+def test_a_warning_repeated_by_a_long_running_command_is_printed_once(capsys):
+    # `lab-workbook ui` reads its runs table again at every poll, and pandas' own catch_warnings
+    # resets the warnings registry in between: the same warning must still show only once.
+    import warnings
+
+    from lab_workbook_cli.errors import reported_errors
+
+    with reported_errors():
+        for _ in range(3):
+            with warnings.catch_warnings():
+                pass
+            warnings.warn("run T could not be read", UserWarning, stacklevel=1)
+        warnings.warn("run U could not be read", UserWarning, stacklevel=1)
+    assert capsys.readouterr().err == "warning: run T could not be read\nwarning: run U could not be read\n"

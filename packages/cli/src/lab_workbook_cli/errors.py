@@ -17,7 +17,7 @@ Set ``LAB_WORKBOOK_DEBUG=1`` to get the full traceback instead, for bug reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 import os
 import sys
@@ -52,22 +52,37 @@ def _is_user_error(err: BaseException) -> bool:
     return isinstance(err, OSError) and not isinstance(err, BrokenPipeError) and bool(err.filename)
 
 
-def _show_warning(
-    message: Warning | str,
-    category: type[Warning],
-    filename: str,
-    lineno: int,
-    file: TextIO | None = None,
-    line: str | None = None,
-) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+def _warning_printer() -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints each distinct warning once, as one line.
+
+    Why not leave repeats to the warnings filter: its registry is reset by every
+    ``catch_warnings`` anywhere in the process (pandas enters many), so a long-running command
+    (``lab-workbook ui``, which reads its runs table again at every poll) would print the same
+    warning about the same damaged run every few seconds.
+    """
+    shown: set[str] = set()
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        text = f"warning: {message}\n"
+        if text not in shown:
+            shown.add(text)
+            sys.stderr.write(text)
+
+    return show
 
 
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn our errors into exit code 1 with one line on stderr; warnings become one line too."""
+    """Turn our errors into exit code 1 with one line on stderr; warnings become one line too (each once)."""
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.showwarning = _warning_printer()
         try:
             yield
         except (LabWorkbookError, OSError) as err:
