@@ -87,7 +87,7 @@ def main() -> None:
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     import boto3
     from lab_workbook import ExperimentRepository, clear_cache
-    from lab_workbook.cache import wait_for_cache_writes
+    from lab_workbook._cache import wait_for_cache_writes
 
     client = boto3.client("s3")
     client.create_bucket(Bucket=BUCKET)

@@ -19,7 +19,7 @@ child process (``moto_endpoint.py``):
 
 The store is built by writing objects directly in the on-store format (``docs/format.md``):
 for each run its final record (with the summary the writer puts in it at close, computed by
-the writer's own ``lab_workbook_writer.summary``), ``parameters.json`` and a 100-row
+the writer's own ``lab_workbook_writer._summary``), ``parameters.json`` and a 100-row
 ``Training loss.csv``. Building it takes a few minutes (moto answers a few hundred PUTs a
 second on two cores) and is not timed.
 
@@ -62,7 +62,7 @@ def loss_csv(i: int) -> str:
 
 
 def build(client, runs: int, work: Path) -> None:
-    from lab_workbook_writer.summary import run_summary
+    from lab_workbook_writer._summary import run_summary
 
     def one(i: int) -> None:
         tag = tag_of(i)
@@ -114,7 +114,7 @@ import time
 start = time.perf_counter()  # before the imports: a new process pays them
 import io, json, sys, contextlib
 import lab_workbook
-from lab_workbook.cache import wait_for_cache_writes
+from lab_workbook._cache import wait_for_cache_writes
 made = []
 original = lab_workbook.ExperimentRepository.__init__
 def remember(self, *args, **kwargs):
@@ -127,7 +127,7 @@ if what == "runs":
     rows = len(table)
     check = [float(table["loss.last"].iloc[-1]), int(table["params.seed"].iloc[-1])]
 else:
-    from lab_workbook_cli.app import app
+    from lab_workbook_cli import app
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         try:

@@ -80,7 +80,7 @@ def record(tag: str, i: int, *, summary: bool = True) -> bytes:
         "artifacts": {},
     }
     if summary:
-        from lab_workbook_writer.summary import run_summary
+        from lab_workbook_writer._summary import run_summary
 
         saved = params(i)
         fields["artifacts"] = {"parameters.json": {"size": len(saved), "sha256": hashlib.sha256(saved).hexdigest()}}
@@ -217,7 +217,7 @@ class Dashboard:
 
 
 def settle() -> None:
-    from lab_workbook.cache import wait_for_cache_writes
+    from lab_workbook._cache import wait_for_cache_writes
 
     wait_for_cache_writes()
 
@@ -411,7 +411,7 @@ def main() -> None:
 def json_loads_time(prefix: str) -> float:
     """Median time to ``json.loads`` the whole table's JSON, as the dashboard serves it (the yardstick)."""
     from lab_workbook import ExperimentRepository
-    from lab_workbook_ui import tables
+    from lab_workbook_ui import _tables as tables
 
     wb = ExperimentRepository(prefix)
     if hasattr(tables, "runs_json"):

@@ -147,7 +147,7 @@ def main() -> None:
     )
     import boto3
     from lab_workbook_writer import new_experiment
-    from lab_workbook_writer.environment import capture
+    from lab_workbook_writer._environment import capture
 
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bench")
     prefix = "s3://bench/experiments/"

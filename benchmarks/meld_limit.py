@@ -81,9 +81,9 @@ def compare(
         The cold meld's median wall time over the limit's.
     """
     from lab_workbook import ExperimentRepository, clear_cache
-    from lab_workbook.cache import DiskCache, wait_for_cache_writes
-    from lab_workbook.frames import encode_frame
-    from lab_workbook.series import parse_series
+    from lab_workbook._cache import DiskCache, wait_for_cache_writes
+    from lab_workbook._frames import encode_frame
+    from lab_workbook._series import parse_series
 
     client = _client()
     keys = [f"{prefix}{tag}/{artifact}" for tag in tags]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 from lab_workbook_core import load_config, open_storage
 from lab_workbook_writer import new_experiment
 import pytest

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from lab_workbook import ExperimentRepository
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 from lab_workbook_core.keys import run_record_key
 from lab_workbook_writer import new_experiment
 import pytest
@@ -84,7 +84,7 @@ def test_a_symlink_into_a_sibling_folder_cannot_be_read_through_the_store(runner
 
 
 def test_a_bug_in_the_cli_is_not_disguised_as_a_user_error(runner, local_prefix, monkeypatch):
-    from lab_workbook_cli.commands import list as list_command
+    from lab_workbook_cli._commands import list as list_command
 
     _run(local_prefix)
 
@@ -98,7 +98,7 @@ def test_a_bug_in_the_cli_is_not_disguised_as_a_user_error(runner, local_prefix,
 
 
 def test_an_os_error_naming_no_file_is_not_a_user_error(runner, local_prefix, monkeypatch):
-    from lab_workbook_cli.commands import list as list_command
+    from lab_workbook_cli._commands import list as list_command
 
     _run(local_prefix)
 

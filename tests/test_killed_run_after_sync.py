@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 from lab_workbook import ExperimentRepository
-from lab_workbook.records import status_of
+from lab_workbook._records import status_of
 from lab_workbook_core import load_config, open_storage
 from lab_workbook_writer import sync
 import pytest

@@ -13,9 +13,9 @@ from typing import Any
 
 from builders import StoreBuilder
 from lab_workbook import ExperimentRepository
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 from lab_workbook_core.keys import run_record_key
-from lab_workbook_ui.tables import runs_payload
+from lab_workbook_ui._tables import runs_payload
 import pandas as pd
 import pytest
 from typer.testing import CliRunner

@@ -21,8 +21,8 @@ from lab_workbook import ExperimentRepository
 from lab_workbook_core import load_config, open_storage
 from lab_workbook_core.keys import segment_key
 from lab_workbook_core.series_csv import header_line
-from lab_workbook_writer.fieldsets import Parts, merge_parts
-from lab_workbook_writer.pending import complete_series
+from lab_workbook_writer._fieldsets import Parts, merge_parts
+from lab_workbook_writer._pending import complete_series
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = "202601010000-000abcdefg"

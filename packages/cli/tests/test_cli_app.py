@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from lab_workbook_cli import __version__
-from lab_workbook_cli.app import app
+from lab_workbook_cli import __version__, app
 import pytest
 
 
@@ -95,7 +94,7 @@ def test_a_warning_repeated_by_a_long_running_command_is_printed_once(capsys):
     # resets the warnings registry in between: the same warning must still show only once.
     import warnings
 
-    from lab_workbook_cli.errors import reported_errors
+    from lab_workbook_cli._errors import reported_errors
 
     with reported_errors():
         for _ in range(3):

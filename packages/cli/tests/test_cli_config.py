@@ -2,7 +2,7 @@
 
 import json
 
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 
 
 def test_shows_the_built_in_default_when_nothing_is_configured(runner):

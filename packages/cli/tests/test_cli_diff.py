@@ -2,7 +2,7 @@
 
 import json
 
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 
 A, B = "202401011000-aaaaaaaaaa", "202401021000-bbbbbbbbbb"
 PATCH_A = "--- a/train.py\n+++ b/train.py\n@@ -1 +1 @@\n-lr = 0.1\n+lr = 0.01\n"

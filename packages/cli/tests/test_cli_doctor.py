@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import boto3
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 
 
 def test_a_healthy_s3_store_passes_every_check(runner, fault_proxy, quirk_prefix):

@@ -75,7 +75,7 @@ def test_a_run_recorded_by_the_writer_is_shown_and_plotted(s3_prefix, tmp_path):
 
 
 def test_the_writer_creates_a_new_local_store_that_list_then_reads(tmp_path, runner):
-    from lab_workbook_cli.app import app
+    from lab_workbook_cli import app
     from lab_workbook_writer import new_experiment
 
     prefix = str(tmp_path / "new" / "store") + "/"

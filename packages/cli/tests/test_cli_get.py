@@ -4,7 +4,7 @@ import json
 import os
 
 import boto3
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 import pytest
 
 TAG = "202401011000-aaaaaaaaaa"

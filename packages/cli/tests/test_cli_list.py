@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from builders import StoreBuilder
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 
 
 def _fill(make_run, prefix):
@@ -170,7 +170,7 @@ def test_no_color_turns_colour_off_even_on_a_terminal(runner, local_prefix, make
 
 def _repositories(monkeypatch):
     """The repositories the commands open, to count their requests."""
-    from lab_workbook_cli import store
+    from lab_workbook_cli import _store as store
 
     made = []
     opener = store.open_repository
@@ -181,7 +181,7 @@ def _repositories(monkeypatch):
         return wb
 
     monkeypatch.setattr(store, "open_repository", remember)
-    monkeypatch.setattr("lab_workbook_cli.commands.list.open_repository", remember)
+    monkeypatch.setattr("lab_workbook_cli._commands.list.open_repository", remember)
     return made
 
 
@@ -211,7 +211,7 @@ def test_list_runs_without_importing_pandas(local_prefix, make_run):
     _fill(make_run, local_prefix)
     probe = (
         "import contextlib, io, json, sys\n"
-        "from lab_workbook_cli.app import app\n"
+        "from lab_workbook_cli import app\n"
         "out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
         "    try:\n"
@@ -235,7 +235,7 @@ def test_json_has_one_run_per_line(runner, local_prefix, make_run):
 
 
 def test_json_records_print_nan_as_null_and_no_records_as_an_empty_list(capsys):
-    from lab_workbook_cli.output import print_json_records
+    from lab_workbook_cli._output import print_json_records
 
     print_json_records([{"tag": "a", "loss": float("nan")}, {"tag": "b", "loss": 1.5}])
     out = capsys.readouterr().out
@@ -247,7 +247,7 @@ def test_json_records_print_nan_as_null_and_no_records_as_an_empty_list(capsys):
 def test_a_second_list_in_a_new_process_makes_no_row_for_a_finished_run(runner, store_prefix, make_run, monkeypatch):
     _fill(make_run, store_prefix)
     first = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
-    from lab_workbook_cli.commands import list as command
+    from lab_workbook_cli._commands import list as command
 
     def fail(exp):
         raise AssertionError(f"a row was made again for {exp.tag}")

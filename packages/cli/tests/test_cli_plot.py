@@ -2,7 +2,7 @@
 
 import json
 
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 import matplotlib.image
 import pytest
 

@@ -2,7 +2,7 @@
 
 import json
 
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 
 TAG = "202401011000-aaaaaaaaaa"
 

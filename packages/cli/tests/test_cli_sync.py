@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 from lab_workbook import ExperimentRepository
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 from lab_workbook_writer import new_experiment
-from lab_workbook_writer.spool import ExperimentSpool
+from lab_workbook_writer._spool import ExperimentSpool
 import pytest
 
 

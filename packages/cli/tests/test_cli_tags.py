@@ -1,7 +1,7 @@
 """Tag arguments: a full tag, a unique prefix, ``latest`` and ``-N``; ambiguity is an error."""
 
-from lab_workbook_cli.app import app
-from lab_workbook_cli.tags import resolve_tag
+from lab_workbook_cli import app
+from lab_workbook_cli._tags import resolve_tag
 from lab_workbook_core import ExperimentNotFound
 import pytest
 

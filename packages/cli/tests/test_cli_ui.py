@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 
-from lab_workbook_cli.app import app
+from lab_workbook_cli import app
 import pytest
 
 

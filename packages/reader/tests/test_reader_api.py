@@ -7,36 +7,7 @@ import pytest
 
 
 def test_all_is_exactly_the_public_names():
-    modules = {
-        "arrow_csv",
-        "artifacts",
-        "cache",
-        "cache_writes",
-        "checkout",
-        "codestate",
-        "collection",
-        "diff",
-        "experiment",
-        "frames",
-        "html",
-        "kinds",
-        "meld",
-        "parameters",
-        "patches",
-        "problems",
-        "images",
-        "records",
-        "run_index",
-        "run_rows",
-        "querying",
-        "repository",
-        "runs",
-        "series",
-        "source",
-        "tensors",
-        "logging",
-    }
-    public = {n for n in vars(lab_workbook) if not n.startswith("_")} - modules
+    public = {n for n in vars(lab_workbook) if not n.startswith("_")}
     assert set(lab_workbook.__all__) == public | {"__version__"}
 
 

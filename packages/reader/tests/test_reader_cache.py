@@ -78,7 +78,7 @@ def test_the_finished_run_record_is_cached(store):
 
 
 def test_the_cache_stays_under_its_size_cap(store, tmp_path):
-    from lab_workbook.cache import wait_for_cache_writes
+    from lab_workbook._cache import wait_for_cache_writes
     from lab_workbook_core import cache_dir
 
     for i in range(6):
@@ -125,7 +125,7 @@ def test_a_meld_then_a_full_load_of_the_series_sends_no_second_get(store):
 
 
 def test_fields_parsed_for_melds_are_kept_together_and_not_parsed_again(store, monkeypatch):
-    import lab_workbook.series
+    import lab_workbook._series
 
     store.finished(TAG, {"loss.csv": SERIES})
     store.repository().meld_csv([TAG], "loss.csv", "loss")
@@ -134,13 +134,13 @@ def test_fields_parsed_for_melds_are_kept_together_and_not_parsed_again(store, m
     def no_parsing(*args, **kwargs):
         raise AssertionError("the series was parsed again")
 
-    monkeypatch.setattr(lab_workbook.series, "parse_series", no_parsing)
+    monkeypatch.setattr(lab_workbook._series, "parse_series", no_parsing)
     both = store.repository()[TAG].load_series("loss.csv", ["loss", "top1"])
     assert both["top1"].tolist() == [7, 8] and both["loss"].iloc[0] == 0.5
 
 
 def test_clear_cache_also_forgets_what_is_not_yet_on_disk(tmp_path):
-    from lab_workbook.cache import DiskCache, clear_cache, wait_for_cache_writes
+    from lab_workbook._cache import DiskCache, clear_cache, wait_for_cache_writes
 
     cache = DiskCache("test", root=tmp_path / "objects")
     cache.put("a", b"x" * 1000, etag=None, final=True)
@@ -153,7 +153,7 @@ def test_clear_cache_also_forgets_what_is_not_yet_on_disk(tmp_path):
 def test_an_entry_is_served_before_it_reaches_the_disk_and_is_there_after(tmp_path):
     import threading
 
-    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
 
     writer, release, written = CacheWriter(), threading.Event(), []
     entry = PendingEntry(b"data", "etag", True, lambda: (release.wait(5), written.append(1)))
@@ -167,7 +167,7 @@ def test_an_entry_is_served_before_it_reaches_the_disk_and_is_there_after(tmp_pa
 def test_past_the_cap_a_put_writes_its_own_entry_instead_of_waiting_for_the_writer_thread(tmp_path):
     import threading
 
-    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
 
     writer, release, written = CacheWriter(max_pending_bytes=10), threading.Event(), []
     slow = PendingEntry(b"x" * 100, None, True, lambda: (release.wait(5), written.append("queued")))
@@ -183,7 +183,7 @@ def test_past_the_cap_a_put_writes_its_own_entry_instead_of_waiting_for_the_writ
 def test_past_the_cap_a_newer_entry_for_a_queued_path_is_the_one_left_on_disk(tmp_path):
     import threading
 
-    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
 
     writer, release, disk = CacheWriter(max_pending_bytes=10), threading.Event(), {}
     older = PendingEntry(b"o" * 100, None, True, lambda: (release.wait(5), disk.update(a="older")))
@@ -197,7 +197,7 @@ def test_past_the_cap_a_newer_entry_for_a_queued_path_is_the_one_left_on_disk(tm
 def test_clear_cache_waits_for_entries_their_callers_are_writing(tmp_path):
     import threading
 
-    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
 
     writer, started, release, events = CacheWriter(max_pending_bytes=0), threading.Event(), threading.Event(), []
     writer.submit(tmp_path / "queued", PendingEntry(b"q", None, True, lambda: release.wait(5)))
@@ -219,7 +219,7 @@ def test_clear_cache_waits_for_entries_their_callers_are_writing(tmp_path):
 def test_a_cache_the_disk_refuses_is_logged_at_debug_level_and_costs_nothing_else(tmp_path, caplog):
     import logging
 
-    from lab_workbook.cache import DiskCache, wait_for_cache_writes
+    from lab_workbook._cache import DiskCache, wait_for_cache_writes
 
     (tmp_path / "objects").write_bytes(b"a file where the cache folder should be")  # mkdir: an OSError
     cache = DiskCache("test", root=tmp_path / "objects" / "sub")
@@ -227,7 +227,9 @@ def test_a_cache_the_disk_refuses_is_logged_at_debug_level_and_costs_nothing_els
         cache.put("a", b"x" * 100, etag=None, final=True)
         wait_for_cache_writes()
     assert cache.get("a") is None
-    refused = [r for r in caplog.records if r.name.startswith("lab_workbook.cache") and "not written" in r.getMessage()]
+    refused = [
+        r for r in caplog.records if r.name.startswith("lab_workbook._cache") and "not written" in r.getMessage()
+    ]
     assert refused and refused[0].levelno == logging.DEBUG
 
 
@@ -235,7 +237,7 @@ def test_a_bug_in_a_cache_write_is_not_swallowed(tmp_path):
     import threading
     import time
 
-    from lab_workbook.cache_writes import CacheWriter, PendingEntry
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
 
     def buggy() -> None:
         raise TypeError("a bug in the cache's own code")

@@ -2,7 +2,7 @@
 
 import json
 
-from lab_workbook.run_index import RunIndex
+from lab_workbook._run_index import RunIndex
 import pandas as pd
 import pytest
 
@@ -122,7 +122,7 @@ def test_a_table_from_kept_rows_is_the_table_made_afresh(store):
 
 
 def test_kept_rows_of_many_choices_do_not_fill_the_disk(store, monkeypatch):
-    monkeypatch.setattr("lab_workbook.run_index.MAX_ROW_FILES", 3)
+    monkeypatch.setattr("lab_workbook._run_index.MAX_ROW_FILES", 3)
     _runs(store)
     wb = store.repository()
     for n in range(6):

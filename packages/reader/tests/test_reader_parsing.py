@@ -1,7 +1,7 @@
 """Series parsing: the fast pyarrow path gives exactly what ``pandas.read_csv`` gives, or steps aside."""
 
-from lab_workbook.arrow_csv import MISSING_MARKERS, arrow_frame
-from lab_workbook.series import parse_series, parse_with_pandas, read_header
+from lab_workbook._arrow_csv import MISSING_MARKERS, arrow_frame
+from lab_workbook._series import parse_series, parse_with_pandas, read_header
 from lab_workbook_core.series_csv import complete_prefix
 import pandas as pd
 import pytest

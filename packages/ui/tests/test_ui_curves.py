@@ -4,7 +4,7 @@ import json
 
 from lab_workbook import ExperimentRepository
 from lab_workbook_core import ConfigError
-from lab_workbook_ui.curves import curves_json, minmax_reduce
+from lab_workbook_ui._curves import curves_json, minmax_reduce
 import numpy as np
 import pytest
 

@@ -10,7 +10,7 @@ from dashboard_http import get_json, request
 from lab_workbook import ExperimentRepository
 from lab_workbook_core import ConfigError
 from lab_workbook_ui import BackgroundServer, create_app
-from lab_workbook_ui.security import check_binding
+from lab_workbook_ui._security import check_binding
 import pytest
 
 
@@ -203,10 +203,10 @@ class _BuggyRepository(ExperimentRepository):
 def test_a_bug_of_the_dashboard_answers_500_and_logs_its_traceback(run_store, serve, caplog):
     tag = run_store.run(0, points=0)
     url = serve(None, repository=_BuggyRepository(run_store.prefix))
-    with caplog.at_level(logging.ERROR, logger="lab_workbook_ui.app"):
+    with caplog.at_level(logging.ERROR, logger="lab_workbook_ui._app"):
         response, body = request(url, f"/api/run/{tag}")
     assert response.status == 500 and "KeyError" in json.loads(body)["error"]
-    logged = [r for r in caplog.records if r.name == "lab_workbook_ui.app" and r.exc_info]
+    logged = [r for r in caplog.records if r.name == "lab_workbook_ui._app" and r.exc_info]
     assert logged and "a key the code forgot to check" in logged[0].exc_text
 
 

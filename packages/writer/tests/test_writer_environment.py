@@ -11,8 +11,8 @@ import textwrap
 from lab_workbook_core import InvalidNameError
 from lab_workbook_core.environment import Environment
 from lab_workbook_writer import new_experiment
-from lab_workbook_writer.environment import git_head
-from lab_workbook_writer.torch_io import nvidia_driver
+from lab_workbook_writer._environment import git_head
+from lab_workbook_writer._torch_io import nvidia_driver
 import pytest
 
 
@@ -218,7 +218,7 @@ def test_the_nvidia_driver_version_is_read_from_proc(tmp_path):
 
 
 def test_the_capture_runs_no_subprocess(monkeypatch):
-    from lab_workbook_writer.environment import capture
+    from lab_workbook_writer._environment import capture
 
     def refuse(*args, **kwargs):
         raise AssertionError(f"the capture started a subprocess: {args}")

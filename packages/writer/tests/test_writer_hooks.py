@@ -7,7 +7,7 @@ import logging
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
 from lab_workbook_writer import new_experiment
-from lab_workbook_writer.environment import EnvironmentCapture
+from lab_workbook_writer._environment import EnvironmentCapture
 import pytest
 
 UNFINISHED = {"type": "TrainingNotFinished", "message": "training did not reach its end"}

@@ -202,8 +202,8 @@ def test_save_figure_refuses_what_is_not_a_figure(local_prefix):
 
 
 def test_the_encoder_drops_a_picture_saved_again_before_it_was_encoded():
-    from lab_workbook_writer.encoder import ImageEncoder
-    from lab_workbook_writer.images import image_pixels
+    from lab_workbook_writer._encoder import ImageEncoder
+    from lab_workbook_writer._images import image_pixels
 
     started, release, written = threading.Event(), threading.Event(), []
 
@@ -224,8 +224,8 @@ def test_the_encoder_drops_a_picture_saved_again_before_it_was_encoded():
 
 
 def test_the_encoder_backlog_is_bounded_so_a_fast_loop_waits_for_it():
-    from lab_workbook_writer.encoder import ImageEncoder
-    from lab_workbook_writer.images import image_pixels
+    from lab_workbook_writer._encoder import ImageEncoder
+    from lab_workbook_writer._images import image_pixels
 
     release = threading.Event()
     encoder = ImageEncoder(lambda artifact, data: release.wait(10), label="test", max_bytes=100)

@@ -12,7 +12,7 @@ def _run(setup: str) -> subprocess.CompletedProcess[str]:
     code = (
         "import logging, sys\n"
         + textwrap.dedent(setup)
-        + "\nfrom lab_workbook_writer.notices import warn\nwarn('the store fails')\n"
+        + "\nfrom lab_workbook_writer._notices import warn\nwarn('the store fails')\n"
     )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
 
@@ -44,7 +44,7 @@ def test_raising_the_writer_logger_level_silences_the_messages():
 def test_a_handler_added_for_a_while_and_removed_again_leaves_the_stderr_line_as_it_was():
     done = _run(
         """
-        from lab_workbook_writer.notices import warn
+        from lab_workbook_writer._notices import warn
         class Out(logging.Handler):
             def emit(self, record):
                 print("routed:", record.getMessage())

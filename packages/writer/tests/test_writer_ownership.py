@@ -6,7 +6,7 @@ import json
 
 from lab_workbook_core import Claim, TagTaken, load_config, open_storage
 from lab_workbook_core.keys import run_record_key
-from lab_workbook_writer.ownership import Ownership
+from lab_workbook_writer._ownership import Ownership
 import pytest
 
 OURS = json.dumps({"tag": "mine", "nonce": "ours"}).encode()

@@ -4,7 +4,7 @@ import json
 
 from lab_workbook_core import ExperimentNotFound, InvalidValueError
 from lab_workbook_writer import discard, new_experiment, pending_uploads, retag, sync
-from lab_workbook_writer.spool import ExperimentSpool
+from lab_workbook_writer._spool import ExperimentSpool
 import pytest
 
 

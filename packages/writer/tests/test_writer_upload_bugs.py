@@ -6,12 +6,12 @@ import logging
 import time
 
 from lab_workbook_core import Storage, load_config, open_storage
-from lab_workbook_writer.spool import Destination, ExperimentSpool
-from lab_workbook_writer.uploader import Uploader
+from lab_workbook_writer._spool import Destination, ExperimentSpool
+from lab_workbook_writer._uploader import Uploader
 
 
 class _BuggyUpload:
-    """An upload (a :class:`~lab_workbook_writer.spool.Job`) whose code has a bug."""
+    """An upload (a :class:`~lab_workbook_writer._spool.Job`) whose code has a bug."""
 
     def __init__(self) -> None:
         self.calls = 0

@@ -6,6 +6,6 @@ stored core's (``lab_workbook_core``). Run ``lab-workbook --help``.
 """
 
 from .__about__ import __version__
-from .app import app, main
+from ._app import app, main
 
 __all__ = ["__version__", "app", "main"]

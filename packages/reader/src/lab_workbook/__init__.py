@@ -13,7 +13,7 @@ Importing this package is cheap: configuration is read when a repository is made
 and torch only when a ``.pt`` artifact is loaded.
 """
 
-import logging
+import logging as _logging
 
 from lab_workbook_core.environment import Environment, EnvironmentDiff, Package
 from lab_workbook_core.errors import (
@@ -28,19 +28,19 @@ from lab_workbook_core.errors import (
 )
 
 from .__about__ import __version__
-from .artifacts import ArtifactInfo
-from .cache import clear_cache
-from .checkout import CheckoutError, CheckoutIncomplete, CheckoutResult
-from .collection import ExperimentList, ExperimentTuple
-from .diff import ExperimentDiff
-from .experiment import Experiment
-from .images import LazyImage
-from .parameters import flatten_parameters
-from .patches import highlight_patch, print_patch
-from .problems import UnreadableRunsWarning
-from .querying import duckdb
-from .repository import ExperimentRepository
-from .run_rows import RunRows
+from ._artifacts import ArtifactInfo
+from ._cache import clear_cache
+from ._checkout import CheckoutError, CheckoutIncomplete, CheckoutResult
+from ._collection import ExperimentList, ExperimentTuple
+from ._diff import ExperimentDiff
+from ._experiment import Experiment
+from ._images import LazyImage
+from ._parameters import flatten_parameters
+from ._patches import highlight_patch, print_patch
+from ._problems import UnreadableRunsWarning
+from ._querying import duckdb
+from ._repository import ExperimentRepository
+from ._run_rows import RunRows
 
 __all__ = [
     "ArtifactInfo",
@@ -74,4 +74,4 @@ __all__ = [
     "print_patch",
 ]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())

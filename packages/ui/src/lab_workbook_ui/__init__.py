@@ -8,12 +8,12 @@ vendored uPlot, nothing fetched at run time) on 127.0.0.1 by default::
     serve("s3://bucket/experiments/")          # what `lab-workbook ui` runs
 """
 
-import logging
+import logging as _logging
 
 from .__about__ import __version__
-from .app import create_app
-from .server import BackgroundServer, serve
+from ._app import create_app
+from ._server import BackgroundServer, serve
 
 __all__ = ["BackgroundServer", "__version__", "create_app", "serve"]
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())

@@ -18,13 +18,13 @@ torch is imported only by ``save_torch`` (and ``save_image`` given a tensor), Pi
 """
 
 from .__about__ import __version__
-from .experiment import Experiment
-from .pending import PendingUpload, SpooledRun, SyncReport, pending_uploads, sync
-from .ranks import attach_experiment, distributed_experiment, process_rank
-from .runrecord import DEFAULT_ENV_ALLOWLIST
-from .series import TimeSeriesLog
-from .start import new_experiment
-from .stranded import discard, retag
+from ._experiment import Experiment
+from ._pending import PendingUpload, SpooledRun, SyncReport, pending_uploads, sync
+from ._ranks import attach_experiment, distributed_experiment, process_rank
+from ._runrecord import DEFAULT_ENV_ALLOWLIST
+from ._series import TimeSeriesLog
+from ._start import new_experiment
+from ._stranded import discard, retag
 
 __all__ = [
     "DEFAULT_ENV_ALLOWLIST",

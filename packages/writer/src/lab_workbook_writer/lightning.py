@@ -36,10 +36,10 @@ from typing import Any
 from lab_workbook_core import InvalidValueError
 from lab_workbook_core.record import FAILED
 
-from .integration import Framework, RunHolder, serve_joined_class
-from .notices import warn
-from .plainjson import plain_json
-from .stages import StageLogs
+from ._integration import Framework, RunHolder, serve_joined_class
+from ._notices import warn
+from ._plainjson import plain_json
+from ._stages import StageLogs
 
 __all__ = ["LabWorkbookLogger"]
 
@@ -179,7 +179,7 @@ class LabWorkbookLogger(
             self._save_checkpoint(Path(path))
 
     def _save_checkpoint(self, path: Path) -> None:
-        from .torch_io import load_weights_only
+        from ._torch_io import load_weights_only
 
         name = f"checkpoints/{path.stem}"
         try:

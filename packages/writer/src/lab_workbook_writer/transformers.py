@@ -29,9 +29,9 @@ from typing import Any
 
 from lab_workbook_core.record import FAILED
 
-from .integration import Framework, RunHolder, serve_joined_class
-from .plainjson import plain_json
-from .stages import StageLogs
+from ._integration import Framework, RunHolder, serve_joined_class
+from ._plainjson import plain_json
+from ._stages import StageLogs
 
 __all__ = ["LabWorkbookCallback"]
 

@@ -1,0 +1,119 @@
+"""``lab-workbook diff``: what changed between two runs: parameters, commit and code.
+
+The comparison itself is the reader's (:meth:`lab_workbook.Experiment.diff`); this
+command lays it out: the parameters side by side (only those that differ unless
+``--all``), the two commits when they differ, and the unified diff between the two
+runs' code patches, coloured on a terminal. One line says whether the two
+environments (``Environment.txt``) differ; ``lab-workbook env A --diff B`` has the detail.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+from lab_workbook_core import ArtifactNotFound
+from rich.text import Text
+import typer
+
+from .._options import JsonOption, ParamsOption, PrefixOption
+from .._output import make_table, print_json, print_table, stdout_console
+from .._store import find_experiment, open_repository
+
+if TYPE_CHECKING:
+    from lab_workbook import Environment, Experiment
+
+__all__ = ["diff", "environment_change"]
+
+
+def diff(
+    tag_a: Annotated[str, typer.Argument(metavar="TAG_A", help="The earlier run.", show_default=False)],
+    tag_b: Annotated[str, typer.Argument(metavar="TAG_B", help="The later run.", show_default=False)],
+    all_params: Annotated[
+        bool, typer.Option("--all", help="Show every parameter, not only those that differ.")
+    ] = False,
+    params: ParamsOption = "parameters.json",
+    patch: Annotated[
+        str, typer.Option("--patch", metavar="ARTIFACT", help="The code patch artifact to compare.")
+    ] = "Source.git-patch",
+    prefix: PrefixOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Compare two runs: parameters side by side and the code patches compared."""
+    wb = open_repository(prefix)
+    a, b = find_experiment(wb, tag_a), find_experiment(wb, tag_b)
+    changes = a.diff(b, params=params, patch=patch)
+    rows = [p._asdict() for p in changes.parameters]  # every parameter of either run, compared once
+    environment = environment_change(a, b)
+    if not all_params:
+        rows = [r for r in rows if r["differs"]]
+    if json:
+        print_json(
+            {
+                "before": a.tag,
+                "after": b.tag,
+                "parameters": rows,
+                "commits": {"before": changes.commits[0], "after": changes.commits[1]},
+                "patch": changes.patch,
+                "environment": environment,
+            }
+        )
+        return
+    _print(a.tag, b.tag, rows, changes, all_params, patch, environment)
+
+
+def environment_change(a: Experiment, b: Experiment) -> str | None:
+    """One line on how the two runs' environments differ; ``None`` when neither recorded one."""
+    found: list[Environment | None] = []
+    for exp in (a, b):
+        try:
+            found.append(exp.environment())
+        except ArtifactNotFound:
+            found.append(None)
+    before, after = found
+    if before is None and after is None:
+        return None
+    if before is None or after is None:
+        return f"recorded only for {b.tag if before is None else a.tag}"
+    summary = before.diff(after).summary()
+    return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
+
+
+def _print(
+    before: str,
+    after: str,
+    rows: list[dict[str, Any]],
+    changes: Any,
+    all_params: bool,
+    patch: str,
+    environment: str | None,
+) -> None:
+    console = stdout_console()
+    if rows:
+        title = "parameters" if all_params else "parameters that differ (--all for every one)"
+        table = make_table("parameter", before, after, title=title)
+        for row in rows:
+            style = "bold" if row["differs"] and all_params else ""
+            table.add_row(Text(row["name"], style=style), _value(row["before"]), _value(row["after"]))
+        print_table(table, console)
+    else:
+        console.print("parameters: " + ("none" if all_params else "identical"))
+    if changes.commits[0] != changes.commits[1]:
+        console.print(Text(f"commits: {changes.commits[0]} -> {changes.commits[1]}"))
+    if environment is not None:
+        console.print(Text(f"environment: {environment}"))
+    if not changes.patch:
+        console.print(Text(f"code: the two {patch} are identical (or absent)"))
+        return
+    console.print(Text(f"code: {patch} of {before} -> {after}"))
+    sys.stdout.flush()
+    if console.is_terminal and not console.no_color:
+        from lab_workbook import highlight_patch
+
+        sys.stdout.write(highlight_patch(changes.patch, colour=True))  # the console decided
+    else:
+        sys.stdout.write(changes.patch)
+
+
+def _value(value: Any) -> Text:
+    return Text("(absent)", style="dim") if value is None else Text(str(value))

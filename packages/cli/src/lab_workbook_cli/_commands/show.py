@@ -1,0 +1,149 @@
+"""``lab-workbook show``: one run in full: record, artifacts, parameters, last values.
+
+A run with problems (a damaged run record: status ``unreadable``; an artifact that cannot be
+parsed) shows each in a ``problem`` line under its status, and in ``--json`` (``problem``, one
+line as in ``list``, and ``problems``, a list).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+import math
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.record import parse_time
+from rich.text import Text
+
+from .._options import JsonOption, ParamsOption, PrefixOption, TagArgument
+from .._output import human_duration, human_size, make_table, print_json, print_table, stdout_console, warn
+from .._store import find_experiment, open_repository
+from .._summary import run_summary
+
+if TYPE_CHECKING:
+    from lab_workbook import Experiment
+
+__all__ = ["show"]
+
+#: Record fields shown in the header table, in this order (the rest is in --json).
+_RECORD_FIELDS = ("host", "user", "pid", "argv", "cwd", "python", "torch", "cuda_devices", "git_commit")
+
+
+def show(
+    tag: TagArgument,
+    params: ParamsOption = "parameters.json",
+    prefix: PrefixOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a run: its record, artifacts with sizes, parameters, and each series' last values."""
+    wb = open_repository(prefix)
+    exp = find_experiment(wb, tag)
+    artifacts = _artifacts(exp)
+    names = [a["name"] for a in artifacts]
+    parameters, series = _parameters(exp, params, names), _series(exp, names)
+    data = {
+        **run_summary(exp),  # last: its problem names every artifact found damaged above, too
+        "problems": exp.problems,  # the same, one entry each
+        "record": exp.info,
+        "artifacts": artifacts,
+        "parameters": parameters,
+        "series": series,
+    }
+    if json:
+        print_json(data)
+    else:
+        _print(data, params)
+
+
+def _artifacts(exp: Experiment) -> list[dict[str, Any]]:
+    """Names and sizes; a series still in segments has the size of its segments so far."""
+    return [{"name": a.name, "size": a.size, "in_segments": a.in_segments} for a in exp.artifacts()]
+
+
+def _parameters(exp: Experiment, name: str, names: list[str]) -> Any:
+    if name not in names:
+        return None
+    try:
+        return exp[name]
+    except CorruptArtifactError as err:
+        warn(str(err))
+        return None
+
+
+def _series(exp: Experiment, names: list[str]) -> dict[str, dict[str, Any]]:
+    """For each series: its rows and the last value of each field (the last one logged, skipping gaps)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if not name.lower().endswith(".csv"):
+            continue
+        try:
+            frame = exp.load_series(name)
+        except (ArtifactNotFound, CorruptArtifactError) as err:
+            warn(str(err))
+            continue
+        last: dict[str, Any] = {}
+        if len(frame):
+            last[str(frame.index.name)] = frame.index[-1]
+        for column in frame.columns:
+            values = frame[column].dropna()
+            last[str(column)] = values.iloc[-1] if len(values) else None
+        found[name] = {"rows": len(frame), "last": last}
+    return found
+
+
+def _cell(value: Any) -> Text:
+    if isinstance(value, float):
+        return Text("-" if math.isnan(value) else f"{value:.6g}")
+    if isinstance(value, datetime):
+        return Text(f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+    if isinstance(value, (list, tuple)):
+        return Text(" ".join(map(str, value)) if value else "-")
+    return Text("-" if value is None else str(value))
+
+
+def _print(data: dict[str, Any], params_name: str) -> None:
+    console = stdout_console()
+    record = data["record"]
+    head = make_table("field", "value", title=f"experiment {data['tag']}")
+    head.show_header = False
+    head.add_row("status", _cell(data["status"]))
+    for problem in data["problems"]:
+        head.add_row("problem", Text(problem, style="red"))
+    for key in ("started", "ended"):
+        head.add_row(key, _cell(parse_time(data[key])))
+    head.add_row("duration", human_duration(data["duration_seconds"]))
+    head.add_row("description", _cell(data["description"]))
+    error = record.get("error")
+    if isinstance(error, dict):
+        head.add_row("error", Text(f"{error.get('type')}: {error.get('message')}"))
+    for key in _RECORD_FIELDS:
+        value = record.get(key)
+        if value not in (None, "", []):
+            shown = shlex.join(map(str, value)) if key == "argv" and isinstance(value, list) else value
+            head.add_row(key, _cell(shown))
+    print_table(head, console)
+
+    files = make_table("artifact", "size", title="artifacts")
+    files.columns[1].justify = "right"
+    for item in data["artifacts"]:
+        files.add_row(Text(item["name"]), human_size(item["size"]))
+    print_table(files, console)
+
+    if isinstance(data["parameters"], dict):
+        table = make_table("parameter", "value", title=params_name)
+        from lab_workbook import flatten_parameters
+
+        for key, value in flatten_parameters(data["parameters"]).items():
+            table.add_row(Text(key), _cell(value))
+        print_table(table, console)
+
+    if data["series"]:
+        table = make_table("series", "field", "last", "rows", title="last values")
+        table.columns[3].justify = "right"
+        for name, info in data["series"].items():
+            for index, (field, value) in enumerate(info["last"].items()):
+                table.add_row(
+                    Text(name if index == 0 else ""), Text(field), _cell(value), str(info["rows"]) if index == 0 else ""
+                )
+        print_table(table, console)

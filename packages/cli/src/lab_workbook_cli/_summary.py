@@ -1,0 +1,43 @@
+"""What the CLI shows about a run, computed once for ``list`` and ``show``.
+
+Only presentation: the status, times and artifact names come from the reader's
+:class:`~lab_workbook.Experiment`; this module puts them into one dict whose keys
+are the ``--json`` contract (ISO 8601 UTC strings, durations in seconds).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lab_workbook_core.record import complete_artifacts
+
+from ._output import iso
+
+if TYPE_CHECKING:
+    from lab_workbook import Experiment
+
+__all__ = ["run_summary"]
+
+
+def run_summary(exp: Experiment) -> dict[str, Any]:
+    """Tag, status, start, end, duration, description and artifact count of one run.
+
+    ``problem`` says why the run record cannot be read (status ``unreadable``), else ``None``.
+    ``duration_seconds`` runs to the end, or for a run without an end (running or
+    crashed) to its last heartbeat; ``None`` without a run record. A finished run whose
+    record carries a summary (written by the writer at close) lists its artifacts in the
+    record, so it costs one GET, or none once its record is cached.
+    """
+    duration = exp.duration
+    saved = complete_artifacts(exp.info)  # a final record with a summary lists them all: no listing needed
+    count = len(saved) if saved is not None else len(exp.list_artifacts())
+    return {
+        "tag": exp.tag,
+        "status": exp.status,  # "unreadable" for a damaged run record: listed, never hiding the others
+        "problem": exp.problem,
+        "started": iso(exp.started),
+        "ended": iso(exp.ended),
+        "duration_seconds": duration.total_seconds() if duration is not None else None,
+        "description": exp.description,
+        "artifacts": count,
+    }

@@ -1,1 +1,0 @@
-"""One module per command; :mod:`lab_workbook_cli.app` registers them."""

@@ -1,0 +1,120 @@
+"""Comparing two experiments: what changed in the parameters and in the code.
+
+``exp_a.diff(exp_b)`` answers "what did I change between these two runs?": the
+parameters that differ, side by side, and a unified diff of the two code patches
+(both relative to their own commits, so the diff shows what moved between runs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import difflib
+from html import escape
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from lab_workbook_core import ArtifactNotFound
+
+from ._parameters import flatten_parameters
+from ._patches import highlight_patch
+
+if TYPE_CHECKING:  # pandas is imported when a diff is made: `import lab_workbook` stays quick
+    import pandas as pd
+
+    from ._experiment import Experiment
+
+__all__ = ["ExperimentDiff", "ParameterValues"]
+
+_MISSING = "(absent)"
+_ABSENT = object()
+
+
+def _or_none(value: Any) -> Any:
+    return None if value is _ABSENT else value
+
+
+def _load(exp: Experiment, name: str, default: Any) -> Any:
+    try:
+        return exp.load(name)
+    except ArtifactNotFound:
+        return default
+
+
+class ParameterValues(NamedTuple):
+    """One flattened parameter of either run: its two values and whether they differ.
+
+    ``before``/``after`` are ``None`` where a run lacks the parameter (``differs`` still
+    tells a parameter set to ``null`` in one run from one the other run lacks).
+    """
+
+    name: str
+    before: Any
+    after: Any
+    differs: bool
+
+
+@dataclass(frozen=True)
+class ExperimentDiff:
+    """What changed between two experiments.
+
+    Attributes:
+        before, after: the two tags.
+        params: the flattened parameters that differ, one row each, a column per experiment
+            (``(absent)`` where one run lacks the parameter).
+        patch: a unified diff from the first run's code patch to the second's (``""`` if equal).
+        commits: the two ``git_commit`` values from the run records (``None`` if unknown).
+        parameters: every flattened parameter of either run, sorted by name, whether it
+            differs or not (what ``lab-workbook diff --all`` shows).
+    """
+
+    before: str
+    after: str
+    params: pd.DataFrame
+    patch: str
+    commits: tuple[str | None, str | None]
+    parameters: tuple[ParameterValues, ...] = ()
+
+    @classmethod
+    def between(cls, a: Experiment, b: Experiment, *, params: str, patch: str) -> ExperimentDiff:
+        """Load both experiments' parameters and patches and compare them."""
+        flat_a = flatten_parameters(_load(a, params, {})) if params else {}
+        flat_b = flatten_parameters(_load(b, params, {})) if params else {}
+        values: list[ParameterValues] = []
+        rows: dict[str, list[Any]] = {}
+        for key in sorted(set(flat_a) | set(flat_b)):
+            left, right = flat_a.get(key, _ABSENT), flat_b.get(key, _ABSENT)
+            values.append(ParameterValues(key, _or_none(left), _or_none(right), left != right))
+            if left != right:
+                rows[key] = [_MISSING if left is _ABSENT else left, _MISSING if right is _ABSENT else right]
+        import pandas as pd
+
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=[a.tag, b.tag], dtype=object)
+        table.index.name = "parameter"
+        patch_a, patch_b = _load(a, patch, ""), _load(b, patch, "")
+        unified = "".join(
+            difflib.unified_diff(
+                patch_a.splitlines(keepends=True),
+                patch_b.splitlines(keepends=True),
+                fromfile=f"{a.tag}/{patch}",
+                tofile=f"{b.tag}/{patch}",
+            )
+        )
+        commits = (a.info.get("git_commit"), b.info.get("git_commit"))
+        return cls(a.tag, b.tag, table, unified, commits, tuple(values))
+
+    def __str__(self) -> str:
+        lines = [f"Parameters that differ ({self.before} -> {self.after}):"]
+        lines.append(self.params.to_string() if len(self.params) else "  (none)")
+        if self.commits[0] != self.commits[1]:
+            lines.append(f"Commits: {self.commits[0]} -> {self.commits[1]}")
+        lines.append("Code patches compared:")
+        lines.append(highlight_patch(self.patch).rstrip("\n") if self.patch else "  (identical)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ExperimentDiff: {self.before} -> {self.after}, {len(self.params)} parameters differ>"
+
+    def _repr_html_(self) -> str:
+        params = self.params.to_html() if len(self.params) else "<p>(no parameter differs)</p>"
+        code = highlight_patch(self.patch, html=True) if self.patch else "<p>(the code patches are identical)</p>"
+        title = f"<p><b>{escape(self.before)}</b> → <b>{escape(self.after)}</b></p>"
+        return title + "<h4>Parameters</h4>" + params + "<h4>Code patches compared</h4>" + code

@@ -1,0 +1,129 @@
+"""One run for its page: record, parameters, artifacts with sizes, images, raw artifacts, and a diff with another run.
+
+The reader does the reading (record, loaders, :meth:`~lab_workbook.Experiment.diff`);
+this module shapes it for the page. Sizes come from :meth:`~lab_workbook.Experiment.artifacts`
+(one listing of the run's folder), as in ``lab-workbook show``, so a series still in segments has
+the size of its segments so far.
+
+Images come from the same listing: an image series (``save_image(name, ..., step=...)``
+stores ``<name>/step-<8 digits>.png``, parsed by core's :func:`~lab_workbook_core.keys.parse_image_step`)
+is one entry with its steps in order, and any other picture artifact (``save_figure``'s ``.png``)
+an entry of its own without steps.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from lab_workbook import flatten_parameters
+from lab_workbook._kinds import kind_of
+from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.keys import parse_image_step, picture_type
+
+if TYPE_CHECKING:
+    from lab_workbook import Experiment, ExperimentRepository
+
+__all__ = ["artifact_bytes", "diff_payload", "images_of", "is_text", "run_payload"]
+
+#: Kinds the page shows as text (anything can be downloaded).
+TEXT_KINDS = frozenset({"text", "json", "csv"})
+
+
+def images_of(names: list[str]) -> list[dict[str, Any]]:
+    """``[{"name", "steps", "artifacts"}]``: image series with their steps in order, then single pictures.
+
+    ``steps`` is ``[]`` for a picture that is not part of a series (one artifact).
+    """
+    series: dict[str, list[tuple[int, str]]] = {}
+    single = []
+    for name in names:
+        if step := parse_image_step(name):
+            series.setdefault(step[0], []).append((step[1], name))
+        elif picture_type(name):
+            single.append({"name": name, "steps": [], "artifacts": [name]})
+    found = [
+        {"name": n, "steps": [s for s, _ in sorted(steps)], "artifacts": [a for _, a in sorted(steps)]}
+        for n, steps in sorted(series.items())
+    ]
+    return found + single
+
+
+def is_text(name: str) -> bool:
+    """Whether the page offers to view the artifact as text (by its name's ending, as the reader loads it)."""
+    return kind_of(name) in TEXT_KINDS
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return value
+
+
+def _parameters(exp: Experiment, params: str) -> tuple[dict[str, Any], str | None]:
+    """The flattened parameters and, when they cannot be read, why."""
+    try:
+        loaded = exp.load(params)
+    except ArtifactNotFound:
+        return {}, None
+    except CorruptArtifactError as err:
+        return {}, str(err)
+    if not isinstance(loaded, dict):
+        return {"(value)": loaded}, None
+    return flatten_parameters(loaded), None
+
+
+def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, Any]:
+    """The run's page: ``record``, ``status``, ``problems``, ``parameters``, ``artifacts`` (name, size, kind,
+    text), ``images``.
+
+    ``problems`` lists why the run cannot be read in full (a damaged run record: status
+    ``unreadable``; a parameters file that cannot be parsed), as the runs table's ``problem``
+    column does in one line.
+    """
+    exp = wb.experiment(tag)
+    parameters, problem = _parameters(exp, params)
+    listed = exp.artifacts()
+    names = [a.name for a in listed]
+    artifacts = [{"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in listed]
+    payload: dict[str, Any] = _json_safe(
+        {
+            "tag": exp.tag,
+            "status": exp.status,
+            "problems": exp.problems,  # after the parameters were read: their damage is one
+            "record": exp.info,
+            "parameters_artifact": params,
+            "parameters": parameters,
+            "parameters_error": problem,
+            "artifacts": artifacts,
+            "images": images_of(names),
+        }
+    )
+    return payload
+
+
+def artifact_bytes(wb: ExperimentRepository, tag: str, name: str) -> bytes:
+    """The artifact's raw bytes (a series in segments is assembled by the reader)."""
+    return wb.experiment(tag).read_bytes(name)
+
+
+def diff_payload(wb: ExperimentRepository, before: str, after: str, params: str, patch: str) -> dict[str, Any]:
+    """What ``lab-workbook diff`` shows: parameters that differ side by side, commits, the patches' diff."""
+    a, b = wb.experiment(before), wb.experiment(after)
+    changes = a.diff(b, params=params, patch=patch)
+    rows = [
+        {"name": str(name), "before": _json_safe(values.iloc[0]), "after": _json_safe(values.iloc[1])}
+        for name, values in changes.params.iterrows()
+    ]
+    return {
+        "before": a.tag,
+        "after": b.tag,
+        "parameters": rows,
+        "commits": list(changes.commits),
+        "patch_artifact": patch,
+        "patch": changes.patch,
+    }

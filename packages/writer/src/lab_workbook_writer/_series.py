@@ -1,0 +1,461 @@
+"""Time series: a row is formatted and queued in memory; a drain appends rows to a local CSV file.
+
+``log(...)`` is on the training loop's hot path, so it does as little as
+possible: it formats the row (one ``%r`` format when every value is a plain
+number, ``csv.writer`` otherwise) and appends the line to a ``deque``. Checking,
+formatting and appending happen under the series' *layout lock* (uncontended but
+for :meth:`TimeSeriesLog.add_fields`, which takes it too), so a row is always
+queued under the header it was checked against, even while another thread adds
+fields; the lock never waits for the disk or the store. Lines are *drained* into the series' local file (the
+spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
+ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
+training thread itself only when many lines are waiting, so memory stays bounded.
+
+A line leaves memory only after the write to disk succeeded
+(:class:`~lab_workbook_writer._spoolfile.SpoolFile`): while the spool's disk
+fails, lines wait in memory and the failure is reported at once; lines still
+unwritten when the series is sealed are counted in :attr:`TimeSeriesLog.lost_rows`.
+
+A row logged by one thread while another closes the experiment either reaches
+the final CSV or makes ``log()`` raise :class:`ExperimentClosedError`: never
+silently dropped (see :meth:`TimeSeriesLog._raced_seal`).
+
+Uploads are requested every ``save_every`` rows or when rows are older than
+``flush_seconds``; see :mod:`lab_workbook_writer._segments` for how they are cut.
+A series made without a field list grows its fields as rows bring new ones; see
+:mod:`lab_workbook_writer._fieldsets`.
+
+A series belongs to the process that made it. In a forked child (a DataLoader
+worker, a daemonising script) every series is sealed at the fork, so ``log()``
+raises at once, naming the cause: the child's rows would otherwise go to the
+parent's file behind its back, or wait in a memory no thread of the child drains.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+import csv
+import os
+from pathlib import Path
+import threading
+import time
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+import weakref
+
+from lab_workbook_core import ExperimentClosedError, InvalidValueError
+from lab_workbook_core.keys import segment_key
+
+from ._cells import to_cell, utc_iso_millis
+from ._fieldsets import Layout, Parts, check_new_fields, merge_parts
+from ._notices import warn
+from ._segments import Segment
+from ._spoolfile import SpoolFile
+
+if TYPE_CHECKING:
+    from ._uploader import Uploader
+
+__all__ = ["TimeSeriesLog"]
+
+_MAX_WAITING = 20_000  # lines in memory before log() drains them itself
+_NUMBERS = frozenset({float, int})  # their repr() is their CSV cell: no quoting, exact round trip
+_time = time.time
+
+
+class _HeaderLine(str):
+    """A new part's header waiting in a series' lines: where it lands on disk is where the part starts."""
+
+    __slots__ = ()
+
+
+class TimeSeriesLog:
+    """A CSV time series of one experiment; call it to log a row.
+
+    Made by :meth:`Experiment.new_time_series_log`, not directly.
+
+    Attributes:
+        name: the series' name; the artifact is ``<name>.csv``.
+        fields: the columns, in order (``Date`` is added last); a growing series' fields grow.
+        growing: rows may bring new fields (the series was made without a field list).
+        save_every: upload at most every this many rows (the original's ``saveEvery``).
+        flush_seconds: rows never wait much longer than this before an upload starts.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        fields: Sequence[str],
+        *,
+        tag: str,
+        path: Path,
+        uploader: Uploader,
+        save_every: int,
+        flush_seconds: float,
+        growing: bool = False,
+        on_spool_error: Callable[[str | None], None] | None = None,
+    ) -> None:
+        self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
+        self.file_name, self.path, self.tag = f"{name}.csv", path, tag
+        self.pid = os.getpid()
+        self._uploader = uploader
+        self._use(Layout(fields))
+        self._date_line, self._date_until = "", 0.0
+        self._lines: deque[str] = deque()
+        self._append = self._lines.append
+        self._parts = Parts(self.header)
+        self._headers_waiting = 0  # headers of new parts still in _lines (the spool's disk failed)
+        self._file = SpoolFile(path, self.header)
+        self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        self._layout_lock = threading.Lock()  # the fields: taken before _file_lock, never inside it
+        self._on_spool_error = on_spool_error
+        self.lost_rows = 0
+        self._rows = 0
+        self._trigger_at = save_every
+        self._requested_rows = 0
+        self._last_request = time.monotonic()
+        self._last_cut = 0.0
+        self._cut_offset = len(self.header)
+        self._next_seq = 1
+        self._queued: Segment | None = None
+        self._sealed = False
+        _seal_in_forked_children(self._seal_in_forked_child)
+
+    def _use(self, layout: Layout) -> None:
+        self.fields, self.header = layout.fields, layout.header
+        self._known, self._count, self._getter, self._format = layout.known, layout.count, layout.getter, layout.format
+
+    @property
+    def rows(self) -> int:
+        """How many rows were logged."""
+        return self._rows
+
+    @property
+    def group(self) -> str:
+        """The upload group: a series' uploads run one at a time, in order."""
+        return f"series:{self.file_name}"
+
+    def __call__(self, row: Mapping[str, Any] | None = None, /, **fields: Any) -> None:
+        """Log one row: ``log(epoch=1, loss=0.3)`` or ``log({"epoch": 1, "loss": 0.3})``.
+
+        Missing fields are left empty. Nothing here waits for the store or the disk.
+
+        Raises:
+            InvalidValueError: an unknown field, or a value that is not one number or string.
+            ExperimentClosedError: the experiment was closed.
+        """
+        if row is not None:
+            if not isinstance(row, Mapping):
+                raise InvalidValueError(
+                    f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}"
+                )
+            fields = {**row, **fields} if fields else row  # type: ignore[assignment]
+        with self._layout_lock:  # the row is queued under the header it was checked against
+            try:  # the fast path: every field given, each a plain int or float
+                values = self._getter(fields)
+            except (KeyError, TypeError):
+                line = self._general_line(fields)
+            else:
+                if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
+                    line = self._general_line(fields)
+                else:
+                    if self._sealed:
+                        raise self._closed_error()
+                    if _time() >= self._date_until:
+                        self._next_date()
+                    line = self._format % values + self._date_line
+            self._append(line)
+        if self._sealed:
+            self._raced_seal(line)
+        self._rows += 1
+        if self._rows >= self._trigger_at:
+            self._triggered()
+
+    def _general_line(self, fields: Mapping[str, Any]) -> str:
+        """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars (layout lock held)."""
+        if not self._known.issuperset(fields) and self.growing:
+            self._grow(list(fields))
+        if not self._known.issuperset(fields):
+            unknown = ", ".join(repr(str(k)) for k in fields if k not in self._known)
+            raise InvalidValueError(
+                f"series {self.name!r} has no field {unknown}; its fields are "
+                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log); "
+                "add fields with add_fields(), or make the series without a field list to let rows add them"
+            )
+        values = [to_cell(fields.get(f), f, self.name) for f in self.fields]
+        if self._sealed:
+            raise self._closed_error()
+        if _time() >= self._date_until:
+            self._next_date()
+        values.append(self._date_line[:-2])
+        text: list[str] = []
+        csv.writer(SimpleNamespace(write=text.append), lineterminator="\r\n").writerow(values)
+        return text[0]
+
+    def add_fields(self, *names: str) -> None:
+        """Add columns (after the existing ones; ``Date`` stays last): later rows may use them.
+
+        Earlier rows get empty cells for them in the final CSV. Segments already sent keep
+        their header; later segments carry the new one (readers merge them). A row being
+        logged by another thread meanwhile lands wholly before or wholly after the change.
+
+        Raises:
+            InvalidValueError: a name that is not a non-empty string, or is ``Date``.
+            ExperimentClosedError: the experiment was closed.
+        """
+        with self._layout_lock:
+            self._grow(names)
+
+    def _grow(self, names: Sequence[Any]) -> None:
+        """:meth:`add_fields` with the layout lock held: a new part's header follows the rows queued so far."""
+        added = check_new_fields(self.name, self.fields, names)
+        if not added:
+            return
+        layout = Layout([*self.fields, *added])
+        with self._file_lock:
+            if self._sealed:
+                raise self._closed_error()
+            drained = self._drain_locked()
+            start, rows_start = self._parts.last()
+            if drained and not self._headers_waiting and self._file.size == rows_start:
+                # the current part has no rows: its header is replaced, not followed
+                if self._file.rewind(start, layout.header):
+                    self._place(start, layout.header)
+                else:
+                    self._queue_header(layout.header)
+            else:
+                self._queue_header(layout.header)
+            self._use(layout)
+
+    def _queue_header(self, header: bytes) -> None:
+        """Write a new part's header after the rows waiting, in order (it waits with them if the disk fails)."""
+        self._headers_waiting += 1
+        self._append(_HeaderLine(header.decode("utf-8")))
+        self._drain_locked()
+
+    def _place(self, start: int, header: bytes) -> None:
+        """A part's header reached the disk at ``start``: earlier rows leave as a segment of their own."""
+        self._precut(start)
+        self._parts.place(start, header)
+        self._cut_offset = start + len(header)
+
+    def _precut(self, end: int) -> None:
+        """Queue the rows still unsent under the current header as a segment of their own."""
+        if end <= self._cut_offset:
+            return
+        job = Segment(self)
+        job.cut = (self._next_seq, self._cut_offset, end)
+        self._next_seq += 1
+        self._cut_offset = end
+        job.entry = self._uploader.submit_job(job, group=self.group)
+        self._queued = None  # the next request queues a segment after this one, so flush() waits for both
+
+    def header_for(self, offset: int) -> bytes:
+        """The header of the rows that start at ``offset`` in the local file (a segment's first line)."""
+        return self._parts.header_for(offset)
+
+    def _next_date(self) -> None:
+        """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
+        millis = int(_time() * 1000)
+        self._date_line = utc_iso_millis(millis) + "\r\n"
+        self._date_until = (millis + 1) / 1000
+
+    def _raced_seal(self, line: str) -> None:
+        """The series was sealed while ``line`` was being logged: keep it if the seal took it, else refuse it.
+
+        ``seal()`` sets ``_sealed`` before its last drain, so a line appended before
+        ``_sealed`` was seen False is always drained. A line that is still waiting once
+        the seal is over never will be: it is taken back and the caller told.
+        """
+        with self._file_lock:  # waits for seal() to finish
+            try:
+                self._lines.remove(line)  # an equal line still waiting is as good as this one
+            except ValueError:
+                return  # the seal wrote it
+        raise self._closed_error()
+
+    def _closed_error(self) -> ExperimentClosedError:
+        if os.getpid() != self.pid:
+            return ExperimentClosedError(forked_child_message(f"series {self.name!r}", self.tag, self.pid))
+        return ExperimentClosedError(
+            f"series {self.name!r} belongs to experiment {self.tag}, which is closed; experiments are "
+            "immutable once closed: start a new one with new_experiment()"
+        )
+
+    def _triggered(self) -> None:
+        self._trigger_at = self._rows + self.save_every
+        if len(self._lines) > _MAX_WAITING:
+            self.drain()
+        if self._queued is None:  # else the queued segment, not cut yet, will carry these rows too
+            self.request_upload()
+
+    def flush(self, timeout: float | None = 60.0) -> bool:
+        """Write every row logged so far to local disk, then wait until the store has them.
+
+        Returns:
+            True when the store has every row. False, without waiting out ``timeout``, as
+            soon as the store is known unreachable (the retry this call starts fails), when
+            the run's tag is taken in the store by another run (see ``Experiment.stranded``),
+            or when the spool's disk refuses rows; otherwise False once ``timeout`` seconds
+            passed. The rows stay in the spool and keep being retried: nothing is lost.
+        """
+        on_disk = self.drain()
+        job = self.request_upload(urgent=True)
+        failures = self._uploader.kick()
+        marker = job.entry.seq if job is not None else self._uploader.last_seq()
+        return self._uploader.wait(marker, timeout, group=self.group, failed_since=failures) and on_disk
+
+    def request_upload(self, urgent: bool = False) -> Segment | None:
+        """Make sure a segment is queued that will carry every row logged so far."""
+        self._trigger_at = self._rows + self.save_every
+        self._requested_rows = self._rows
+        self._last_request = time.monotonic()
+        with self._file_lock:
+            if self._sealed:
+                return None
+            job = self._queued
+            if job is None:
+                job = self._queued = Segment(self)
+                not_before = 0.0 if urgent else self._last_cut + min(Segment.MIN_INTERVAL, self.flush_seconds)
+                job.entry = self._uploader.submit_job(job, group=self.group, not_before=not_before)
+            elif urgent:
+                self._uploader.hurry(job.entry)
+            return job
+
+    def due(self, now: float) -> bool:
+        """True when rows older than ``flush_seconds`` wait for an upload (asked by the ticker)."""
+        return self._rows != self._requested_rows and now - self._last_request >= self.flush_seconds
+
+    def drain(self) -> bool:
+        """Append the lines logged so far to the local file; False if the disk refused some (they wait)."""
+        with self._file_lock:
+            return self._drain_locked()
+
+    def _drain_locked(self, force: bool = False) -> bool:
+        """Write the waiting lines; True if none is left. Lines that fail to reach disk go back, in order."""
+        lines, count = self._lines, len(self._lines)
+        if not count or not (force or self._file.ready()):
+            return not count
+        popleft = lines.popleft
+        taken = [popleft() for _ in range(count)]
+        failing = self._file.error is not None
+        data = "".join(taken).encode("utf-8", "backslashreplace")
+        kept_lines = [0]
+
+        def whole(written: int) -> int:  # the rare failure path: how many whole lines got through
+            size = 0
+            for index, line in enumerate(taken):
+                after = size + len(line.encode("utf-8", "backslashreplace"))
+                if after > written:
+                    kept_lines[0] = index
+                    return size
+                size = after
+            kept_lines[0] = len(taken)
+            return size
+
+        start = self._file.size
+        done = self._file.append(data, force=force, whole=whole) == len(data)
+        if self._headers_waiting:
+            self._place_headers(taken[: len(taken) if done else kept_lines[0]], start)
+        if done:
+            if failing:
+                warn(f"series {self.name!r} of experiment {self.tag}: the spool accepts rows again")
+                if self._on_spool_error is not None:
+                    self._on_spool_error(None)
+            return True
+        lines.extendleft(reversed(taken[kept_lines[0] :]))  # before any line appended meanwhile
+        if not failing and self._file.error is not None:
+            self._report_failure(self._file.error)
+        return False
+
+    def _place_headers(self, written: list[str], offset: int) -> None:
+        for line in written:
+            if type(line) is _HeaderLine:
+                self._headers_waiting -= 1
+                self._place(offset, line.encode("utf-8"))
+            offset += len(line.encode("utf-8", "backslashreplace"))
+
+    def _report_failure(self, err: OSError) -> None:
+        message = (
+            f"cannot write rows of series {self.name!r} of experiment {self.tag} to the spool at "
+            f"{self.path} ({err.strerror or err}); they are held in memory and retried. Free space on "
+            "that disk, or rows will be lost when the run ends"
+        )
+        warn(message)
+        if self._on_spool_error is not None:
+            self._on_spool_error(message)
+
+    def cut(self, job: Segment) -> tuple[int, int, int] | None:
+        """Give ``job`` the rows logged so far: ``(sequence, start, end)`` in the file, None if none."""
+        with self._file_lock:
+            if self._queued is job:
+                self._queued = None
+            if self._sealed:
+                return None  # the final CSV carries these rows
+            self._drain_locked()
+            end = self._parts.end_of_part(self._cut_offset, self._file.size)  # whole rows on disk, one header
+            if end == self._cut_offset:
+                return None
+            cut = (self._next_seq, self._cut_offset, end)
+            self._next_seq += 1
+            self._cut_offset = end
+            self._last_cut = time.monotonic()
+            return cut
+
+    def _seal_in_forked_child(self) -> None:
+        """In the child of a fork: refuse rows from now on, without touching the parent's file.
+
+        The child has one thread, and a lock one of the parent's other threads held at the fork
+        stays held in the child for ever: the locks are made anew, so log() reaches its refusal
+        instead of hanging.
+        """
+        self._sealed = True
+        self._layout_lock, self._file_lock = threading.Lock(), threading.Lock()
+
+    def seal(self) -> list[str]:
+        """Write the last rows and close the file; return the keys of the segments made.
+
+        Rows the disk still refuses are lost: :attr:`lost_rows` counts them.
+        """
+        with self._file_lock:
+            if not self._sealed:
+                self._sealed = True
+                if not self._drain_locked(force=True):
+                    self.lost_rows = len(self._lines) - self._headers_waiting
+                    self._lines.clear()
+                    self._headers_waiting = 0
+                self._file.close()
+                merge_parts(self.path, self._parts, self._file.size)
+            return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]
+
+
+def forked_child_message(what: str, tag: str, pid: int) -> str:
+    """What a forked child is told when it writes to its parent's experiment."""
+    return (
+        f"{what} belongs to experiment {tag} of process {pid}; this is a forked child (a DataLoader worker, "
+        "a daemonised script), which cannot write to it: return values to the main process and log there, "
+        "or give this process a run of its own (docs/integrations.md, several processes of one run)"
+    )
+
+
+_live: list[weakref.WeakMethod[Callable[[], None]]] = []
+_live_lock = threading.Lock()  # registration only: the child of a fork reads the list without it
+_fork_hook_installed = False
+
+
+def _seal_in_forked_children(seal: Callable[[], None]) -> None:
+    """Call ``seal`` (a series' method) in the child of a fork; held weakly (the hook is installed with the first)."""
+    global _fork_hook_installed
+    with _live_lock:
+        _live[:] = [ref for ref in _live if ref() is not None]
+        _live.append(weakref.WeakMethod(seal))
+        if not _fork_hook_installed:
+            _fork_hook_installed = True
+            os.register_at_fork(after_in_child=_seal_all_in_child)
+
+
+def _seal_all_in_child() -> None:
+    for ref in list(_live):
+        seal = ref()
+        if seal is not None:
+            seal()
