@@ -37,10 +37,11 @@ from ._experiment import Experiment
 from ._images import LazyImage
 from ._parameters import flatten_parameters
 from ._patches import highlight_patch, print_patch
-from ._problems import UnreadableRunsWarning
+from ._problems import RunsIndexWarning, UnreadableRunsWarning
 from ._querying import duckdb
 from ._repository import ExperimentRepository
 from ._run_rows import RunRows
+from ._store_index import IndexWritten
 
 __all__ = [
     "ArtifactInfo",
@@ -58,12 +59,14 @@ __all__ = [
     "ExperimentNotFound",
     "ExperimentRepository",
     "ExperimentTuple",
+    "IndexWritten",
     "LabWorkbookError",
     "LazyImage",
     "MissingDependencyError",
     "NotFoundError",
     "Package",
     "RunRows",
+    "RunsIndexWarning",
     "StorageError",
     "UnreadableRunsWarning",
     "__version__",

@@ -77,6 +77,16 @@ class RunIndex:
             if self.path is not None:
                 self._added[tag] = entry
 
+    def offer(self, entries: dict[str, Any]) -> None:
+        """Know finished runs' entries for this process only (never saved): those the store's runs index holds.
+
+        An entry already known (read from the store or the file) is kept.
+        """
+        with self._lock:
+            known = self._loaded()
+            for tag, entry in entries.items():
+                known.setdefault(tag, entry)
+
     def forget(self) -> None:
         """Drop what is in memory and not saved (the cache folder was cleared)."""
         with self._lock:

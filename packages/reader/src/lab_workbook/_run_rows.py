@@ -157,3 +157,4 @@ class RunRows:
                 size *= 2  # few thread pools for 10,000 runs; little read past what a small table needs
         finally:
             self._repository.save_cache()  # the next table, in any process, reads the kept rows from disk
+            self._repository.update_index()  # the next reader, anywhere, fetches the records in a few objects
