@@ -1,0 +1,133 @@
+"""The runs index's format rules (``lab_workbook_core.runs_index``): keys, the cover, and the Parquet rows."""
+
+from __future__ import annotations
+
+import json
+
+from lab_workbook_core import CorruptArtifactError
+from lab_workbook_core.keys import is_experiment_folder
+from lab_workbook_core.runs_index import (
+    RUNS_INDEX_PREFIX,
+    IndexObject,
+    cover,
+    decode_index,
+    encode_index,
+    merged_key,
+    new_object_key,
+    parse_object_key,
+    rebuild_key,
+)
+import pytest
+
+pytest.importorskip("pyarrow")
+
+
+def obj(generation: int, first: int, last: int, nonce: str = "0123456789abcdef") -> IndexObject:
+    key = f"{RUNS_INDEX_PREFIX}generation={generation:06d}/{first:08d}-{last:08d}-{nonce}.parquet"
+    parsed = parse_object_key(key)
+    assert parsed is not None
+    return parsed
+
+
+def record(tag: str, status: str = "finished", **fields: object) -> dict[str, object]:
+    return {
+        "format": "lab-workbook/run",
+        "format_version": 1,
+        "tag": tag,
+        "status": status,
+        "started": "2026-01-01T00:00:00.000000Z",
+        "ended": None if status == "running" else "2026-01-01T01:00:00.000000Z",
+        "description": f"run {tag}",
+        "summary": {"json": {"parameters.json": {"lr": 0.1}}, "series": {}},
+        **fields,
+    }
+
+
+def test_the_index_folder_is_never_an_experiment_folder() -> None:
+    assert not is_experiment_folder(RUNS_INDEX_PREFIX.split("/")[0])
+
+
+def test_a_new_object_follows_every_span_of_the_newest_generation() -> None:
+    key = new_object_key([obj(1, 1, 4), obj(1, 5, 5), obj(0, 1, 9)])
+    assert parse_object_key(key) is not None
+    assert parse_object_key(key).span == (6, 6)  # type: ignore[union-attr]
+    assert parse_object_key(key).generation == 1  # type: ignore[union-attr]
+
+
+def test_the_first_object_is_generation_one_sequence_one() -> None:
+    made = parse_object_key(new_object_key([]))
+    assert made is not None and (made.generation, made.span) == (1, (1, 1))
+
+
+def test_two_new_keys_for_the_same_span_differ() -> None:
+    assert new_object_key([]) != new_object_key([])
+
+
+def test_a_merged_object_replaces_the_objects_it_spans() -> None:
+    parts = [obj(1, 1, 1), obj(1, 2, 2), obj(1, 3, 3)]
+    merged = parse_object_key(merged_key(parts))
+    assert merged is not None and merged.span == (1, 3)
+    later = obj(1, 4, 4)
+    assert cover([*parts, merged, later]) == [merged, later]
+
+
+def test_objects_of_one_span_from_two_writers_are_all_in_the_cover() -> None:
+    one, other = obj(1, 1, 1, "aaaaaaaaaaaaaaaa"), obj(1, 1, 1, "bbbbbbbbbbbbbbbb")
+    assert cover([one, other]) == [one, other]
+
+
+def test_a_new_generation_replaces_every_older_object() -> None:
+    old = [obj(1, 1, 5), obj(1, 6, 6)]
+    rebuilt = parse_object_key(rebuild_key(old))
+    assert rebuilt is not None and rebuilt.generation == 2
+    assert cover([*old, rebuilt]) == [rebuilt]
+
+
+def test_keys_that_are_not_index_objects_are_ignored() -> None:
+    for key in (
+        f"{RUNS_INDEX_PREFIX}generation=000001/notes.txt",
+        f"{RUNS_INDEX_PREFIX}generation=000001/00000002-00000001-0123456789abcdef.parquet",  # last < first
+        "202601010000-abc/.lab-workbook/run.json",
+    ):
+        assert parse_object_key(key) is None
+
+
+def test_an_index_holds_each_finished_run_once_with_its_whole_record() -> None:
+    runs = [record("b"), record("a", description="ünïcode"), record("a", description="second"), record("r", "running")]
+    decoded = decode_index(encode_index(runs))
+    assert sorted(decoded) == ["a", "b"]  # running runs are never indexed
+    assert decoded["a"]["description"] == "ünïcode"
+    assert decoded["b"]["summary"] == {"json": {"parameters.json": {"lr": 0.1}}, "series": {}}
+
+
+def test_the_parquet_columns_are_what_sql_engines_read() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(pa.BufferReader(encode_index([record("a")])))
+    assert table.schema.field("started").type == pa.timestamp("us", tz="UTC")
+    assert table.column("status").to_pylist() == ["finished"]
+    assert json.loads(table.column("record")[0].as_py())["tag"] == "a"
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbage", "empty"])
+def test_a_damaged_index_object_is_refused(damage: str) -> None:
+    data = encode_index([record("a"), record("b")])
+    bad = {"cut": data[: len(data) // 2], "garbage": b"not parquet at all", "empty": b""}[damage]
+    with pytest.raises(CorruptArtifactError, match="index-key"):
+        decode_index(bad, "index-key")
+
+
+def test_another_parquet_file_is_not_an_index() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"tag": ["a"], "record": ["{}"]}), sink)
+    with pytest.raises(CorruptArtifactError, match="not a lab-workbook runs index"):
+        decode_index(sink.getvalue().to_pybytes())
+
+
+def test_a_row_whose_record_cannot_be_trusted_is_left_out() -> None:
+    decoded = decode_index(encode_index([record("a", pid="not a number"), record("b")]))
+    assert sorted(decoded) == ["b"]

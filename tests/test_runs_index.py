@@ -1,0 +1,270 @@
+"""The runs index in the store (issue 24): written by one reader, used by any other, never trusted over the listing.
+
+Stores are built straight in the on-store format (``builders.StoreBuilder``); each run's final
+record carries a summary, so a runs table needs nothing but records, and the requests a
+reader sends are exact: the listing of run folders, the listing of the index folder, and the
+GETs of index objects and of the records no index object holds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import warnings
+
+from builders import StoreBuilder
+from lab_workbook import ExperimentRepository, RunsIndexWarning
+from lab_workbook_cli import app
+from lab_workbook_core import concurrent_map
+from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import FINISHED, RUNNING
+from lab_workbook_core.runs_index import RUNS_INDEX_PREFIX, WRITE_AFTER, parse_object_key
+import pytest
+from typer.testing import CliRunner
+
+SUMMARY = {"json": {"parameters.json": {"learningRate": 0.1}}, "series": {}}
+ARTIFACTS = {"parameters.json": {"size": 21, "sha256": "0" * 64}}
+
+
+def tag(i: int) -> str:
+    return f"202601{1 + i // 1440:02d}{(i // 60) % 24:02d}{i % 60:02d}-index{i:05d}"
+
+
+def build(prefix: str, runs: int, start: int = 0, status: str = FINISHED) -> list[str]:
+    """``runs`` finished runs (records with a summary), written concurrently."""
+    store = StoreBuilder(prefix)
+    tags = [tag(i) for i in range(start, start + runs)]
+
+    def one(t: str) -> None:
+        extra = {"summary": SUMMARY, "artifacts": ARTIFACTS} if status != RUNNING else {}
+        store.record(t, status, description=f"run {t}", **extra)
+
+    concurrent_map(one, tags, 16)
+    return tags
+
+
+def fresh_reader(prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> ExperimentRepository:
+    """A reader as in a new process on another machine: its own, empty disk cache."""
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / f"cache-{name}"))
+    return ExperimentRepository(prefix)
+
+
+def index_objects(prefix: str) -> list[str]:
+    storage = StoreBuilder(prefix).storage
+    return sorted(o.key for o in storage.list(RUNS_INDEX_PREFIX, delimiter=None).objects)
+
+
+def requests(wb: ExperimentRepository) -> dict[str, int]:
+    """The requests sent, by kind (a local store's ``head`` is a ``stat`` before each read: not counted)."""
+    local = wb.storage.location.scheme != "s3"
+    return {kind: n for kind, n in wb.storage.requests.items() if n and not (local and kind == "head")}
+
+
+def test_an_index_written_by_one_reader_is_used_by_another(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 40)
+    first = fresh_reader(store_prefix, tmp_path, monkeypatch, "first")
+    written = first.write_index()
+    assert written.key is not None and written.runs == 40
+
+    other = fresh_reader(store_prefix, tmp_path, monkeypatch, "other")
+    table = other.runs()
+    assert list(table["tag"]) == tags
+    assert list(table["params.learningRate"]) == [0.1] * 40
+    # the listing of run folders, the listing of the index folder, and one index object: no record
+    assert requests(other) == {"list": 2, "get": 1}
+
+
+def test_a_reader_writes_the_index_after_reading_a_thousand_unindexed_runs(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(local_prefix, WRITE_AFTER)
+    first = fresh_reader(local_prefix, tmp_path, monkeypatch, "first")
+    assert len(first.runs()) == WRITE_AFTER
+    (written,) = index_objects(local_prefix)
+    assert requests(first)["put"] == 1
+
+    second = fresh_reader(local_prefix, tmp_path, monkeypatch, "second")
+    assert len(second.runs()) == WRITE_AFTER
+    assert requests(second) == {"list": 2, "get": 1}
+    assert index_objects(local_prefix) == [written]  # nothing more to write
+
+
+def test_fewer_unindexed_runs_than_the_threshold_write_nothing(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(local_prefix, 30)
+    fresh_reader(local_prefix, tmp_path, monkeypatch, "first").runs()
+    assert index_objects(local_prefix) == []
+
+
+def test_with_index_writes_off_readers_write_nothing_and_the_command_still_does(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(local_prefix, WRITE_AFTER)
+    monkeypatch.setenv("LAB_WORKBOOK_INDEX_WRITES", "off")
+    fresh_reader(local_prefix, tmp_path, monkeypatch, "first").runs()
+    assert index_objects(local_prefix) == []
+    result = CliRunner().invoke(app, ["index", "--prefix", local_prefix])
+    assert result.exit_code == 0, result.output
+    assert f"indexed {WRITE_AFTER:,} finished runs" in result.output
+    assert len(index_objects(local_prefix)) == 1
+
+
+def test_overlapping_objects_from_two_writers_at_once_give_each_run_once(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(store_prefix, 10)
+    late = fresh_reader(store_prefix, tmp_path, monkeypatch, "late")
+    late.runs()  # read the (empty) index before the other writer wrote
+    early = fresh_reader(store_prefix, tmp_path, monkeypatch, "early")
+    assert early.write_index().runs == 10
+    tags = build(store_prefix, 5, start=10)
+    assert late.write_index().runs == 15  # it never saw the other object: the two overlap
+    first, second = (parse_object_key(k) for k in index_objects(store_prefix))
+    assert first is not None and second is not None and first.span == second.span
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    table = reader.runs()
+    assert len(table) == 15 and table["tag"].is_unique and list(table["tag"])[-5:] == tags
+    assert requests(reader) == {"list": 2, "get": 2}  # both objects, no record
+
+
+def test_a_run_deleted_after_indexing_is_not_shown(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 6)
+    fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    StoreBuilder(store_prefix).storage.delete([run_record_key(tags[2])])  # by hand: the run's folder is gone
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    assert tags[2] not in list(reader.runs()["tag"])
+    result = CliRunner().invoke(app, ["list", "--json", "--limit", "0", "--prefix", store_prefix])
+    assert tags[2] not in [row["tag"] for row in json.loads(result.output)]
+
+
+def test_a_rebuild_replaces_the_index_without_the_deleted_runs(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 6)
+    fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    (old,) = index_objects(store_prefix)
+    StoreBuilder(store_prefix).storage.delete([run_record_key(tags[0])])
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-cli"))
+    result = CliRunner().invoke(app, ["index", "--rebuild", "--json", "--prefix", store_prefix])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["runs"], report["replaced"]) == (5, 1)
+    (new,) = index_objects(store_prefix)
+    assert new != old and parse_object_key(new).generation == 2  # type: ignore[union-attr]
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    assert list(reader.runs()["tag"]) == tags[1:]
+    assert requests(reader) == {"list": 2, "get": 1}
+
+
+def test_a_running_run_that_finishes_after_indexing_shows_its_final_status(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(store_prefix, 4)
+    (running,) = build(store_prefix, 1, start=4, status=RUNNING)
+    written = fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    assert written.runs == 4  # running runs are never indexed
+    build(store_prefix, 1, start=4)  # it finished: its final record replaces the running one
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    table = reader.runs().set_index("tag")
+    assert table.loc[running, "status"] == FINISHED
+    assert requests(reader) == {"list": 2, "get": 2}  # the index object and that run's record
+
+
+def test_a_store_that_refuses_writes_reads_fine_and_writes_no_index(
+    quirk_prefix: str, fault_proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    tags = build(quirk_prefix, WRITE_AFTER)
+    fault_proxy.faults.deny_puts = ""  # a policy that may read but not write
+    reader = fresh_reader(quirk_prefix, tmp_path, monkeypatch, "reader")
+    with caplog.at_level("DEBUG", logger="lab_workbook"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # never a warning, never an error
+        table = reader.runs()
+    assert list(table["tag"]) == tags
+    assert requests(reader)["put"] == 1  # one attempt, refused
+    assert any("runs index: not written" in r.getMessage() for r in caplog.records if r.levelname == "DEBUG")
+    fault_proxy.faults.deny_puts = None
+    assert index_objects(quirk_prefix) == []
+    reader.runs()
+    assert requests(reader)["put"] == 1  # not asked again by this reader
+
+
+def test_the_index_command_on_a_store_that_refuses_writes_says_so(
+    quirk_prefix: str, fault_proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(quirk_prefix, 3)
+    fault_proxy.faults.deny_puts = ""
+    result = CliRunner().invoke(app, ["index", "--prefix", quirk_prefix])
+    assert result.exit_code == 1
+    assert "denied" in result.output.lower() or "access" in result.output.lower()
+
+
+def test_a_read_only_local_store_reads_fine_and_writes_no_index(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    tags = build(local_prefix, WRITE_AFTER)
+    folder = Path(local_prefix)
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o555)
+    try:
+        table = fresh_reader(local_prefix, tmp_path, monkeypatch, "reader").runs()
+        assert list(table["tag"]) == tags
+        assert index_objects(local_prefix) == []
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o755)
+
+
+@pytest.mark.parametrize("damage", ["cut", "garbage"])
+def test_a_damaged_index_object_is_ignored_with_a_warning_and_its_runs_read_directly(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    tags = build(store_prefix, 8)
+    written = fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    assert written.key is not None
+    storage = StoreBuilder(store_prefix).storage
+    data = storage.get_bytes(written.key)
+    storage.put_bytes(written.key, data[: len(data) // 2] if damage == "cut" else b"PAR1 garbage")
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    with pytest.warns(RunsIndexWarning, match="not a readable Parquet file"):
+        table = reader.runs()
+    assert list(table["tag"]) == tags
+    assert requests(reader)["get"] == 1 + len(tags)  # the object, then every record
+
+
+def test_the_original_tools_store_reads_as_before_and_gets_no_index(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Path(__file__).parent / "fixtures" / "original" / "201602142341-mn5SvgNxHY"
+    store = StoreBuilder(store_prefix)
+    for path in sorted(original.iterdir()):
+        store.put(original.name, path.name, path.read_bytes())
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    table = reader.runs()
+    assert list(table["tag"]) == [original.name] and list(table["status"]) == ["unknown"]
+    reader.write_index()
+    assert index_objects(store_prefix) == []  # its runs are not over as far as a record says: never indexed
+
+
+def test_a_store_written_before_the_index_reads_as_before(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 5)
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    assert list(reader.runs()["tag"]) == tags
+    assert requests(reader) == {"list": 2, "get": 5}  # the run folders, the (empty) index folder, the records
