@@ -115,26 +115,26 @@ def test_with_index_writes_off_readers_write_nothing_and_the_command_still_does(
 def test_overlapping_objects_from_two_writers_at_once_give_each_run_once(
     store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build(store_prefix, 10)
+    build(store_prefix, 40)
     late = fresh_reader(store_prefix, tmp_path, monkeypatch, "late")
     late.runs()  # read the (empty) index before the other writer wrote
     early = fresh_reader(store_prefix, tmp_path, monkeypatch, "early")
-    assert early.write_index().runs == 10
-    tags = build(store_prefix, 5, start=10)
-    assert late.write_index().runs == 15  # it never saw the other object: the two overlap
+    assert early.write_index().runs == 40
+    tags = build(store_prefix, 5, start=40)
+    assert late.write_index().runs == 45  # it never saw the other object: the two overlap
     first, second = (parse_object_key(k) for k in index_objects(store_prefix))
     assert first is not None and second is not None and first.span == second.span
 
     reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
     table = reader.runs()
-    assert len(table) == 15 and table["tag"].is_unique and list(table["tag"])[-5:] == tags
+    assert len(table) == 45 and table["tag"].is_unique and list(table["tag"])[-5:] == tags
     assert requests(reader) == {"list": 2, "get": 2}  # both objects, no record
 
 
 def test_a_run_deleted_after_indexing_is_not_shown(
     store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tags = build(store_prefix, 6)
+    tags = build(store_prefix, 40)
     fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
     StoreBuilder(store_prefix).storage.delete([run_record_key(tags[2])])  # by hand: the run's folder is gone
 
@@ -147,7 +147,7 @@ def test_a_run_deleted_after_indexing_is_not_shown(
 def test_a_rebuild_replaces_the_index_without_the_deleted_runs(
     store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tags = build(store_prefix, 6)
+    tags = build(store_prefix, 40)
     fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
     (old,) = index_objects(store_prefix)
     StoreBuilder(store_prefix).storage.delete([run_record_key(tags[0])])
@@ -155,7 +155,7 @@ def test_a_rebuild_replaces_the_index_without_the_deleted_runs(
     result = CliRunner().invoke(app, ["index", "--rebuild", "--json", "--prefix", store_prefix])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert (report["runs"], report["replaced"]) == (5, 1)
+    assert (report["runs"], report["replaced"]) == (39, 1)
     (new,) = index_objects(store_prefix)
     assert new != old and parse_object_key(new).generation == 2  # type: ignore[union-attr]
 
@@ -167,11 +167,11 @@ def test_a_rebuild_replaces_the_index_without_the_deleted_runs(
 def test_a_running_run_that_finishes_after_indexing_shows_its_final_status(
     store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build(store_prefix, 4)
-    (running,) = build(store_prefix, 1, start=4, status=RUNNING)
+    build(store_prefix, 40)
+    (running,) = build(store_prefix, 1, start=40, status=RUNNING)
     written = fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
-    assert written.runs == 4  # running runs are never indexed
-    build(store_prefix, 1, start=4)  # it finished: its final record replaces the running one
+    assert written.runs == 40  # running runs are never indexed
+    build(store_prefix, 1, start=40)  # it finished: its final record replaces the running one
 
     reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
     table = reader.runs().set_index("tag")
@@ -233,7 +233,7 @@ def test_a_read_only_local_store_reads_fine_and_writes_no_index(
 def test_a_damaged_index_object_is_ignored_with_a_warning_and_its_runs_read_directly(
     store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    tags = build(store_prefix, 8)
+    tags = build(store_prefix, 40)
     written = fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
     assert written.key is not None
     storage = StoreBuilder(store_prefix).storage
@@ -264,7 +264,18 @@ def test_the_original_tools_store_reads_as_before_and_gets_no_index(
 def test_a_store_written_before_the_index_reads_as_before(
     store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tags = build(store_prefix, 5)
+    tags = build(store_prefix, 40)
     reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
     assert list(reader.runs()["tag"]) == tags
-    assert requests(reader) == {"list": 2, "get": 5}  # the run folders, the (empty) index folder, the records
+    assert requests(reader) == {"list": 2, "get": 40}  # the run folders, the (empty) index folder, the records
+
+
+def test_a_table_of_few_runs_to_read_does_not_look_for_an_index(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(store_prefix, 40)
+    fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    for _ in reader.run_rows("newest", lambda exp: {"tag": exp.tag}, chunk=5):
+        break
+    assert requests(reader) == {"list": 1, "get": 5}  # five small records: cheaper than the index

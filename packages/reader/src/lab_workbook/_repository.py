@@ -28,7 +28,7 @@ from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
 from ._run_rows import FIRST_CHUNK, RunRows
 from ._source import ObjectSource, store_namespace
-from ._store_index import IndexWritten, StoreIndex
+from ._store_index import USE_INDEX_FROM, IndexWritten, StoreIndex
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -302,7 +302,7 @@ class ExperimentRepository:
         listed = self._listed()  # a kept row of a run no longer in the store is not returned
         rows: list[dict[str, Any] | None] = [index.get(tag) if tag in listed else None for tag in tags]
         missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
-        if self._unknown(missing):  # records to fetch: the store's runs index may hold them
+        if len(self._unknown(missing)) >= USE_INDEX_FROM:  # many records to fetch: the runs index may hold them
             self._index.load()
         fetch = self._unknown(missing)
         made = dict(zip((e.tag for e in fetch), concurrent_map(row, fetch, self._source.max_workers), strict=True))
