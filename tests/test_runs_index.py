@@ -279,3 +279,24 @@ def test_a_table_of_few_runs_to_read_does_not_look_for_an_index(
     for _ in reader.run_rows("newest", lambda exp: {"tag": exp.tag}, chunk=5):
         break
     assert requests(reader) == {"list": 1, "get": 5}  # five small records: cheaper than the index
+
+
+def test_the_duckdb_runs_view_takes_the_records_the_index_holds(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("duckdb")
+    if store_prefix.startswith("s3://"):
+        pytest.importorskip("s3fs")
+    import lab_workbook
+
+    tags = build(store_prefix, 40)
+    store = StoreBuilder(store_prefix)
+    for t in tags:
+        store.put(t, "parameters.json", '{"learningRate": 0.1}')
+    fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    store.storage.delete([run_record_key(t) for t in tags])  # now only the index has the records
+
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-duckdb"))
+    con = lab_workbook.duckdb(store_prefix)
+    rows = con.sql("SELECT tag, status FROM runs ORDER BY tag").fetchall()
+    assert rows == [(t, FINISHED) for t in tags]

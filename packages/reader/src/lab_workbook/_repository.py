@@ -253,7 +253,8 @@ class ExperimentRepository:
     def read_records(self, tags: Iterable[str]) -> list[Experiment]:
         """The experiments of ``tags``, in order, with their run records read now, concurrently.
 
-        A finished run's record already on disk costs nothing and no thread; the others are
+        A finished run's record already on disk, or held by the store's runs index (read first
+        when there are many records to fetch), costs nothing and no thread; the others are
         fetched ``max_workers`` at once. Afterwards each experiment's status, times and
         description answer without a request (a run that is not over: for ``refresh_seconds``).
 
@@ -261,7 +262,13 @@ class ExperimentRepository:
             ExperimentNotFound: a tag that is not in the store.
         """
         experiments = self._experiments_of(tags)
-        concurrent_map(lambda e: e.status, self._unknown(experiments), self._source.max_workers)
+        if len(self._unknown(experiments)) >= USE_INDEX_FROM:
+            self._index.load()
+        fetched = self._unknown(experiments)
+        concurrent_map(lambda e: e.status, fetched, self._source.max_workers)
+        for exp in fetched:
+            if exp.status in FINAL_STATUSES and not exp.problems and not self._index.holds(exp.tag):
+                self._index.note_read(exp.info)
         return experiments
 
     def finished_rows(
@@ -409,7 +416,7 @@ class ExperimentRepository:
         tags = self.tags()
         self._index.load()
         todo = [t for t in tags if not self._index.holds(t)]
-        for exp in self.read_records(todo):
+        for exp in self.read_records(todo):  # runs known on disk were not fetched: noted here
             if exp.status in FINAL_STATUSES and not exp.problems:
                 self._index.note_read(exp.info)
         self.save_cache()
