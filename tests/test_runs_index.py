@@ -300,3 +300,21 @@ def test_the_duckdb_runs_view_takes_the_records_the_index_holds(
     con = lab_workbook.duckdb(store_prefix)
     rows = con.sql("SELECT tag, status FROM runs ORDER BY tag").fetchall()
     assert rows == [(t, FINISHED) for t in tags]
+
+
+def test_the_eighth_object_merges_the_index_into_one(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lab_workbook_core.runs_index import MERGE_AT
+
+    tags = build(local_prefix, 40)
+    for n in range(MERGE_AT):
+        if n:
+            tags += build(local_prefix, 1, start=40 + n)
+        fresh_reader(local_prefix, tmp_path, monkeypatch, f"writer-{n}").write_index()
+    spans = [parse_object_key(k).span for k in index_objects(local_prefix)]  # type: ignore[union-attr]
+    assert sorted(spans) == [(1, 1), (1, MERGE_AT - 1), *((n, n) for n in range(2, MERGE_AT))]
+
+    reader = fresh_reader(local_prefix, tmp_path, monkeypatch, "reader")
+    assert list(reader.runs()["tag"]) == tags
+    assert requests(reader) == {"list": 2, "get": 1}  # the merged object only
