@@ -131,3 +131,17 @@ def test_another_parquet_file_is_not_an_index() -> None:
 def test_a_row_whose_record_cannot_be_trusted_is_left_out() -> None:
     decoded = decode_index(encode_index([record("a", pid="not a number"), record("b")]))
     assert sorted(decoded) == ["b"]
+
+
+def test_a_row_that_is_not_one_json_value_is_left_out_and_shifts_no_other() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = encode_index([record("a"), record("c")])
+    table = pq.read_table(pa.BufferReader(good))
+    rows = table.to_pylist()
+    rows.insert(1, {**rows[0], "tag": "b", "record": json.dumps(record("x")) + "," + json.dumps(record("y"))})
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), sink)
+    decoded = decode_index(sink.getvalue().to_pybytes())
+    assert sorted(decoded) == ["a", "c"] and decoded["c"]["tag"] == "c"

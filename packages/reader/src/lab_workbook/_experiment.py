@@ -92,7 +92,8 @@ class Experiment:
             return record
         index = self._source.records
         known = index.get(self.tag) if record is None and index is not None else None
-        if isinstance(known, dict) and not record_problems(known):  # an index an older version wrote is checked
+        # A file an older version wrote is checked; records from the store's runs index were, by core.
+        if isinstance(known, dict) and (index.checked(self.tag) or not record_problems(known)):
             self._record, self._record_at, self._final = known, time.monotonic(), is_final(known)
             return known
         key = run_record_key(self.tag)

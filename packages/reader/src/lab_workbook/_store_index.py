@@ -102,7 +102,7 @@ class StoreIndex:
             for found in self._read(self._cover):
                 for tag, record in found.items():
                     self._indexed.setdefault(tag, record)
-            self._source.records.offer(self._indexed)
+            self._source.records.offer(self._indexed, checked=True)  # decode_index checked every record
 
     def _read(self, objects: list[IndexObject]) -> list[dict[str, dict[str, Any]]]:
         def one(obj: IndexObject) -> dict[str, dict[str, Any]]:
