@@ -166,3 +166,14 @@ def test_a_checkpoint_the_store_refuses_never_costs_an_older_one(fault_proxy, qu
         wb.save_torch("model", _state(torch, 4), step=4, keep_last=2)
     assert stored == [1, 2]
     assert ExperimentRepository(quirk_prefix)[wb.tag].checkpoints("model").step.tolist() == [2, 4]
+
+
+def test_a_store_refusing_deletes_keeps_every_checkpoint_and_the_run_finishes(fault_proxy, quirk_prefix, torch, capsys):
+    fault_proxy.faults.delete_errors = True  # DeleteObjects answers AccessDenied for each key
+    with new_experiment(quirk_prefix, capture_environment=False) as wb:
+        for step in (1, 2, 3, 4):
+            wb.save_torch("model", _state(torch, step), step=step, keep_last=2)
+    exp = ExperimentRepository(quirk_prefix)[wb.tag]
+    assert exp.status == "finished"
+    assert exp.checkpoints("model").step.tolist() == [1, 2, 3, 4]
+    assert capsys.readouterr().err.count("refused to list or delete old checkpoints") == 1

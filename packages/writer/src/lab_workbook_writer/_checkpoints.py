@@ -119,7 +119,22 @@ class Rotation:
         self.series, self.step, self.ending = parsed
 
     def upload(self, storage: Storage) -> int:
-        """List the stored steps and delete those beyond ``keep_last``; nothing if ours is not stored."""
+        """List the stored steps and delete those beyond ``keep_last``; nothing if ours is not stored.
+
+        A store that answers but refuses (access denied to the listing or the deletes, a quiet
+        batch delete reporting errors) is told once and the steps are kept: the next rotation
+        decides again from the store, and a store refusing deletes must not hold up later saves.
+        An outage is raised, to be retried (later puts of the series wait behind it).
+        """
+        try:
+            self._rotate(storage)
+        except StorageUnavailable:
+            raise
+        except StorageError as err:
+            self._refused(storage, err)
+        return 0
+
+    def _rotate(self, storage: Storage) -> None:
         root = len(self.tag) + 1
         stored: dict[int, list[str]] = {}
         for info in storage.list(steps_prefix(self.tag, self.series), delimiter="/").objects:
@@ -127,25 +142,19 @@ class Rotation:
             if parsed is not None and parsed[0] == self.series and parsed[2] == self.ending:
                 stored.setdefault(parsed[1], []).append(info.key)
         if self.step not in stored:  # its put was given up or superseded: keep every older step
-            return 0
+            return
         keep = kept_steps(stored, self.step, self.keep_last)
         doomed = [key for step, keys in stored.items() if step not in keep for key in keys]
         if doomed:
-            try:
-                storage.delete(doomed)
-            except StorageUnavailable:  # an outage: retried, and later puts of the series wait behind it
-                raise
-            except StorageError as err:  # refused (access denied, a delete the store will not do): keep them
-                self._refused(storage, err)
-        return 0
+            storage.delete(doomed)
 
     def _refused(self, storage: Storage, err: StorageError) -> None:
-        """Say once per series that old steps stay: a store that refuses deletes must not stall later saves."""
         if (self.tag, self.series) in _refusals_reported:
             return
         _refusals_reported.add((self.tag, self.series))
         warn(
-            f"experiment {self.tag}: {storage.location} refuses to delete old checkpoints of {self.series!r} "
-            f"({type(err).__name__}: {err}); they are kept. Allow deletes under the run's prefix "
-            "(s3:DeleteObject) for keep_last to take effect"
+            f"experiment {self.tag}: {storage.location} refused to list or delete old checkpoints of "
+            f"{self.series!r} ({type(err).__name__}: {err}); they are kept, and the next save tries again. "
+            "Allow listing and deletes under the run's prefix (s3:ListBucket, s3:DeleteObject) for keep_last "
+            "to take effect"
         )
