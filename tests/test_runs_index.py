@@ -318,3 +318,16 @@ def test_the_eighth_object_merges_the_index_into_one(
     reader = fresh_reader(local_prefix, tmp_path, monkeypatch, "reader")
     assert list(reader.runs()["tag"]) == tags
     assert requests(reader) == {"list": 2, "get": 1}  # the merged object only
+
+
+def test_index_objects_are_kept_in_the_disk_cache(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 40)
+    fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    fresh_reader(store_prefix, tmp_path, monkeypatch, "reader").runs()
+
+    again = ExperimentRepository(store_prefix)  # the same disk cache, another table (no rows kept for it)
+    rows = [row for chunk in again.run_rows("another table", lambda exp: {"tag": exp.tag}) for row in chunk]
+    assert sorted(row["tag"] for row in rows) == tags
+    assert requests(again) == {"list": 2}  # the run folders and the index folder; the object from disk
