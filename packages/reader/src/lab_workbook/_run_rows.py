@@ -16,9 +16,13 @@ and which runs it wants; :class:`RunRows` does the rest, the same way for every 
    than its record and leaves no row; then again to every row, kept rows included, by the row's
    own ``status`` and ``started`` (an ISO 8601 string, or ``None``).
 
-When the iteration ends (every chunk read, or the caller stopped), the rows of finished runs
-made meanwhile are written to the disk cache (:meth:`~lab_workbook.ExperimentRepository.save_cache`):
-the next table, in any process, reads them from one local file.
+A chunk with 32 records or more to fetch reads the store's runs index first (``docs/format.md``,
+"The runs index"): the records it holds cost no request. When the iteration ends (every chunk
+read, or the caller stopped), the rows of finished runs made meanwhile are written to the disk
+cache (:meth:`~lab_workbook.ExperimentRepository.save_cache`): the next table, in any process,
+reads them from one local file; and after 1,000 finished runs read that no index object holds,
+one is written (:meth:`~lab_workbook.ExperimentRepository.update_index`): the next reader,
+anywhere, fetches it instead of their records.
 """
 
 from __future__ import annotations

@@ -23,7 +23,13 @@ import threading
 from typing import Any
 import warnings
 
-from lab_workbook_core import CorruptArtifactError, ObjectNotFound, StorageError, StoreFeatureMissing
+from lab_workbook_core import (
+    CorruptArtifactError,
+    ObjectNotFound,
+    StorageError,
+    StoreFeatureMissing,
+    concurrent_map,
+)
 from lab_workbook_core.runs_index import (
     MERGE_AT,
     RUNS_INDEX_PREFIX,
@@ -105,30 +111,26 @@ class StoreIndex:
             self._source.records.offer(self._indexed, checked=True)  # decode_index checked every record
 
     def _read(self, objects: list[IndexObject]) -> list[dict[str, dict[str, Any]]]:
-        def one(obj: IndexObject) -> dict[str, dict[str, Any]]:
-            try:
-                data = self._source.fetch(obj.key, final=True)  # immutable: the disk cache serves it for good
-                return decode_index(data, self._source.storage.url(obj.key))
-            except ObjectNotFound:
-                _log.debug("runs index: %s was deleted meanwhile (a rebuild): its runs are read directly", obj.key)
-            except CorruptArtifactError as err:
-                self._source.distrust(obj.key)
-                warnings.warn(
-                    f"runs index: {err}; it is ignored and its runs are read directly "
-                    "(`lab-workbook index --rebuild` writes a new index)",
-                    RunsIndexWarning,
-                    stacklevel=2,
-                )
-            except StorageError as err:
-                _log.debug("runs index: cannot read %s (%s): its runs are read directly", obj.key, err)
-            return {}
+        """The records of each object (``{}`` for one that cannot be read: its runs are read directly)."""
+        return concurrent_map(self._read_one, objects, self._source.max_workers)
 
-        return [one(o) for o in objects] if len(objects) < 2 else self._many(objects, one)
-
-    def _many(self, objects: list[IndexObject], one: Any) -> list[dict[str, dict[str, Any]]]:
-        from lab_workbook_core import concurrent_map
-
-        return concurrent_map(one, objects, self._source.max_workers)
+    def _read_one(self, obj: IndexObject) -> dict[str, dict[str, Any]]:
+        try:
+            data = self._source.fetch(obj.key, final=True)  # immutable: the disk cache serves it for good
+            return decode_index(data, self._source.storage.url(obj.key))
+        except ObjectNotFound:
+            _log.debug("runs index: %s was deleted meanwhile (a rebuild): its runs are read directly", obj.key)
+        except CorruptArtifactError as err:
+            self._source.distrust(obj.key)
+            warnings.warn(
+                f"runs index: {err}; it is ignored and its runs are read directly "
+                "(`lab-workbook index --rebuild` writes a new index)",
+                RunsIndexWarning,
+                stacklevel=2,
+            )
+        except StorageError as err:
+            _log.debug("runs index: cannot read %s (%s): its runs are read directly", obj.key, err)
+        return {}
 
     def holds(self, tag: str) -> bool:
         """Whether the cover holds the finished run ``tag`` (after :meth:`load`)."""
