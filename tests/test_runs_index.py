@@ -8,8 +8,13 @@ GETs of index objects and of the records no index object holds.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 import json
+import os
 from pathlib import Path
+import shutil
+import subprocess
 import warnings
 
 from builders import StoreBuilder
@@ -207,26 +212,40 @@ def test_the_index_command_on_a_store_that_refuses_writes_says_so(
     assert "denied" in result.output.lower() or "access" in result.output.lower()
 
 
-def test_a_read_only_local_store_reads_fine_and_writes_no_index(
-    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import os
-
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
-    tags = build(local_prefix, WRITE_AFTER)
-    folder = Path(local_prefix)
-    for path in [folder, *folder.rglob("*")]:
-        if path.is_dir():
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """The folder cannot be written to while inside: ``chattr +i`` for root (who writes through modes), else modes."""
+    if os.geteuid() != 0:
+        folders = [folder, *(p for p in folder.rglob("*") if p.is_dir())]
+        for path in folders:
             path.chmod(0o555)
-    try:
-        table = fresh_reader(local_prefix, tmp_path, monkeypatch, "reader").runs()
-        assert list(table["tag"]) == tags
-        assert index_objects(local_prefix) == []
-    finally:
-        for path in [folder, *folder.rglob("*")]:
-            if path.is_dir():
+        try:
+            yield
+        finally:
+            for path in folders:
                 path.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("root writes into read-only folders, and this file system has no immutable attribute")
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", str(folder)], check=True)
+
+
+def test_a_read_only_local_store_reads_fine_and_writes_no_index(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    tags = build(local_prefix, WRITE_AFTER)
+    reader = fresh_reader(local_prefix, tmp_path, monkeypatch, "reader")
+    with read_only(Path(local_prefix)), caplog.at_level("DEBUG", logger="lab_workbook"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # never a warning, never an error
+        table = reader.runs()
+    assert list(table["tag"]) == tags
+    assert index_objects(local_prefix) == []
+    assert requests(reader)["put"] == 1  # one attempt, refused
+    assert any("runs index: not written" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize("damage", ["cut", "garbage"])
