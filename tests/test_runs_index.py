@@ -350,3 +350,23 @@ def test_index_objects_are_kept_in_the_disk_cache(
     rows = [row for chunk in again.run_rows("another table", lambda exp: {"tag": exp.tag}) for row in chunk]
     assert sorted(row["tag"] for row in rows) == tags
     assert requests(again) == {"list": 2}  # the run folders and the index folder; the object from disk
+
+
+def test_a_rebuild_after_damage_reads_every_record_and_replaces_the_damaged_object(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 40)
+    written = fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    assert written.key is not None
+    StoreBuilder(store_prefix).storage.put_bytes(written.key, b"PAR1 damaged")
+    rebuilder = fresh_reader(store_prefix, tmp_path, monkeypatch, "rebuilder")
+    rebuilt = rebuilder.write_index(rebuild=True)
+    assert (rebuilt.runs, rebuilt.replaced) == (40, 1)
+    assert requests(rebuilder)["get"] == 40  # every record: the index being repaired is not read
+    assert index_objects(store_prefix) == [rebuilt.key]
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RunsIndexWarning)
+        assert list(reader.runs()["tag"]) == tags
+    assert requests(reader) == {"list": 2, "get": 1}

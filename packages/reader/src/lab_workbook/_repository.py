@@ -405,8 +405,9 @@ class ExperimentRepository:
 
         Args:
             rebuild: write a new generation of the index holding every finished run listed now,
-                which replaces every older object (then deleted): after runs were deleted by hand,
-                or an index object was damaged.
+                read from its record (one GET per run: the index is not trusted), which replaces
+                every older object (then deleted): after runs were deleted by hand, or an index
+                object was damaged.
 
         Raises:
             StorageError: the store refused the write (:class:`~lab_workbook.AccessDenied` for a
@@ -414,13 +415,15 @@ class ExperimentRepository:
         """
         self.refresh()
         tags = self.tags()
+        if rebuild:
+            return self._index.rebuild(tags)
         self._index.load()
         todo = [t for t in tags if not self._index.holds(t)]
         for exp in self.read_records(todo):  # runs known on disk were not fetched: noted here
             if exp.status in FINAL_STATUSES and not exp.problems:
                 self._index.note_read(exp.info)
         self.save_cache()
-        return self._index.write(tags, rebuild=rebuild, explicit=True)
+        return self._index.write(tags, explicit=True)
 
     def _listed(self) -> frozenset[str]:
         """The tags of the listing made, however old, or of a new one if there is none."""

@@ -30,6 +30,8 @@ from lab_workbook_core import (
     StoreFeatureMissing,
     concurrent_map,
 )
+from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import parse_record
 from lab_workbook_core.runs_index import (
     MERGE_AT,
     RUNS_INDEX_PREFIX,
@@ -147,13 +149,47 @@ class StoreIndex:
         """Whether this reader should write an index object now (enough runs read, and it may write)."""
         return self._may_write and len(self._unindexed) >= WRITE_AFTER
 
-    def write(self, listed: Iterable[str], *, rebuild: bool = False, explicit: bool = False) -> IndexWritten:
+    def rebuild(self, listed: Iterable[str]) -> IndexWritten:
+        """Write a new generation holding every listed finished run, read from its record now, and
+        delete every older index object. The index is not trusted: it is what is being repaired.
+
+        Raises:
+            StorageError: the store refused the write, or a record could not be read.
+        """
+        storage = self._source.storage
+        objects = [
+            o
+            for o in (parse_object_key(i.key, i.size) for i in storage.list(RUNS_INDEX_PREFIX, delimiter=None).objects)
+            if o
+        ]
+
+        def record(tag: str) -> dict[str, Any] | None:
+            try:
+                return parse_record(storage.get_bytes(run_record_key(tag)), tag)
+            except (ObjectNotFound, CorruptArtifactError):  # the original tool's run, a damaged record
+                return None
+
+        found = concurrent_map(record, list(listed), self._source.max_workers)
+        runs = {r["tag"]: r for r in found if r is not None and indexable(r) and isinstance(r.get("tag"), str)}
+        if not runs:
+            return IndexWritten(None, 0, reason="no finished run to index")
+        key = rebuild_key(objects)
+        data = encode_index(runs.values())
+        self._put(key, data)
+        self._delete([o.key for o in objects])
+        written = parse_object_key(key, len(data))
+        assert written is not None
+        with self._lock:
+            self._loaded, self._objects, self._cover = True, [written], [written]
+            self._indexed = dict(runs)
+            self._unindexed.clear()
+        return IndexWritten(key, len(runs), len(objects))
+
+    def write(self, listed: Iterable[str], *, explicit: bool = False) -> IndexWritten:
         """Write one index object: the finished runs read and not indexed, or, merging, with the cover's.
 
         Args:
             listed: the tags the listing of run folders has; a run no longer listed is never written.
-            rebuild: write a new generation holding every listed finished run known (the cover's and
-                those read), replacing every older object; then delete the older generations.
             explicit: asked for (``lab-workbook index``): a refused write raises instead of being noted.
 
         Raises:
@@ -164,10 +200,7 @@ class StoreIndex:
         with self._lock:
             fresh = {t: r for t, r in self._unindexed.items() if t in present and t not in self._indexed}
             objects, chosen = list(self._objects), list(self._cover)
-        if rebuild:
-            runs = {**{t: r for t, r in self._indexed.items() if t in present}, **fresh}
-            key, replaced = rebuild_key(objects), objects
-        elif len(chosen) + 1 >= MERGE_AT and fresh:
+        if len(chosen) + 1 >= MERGE_AT and fresh:
             runs = {**{t: r for t, r in self._indexed.items() if t in present}, **fresh}
             key, replaced = merged_key(chosen), chosen
         elif fresh:
@@ -193,8 +226,6 @@ class StoreIndex:
             self._indexed.update(runs)
             self._objects.append(written)
             self._cover = cover(self._objects)
-        if rebuild:
-            self._delete([o.key for o in replaced])
         return IndexWritten(key, len(runs), len(replaced))
 
     def _put(self, key: str, data: bytes) -> None:
