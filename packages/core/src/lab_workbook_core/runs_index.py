@@ -221,7 +221,8 @@ def decode_index(data: bytes, where: str = "the index object") -> dict[str, dict
     """
     pa, pq = _pyarrow()
     try:
-        table = pq.read_table(pa.BufferReader(data), columns=["tag", "record"])
+        # ParquetFile, not read_table: the dataset machinery read_table starts costs 0.4 s in a new process
+        table = pq.ParquetFile(pa.BufferReader(data)).read(columns=["tag", "record"], use_threads=False)
         meta = table.schema.metadata or {}
     except (pa.ArrowException, OSError, ValueError) as err:
         raise CorruptArtifactError(f"{where} is not a readable Parquet file: {err}") from err
