@@ -71,6 +71,11 @@ class ExperimentRepository:
         self._experiments: dict[str, Experiment] = {}
         self._lock = threading.Lock()
 
+    @property
+    def max_workers(self) -> int:
+        """How many downloads run at once (the ``max_workers`` it was made with, at least 1)."""
+        return self._source.max_workers
+
     # -- listing --------------------------------------------------------------------------
     def tags(self) -> list[str]:
         """Every experiment's tag, sorted (one paginated listing, reused for ``refresh_seconds``)."""
@@ -205,7 +210,7 @@ class ExperimentRepository:
                 first and last included. A run without a step shows an empty cell.
             size: inches per cell.
         """
-        from ._images import image_grid
+        from ._image_grid import image_grid
 
         return image_grid(self, experiments, name, steps, max_steps=max_steps, size=size)
 
