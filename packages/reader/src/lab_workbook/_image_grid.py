@@ -26,12 +26,12 @@ def image_grid(
     wb: ExperimentRepository,
     experiments: Mapping[Any, Any] | Iterable[str | Experiment],
     name: str,
-    steps: Sequence[int] | None = None,
+    steps: Sequence[int] | None,
     *,
-    max_steps: int = 6,
-    size: float = 2.0,
+    max_steps: int,
+    size: float,
 ) -> Any:
-    """See :meth:`lab_workbook.ExperimentRepository.image_grid`."""
+    """See :meth:`lab_workbook.ExperimentRepository.image_grid` (which holds the defaults)."""
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
