@@ -174,8 +174,8 @@ class Saving:
                 path.write_bytes(data)
                 self._queue(name + ending, path)
         with self._lock:
-            if self._record.fields["git_commit"] is None:
-                self._record.fields["git_commit"] = gitstate.head_commit(folder)
+            if self._record.current.git_commit is None:
+                self._record.update(git_commit=gitstate.head_commit(folder))
         return True
 
     def _artifact_name(self, name: str, ending: str, *, series: bool = False) -> str:
