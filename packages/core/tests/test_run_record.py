@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import json
 import math
 from pathlib import Path
@@ -132,3 +132,23 @@ def test_any_record_round_trips_byte_for_byte(extra: dict, status: str, descript
     record = RunRecord.parse(data, "t")
     assert record.to_json_bytes() == data
     assert record.to_mapping() == fields
+
+
+_BEAT = "2016-02-14T23:41:05.000000Z"
+_AT = datetime(2016, 2, 14, 23, 41, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("interval", "seconds_later", "stale"),
+    [(30.0, 90, False), (30.0, 91, True), (10.0, 91, True), (10.0, 89, False), (60.0, 179, False), (60.0, 181, True)],
+)
+def test_a_running_record_is_stale_after_three_heartbeat_intervals_and_at_least_90_seconds(
+    interval: float, seconds_later: int, stale: bool
+):
+    record = RunRecord.from_mapping({"status": "running", "heartbeat": _BEAT, "heartbeat_interval": interval})
+    assert record.is_stale(_AT + timedelta(seconds=seconds_later)) is stale
+
+
+def test_a_final_record_is_never_stale():
+    record = RunRecord.from_mapping({"status": "finished", "heartbeat": _BEAT})
+    assert not record.is_stale(_AT + timedelta(days=1))

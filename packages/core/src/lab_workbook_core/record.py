@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 import functools
 import hashlib
 import json
@@ -31,15 +31,18 @@ from .times import format_time, parse_time
 
 __all__ = [
     "CRASHED",
+    "DEFAULT_HEARTBEAT_SECONDS",
     "FAILED",
     "FINAL_STATUSES",
     "FINISHED",
     "INTERRUPTED",
+    "MIN_STALE_SECONDS",
     "NULLABLE_FIELDS",
     "RECORD_FIELDS",
     "RECORD_FORMAT",
     "RECORD_FORMAT_VERSION",
     "RUNNING",
+    "STALE_INTERVALS",
     "STATUSES",
     "UNKNOWN",
     "UNREADABLE",
@@ -73,6 +76,12 @@ WRITTEN_STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED)
 FINAL_STATUSES = frozenset({FINISHED, FAILED, INTERRUPTED})
 #: Every status a reader reports, in the order they are listed to users.
 STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED, CRASHED, UNKNOWN, UNREADABLE)
+
+# A ``running`` record whose heartbeat is older than STALE_INTERVALS heartbeat intervals, and at least
+# MIN_STALE_SECONDS, is reported ``crashed`` (docs/format.md); a record without an interval beats every 30 s.
+STALE_INTERVALS = 3
+MIN_STALE_SECONDS = 90.0
+DEFAULT_HEARTBEAT_SECONDS = 30.0
 
 
 #: ``{field: the JSON types its value may have}`` (``None``: ``null``), in the order the writer writes them.
@@ -259,6 +268,25 @@ class RunRecord:
     def heartbeat_at(self) -> datetime | None:
         """The run's last sign of life (UTC)."""
         return parse_time(self.heartbeat)
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        """Whether the record says ``running`` but its heartbeat is too old: the process died without
+        saying so, and readers report the run ``crashed``.
+
+        Too old is more than :data:`STALE_INTERVALS` heartbeat intervals, and at least
+        :data:`MIN_STALE_SECONDS`, before ``now`` (the current time by default); a record
+        without a heartbeat counts from ``started``, one without either is not stale.
+        """
+        if self.status != RUNNING:
+            return False
+        beat = self.heartbeat_at or self.started_at
+        if beat is None:
+            return False
+        interval = self.heartbeat_interval
+        if interval is None or interval <= 0:
+            interval = DEFAULT_HEARTBEAT_SECONDS
+        stale_after = timedelta(seconds=max(STALE_INTERVALS * interval, MIN_STALE_SECONDS))
+        return (now or datetime.now(UTC)) - beat > stale_after
 
     @property
     def is_final(self) -> bool:

@@ -8,32 +8,19 @@ are ``unknown``, which is not an error.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from lab_workbook_core.record import CRASHED, RUNNING, UNKNOWN, RunRecord
+from lab_workbook_core.record import CRASHED, UNKNOWN, RunRecord
 
 __all__ = ["status_of"]
-
-_MIN_STALE = timedelta(seconds=90)
-_DEFAULT_INTERVAL = 30.0
 
 
 def status_of(record: RunRecord | None, now: datetime | None = None) -> str:
     """The status to show for a run record (``None`` means no record: ``unknown``).
 
-    A ``running`` record whose heartbeat is older than three heartbeat intervals (at
-    least 90 s) is ``crashed``, as ``docs/format.md`` specifies.
+    A ``running`` record whose heartbeat is too old (:meth:`~lab_workbook_core.record.RunRecord.is_stale`:
+    older than three heartbeat intervals, at least 90 s) is ``crashed``, as ``docs/format.md`` specifies.
     """
     if record is None:
         return UNKNOWN
-    if record.status != RUNNING:
-        return record.status or UNKNOWN
-    beat = record.heartbeat_at or record.started_at
-    if beat is None:
-        return RUNNING
-    interval = record.heartbeat_interval
-    if interval is None or interval <= 0:
-        interval = _DEFAULT_INTERVAL
-    stale_after = max(timedelta(seconds=3 * interval), _MIN_STALE)
-    current = now or datetime.now(UTC)
-    return CRASHED if current - beat > stale_after else RUNNING
+    return CRASHED if record.is_stale(now) else record.status
