@@ -44,23 +44,36 @@ def decode_summary_number(value: Any) -> int | float:
     return math.nan
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def frozen_json(value: Any) -> Any:
     """A decoded JSON value made immutable: objects become read-only mappings, lists tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: frozen_json(item) for key, item in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(frozen_json(item) for item in value)
+    kind = type(value)
+    if kind in _SCALARS:  # most values: checked first, and without isinstance's ABC machinery
+        return value
+    if kind is dict or kind is MappingProxyType or isinstance(value, Mapping):
+        return MappingProxyType(
+            {key: item if type(item) in _SCALARS else frozen_json(item) for key, item in value.items()}
+        )
+    if kind is list or kind is tuple:
+        return tuple(item if type(item) in _SCALARS else frozen_json(item) for item in value)
     return value
 
 
 def thawed_json(value: Any) -> Any:
     """:func:`frozen_json` undone: plain ``dict`` and ``list`` again, as :mod:`json` writes them."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is MappingProxyType or kind is dict:
+        return {key: item if type(item) in _SCALARS else thawed_json(item) for key, item in value.items()}
+    if kind is tuple or kind is list:
+        return [item if type(item) in _SCALARS else thawed_json(item) for item in value]
     if isinstance(value, RunSummary):
         return value.to_mapping()
     if isinstance(value, Mapping):
         return {key: thawed_json(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [thawed_json(item) for item in value]
     return value
 
 
