@@ -1,4 +1,4 @@
-"""The run record (``<tag>/.lab-workbook/run.json``): :class:`RunRecord`, its status words and its time codec.
+"""The run record (``<tag>/.lab-workbook/run.json``): :class:`RunRecord`, its field types and status words.
 
 The writer writes the record, the reader, the CLI and the dashboard read it; they all
 hold it as a :class:`RunRecord`, parsed and serialised here, once (``docs/format.md``
@@ -7,8 +7,9 @@ describes each field). What a reader *reports* (``crashed`` for a stale heartbea
 is the reader's interpretation, but its words are defined here too, so that a
 ``--status`` option and a runs table accept the same ones.
 
-Times are written and read by one pair of functions (:func:`format_time`,
-:func:`parse_time`); the summary and its numbers are :mod:`lab_workbook_core.summary`.
+Times are written and read by one pair of functions (:func:`format_time`, :func:`parse_time`,
+from :mod:`lab_workbook_core.times` and importable from here too); the summary and its numbers
+are :mod:`lab_workbook_core.summary`.
 """
 
 from __future__ import annotations
