@@ -423,6 +423,38 @@ class Experiment:
 
         return images_frame(self, name)
 
+    def checkpoints(self, name: str) -> pd.DataFrame:
+        """The checkpoints of the series ``name`` (``save_torch(name, obj, step=N)``), by step.
+
+        Columns ``step`` (int), ``name`` (the artifact), ``size`` (bytes) and ``modified`` (UTC).
+        One listing of ``<name>/step-`` finds them; a resumed job finds where to restart with
+        ``exp.checkpoints("model").step.max()`` (``NaN`` when there is none yet).
+        """
+        from ._checkpoints import checkpoint_steps, checkpoints_frame
+
+        return checkpoints_frame(checkpoint_steps(self._source.storage, self.tag, name))
+
+    def load_checkpoint(
+        self, name: str, step: int | str = "latest", *, weights_only: bool = True, map_location: Any = None
+    ) -> Any:
+        """The checkpoint of ``name`` at ``step`` (the highest stored, by default), loaded with torch.
+
+        ``weights_only=True`` never runs a pickle (pass ``False`` only for runs you trust);
+        ``map_location`` is ``torch.load``'s (``"cpu"`` on a machine without the GPU it was saved from).
+
+        Raises:
+            ArtifactNotFound: no checkpoint of that name or step; the message lists what there is.
+            CorruptArtifactError: not a torch file, or refused by the safe loader.
+        """
+        from ._checkpoints import checkpoint_steps, choose_step
+        from ._tensors import load_torch
+
+        steps = checkpoint_steps(self._source.storage, self.tag, name)
+        chosen = choose_step(self.tag, name, steps, step, self.list_artifacts).name
+        with self._noting(chosen):
+            data = self.read_bytes(chosen)
+            return load_torch(data, f"{self.tag}/{chosen}", weights_only=weights_only, map_location=map_location)
+
     # -- the environment and the code ----------------------------------------------------
     def environment(self) -> Environment:
         """The interpreter, packages, CUDA and GPUs the run used, parsed from ``Environment.txt``.

@@ -22,9 +22,10 @@ import warnings
 
 from lab_workbook_core import ExperimentClosedError, InvalidNameError, SpoolError, Storage, validate_name
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
-from lab_workbook_core.keys import artifact_key, image_ending, is_reserved, segment_key
+from lab_workbook_core.keys import artifact_key, image_ending, is_reserved, parse_step, segment_key
 
 from . import _gitstate as gitstate
+from ._checkpoints import Rotation, checkpoint_ending, forget_rotated, rotation_group
 from ._encoder import ImageEncoder
 from ._images import figure_pixels, image_pixels, require_pillow
 from ._json_io import encode_json
@@ -36,6 +37,7 @@ from ._summary import MAX_JSON_BYTES
 if TYPE_CHECKING:
     from ._runrecord import RunRecord
     from ._spool import ExperimentSpool
+    from ._uploader import Uploader
 
 __all__ = ["Saving", "size_and_sha256"]
 
@@ -54,6 +56,7 @@ class Saving:
         _small_json: dict[str, bytes]
         _record: RunRecord
         _spool: ExperimentSpool
+        _uploader: Uploader
 
         def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None: ...
 
@@ -71,11 +74,23 @@ class Saving:
             else:
                 self._small_json.pop(artifact, None)
 
-    def save_torch(self, name: str, obj: Any) -> None:
-        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch."""
+    def save_torch(self, name: str, obj: Any, *, step: int | None = None, keep_last: int | None = None) -> None:
+        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch.
+
+        Args:
+            name: the artifact's name; with ``step``, the name of a series of checkpoints.
+            obj: what to save.
+            step: the training step: stored as ``<name>/step-<8 digits>.pt``, a checkpoint of
+                its own (``exp.checkpoints(name)`` lists them); without it each save replaces the last.
+            keep_last: keep only this many checkpoints of the series: the step just saved and
+                the highest others. Older ones are deleted only once this one is stored.
+
+        Raises:
+            InvalidValueError: ``keep_last`` without ``step`` or below 1; a negative ``step``.
+        """
         from ._torch_io import save_torch_object
 
-        artifact = self._artifact_name(name, ".pt")
+        artifact = self._artifact_name(name, checkpoint_ending("save_torch", step, keep_last, ".pt"))
         path = self._spool.new_data_path(".pt")
         with self._spooling(artifact, path):
             try:
@@ -86,17 +101,44 @@ class Saving:
                 if disk is not None and disk is not err:
                     raise disk from err  # torch reports a full disk as a RuntimeError
                 raise
-            self._queue(artifact, path)
+            self._queue_step(artifact, path, keep_last)
 
-    def save_file(self, path: str | os.PathLike[str], name: str | None = None) -> None:
-        """Save a copy of a local file (taken now) as ``name``, by default the file's own name."""
+    def save_file(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        step: int | None = None,
+        keep_last: int | None = None,
+    ) -> None:
+        """Save a copy of a local file (taken now) as ``name``, by default the file's own name.
+
+        With ``step`` (and ``keep_last``) the file is a checkpoint, as in :meth:`save_torch`:
+        ``<name>/step-<8 digits><the file's ending>``, ``name`` defaulting to the file's name
+        without its ending (``ckpt.safetensors`` gives ``ckpt/step-00000100.safetensors``).
+        """
         source = Path(path)
-        artifact = self._artifact_name(source.name if name is None else name, "")
+        ending = checkpoint_ending("save_file", step, keep_last, "" if step is None else source.suffix)
+        default = source.name if step is None else source.name.removesuffix(source.suffix)
+        artifact = self._artifact_name(default if name is None else name, ending)
         copy = self._spool.new_data_path(source.suffix)
         source.stat()  # a missing source is the caller's FileNotFoundError, not the spool's
         with self._spooling(artifact, copy):
             shutil.copyfile(source, copy)
-            self._queue(artifact, copy)
+            self._queue_step(artifact, copy, keep_last)
+
+    def _queue_step(self, artifact: str, path: Path, keep_last: int | None) -> None:
+        """Queue a put; for a checkpoint's step, in its series' group, then its rotation (``_checkpoints``)."""
+        parsed = parse_step(artifact)
+        if parsed is None:
+            self._queue(artifact, path)
+            return
+        group = rotation_group(parsed[0])
+        self._queue(artifact, path, group=group)
+        if keep_last is not None:
+            with self._lock:
+                forget_rotated(self._record.fields["artifacts"], artifact, keep_last)
+            self._uploader.submit_job(Rotation(self.tag, artifact, keep_last), group=group)
 
     def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
         """Save a picture as ``<name>.png``, or as ``<name>/step-<8 digits>.png`` for a ``step``; needs Pillow.
