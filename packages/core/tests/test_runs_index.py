@@ -6,6 +6,7 @@ import json
 
 from lab_workbook_core import CorruptArtifactError
 from lab_workbook_core.keys import is_experiment_folder
+from lab_workbook_core.record import RunRecord
 from lab_workbook_core.runs_index import (
     RUNS_INDEX_PREFIX,
     IndexObject,
@@ -29,7 +30,7 @@ def obj(generation: int, first: int, last: int, nonce: str = "0123456789abcdef")
     return parsed
 
 
-def record(tag: str, status: str = "finished", **fields: object) -> dict[str, object]:
+def fields(tag: str, status: str = "finished", **more: object) -> dict[str, object]:
     return {
         "format": "lab-workbook/run",
         "format_version": 1,
@@ -39,8 +40,24 @@ def record(tag: str, status: str = "finished", **fields: object) -> dict[str, ob
         "ended": None if status == "running" else "2026-01-01T01:00:00.000000Z",
         "description": f"run {tag}",
         "summary": {"json": {"parameters.json": {"lr": 0.1}}, "series": {}},
-        **fields,
+        **more,
     }
+
+
+def records(*many: dict[str, object]) -> dict[str, RunRecord]:
+    return {str(f["tag"]): RunRecord.from_mapping(f) for f in many}
+
+
+def parquet_with_rows(rows: list[tuple[str, str]]) -> bytes:
+    """An index object whose rows' ``record`` texts are given as they are (what another writer might leave)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(pa.BufferReader(encode_index(records(fields("a")))))
+    made = [{**table.to_pylist()[0], "tag": tag, "record": text} for tag, text in rows]
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(made, schema=table.schema), sink)
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def test_the_index_folder_is_never_an_experiment_folder() -> None:
@@ -92,19 +109,26 @@ def test_keys_that_are_not_index_objects_are_ignored() -> None:
         assert parse_object_key(key) is None
 
 
-def test_an_index_holds_each_finished_run_once_with_its_whole_record() -> None:
-    runs = [record("b"), record("a", description="ünïcode"), record("a", description="second"), record("r", "running")]
+def test_an_index_holds_each_finished_run_with_its_whole_record() -> None:
+    runs = records(fields("b"), fields("a", description="ünïcode", custom={"x": 1}), fields("r", "running"))
     decoded = decode_index(encode_index(runs))
     assert sorted(decoded) == ["a", "b"]  # running runs are never indexed
-    assert decoded["a"]["description"] == "ünïcode"
-    assert decoded["b"]["summary"] == {"json": {"parameters.json": {"lr": 0.1}}, "series": {}}
+    assert decoded["a"] == runs["a"] and decoded["a"].description == "ünïcode"
+    assert decoded["a"].to_mapping() == runs["a"].to_mapping()  # fields this version does not know included
+    assert decoded["b"].summary == runs["b"].summary
+
+
+def test_two_rows_of_one_tag_give_the_run_once() -> None:
+    first, second = json.dumps(fields("a", description="first")), json.dumps(fields("a", description="second"))
+    decoded = decode_index(parquet_with_rows([("a", first), ("a", second)]))
+    assert list(decoded) == ["a"] and decoded["a"].description == "first"
 
 
 def test_the_parquet_columns_are_what_sql_engines_read() -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(pa.BufferReader(encode_index([record("a")])))
+    table = pq.read_table(pa.BufferReader(encode_index(records(fields("a")))))
     assert table.schema.field("started").type == pa.timestamp("us", tz="UTC")
     assert table.column("status").to_pylist() == ["finished"]
     assert json.loads(table.column("record")[0].as_py())["tag"] == "a"
@@ -112,7 +136,7 @@ def test_the_parquet_columns_are_what_sql_engines_read() -> None:
 
 @pytest.mark.parametrize("damage", ["cut", "garbage", "empty"])
 def test_a_damaged_index_object_is_refused(damage: str) -> None:
-    data = encode_index([record("a"), record("b")])
+    data = encode_index(records(fields("a"), fields("b")))
     bad = {"cut": data[: len(data) // 2], "garbage": b"not parquet at all", "empty": b""}[damage]
     with pytest.raises(CorruptArtifactError, match="index-key"):
         decode_index(bad, "index-key")
@@ -129,19 +153,18 @@ def test_another_parquet_file_is_not_an_index() -> None:
 
 
 def test_a_row_whose_record_cannot_be_trusted_is_left_out() -> None:
-    decoded = decode_index(encode_index([record("a", pid="not a number"), record("b")]))
-    assert sorted(decoded) == ["b"]
+    rows = [("a", json.dumps(fields("a", pid="not a number"))), ("b", json.dumps(fields("b"))), ("c", "{not json")]
+    assert sorted(decode_index(parquet_with_rows(rows))) == ["b"]
+
+
+def test_a_row_whose_record_names_another_run_is_left_out() -> None:
+    rows = [("a", json.dumps(fields("other"))), ("b", json.dumps(fields("b")))]
+    assert sorted(decode_index(parquet_with_rows(rows))) == ["b"]
 
 
 def test_a_row_that_is_not_one_json_value_is_left_out_and_shifts_no_other() -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    good = encode_index([record("a"), record("c")])
-    table = pq.read_table(pa.BufferReader(good))
-    rows = table.to_pylist()
-    rows.insert(1, {**rows[0], "tag": "b", "record": json.dumps(record("x")) + "," + json.dumps(record("y"))})
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), sink)
-    decoded = decode_index(sink.getvalue().to_pybytes())
-    assert sorted(decoded) == ["a", "c"] and decoded["c"]["tag"] == "c"
+    two = json.dumps(fields("x")) + "," + json.dumps(fields("y"))
+    decoded = decode_index(
+        parquet_with_rows([("a", json.dumps(fields("a"))), ("b", two), ("c", json.dumps(fields("c")))])
+    )
+    assert sorted(decoded) == ["a", "c"] and decoded["c"].tag == "c"

@@ -162,12 +162,13 @@ def test_the_runs_index_recipe_has_every_finished_run_once_with_its_summary(reci
 
 
 def test_the_runs_index_recipe_takes_the_newest_generation_once_per_run(local_prefix):
+    from lab_workbook_core.record import RunRecord
     from lab_workbook_core.runs_index import encode_index, parse_object_key, rebuild_key
 
     _build(local_prefix, runs=6)
     first = ExperimentRepository(local_prefix, cache=False).write_index()  # generation 1: the 4 finished runs
     storage = StoreBuilder(local_prefix).storage
-    records = [json.loads(storage.get_bytes(run_record_key(_tag(i)))) for i in (1, 2)]
+    records = {_tag(i): RunRecord.parse(storage.get_bytes(run_record_key(_tag(i))), _tag(i)) for i in (1, 2)}
     newer = rebuild_key([parse_object_key(first.key)])  # generation 2, written twice (two writers at once)
     storage.put_bytes(newer, encode_index(records))
     storage.put_bytes(newer.replace("generation=000002/", "generation=000002/9"), encode_index(records))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook_core.record import complete_artifacts
-
 from ._output import iso
 
 if TYPE_CHECKING:
@@ -29,7 +27,9 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
     record, so it costs one GET, or none once its record is cached.
     """
     duration = exp.duration
-    saved = complete_artifacts(exp.info)  # a final record with a summary lists them all: no listing needed
+    record = exp.record
+    saved = record.complete_artifacts() if record is not None else None  # a final record with a summary lists
+    # them all: no listing needed
     count = len(saved) if saved is not None else len(exp.list_artifacts())
     return {
         "tag": exp.tag,

@@ -39,7 +39,7 @@ from typing import Any
 
 from .errors import CorruptArtifactError, MissingDependencyError
 from .keys import RESERVED_DIR
-from .record import is_final, parse_time, record_problems
+from .record import RunRecord, parse_time
 
 __all__ = [
     "COLUMNS",
@@ -169,34 +169,31 @@ def rebuild_key(objects: Iterable[IndexObject]) -> str:
     return _key(max((o.generation for o in objects), default=0) + 1, 1, 1)
 
 
-def indexable(record: Mapping[str, Any]) -> bool:
-    """Whether a parsed run record may be indexed: the run is over (its record never changes again)."""
-    return is_final(record)
+def indexable(record: RunRecord) -> bool:
+    """Whether a run record may be indexed: the run is over (its record never changes again)."""
+    return record.is_final
 
 
-def encode_index(records: Iterable[Mapping[str, Any]]) -> bytes:
-    """A Parquet object of finished runs' records (each once, by tag; others are left out).
+def encode_index(records: Mapping[str, RunRecord]) -> bytes:
+    """A Parquet object of finished runs' records, ``{tag: record}`` (runs not over are left out).
 
     Raises:
         MissingDependencyError: pyarrow is not installed.
     """
     pa, pq = _pyarrow()
-    rows: dict[str, Mapping[str, Any]] = {}
-    for record in records:
-        tag = record.get("tag")
-        if isinstance(tag, str) and indexable(record):
-            rows.setdefault(tag, record)
-    ordered = [rows[t] for t in sorted(rows)]
+    rows = {tag: record for tag, record in records.items() if indexable(record) and record.tag in (None, tag)}
     columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-    for record in ordered:
+    for tag in sorted(rows):
+        record = rows[tag]
         for name in COLUMNS:
             if name == "record":
-                value: Any = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+                value: Any = json.dumps(record.to_mapping(), ensure_ascii=False, separators=(",", ":"))
             elif name in _TIMES:
-                value = parse_time(record.get(name))
+                value = parse_time(getattr(record, name))
+            elif name == "tag":
+                value = tag
             else:
-                value = record.get(name)
-                value = value if isinstance(value, str) else None
+                value = getattr(record, name)
             columns[name].append(value)
     schema = pa.schema(
         [
@@ -211,8 +208,9 @@ def encode_index(records: Iterable[Mapping[str, Any]]) -> bytes:
     return bytes(sink.getvalue().to_pybytes())
 
 
-def decode_index(data: bytes, where: str = "the index object") -> dict[str, dict[str, Any]]:
-    """``{tag: parsed run record}`` of an index object; rows that are not finished runs' records are left out.
+def decode_index(data: bytes, where: str = "the index object") -> dict[str, RunRecord]:
+    """``{tag: run record}`` of an index object, each checked as a stored record is; rows that are not
+    finished runs' records are left out (their runs are read directly).
 
     Raises:
         CorruptArtifactError: the bytes are not a Parquet file of this format (cut short, damaged,
@@ -239,11 +237,15 @@ def decode_index(data: bytes, where: str = "the index object") -> dict[str, dict
         decoded = []
     if len(decoded) != len(rows):  # (a row holding "1,2" would shift the others)
         decoded = [_loads(x) for _, x in rows]
-    found: dict[str, dict[str, Any]] = {}
-    for (tag, _), record in zip(rows, decoded, strict=True):
-        if tag in found or record_problems(record):
+    found: dict[str, RunRecord] = {}
+    for (tag, _), fields in zip(rows, decoded, strict=True):
+        if tag in found:
+            continue
+        try:
+            record = RunRecord.from_mapping(fields, tag=tag)
+        except CorruptArtifactError:
             continue  # a row no reader can trust: the run is read directly
-        if indexable(record) and record.get("tag", tag) == tag:
+        if indexable(record) and record.tag in (None, tag):
             found[tag] = record
     return found
 

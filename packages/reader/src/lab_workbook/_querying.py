@@ -16,7 +16,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import MissingDependencyError, load_config
-from lab_workbook_core.record import parse_time
+from lab_workbook_core.record import DEFAULT_HEARTBEAT_SECONDS, MIN_STALE_SECONDS, STALE_INTERVALS, parse_time
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -28,7 +28,7 @@ RUNS_SQL = """
 SELECT
   tag,
   CASE WHEN status = 'running'
-        AND heartbeat < now() - to_seconds(greatest(3 * coalesce(heartbeat_interval, 30), 90))
+        AND heartbeat < now() - to_seconds(greatest({intervals} * coalesce(heartbeat_interval, {default}), {minimum}))
        THEN 'crashed' ELSE status END AS status,
   started, ended, heartbeat, description, host, git_commit
 FROM run_records
@@ -87,7 +87,10 @@ def duckdb(
         root = location.url.removeprefix("file://")
     connection.execute(f"SET VARIABLE store = {_quote(root)}")
     connection.register("run_records", _run_records(prefix))
-    connection.execute("CREATE VIEW runs AS " + RUNS_SQL)
+    connection.execute(
+        "CREATE VIEW runs AS "
+        + RUNS_SQL.format(intervals=STALE_INTERVALS, default=DEFAULT_HEARTBEAT_SECONDS, minimum=MIN_STALE_SECONDS)
+    )
     if params:
         files = _quote(root + "*/" + params)
         connection.execute("CREATE VIEW parameters AS " + _PARAMETERS_SQL.format(files=files))

@@ -17,6 +17,7 @@ cache an index lives in memory only, for the repository's lifetime.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import hashlib
 import json
 import os
@@ -53,7 +54,6 @@ class RunIndex:
         self.path = path
         self._entries: dict[str, Any] | None = None
         self._added: dict[str, Any] = {}
-        self._checked: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
     def _loaded(self) -> dict[str, Any]:
@@ -78,29 +78,18 @@ class RunIndex:
             if self.path is not None:
                 self._added[tag] = entry
 
-    def offer(self, entries: dict[str, Any], *, checked: bool = False) -> None:
-        """Know finished runs' entries for this process only (never saved): those the store's runs index holds.
-
-        An entry already known (read from the store or the file) is kept.
-
-        Args:
-            entries: ``{tag: entry}``.
-            checked: the entries were checked already (run records parsed by core's rules), see :meth:`checked`.
-        """
+    def offer(self, entries: Mapping[str, Any]) -> None:
+        """Know finished runs' entries for this process only (never saved): the run records (typed,
+        checked by core) that the store's runs index holds. An entry already known is kept."""
         with self._lock:
             known = self._loaded()
-            taken = {tag for tag, entry in entries.items() if known.setdefault(tag, entry) is entry}
-            if checked:
-                self._checked = self._checked | taken
-
-    def checked(self, tag: str) -> bool:
-        """Whether ``tag``'s entry was offered as checked (a record need not be checked again)."""
-        return tag in self._checked
+            for tag, entry in entries.items():
+                known.setdefault(tag, entry)
 
     def forget(self) -> None:
         """Drop what is in memory and not saved (the cache folder was cleared)."""
         with self._lock:
-            self._entries, self._added, self._checked = None, {}, frozenset()
+            self._entries, self._added = None, {}
 
     def save(self) -> None:
         """Write the entries added since the last save (merged with the file as it is now)."""

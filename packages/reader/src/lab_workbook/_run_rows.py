@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from lab_workbook_core.record import parse_time
 from lab_workbook_core.tags import made_after, made_before, tag_minute
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ._experiment import Experiment
     from ._repository import ExperimentRepository
 
-__all__ = ["FIRST_CHUNK", "RunRows", "run_started"]
+__all__ = ["FIRST_CHUNK", "RunRows", "RunRowsOptions", "run_started"]
 
 #: How many of the newest runs the first chunk holds; each later chunk holds twice as many as the last.
 FIRST_CHUNK = 32
@@ -88,6 +88,18 @@ class _Filter:
 
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class RunRowsOptions(TypedDict, total=False):
+    """What :meth:`~lab_workbook.ExperimentRepository.run_rows` passes on to :class:`RunRows` (see there)."""
+
+    since: datetime | None
+    until: datetime | None
+    status: str | Iterable[str] | None
+    tag_prefix: str | None
+    chunk: int | None
+    newest_first: bool
+    listed: Callable[[], Sequence[str]] | None
 
 
 class RunRows:

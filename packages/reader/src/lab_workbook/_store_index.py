@@ -16,11 +16,10 @@ not asked again by this repository; nothing here raises a storage error to a rea
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 import logging
 import threading
-from typing import Any
 import warnings
 
 from lab_workbook_core import (
@@ -31,7 +30,7 @@ from lab_workbook_core import (
     concurrent_map,
 )
 from lab_workbook_core.keys import run_record_key
-from lab_workbook_core.record import parse_record
+from lab_workbook_core.record import RunRecord
 from lab_workbook_core.runs_index import (
     MERGE_AT,
     RUNS_INDEX_PREFIX,
@@ -91,8 +90,8 @@ class StoreIndex:
         self._loaded = False
         self._objects: list[IndexObject] = []
         self._cover: list[IndexObject] = []
-        self._indexed: dict[str, dict[str, Any]] = {}
-        self._unindexed: dict[str, dict[str, Any]] = {}
+        self._indexed: dict[str, RunRecord] = {}
+        self._unindexed: dict[str, RunRecord] = {}
 
     def load(self) -> None:
         """List the index folder and read the cover (once per repository); offer its records."""
@@ -110,13 +109,13 @@ class StoreIndex:
             for found in self._read(self._cover):
                 for tag, record in found.items():
                     self._indexed.setdefault(tag, record)
-            self._source.records.offer(self._indexed, checked=True)  # decode_index checked every record
+            self._source.records.offer(self._indexed)  # typed records, checked by decode_index
 
-    def _read(self, objects: list[IndexObject]) -> list[dict[str, dict[str, Any]]]:
+    def _read(self, objects: list[IndexObject]) -> list[dict[str, RunRecord]]:
         """The records of each object (``{}`` for one that cannot be read: its runs are read directly)."""
         return concurrent_map(self._read_one, objects, self._source.max_workers)
 
-    def _read_one(self, obj: IndexObject) -> dict[str, dict[str, Any]]:
+    def _read_one(self, obj: IndexObject) -> dict[str, RunRecord]:
         try:
             data = self._source.fetch(obj.key, final=True)  # immutable: the disk cache serves it for good
             return decode_index(data, self._source.storage.url(obj.key))
@@ -138,12 +137,11 @@ class StoreIndex:
         """Whether the cover holds the finished run ``tag`` (after :meth:`load`)."""
         return tag in self._indexed
 
-    def note_read(self, record: Mapping[str, Any]) -> None:
-        """A finished run's record just read: indexed by the next write unless the cover holds it."""
-        tag = record.get("tag")
-        if isinstance(tag, str) and tag not in self._indexed and indexable(record):
+    def note_read(self, tag: str, record: RunRecord | None) -> None:
+        """A run's record just read: indexed by the next write if the run is over and the cover does not hold it."""
+        if record is not None and tag not in self._indexed and indexable(record) and record.tag in (None, tag):
             with self._lock:
-                self._unindexed[tag] = dict(record)
+                self._unindexed[tag] = record
 
     def due(self) -> bool:
         """Whether this reader should write an index object now (enough runs read, and it may write)."""
@@ -163,18 +161,20 @@ class StoreIndex:
             if o
         ]
 
-        def record(tag: str) -> dict[str, Any] | None:
+        def record(tag: str) -> RunRecord | None:
             try:
-                return parse_record(storage.get_bytes(run_record_key(tag)), tag)
+                found = RunRecord.parse(storage.get_bytes(run_record_key(tag)), tag)
             except (ObjectNotFound, CorruptArtifactError):  # the original tool's run, a damaged record
                 return None
+            return found
 
-        found = concurrent_map(record, list(listed), self._source.max_workers)
-        runs = {r["tag"]: r for r in found if r is not None and indexable(r) and isinstance(r.get("tag"), str)}
+        tags = list(listed)
+        found = concurrent_map(record, tags, self._source.max_workers)
+        runs = {t: r for t, r in zip(tags, found, strict=True) if r is not None and indexable(r) and r.tag in (None, t)}
         if not runs:
             return IndexWritten(None, 0, reason="no finished run to index")
         key = rebuild_key(objects)
-        data = encode_index(runs.values())
+        data = encode_index(runs)
         self._put(key, data)
         self._delete([o.key for o in objects])
         written = parse_object_key(key, len(data))
@@ -209,7 +209,7 @@ class StoreIndex:
             return IndexWritten(None, 0, reason="every finished run listed is indexed already")
         if not runs:
             return IndexWritten(None, 0, reason="no finished run to index")
-        data = encode_index(runs.values())
+        data = encode_index(runs)
         try:
             self._put(key, data)
         except StorageError as err:
