@@ -13,6 +13,7 @@ from lab_workbook_core.runs_index import (
     cover,
     decode_index,
     encode_index,
+    index_record,
     merged_key,
     new_object_key,
     parse_object_key,
@@ -46,6 +47,11 @@ def fields(tag: str, status: str = "finished", **more: object) -> dict[str, obje
 
 def records(*many: dict[str, object]) -> dict[str, RunRecord]:
     return {str(f["tag"]): RunRecord.from_mapping(f) for f in many}
+
+
+def decoded(data: bytes) -> dict[str, RunRecord]:
+    """The records a reader takes from an index object: each row parsed and checked."""
+    return {t: r for t, text in decode_index(data).items() if (r := index_record(t, text)) is not None}
 
 
 def parquet_with_rows(rows: list[tuple[str, str]]) -> bytes:
@@ -111,17 +117,17 @@ def test_keys_that_are_not_index_objects_are_ignored() -> None:
 
 def test_an_index_holds_each_finished_run_with_its_whole_record() -> None:
     runs = records(fields("b"), fields("a", description="ünïcode", custom={"x": 1}), fields("r", "running"))
-    decoded = decode_index(encode_index(runs))
-    assert sorted(decoded) == ["a", "b"]  # running runs are never indexed
-    assert decoded["a"] == runs["a"] and decoded["a"].description == "ünïcode"
-    assert decoded["a"].to_mapping() == runs["a"].to_mapping()  # fields this version does not know included
-    assert decoded["b"].summary == runs["b"].summary
+    found = decoded(encode_index(runs))
+    assert sorted(found) == ["a", "b"]  # running runs are never indexed
+    assert found["a"] == runs["a"] and found["a"].description == "ünïcode"
+    assert found["a"].to_mapping() == runs["a"].to_mapping()  # fields this version does not know included
+    assert found["b"].summary == runs["b"].summary
 
 
 def test_two_rows_of_one_tag_give_the_run_once() -> None:
     first, second = json.dumps(fields("a", description="first")), json.dumps(fields("a", description="second"))
-    decoded = decode_index(parquet_with_rows([("a", first), ("a", second)]))
-    assert list(decoded) == ["a"] and decoded["a"].description == "first"
+    found = decoded(parquet_with_rows([("a", first), ("a", second)]))
+    assert list(found) == ["a"] and found["a"].description == "first"
 
 
 def test_the_parquet_columns_are_what_sql_engines_read() -> None:
@@ -154,17 +160,20 @@ def test_another_parquet_file_is_not_an_index() -> None:
 
 def test_a_row_whose_record_cannot_be_trusted_is_left_out() -> None:
     rows = [("a", json.dumps(fields("a", pid="not a number"))), ("b", json.dumps(fields("b"))), ("c", "{not json")]
-    assert sorted(decode_index(parquet_with_rows(rows))) == ["b"]
+    assert sorted(decoded(parquet_with_rows(rows))) == ["b"]
 
 
 def test_a_row_whose_record_names_another_run_is_left_out() -> None:
     rows = [("a", json.dumps(fields("other"))), ("b", json.dumps(fields("b")))]
-    assert sorted(decode_index(parquet_with_rows(rows))) == ["b"]
+    assert sorted(decoded(parquet_with_rows(rows))) == ["b"]
+
+
+def test_a_row_of_a_run_not_over_is_left_out() -> None:
+    rows = [("a", json.dumps(fields("a", "running"))), ("b", json.dumps(fields("b")))]
+    assert sorted(decoded(parquet_with_rows(rows))) == ["b"]
 
 
 def test_a_row_that_is_not_one_json_value_is_left_out_and_shifts_no_other() -> None:
     two = json.dumps(fields("x")) + "," + json.dumps(fields("y"))
-    decoded = decode_index(
-        parquet_with_rows([("a", json.dumps(fields("a"))), ("b", two), ("c", json.dumps(fields("c")))])
-    )
-    assert sorted(decoded) == ["a", "c"] and decoded["c"].tag == "c"
+    found = decoded(parquet_with_rows([("a", json.dumps(fields("a"))), ("b", two), ("c", json.dumps(fields("c")))]))
+    assert sorted(found) == ["a", "c"] and found["c"].tag == "c"

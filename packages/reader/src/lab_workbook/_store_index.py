@@ -39,6 +39,7 @@ from lab_workbook_core.runs_index import (
     cover,
     decode_index,
     encode_index,
+    index_record,
     indexable,
     merged_key,
     new_object_key,
@@ -90,7 +91,8 @@ class StoreIndex:
         self._loaded = False
         self._objects: list[IndexObject] = []
         self._cover: list[IndexObject] = []
-        self._indexed: dict[str, RunRecord] = {}
+        self._texts: dict[str, str] = {}  # the cover's rows: each run's record as JSON, parsed when asked for
+        self._parsed: dict[str, RunRecord | None] = {}  # those parsed (None: a row no reader can trust)
         self._unindexed: dict[str, RunRecord] = {}
 
     def load(self) -> None:
@@ -107,15 +109,25 @@ class StoreIndex:
             self._objects = [o for o in (parse_object_key(i.key, i.size) for i in listing.objects) if o]
             self._cover = cover(self._objects)
             for found in self._read(self._cover):
-                for tag, record in found.items():
-                    self._indexed.setdefault(tag, record)
-            self._source.records.offer(self._indexed)  # typed records, checked by decode_index
+                for tag, text in found.items():
+                    self._texts.setdefault(tag, text)
+            self._source.records.offer(self.record)
 
-    def _read(self, objects: list[IndexObject]) -> list[dict[str, RunRecord]]:
+    def record(self, tag: str) -> RunRecord | None:
+        """The record the cover holds for ``tag`` (parsed and checked the first time), or ``None``."""
+        if tag in self._parsed:
+            return self._parsed[tag]
+        text = self._texts.get(tag)
+        found = index_record(tag, text) if text is not None else None
+        if text is not None:
+            self._parsed[tag] = found  # a dict's item assignment: safe across threads
+        return found
+
+    def _read(self, objects: list[IndexObject]) -> list[dict[str, str]]:
         """The records of each object (``{}`` for one that cannot be read: its runs are read directly)."""
         return concurrent_map(self._read_one, objects, self._source.max_workers)
 
-    def _read_one(self, obj: IndexObject) -> dict[str, RunRecord]:
+    def _read_one(self, obj: IndexObject) -> dict[str, str]:
         try:
             data = self._source.fetch(obj.key, final=True)  # immutable: the disk cache serves it for good
             return decode_index(data, self._source.storage.url(obj.key))
@@ -134,12 +146,13 @@ class StoreIndex:
         return {}
 
     def holds(self, tag: str) -> bool:
-        """Whether the cover holds the finished run ``tag`` (after :meth:`load`)."""
-        return tag in self._indexed
+        """Whether the cover holds the run ``tag`` (after :meth:`load`; a row no reader can trust
+        counts: its run is read directly, and a rebuild drops the row)."""
+        return tag in self._texts or self._parsed.get(tag) is not None
 
     def note_read(self, tag: str, record: RunRecord | None) -> None:
         """A run's record just read: indexed by the next write if the run is over and the cover does not hold it."""
-        if record is not None and tag not in self._indexed and indexable(record) and record.tag in (None, tag):
+        if record is not None and not self.holds(tag) and indexable(record) and record.tag in (None, tag):
             with self._lock:
                 self._unindexed[tag] = record
 
@@ -181,7 +194,7 @@ class StoreIndex:
         assert written is not None
         with self._lock:
             self._loaded, self._objects, self._cover = True, [written], [written]
-            self._indexed = dict(runs)
+            self._texts, self._parsed = {}, dict(runs)
             self._unindexed.clear()
         return IndexWritten(key, len(runs), len(objects))
 
@@ -198,10 +211,11 @@ class StoreIndex:
         self.load()
         present = set(listed)
         with self._lock:
-            fresh = {t: r for t, r in self._unindexed.items() if t in present and t not in self._indexed}
+            fresh = {t: r for t, r in self._unindexed.items() if t in present and not self.holds(t)}
             objects, chosen = list(self._objects), list(self._cover)
         if len(chosen) + 1 >= MERGE_AT and fresh:
-            runs = {**{t: r for t, r in self._indexed.items() if t in present}, **fresh}
+            held = {t: self.record(t) for t in {*self._texts, *self._parsed} if t in present}
+            runs = {**{t: r for t, r in held.items() if r is not None}, **fresh}
             key, replaced = merged_key(chosen), chosen
         elif fresh:
             runs, key, replaced = fresh, new_object_key(objects), []
@@ -223,7 +237,7 @@ class StoreIndex:
         with self._lock:
             for tag in runs:
                 self._unindexed.pop(tag, None)
-            self._indexed.update(runs)
+            self._parsed.update(runs)
             self._objects.append(written)
             self._cover = cover(self._objects)
         return IndexWritten(key, len(runs), len(replaced))
