@@ -84,7 +84,9 @@ class RunRecordFields(TypedDict, total=False):
     ignore fields they do not know, and writers add fields only within a format version.
     ``nonce`` (random, made once per run by :func:`new_nonce`) tells this run's record
     from another writer's that claimed the same tag; records written before it existed
-    have none, and readers never need it.
+    have none, and readers never need it. ``attempts`` (one object per attempt, from 1) is
+    there once a run was resumed, ``parent`` (``{"tag", "step"}``) for a run made with
+    ``fork=TAG``: :mod:`lab_workbook_core.attempts` reads both.
     """
 
     format: str
@@ -112,6 +114,8 @@ class RunRecordFields(TypedDict, total=False):
     artifacts: dict[str, dict[str, Any]]
     summary: dict[str, Any]
     environment: dict[str, Any]
+    attempts: list[dict[str, Any]]
+    parent: dict[str, Any]
 
 
 #: Every field name of the record, in the writer's order.
@@ -161,6 +165,28 @@ def record_problems(record: Any) -> list[str]:
     status = record.get("status")
     if isinstance(status, str) and status not in WRITTEN_STATUSES:
         problems.append(f"has 'status' {_shown(status)} (not one of {', '.join(WRITTEN_STATUSES)})")
+    return problems + _nested_problems(record)
+
+
+def _nested_problems(record: Mapping[str, Any]) -> list[str]:
+    """What is wrong inside ``attempts`` (each an object) and ``parent`` (a ``tag`` string, an integer ``step``)."""
+    problems = []
+    attempts = record.get("attempts")
+    if isinstance(attempts, list):
+        for place, entry in enumerate(attempts, start=1):
+            if not isinstance(entry, dict):
+                problems.append(
+                    f"has attempt {place} {_shown(entry)} in 'attempts' ({_json_type(entry)}; an object expected)"
+                )
+    parent = record.get("parent")
+    if isinstance(parent, dict):
+        if not isinstance(parent.get("tag"), str) or not parent["tag"]:
+            problems.append(f"has 'parent' {_shown(parent)} without a 'tag' (a run's tag expected)")
+        step = parent.get("step")
+        if step is not None and (type(step) is not int or step < 0):
+            problems.append(
+                f"has 'parent' {_shown(parent)} with 'step' {_shown(step)} (a non-negative integer or null expected)"
+            )
     return problems
 
 
