@@ -133,9 +133,7 @@ def record_attempts(record: Mapping[str, Any]) -> list[Attempt]:
 
 
 def attempt_count(record: Mapping[str, Any]) -> int:
-    """How many attempts the run had: the length of ``attempts``, 1 without it (0 without a record)."""
-    if not record:
-        return 0
+    """How many attempts the run had: the length of ``attempts``, 1 without it (or without a record)."""
     listed = _listed(record)
     return FIRST_ATTEMPT if listed is None else len(listed)
 

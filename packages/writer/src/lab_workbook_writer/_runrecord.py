@@ -91,6 +91,7 @@ class RunRecord:
         git_commit: str | None,
         env_allowlist: Iterable[str],
         environ: Mapping[str, str] | None = None,
+        parent: Mapping[str, Any] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         torch_version, cuda_devices = _torch_facts()
@@ -119,6 +120,8 @@ class RunRecord:
             "nonce": new_nonce(),  # which writer's record this is, when a store lets two claim one tag
             "artifacts": {},
         }
+        if parent is not None:  # a fork: {"tag", "step"} of the run it started from (docs/format.md)
+            self.fields["parent"] = dict(parent)
 
     def to_bytes(self, tag: str | None = None, **changes: Any) -> bytes:
         """The record as JSON, with a fresh heartbeat and any changed fields."""
