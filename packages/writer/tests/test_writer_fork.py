@@ -1,6 +1,7 @@
 """``new_experiment(fork=TAG, step=N)``: a new run whose record names its parent run and step."""
 
 from lab_workbook_core import ExperimentNotFound, InvalidValueError
+from lab_workbook_core.record import RECORD_FIELDS
 from lab_workbook_writer import new_experiment
 import pytest
 
@@ -44,3 +45,12 @@ def test_a_step_that_is_no_step_number_is_refused(store, step):
 def test_a_step_without_fork_is_refused(store):
     with pytest.raises(InvalidValueError, match="fork=TAG"):
         new_experiment(store.prefix, step=3)
+
+
+def test_a_forks_record_keeps_cores_field_order(store):
+    with new_experiment(store.prefix, capture_environment=False) as parent:
+        pass
+    with new_experiment(store.prefix, fork=parent.tag, step=1, capture_environment=False) as child:
+        child.save_json("parameters", {"lr": 0.1})
+    fields = list(store.record(child.tag))
+    assert fields == [name for name in RECORD_FIELDS if name in fields]

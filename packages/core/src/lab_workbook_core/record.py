@@ -112,10 +112,10 @@ class RunRecordFields(TypedDict, total=False):
     writer_version: str
     nonce: str
     artifacts: dict[str, dict[str, Any]]
-    summary: dict[str, Any]
-    environment: dict[str, Any]
     attempts: list[dict[str, Any]]
     parent: dict[str, Any]
+    summary: dict[str, Any]
+    environment: dict[str, Any]
 
 
 #: Every field name of the record, in the writer's order.
