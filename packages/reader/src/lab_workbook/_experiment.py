@@ -87,6 +87,11 @@ class Experiment:
         self._checked: set[str] = set()  # artifacts whose bytes were compared with the record's sha256
         self._final_objects: list[ObjectInfo] | None = None
 
+    @property
+    def source(self) -> ObjectSource:
+        """Where this experiment's objects are read: the source it was made with, shared with its repository."""
+        return self._source
+
     # -- the run record -------------------------------------------------------------------
     def _read_record(self) -> dict[str, Any]:
         record = self._record
@@ -548,7 +553,7 @@ class Experiment:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Experiment):
             return NotImplemented
-        return self.tag == other.tag and self._source.storage.location == other._source.storage.location
+        return self.tag == other.tag and self._source.storage.location == other.source.storage.location
 
     def __hash__(self) -> int:
         return hash((self.tag, self._source.storage.location))

@@ -38,7 +38,7 @@ def experiments_html(experiments: list[Experiment]) -> str:
     shown = experiments
     if len(experiments) > 2 * _EDGE:
         shown = experiments[:_EDGE] + experiments[-_EDGE:]
-    workers = shown[0]._source.max_workers if shown else 1
+    workers = shown[0].source.max_workers if shown else 1
     rows = concurrent_map(_summary, shown, workers)
     body = [_row(["tag", "status", "started", "artifacts"], "th")]
     for index, row in enumerate(rows):

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from lab_workbook_core.attempts import attempt_count
 from lab_workbook_core.record import parse_time
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ._experiment import Experiment
     from ._repository import ExperimentRepository
 
-__all__ = ["ATTEMPTS_COLUMN", "FIRST_CHUNK", "RunRows", "run_started"]
+__all__ = ["ATTEMPTS_COLUMN", "FIRST_CHUNK", "RunRows", "RunRowsOptions", "run_started"]
 
 #: The column of every row: how many attempts the run had (an integer, 1 for a run never resumed).
 ATTEMPTS_COLUMN = "attempts"
@@ -91,6 +91,18 @@ class _Filter:
 
 def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+class RunRowsOptions(TypedDict, total=False):
+    """What :meth:`~lab_workbook.ExperimentRepository.run_rows` passes on to :class:`RunRows` (see there)."""
+
+    since: datetime | None
+    until: datetime | None
+    status: str | Iterable[str] | None
+    tag_prefix: str | None
+    chunk: int | None
+    newest_first: bool
+    listed: Callable[[], Sequence[str]] | None
 
 
 class RunRows:
