@@ -19,7 +19,9 @@ def test_all_is_exactly_the_public_names():
         "record",
         "series_csv",
         "storage",
+        "summary",
         "tags",
+        "times",
     }
     assert set(lab_workbook_core.__all__) == public | {"__version__"}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core.attempts import attempt_count
-from lab_workbook_core.record import complete_artifacts
 
 from ._output import iso
 
@@ -33,7 +32,9 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
     """
     duration = exp.duration
     parent = exp.parent
-    saved = complete_artifacts(exp.info)  # a final record with a summary lists them all: no listing needed
+    record = exp.record
+    saved = record.complete_artifacts() if record is not None else None  # a final record with a summary lists
+    # them all: no listing needed
     count = len(saved) if saved is not None else len(exp.list_artifacts())
     return {
         "tag": exp.tag,
@@ -42,7 +43,7 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
         "started": iso(exp.started),
         "ended": iso(exp.ended),
         "duration_seconds": duration.total_seconds() if duration is not None else None,
-        "attempts": attempt_count(exp.info),
+        "attempts": attempt_count(record),
         "parent": {"tag": parent.tag, "step": parent.step} if parent is not None else None,
         "description": exp.description,
         "artifacts": count,

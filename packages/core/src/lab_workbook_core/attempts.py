@@ -21,13 +21,15 @@ from datetime import datetime
 import math
 from typing import Any
 
-from .record import parse_time
+from .record import RunRecord
 from .series_csv import MISSING_CELLS
+from .times import parse_time
 
 __all__ = [
     "FIRST_ATTEMPT",
     "Attempt",
     "Parent",
+    "Record",
     "attempt_count",
     "attempt_number",
     "latest_attempt_rows",
@@ -89,33 +91,46 @@ def _error(value: Any) -> Mapping[str, Any] | None:
     return dict(value) if isinstance(value, Mapping) else None
 
 
-def _listed(record: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
-    listed = record.get("attempts")
+#: A run record as core's :class:`~lab_workbook_core.record.RunRecord`, or its decoded JSON object;
+#: ``None`` (or ``{}``) for a run without one.
+Record = RunRecord | Mapping[str, Any] | None
+
+
+def _get(record: Record, name: str) -> Any:
+    if record is None:
+        return None
+    if isinstance(record, RunRecord):
+        return getattr(record, name)
+    return record.get(name)
+
+
+def _listed(record: Record) -> list[Mapping[str, Any]] | None:
+    listed = _get(record, "attempts")
     if not isinstance(listed, Sequence) or isinstance(listed, str | bytes):
         return None
     entries = [entry for entry in listed if isinstance(entry, Mapping)]
     return entries or None
 
 
-def record_attempts(record: Mapping[str, Any]) -> list[Attempt]:
+def record_attempts(record: Record) -> list[Attempt]:
     """The run's attempts, in order: the record's ``attempts``, else its one attempt from its own fields.
 
-    ``[]`` for no record (``{}``: a run of the original tool). An entry of ``attempts`` that
-    is not an object is left out; a missing number is its place in the list.
+    ``[]`` for no record (``None`` or ``{}``: a run of the original tool). An entry of
+    ``attempts`` that is not an object is left out; a missing number is its place in the list.
     """
-    if not record:
+    if record is None or (not isinstance(record, RunRecord) and not record):
         return []
     listed = _listed(record)
     if listed is None:
         return [
             Attempt(
                 attempt=FIRST_ATTEMPT,
-                started=parse_time(record.get("started")),
-                ended=parse_time(record.get("ended")),
-                host=_text(record.get("host")),
-                pid=_integer(record.get("pid")),
-                status=_text(record.get("status")),
-                error=_error(record.get("error")),
+                started=parse_time(_get(record, "started")),
+                ended=parse_time(_get(record, "ended")),
+                host=_text(_get(record, "host")),
+                pid=_integer(_get(record, "pid")),
+                status=_text(_get(record, "status")),
+                error=_error(_get(record, "error")),
             )
         ]
     return [
@@ -132,15 +147,15 @@ def record_attempts(record: Mapping[str, Any]) -> list[Attempt]:
     ]
 
 
-def attempt_count(record: Mapping[str, Any]) -> int:
+def attempt_count(record: Record) -> int:
     """How many attempts the run had: the length of ``attempts``, 1 without it (or without a record)."""
     listed = _listed(record)
     return FIRST_ATTEMPT if listed is None else len(listed)
 
 
-def record_parent(record: Mapping[str, Any]) -> Parent | None:
+def record_parent(record: Record) -> Parent | None:
     """The run's ``parent`` (a run made with ``fork=TAG``), or ``None`` for a run that is not a fork."""
-    parent = record.get("parent")
+    parent = _get(record, "parent")
     if not isinstance(parent, Mapping) or not isinstance(parent.get("tag"), str) or not parent["tag"]:
         return None
     return Parent(parent["tag"], _integer(parent.get("step")))

@@ -119,7 +119,11 @@ class ExperimentDiff:
                 tofile=f"{b.tag}/{patch}",
             )
         )
-        commits = (a.info.get("git_commit"), b.info.get("git_commit"))
+        record_a, record_b = a.record, b.record
+        commits = (
+            record_a.git_commit if record_a is not None else None,
+            record_b.git_commit if record_b is not None else None,
+        )
         return cls(a.tag, b.tag, table, unified, commits, tuple(values), (a.parent, b.parent))
 
     def __str__(self) -> str:

@@ -27,14 +27,7 @@ from lab_workbook_core import (
 from lab_workbook_core.attempts import Attempt, Parent, attempt_count, record_attempts, record_parent
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import (
-    UNREADABLE,
-    artifact_mismatch,
-    is_final,
-    parse_record,
-    parse_time,
-    record_problems,
-)
+from lab_workbook_core.record import UNREADABLE, RunRecord
 from lab_workbook_core.series_csv import ATTEMPT_FIELD, merge
 
 from ._artifacts import ArtifactInfo, artifacts_of
@@ -79,7 +72,8 @@ class Experiment:
         self._source = source
         self.tag = tag
         self._refresh = refresh_seconds
-        self._record: dict[str, Any] | None = None
+        self._record: RunRecord | None = None
+        self._read = False  # whether _record was read (None then: no record, or a damaged one)
         self._final = False  # whether _record says the run is over
         self._record_etag: str | None = None
         self._record_at = 0.0
@@ -93,15 +87,21 @@ class Experiment:
         return self._source
 
     # -- the run record -------------------------------------------------------------------
-    def _read_record(self) -> dict[str, Any]:
+    def _read_record(self) -> RunRecord | None:
+        """The run record; ``None`` for runs of the original tool and for a damaged record (a problem)."""
         record = self._record
-        if record is not None and (self._final or self._fresh()):
+        if self._read and (self._final or self._fresh()):
             return record
         index = self._source.records
-        known = index.get(self.tag) if record is None and index is not None else None
-        if isinstance(known, dict) and not record_problems(known):  # an index an older version wrote is checked
-            self._record, self._record_at, self._final = known, time.monotonic(), is_final(known)
-            return known
+        known = index.get(self.tag) if not self._read and index is not None else None
+        if isinstance(known, dict):  # an index an older version wrote is checked
+            try:
+                record = RunRecord.from_mapping(known, tag=self.tag)
+            except CorruptArtifactError:
+                pass
+            else:
+                self._record, self._read, self._record_at, self._final = record, True, time.monotonic(), record.is_final
+                return record
         key = run_record_key(self.tag)
         cache = self._source.cache
         entry = cache.get(key) if cache is not None else None
@@ -114,27 +114,27 @@ class Experiment:
             except ObjectNotFound:  # no record: a run of the original tool (`unknown`), which is not a problem
                 data, self._record_etag, stored = b"", None, False
         if data is not None:  # None: unchanged since the last read
-            record = self._parsed(data) if stored else {}
+            record = self._parsed(data) if stored else None
             if not stored:
                 self._problems.clear(RECORD, PARSE)
-            if is_final(record):
+            if record is not None and record.is_final:
                 if cache is not None and not (entry and entry.final):
                     cache.put(key, data, etag=self._record_etag, final=True)
                 if index is not None:
-                    index.add(self.tag, record)  # on disk when a runs table or `lab-workbook list` saves it
-        self._record, self._record_at = record or {}, time.monotonic()
-        self._final = is_final(self._record)  # a final record is never read again
-        return self._record
+                    index.add(self.tag, record.to_mapping())  # on disk when a runs table or `list` saves it
+        self._record, self._read, self._record_at = record, True, time.monotonic()
+        self._final = record is not None and record.is_final  # a final record is never read again
+        return record
 
-    def _parsed(self, data: bytes) -> dict[str, Any]:
-        """The stored record's fields, or ``{}`` with its problem noted: one damaged record must
-        not hide the other runs, and a record that is empty, not an object or of the wrong types
-        is ``unreadable``, never the original tool's ``unknown``."""
+    def _parsed(self, data: bytes) -> RunRecord | None:
+        """The stored record, or ``None`` with its problem noted: one damaged record must not hide
+        the other runs, and a record that is empty, not an object or of the wrong types is
+        ``unreadable``, never the original tool's ``unknown``."""
         try:
-            record = parse_record(data, self.tag)
+            record = RunRecord.parse(data, self.tag)
         except CorruptArtifactError as err:
             self._problems.note(RECORD, PARSE, str(err))
-            return {}
+            return None
         self._problems.clear(RECORD, PARSE)
         return record
 
@@ -142,10 +142,17 @@ class Experiment:
         return time.monotonic() - self._record_at < self._refresh
 
     @property
-    def info(self) -> dict[str, Any]:
-        """The run record (``docs/format.md``) as a dict; ``{}`` for runs of the original tool, and for a
+    def record(self) -> RunRecord | None:
+        """The run record (``docs/format.md``), typed; ``None`` for runs of the original tool, and for a
         damaged record (status ``unreadable``: :attr:`problems` says why)."""
-        return dict(self._read_record())
+        return self._read_record()
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The run record (``docs/format.md``) as a dict, as stored; ``{}`` for runs of the original
+        tool, and for a damaged record (status ``unreadable``: :attr:`problems` says why)."""
+        record = self._read_record()
+        return record.to_mapping() if record is not None else {}
 
     @property
     def status(self) -> str:
@@ -203,7 +210,8 @@ class Experiment:
         if name in self._checked or len(data) > _CHECKED_UP_TO:
             return
         self._checked.add(name)
-        mismatch = artifact_mismatch(self._read_record(), name, data)
+        record = self._read_record()
+        mismatch = record.artifact_mismatch(name, data) if record is not None else None
         if mismatch is not None:
             self._problems.note(name, SHA256, mismatch)
             warnings.warn(f"experiment {self.tag}: {mismatch}", stacklevel=4)
@@ -211,17 +219,20 @@ class Experiment:
     @property
     def started(self) -> datetime | None:
         """When the run started (UTC), or ``None`` without a run record."""
-        return parse_time(self._read_record().get("started"))
+        record = self._read_record()
+        return record.started_at if record is not None else None
 
     @property
     def ended(self) -> datetime | None:
         """When the run ended (UTC); ``None`` while it runs or without a run record."""
-        return parse_time(self._read_record().get("ended"))
+        record = self._read_record()
+        return record.ended_at if record is not None else None
 
     @property
     def heartbeat(self) -> datetime | None:
         """The run's last sign of life (UTC), or ``None`` without a run record."""
-        return parse_time(self._read_record().get("heartbeat"))
+        record = self._read_record()
+        return record.heartbeat_at if record is not None else None
 
     @property
     def duration(self) -> timedelta | None:
@@ -233,8 +244,8 @@ class Experiment:
     @property
     def description(self) -> str | None:
         """What the user said the run is (``new_experiment(description=...)``)."""
-        value = self._read_record().get("description")
-        return value if isinstance(value, str) else None
+        record = self._read_record()
+        return record.description if record is not None else None
 
     @property
     def attempts(self) -> list[Attempt]:
@@ -254,7 +265,8 @@ class Experiment:
         return record_parent(self._read_record())
 
     def _over(self) -> bool:
-        return is_final(self._read_record())
+        record = self._read_record()
+        return record is not None and record.is_final
 
     # -- artifacts ------------------------------------------------------------------------
     def _objects(self, prefix: str | None = None) -> list[ObjectInfo]:

@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from lab_workbook_core import concurrent_map
+from lab_workbook_core.times import show_time
 
 if TYPE_CHECKING:
     from ._experiment import Experiment
@@ -22,7 +23,7 @@ _STYLE = "border-collapse:collapse;font-size:90%"
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+    return show_time(value) if value else ""
 
 
 def _row(cells: list[str], tag: str = "td") -> str:

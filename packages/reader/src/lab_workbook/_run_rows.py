@@ -150,7 +150,7 @@ class RunRows:
             return None
         row = self._row(exp)
         if row is not None and ATTEMPTS_COLUMN not in row:
-            row[ATTEMPTS_COLUMN] = attempt_count(exp.info)
+            row[ATTEMPTS_COLUMN] = attempt_count(exp.record)
         return row
 
     def _tags(self) -> list[str]:

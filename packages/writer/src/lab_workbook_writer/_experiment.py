@@ -115,8 +115,7 @@ class Experiment(Saving, Closing):
     @property
     def description(self) -> str | None:
         """What the run is, as given to :func:`new_experiment`."""
-        description: str | None = self._record.fields["description"]
-        return description
+        return self._record.current.description
 
     @property
     def closed(self) -> bool:
@@ -187,7 +186,7 @@ class Experiment(Saving, Closing):
         with self._lock:
             if self._closed:
                 return
-            self._record.fields["error"] = None if message is None else {"type": "SpoolError", "message": message}
+            self._record.update(error=None if message is None else {"type": "SpoolError", "message": message})
         self._queue_record()
 
     def _keep_environment(self, text: str, summary: dict[str, Any]) -> None:
@@ -195,14 +194,14 @@ class Experiment(Saving, Closing):
         path = self._spool.new_data_path(".txt")
         path.write_text(text, encoding="utf-8")
         with self._lock:
-            self._record.fields["environment"] = summary
+            self._record.update(environment=summary)
         self._queue(ENVIRONMENT_ARTIFACT, path)
         self._queue_record()
 
     def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None:
         size, digest = size_and_sha256(path)
         with self._lock:
-            self._record.fields["artifacts"][artifact] = {"size": size, "sha256": digest}
+            self._record.add_artifact(artifact, size, digest)
         self._uploader.submit(
             "put",
             key=artifact_key(self.tag, artifact),

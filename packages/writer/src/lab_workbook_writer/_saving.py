@@ -137,7 +137,9 @@ class Saving:
         self._queue(artifact, path, group=group)
         if keep_last is not None:
             with self._lock:
-                forget_rotated(self._record.fields["artifacts"], artifact, keep_last)
+                artifacts = dict(self._record.current.artifacts or {})
+                forget_rotated(artifacts, artifact, keep_last)
+                self._record.update(artifacts=artifacts)
             self._uploader.submit_job(Rotation(self.tag, artifact, keep_last), group=group)
 
     def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
@@ -216,8 +218,8 @@ class Saving:
                 path.write_bytes(data)
                 self._queue(name + ending, path)
         with self._lock:
-            if self._record.fields["git_commit"] is None:
-                self._record.fields["git_commit"] = gitstate.head_commit(folder)
+            if self._record.current.git_commit is None:
+                self._record.update(git_commit=gitstate.head_commit(folder))
         return True
 
     def _artifact_name(self, name: str, ending: str, *, series: bool = False) -> str:

@@ -46,8 +46,9 @@ import weakref
 
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.keys import segment_key
+from lab_workbook_core.times import format_millis
 
-from ._cells import to_cell, utc_iso_millis
+from ._cells import to_cell
 from ._fieldsets import Layout, Parts, check_new_fields, merge_parts
 from ._notices import warn
 from ._segments import Segment
@@ -257,7 +258,7 @@ class TimeSeriesLog:
     def _next_date(self) -> None:
         """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
         millis = int(_time() * 1000)
-        self._date_line = utc_iso_millis(millis) + "\r\n"
+        self._date_line = format_millis(millis) + "\r\n"
         self._date_until = (millis + 1) / 1000
 
     def _raced_seal(self, line: str) -> None:

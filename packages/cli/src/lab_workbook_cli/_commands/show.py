@@ -11,13 +11,13 @@ line as in ``list``, and ``problems``, a list).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 import math
 import shlex
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.record import parse_time
+from lab_workbook_core.times import parse_time, show_time
 from rich.text import Text
 
 from .._options import JsonOption, ParamsOption, PrefixOption, TagArgument
@@ -69,7 +69,7 @@ def show(
     if json:
         print_json(data)
     else:
-        _print(data, params)
+        _print(data, params, exp)
 
 
 def _artifacts(exp: Experiment) -> list[dict[str, Any]]:
@@ -135,22 +135,22 @@ def _cell(value: Any) -> Text:
     if isinstance(value, float):
         return Text("-" if math.isnan(value) else f"{value:.6g}")
     if isinstance(value, datetime):
-        return Text(f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+        return Text(show_time(value))
     if isinstance(value, (list, tuple)):
         return Text(" ".join(map(str, value)) if value else "-")
     return Text("-" if value is None else str(value))
 
 
-def _print(data: dict[str, Any], params_name: str) -> None:
+def _print(data: dict[str, Any], params_name: str, exp: Experiment) -> None:
     console = stdout_console()
-    record = data["record"]
+    record = exp.record
     head = make_table("field", "value", title=f"experiment {data['tag']}")
     head.show_header = False
     head.add_row("status", _cell(data["status"]))
     for problem in data["problems"]:
         head.add_row("problem", Text(problem, style="red"))
-    for key in ("started", "ended"):
-        head.add_row(key, _cell(parse_time(data[key])))
+    head.add_row("started", _cell(exp.started))
+    head.add_row("ended", _cell(exp.ended))
     head.add_row("duration", human_duration(data["duration_seconds"]))
     if data["parent"] is not None:
         step = data["parent"]["step"]
@@ -160,13 +160,13 @@ def _print(data: dict[str, Any], params_name: str) -> None:
         for attempt in data["attempt_list"]:
             head.add_row(f"  attempt {attempt['attempt']}", Text(_attempt_line(attempt)))
     head.add_row("description", _cell(data["description"]))
-    error = record.get("error")
-    if isinstance(error, dict):
+    error = record.error if record is not None else None
+    if error is not None:
         head.add_row("error", Text(f"{error.get('type')}: {error.get('message')}"))
-    for key in _RECORD_FIELDS:
-        value = record.get(key)
-        if value not in (None, "", []):
-            shown = shlex.join(map(str, value)) if key == "argv" and isinstance(value, list) else value
+    for key in _RECORD_FIELDS if record is not None else ():
+        value = getattr(record, key)
+        if value not in (None, "", ()):
+            shown = shlex.join(map(str, value)) if key == "argv" else value
             head.add_row(key, _cell(shown))
     print_table(head, console)
 
