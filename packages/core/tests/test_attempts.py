@@ -5,7 +5,7 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
-from lab_workbook_core import InvalidValueError
+from lab_workbook_core import CorruptArtifactError, InvalidValueError
 from lab_workbook_core.attempts import (
     Attempt,
     Parent,
@@ -16,7 +16,7 @@ from lab_workbook_core.attempts import (
     record_parent,
 )
 from lab_workbook_core.keys import attempt_claim_key, is_reserved, parse_attempt_claim_key
-from lab_workbook_core.record import record_problems
+from lab_workbook_core.record import RunRecord, record_problems
 import pytest
 
 T1, T2, T3 = "2026-01-01T00:00:00.000000Z", "2026-01-01T01:00:00.000000Z", "2026-01-01T02:00:00.000000Z"
@@ -181,3 +181,23 @@ def test_an_attempt_claim_key_parses_back_to_its_attempt(attempt):
 )
 def test_other_keys_are_no_attempt_claims(key):
     assert parse_attempt_claim_key("run-1", key) is None
+
+
+def test_a_run_record_holds_attempts_and_parent_and_the_helpers_read_it():
+    record = RunRecord.from_mapping(RESUMED | {"parent": {"tag": "base", "step": 3}})
+    assert record_attempts(record) == record_attempts(RESUMED)
+    assert attempt_count(record) == 2
+    assert record_parent(record) == Parent("base", 3)
+    assert record.to_mapping()["attempts"] == RESUMED["attempts"]
+
+
+def test_a_run_record_with_an_attempt_that_is_no_object_is_refused():
+    with pytest.raises(CorruptArtifactError, match="attempt 1"):
+        RunRecord.from_mapping({"status": "running", "attempts": ["x"]})
+
+
+def test_replacing_attempts_on_a_run_record_adds_them_in_cores_order():
+    record = RunRecord.from_mapping({"status": "running", "artifacts": {}}).replace(attempts=RESUMED["attempts"])
+    assert attempt_count(record) == 2
+    assert list(record.to_mapping()) == ["status", "artifacts", "attempts"]
+    assert attempt_count(None) == 1 and record_attempts(None) == [] and record_parent(None) is None

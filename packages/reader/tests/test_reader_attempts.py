@@ -156,3 +156,11 @@ def test_the_readers_vectorised_rule_agrees_with_cores(pairs):
     frame = pd.DataFrame({"Attempt": pd.array([a for _, a in pairs], dtype="float64")}, index=index)
     expected = latest_attempt_rows(list(index), [a for _, a in pairs])
     assert latest_rows(frame, "t/s.csv").tolist() == expected
+
+
+def test_the_runs_table_takes_a_resumed_runs_best_from_the_default_frame_not_its_summary(store):
+    # A summary over every row of the final CSV would count attempt 1's superseded steps 3 and 4.
+    summary = {"series": {LOSS: {"rows": 9, "fields": {"loss": {"last": 1.4, "min": 0.6, "max": 1.7}}}}}
+    _resumed(store, artifacts={LOSS: {"size": len(FINAL)}}, summary=summary)
+    [row] = store.repository().runs(series={LOSS: "loss"}).to_dict("records")
+    assert (row["loss.last"], row["loss.best"]) == (1.4, 0.8)

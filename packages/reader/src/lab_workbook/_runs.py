@@ -153,8 +153,12 @@ def _row(
             row.update(flatten_parameters(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
         mine = [(f, column) for a, f, column in fields if a == artifact]
+        # A resumed run's summary may count rows that a later attempt logged again: its series are read
+        # once (the row is kept) so that last and best are those of the default frame (docs/format.md).
         summarised = (
-            _summarised_series(record, complete, artifact) if record is not None and complete is not None else None
+            _summarised_series(record, complete, artifact)
+            if record is not None and complete is not None and row[ATTEMPTS_COLUMN] == 1
+            else None
         )
         if summarised is not None and all(f not in summarised or summarised[f] is not None for f, _ in mine):
             for field, column in mine:
