@@ -164,3 +164,12 @@ def test_the_runs_table_takes_a_resumed_runs_best_from_the_default_frame_not_its
     _resumed(store, artifacts={LOSS: {"size": len(FINAL)}}, summary=summary)
     [row] = store.repository().runs(series={LOSS: "loss"}).to_dict("records")
     assert (row["loss.last"], row["loss.best"]) == (1.4, 0.8)
+
+
+def test_downloading_a_running_resumed_runs_series_gives_its_segments_not_the_stale_final_csv(store, tmp_path):
+    store.put(TAG, LOSS, FIRST)
+    store.segment(TAG, LOSS, 1, FIRST)
+    store.segment(TAG, LOSS, 2, "step,loss,Attempt,Date\r\n" + SECOND)
+    store.record(TAG, "running", attempts=attempt_entries(["interrupted", "running"]))
+    store.repository()[TAG].download(LOSS, tmp_path / "loss.csv")
+    assert (tmp_path / "loss.csv").read_bytes().decode().endswith(SECOND)

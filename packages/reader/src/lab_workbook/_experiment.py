@@ -387,9 +387,7 @@ class Experiment:
             raise self._not_found(name)
         key = artifact_key(self.tag, name)
         final = self._over()
-        if not final and kind_of(name) == "csv" and attempt_count(self._read_record()) > 1:
-            # A resumed run's final CSV may be an earlier attempt's, older than the segments the current
-            # one writes (docs/format.md): while it runs, segments first. Ordinary runs: no extra listing.
+        if not final and self._segments_first(name):
             assembled = self._from_segments(name)
             if assembled is not None:
                 return assembled
@@ -424,16 +422,25 @@ class Experiment:
         validate_name(name)
         if is_reserved(name):
             raise self._not_found(name)
-        try:
-            self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
-            return
-        except ObjectNotFound:
-            if kind_of(name) != "csv":
-                raise self._not_found(name) from None
+        if not (self._segments_first(name) and not self._over()):  # a resumed run's series: its segments first
+            try:
+                self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
+                return
+            except ObjectNotFound:
+                if kind_of(name) != "csv":
+                    raise self._not_found(name) from None
         data = self.read_bytes(name)  # segments (or the series, merged meanwhile)
         write_atomic(dest, data)
         if progress is not None:
             progress(len(data))
+
+    def _segments_first(self, name: str) -> bool:
+        """Whether ``name`` is a series of a resumed run, whose segments come before its final CSV while it runs.
+
+        The final CSV may be an earlier attempt's, older than the segments the current one writes
+        (``docs/format.md``, *Attempts*). An ordinary run reads its final CSV first: no extra listing.
+        """
+        return kind_of(name) == "csv" and attempt_count(self._read_record()) > 1
 
     def _from_segments(self, name: str) -> bytes | None:
         found = []
