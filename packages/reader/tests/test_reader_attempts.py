@@ -173,3 +173,10 @@ def test_downloading_a_running_resumed_runs_series_gives_its_segments_not_the_st
     store.record(TAG, "running", attempts=attempt_entries(["interrupted", "running"]))
     store.repository()[TAG].download(LOSS, tmp_path / "loss.csv")
     assert (tmp_path / "loss.csv").read_bytes().decode().endswith(SECOND)
+
+
+def test_a_meld_of_a_resumed_run_has_each_step_once_from_its_latest_attempt(store):
+    _resumed(store)
+    melded = store.repository().meld_csv([TAG], LOSS, "loss")
+    assert melded.index.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    assert melded[TAG].tolist() == [1.0, 0.9, 0.8, 1.7, 1.6, 1.5, 1.4]
