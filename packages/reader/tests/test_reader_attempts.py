@@ -180,3 +180,10 @@ def test_a_meld_of_a_resumed_run_has_each_step_once_from_its_latest_attempt(stor
     melded = store.repository().meld_csv([TAG], LOSS, "loss")
     assert melded.index.tolist() == [0, 1, 2, 3, 4, 5, 6]
     assert melded[TAG].tolist() == [1.0, 0.9, 0.8, 1.7, 1.6, 1.5, 1.4]
+
+
+def test_a_notebook_shows_a_resumed_forked_runs_parent_and_attempts(store):
+    _resumed(store, parent={"tag": "202512310000-parentAAA", "step": 3})
+    html = store.repository()[TAG]._repr_html_()
+    assert "202512310000-parentAAA at step 3" in html
+    assert "1: crashed on node-1, 2: finished on node-2" in html
