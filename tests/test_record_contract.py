@@ -35,7 +35,8 @@ def test_the_writer_writes_only_core_fields_in_core_order(local_prefix):
 def test_the_test_builder_writes_what_the_writer_writes_at_start():
     fields = list(run_record("202601010000-builderAAA"))
     assert _in_core_order(fields)
-    assert set(RECORD_FIELDS) - set(fields) == {"summary", "environment"}  # written at close, or once captured
+    # written at close, once captured, once resumed, for a fork
+    assert set(RECORD_FIELDS) - set(fields) == {"summary", "environment", "attempts", "parent"}
 
 
 def test_a_built_run_and_a_written_run_read_the_same(local_prefix):

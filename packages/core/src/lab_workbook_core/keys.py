@@ -7,6 +7,9 @@ Keys here are relative to the store's prefix: the full key is ``prefix + key``.
   artifacts and never writable as one:
 
   - ``run.json``: the run record; its create-only write claims the tag.
+  - ``attempt-<at least 4 digits>.json``: the claim of attempt 2, 3... of a resumed run;
+    its create-only write makes one process the run's writer (attempt 1's claim is
+    ``run.json`` itself).
   - ``segments/<series file>/<8-digit sequence>.csv``: time-series segments uploaded
     while a run is going (each a complete CSV with its header); merged into
     ``<tag>/<series file>`` at close and then deleted.
@@ -36,6 +39,7 @@ __all__ = [
     "PICTURE_TYPES",
     "RESERVED_DIR",
     "artifact_key",
+    "attempt_claim_key",
     "experiment_prefix",
     "experiment_tags",
     "image_ending",
@@ -43,6 +47,7 @@ __all__ = [
     "image_steps_prefix",
     "is_experiment_folder",
     "is_reserved",
+    "parse_attempt_claim_key",
     "parse_image_step",
     "parse_segment_key",
     "parse_step",
@@ -73,6 +78,8 @@ PICTURE_TYPES: Mapping[str, str] = MappingProxyType(
         ".webp": "image/webp",
     }
 )
+_ATTEMPT = "attempt-"
+_ATTEMPT_DIGITS = 4
 _STEP = "step-"
 _STEP_DIGITS = 8  # zero-padded to this width, so steps up to 99,999,999 sort as text too
 
@@ -109,6 +116,35 @@ def is_reserved(name: str) -> bool:
 def run_record_key(tag: str) -> str:
     """The key of an experiment's run record."""
     return f"{tag}/{RESERVED_DIR}/{RUN_RECORD}"
+
+
+def attempt_claim_key(tag: str, attempt: int) -> str:
+    """The key whose create-only write claims attempt ``attempt`` (2 or more) of a resumed run.
+
+    ``<tag>/.lab-workbook/attempt-0002.json``: at least four digits, so that claims sort as text
+    as they do as numbers up to 9,999. Attempt 1 is the run's first start: its claim is the run
+    record (:func:`run_record_key`), and it has no key here.
+
+    Raises:
+        InvalidValueError: ``attempt`` is not an integer of at least 2.
+    """
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 2:
+        raise InvalidValueError(
+            f"an attempt claim is for attempt 2 or later (attempt 1's claim is the run record), got {attempt!r}"
+        )
+    return f"{tag}/{RESERVED_DIR}/{_ATTEMPT}{attempt:0{_ATTEMPT_DIGITS}d}.json"
+
+
+def parse_attempt_claim_key(tag: str, key: str) -> int | None:
+    """The attempt whose claim ``key`` is (:func:`attempt_claim_key`), ``None`` for any other key."""
+    root = f"{tag}/{RESERVED_DIR}/{_ATTEMPT}"
+    if not key.startswith(root) or not key.endswith(".json"):
+        return None
+    digits = key[len(root) : -len(".json")]
+    if len(digits) < _ATTEMPT_DIGITS or not (digits.isascii() and digits.isdigit()):
+        return None
+    number = int(digits)
+    return number if number >= 2 else None
 
 
 def writer_claim_key(tag: str, namespace: str) -> str:

@@ -110,6 +110,8 @@ _FIELD_KINDS: dict[str, tuple[type | None, ...]] = {
     "writer_version": (str,),
     "nonce": (str,),
     "artifacts": (dict,),
+    "attempts": (list,),
+    "parent": (dict,),
     "summary": (dict,),
     "environment": (dict,),
 }
@@ -132,7 +134,10 @@ class RunRecord:
     version does not know are kept in ``extra``, so that parsing and serialising a record
     changes nothing, field order included. Times are the stored strings (``started``…);
     :attr:`started_at` and its siblings read them through :func:`parse_time`. JSON objects
-    are read-only mappings and lists are tuples.
+    are read-only mappings and lists are tuples. ``attempts`` (one object per attempt, from 1)
+    is there once a run was resumed, ``parent`` (``{"tag", "step"}``) for a run made with
+    ``fork=TAG``: :mod:`lab_workbook_core.attempts` reads both (``record_attempts``,
+    ``attempt_count``, ``record_parent``).
     """
 
     status: str
@@ -158,6 +163,8 @@ class RunRecord:
     writer_version: str | None = None
     nonce: str | None = None
     artifacts: Mapping[str, Mapping[str, Any]] | None = None
+    attempts: tuple[Mapping[str, Any], ...] | None = None
+    parent: Mapping[str, Any] | None = None
     summary: RunSummary | None = None
     environment: Mapping[str, Any] | None = None
     #: Fields this version does not know, as stored (read-only).
@@ -346,6 +353,28 @@ def record_problems(record: Any) -> list[str]:
     status = record.get("status")
     if isinstance(status, str) and status not in WRITTEN_STATUSES:
         problems.append(f"has 'status' {_shown(status)} (not one of {', '.join(WRITTEN_STATUSES)})")
+    return problems + _nested_problems(record)
+
+
+def _nested_problems(record: Mapping[str, Any]) -> list[str]:
+    """What is wrong inside ``attempts`` (each an object) and ``parent`` (a ``tag`` string, an integer ``step``)."""
+    problems = []
+    attempts = record.get("attempts")
+    if isinstance(attempts, list | tuple):
+        for place, entry in enumerate(attempts, start=1):
+            if not isinstance(entry, Mapping):
+                problems.append(
+                    f"has attempt {place} {_shown(entry)} in 'attempts' ({_json_type(entry)}; an object expected)"
+                )
+    parent = record.get("parent")
+    if isinstance(parent, Mapping):
+        if not isinstance(parent.get("tag"), str) or not parent["tag"]:
+            problems.append(f"has 'parent' {_shown(parent)} without a 'tag' (a run's tag expected)")
+        step = parent.get("step")
+        if step is not None and (type(step) is not int or step < 0):
+            problems.append(
+                f"has 'parent' {_shown(parent)} with 'step' {_shown(step)} (a non-negative integer or null expected)"
+            )
     return problems
 
 

@@ -15,6 +15,7 @@ and torch only when a ``.pt`` artifact is loaded.
 
 import logging as _logging
 
+from lab_workbook_core.attempts import Attempt, Parent
 from lab_workbook_core.environment import Environment, EnvironmentDiff, Package
 from lab_workbook_core.errors import (
     ArtifactNotFound,
@@ -46,6 +47,7 @@ from ._store_index import IndexWritten
 __all__ = [
     "ArtifactInfo",
     "ArtifactNotFound",
+    "Attempt",
     "CheckoutError",
     "CheckoutIncomplete",
     "CheckoutResult",
@@ -65,6 +67,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "Package",
+    "Parent",
     "RunRows",
     "RunsIndexWarning",
     "StorageError",

@@ -24,12 +24,14 @@ from lab_workbook_core import (
     validate_name,
     write_atomic,
 )
+from lab_workbook_core.attempts import Attempt, Parent, attempt_count, record_attempts, record_parent
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
 from lab_workbook_core.record import UNREADABLE, RunRecord
-from lab_workbook_core.series_csv import merge
+from lab_workbook_core.series_csv import ATTEMPT_FIELD, merge
 
 from ._artifacts import ArtifactInfo, artifacts_of
+from ._attempt_rows import AttemptsChoice, check_attempts_choice
 from ._kinds import kind_of, load_bytes
 from ._problems import PARSE, RECORD, SHA256, RunProblems
 from ._records import status_of
@@ -248,6 +250,23 @@ class Experiment:
         record = self._read_record()
         return record.description if record is not None else None
 
+    @property
+    def attempts(self) -> list[Attempt]:
+        """The processes the run lived through, in order (``docs/format.md``, *Attempts*).
+
+        A run resumed after a preemption or a crash (``new_experiment(resume=TAG)``) has one
+        :class:`~lab_workbook_core.attempts.Attempt` per process: its number, start, end, host,
+        pid, what it ended as (``crashed`` for one that died without saying so) and its error.
+        A run never resumed has one, described by its record; ``[]`` without a run record.
+        """
+        return record_attempts(self._read_record())
+
+    @property
+    def parent(self) -> Parent | None:
+        """The run this one was forked from (``new_experiment(fork=TAG, step=N)``): its ``tag`` and
+        ``step``; ``None`` for a run that is not a fork."""
+        return record_parent(self._read_record())
+
     def _over(self) -> bool:
         record = self._read_record()
         return record is not None and record.is_final
@@ -291,30 +310,51 @@ class Experiment:
             raise TypeError(f"index an experiment with an artifact name (str) or a slice, not {type(name).__name__}")
         return self.load(name)
 
-    def load(self, name: str) -> Any:
+    def load(self, name: str, *, attempts: AttemptsChoice = "latest") -> Any:
         """The artifact as an object of its kind (see ``docs/format.md``); same as ``exp[name]``.
+
+        Args:
+            name: the artifact.
+            attempts: for a series of a resumed run: ``"latest"`` (the default frame: for each
+                index value, the rows of the latest attempt that logged it, without the
+                ``Attempt`` column) or ``"all"`` (every row, with its ``Attempt``, 1 for the
+                first attempt's). A run never resumed gives the same frame either way.
 
         Raises:
             ArtifactNotFound: listing what the experiment holds and the closest names.
             CorruptArtifactError: the bytes are not of their kind (also noted in :attr:`problems`).
+            ValueError: ``attempts`` is neither ``"latest"`` nor ``"all"``.
         """
+        check_attempts_choice(attempts)
         if kind_of(name) == "csv":
-            return self.load_series(name)
+            return self.load_series(name, attempts=attempts)
         with self._noting(name):
             return load_bytes(name, self.read_bytes(name), f"{self.tag}/{name}")
 
-    def load_series(self, name: str, fields: Sequence[str] | None = None) -> pd.DataFrame:
+    def load_series(
+        self, name: str, fields: Sequence[str] | None = None, *, attempts: AttemptsChoice = "latest"
+    ) -> pd.DataFrame:
         """A time series as a DataFrame, with only ``fields`` (and the index) when given.
 
         Only the fields asked for are parsed (a meld wants the index and one field, not
         ``Date``). Once the run is over the parsed columns are kept in the disk cache, with
         those of earlier loads, and later loads of them skip CSV parsing altogether.
 
+        A resumed run's series (``docs/format.md``, *Attempts*) keeps by default, for each
+        index value, the rows of the latest attempt that logged it; ``attempts="all"`` gives
+        every row with its ``Attempt`` (see :meth:`load`).
+
         Raises:
             CorruptArtifactError: the series cannot be parsed (also noted in :attr:`problems`).
+            ValueError: ``attempts`` is neither ``"latest"`` nor ``"all"``.
         """
+        from ._attempt_rows import with_attempts
+
+        check_attempts_choice(attempts)
         with self._noting(name):
-            return self._series(name, fields)
+            wanted = None if fields is None else [*fields, ATTEMPT_FIELD]  # the rule needs it: no cost when absent
+            frame = with_attempts(self._series(name, wanted), attempts, f"{self.tag}/{name}")
+            return _only(frame, None if fields is None or attempts == "all" else fields)
 
     def _series(self, name: str, fields: Sequence[str] | None) -> pd.DataFrame:
         from ._frames import decode_frame, encode_frame, stored_fields  # pandas: imported by the first load
@@ -350,6 +390,10 @@ class Experiment:
             raise self._not_found(name)
         key = artifact_key(self.tag, name)
         final = self._over()
+        if not final and self._segments_first(name):
+            assembled = self._from_segments(name)
+            if assembled is not None:
+                return assembled
         for _attempt in range(2):  # the writer may merge (and delete) segments between our two reads
             try:
                 data = self._source.fetch(key, final=final)
@@ -381,16 +425,25 @@ class Experiment:
         validate_name(name)
         if is_reserved(name):
             raise self._not_found(name)
-        try:
-            self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
-            return
-        except ObjectNotFound:
-            if kind_of(name) != "csv":
-                raise self._not_found(name) from None
+        if not (self._segments_first(name) and not self._over()):  # a resumed run's series: its segments first
+            try:
+                self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
+                return
+            except ObjectNotFound:
+                if kind_of(name) != "csv":
+                    raise self._not_found(name) from None
         data = self.read_bytes(name)  # segments (or the series, merged meanwhile)
         write_atomic(dest, data)
         if progress is not None:
             progress(len(data))
+
+    def _segments_first(self, name: str) -> bool:
+        """Whether ``name`` is a series of a resumed run, whose segments come before its final CSV while it runs.
+
+        The final CSV may be an earlier attempt's, older than the segments the current one writes
+        (``docs/format.md``, *Attempts*). An ordinary run reads its final CSV first: no extra listing.
+        """
+        return kind_of(name) == "csv" and attempt_count(self._read_record()) > 1
 
     def _from_segments(self, name: str) -> bytes | None:
         found = []

@@ -51,14 +51,21 @@ def experiments_html(experiments: list[Experiment]) -> str:
 
 
 def experiment_html(exp: Experiment) -> str:
-    """A two-column table for one experiment: tag, status, its problems if any, started, ended, description,
-    artifacts."""
+    """A two-column table for one experiment: tag, status, its problems if any, started, ended, its parent
+    and attempts when it has them, description, artifacts."""
     names = exp.list_artifacts()
+    parent, attempts = exp.parent, exp.attempts
     fields = [
         ("tag", exp.tag),
         ("status", exp.status),
         ("started", _when(exp.started)),
         ("ended", _when(exp.ended)),
+        *([("parent", parent.tag + (f" at step {parent.step}" if parent.step is not None else ""))] if parent else []),
+        *(
+            [("attempts", ", ".join(f"{a.attempt}: {a.status} on {a.host}" for a in attempts))]
+            if len(attempts) > 1
+            else []
+        ),
         ("description", exp.description or ""),
         ("artifacts", ", ".join(names) if names else "(none)"),
     ]

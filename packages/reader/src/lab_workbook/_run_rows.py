@@ -14,7 +14,10 @@ and which runs it wants; :class:`RunRows` does the rest, the same way for every 
 4. it applies the filters to a run before its row is made (its status, and its start: the run
    record's, else the tag's minute, :func:`run_started`), so a run filtered out costs no more
    than its record and leaves no row; then again to every row, kept rows included, by the row's
-   own ``status`` and ``started`` (an ISO 8601 string, or ``None``).
+   own ``status`` and ``started`` (an ISO 8601 string, or ``None``);
+5. every row it makes has ``attempts``, a plain integer: how many processes the run lived through
+   (1 for a run never resumed, core's :func:`~lab_workbook_core.attempts.attempt_count`), unless
+   the caller's row already says.
 
 A chunk with 32 records or more to fetch reads the store's runs index first (``docs/format.md``,
 "The runs index"): the records it holds cost no request. When the iteration ends (every chunk
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from lab_workbook_core.attempts import attempt_count
 from lab_workbook_core.record import parse_time
 from lab_workbook_core.tags import made_after, made_before, tag_minute
 
@@ -40,7 +44,10 @@ if TYPE_CHECKING:
     from ._experiment import Experiment
     from ._repository import ExperimentRepository
 
-__all__ = ["FIRST_CHUNK", "RunRows", "RunRowsOptions", "run_started"]
+__all__ = ["ATTEMPTS_COLUMN", "FIRST_CHUNK", "RunRows", "RunRowsOptions", "run_started"]
+
+#: The column of every row: how many attempts the run had (an integer, 1 for a run never resumed).
+ATTEMPTS_COLUMN = "attempts"
 
 #: How many of the newest runs the first chunk holds; each later chunk holds twice as many as the last.
 FIRST_CHUNK = 32
@@ -145,7 +152,10 @@ class RunRows:
         """The caller's row, for a run that passes the filters (checked first: no more is read otherwise)."""
         if not self._filter.admits(exp.status, run_started(exp)):
             return None
-        return self._row(exp)
+        row = self._row(exp)
+        if row is not None and ATTEMPTS_COLUMN not in row:
+            row[ATTEMPTS_COLUMN] = attempt_count(exp.record)
+        return row
 
     def _tags(self) -> list[str]:
         """The store's tags that the filters on tags let through, read while the kept rows are."""

@@ -1,6 +1,7 @@
 """The runs table: one row per experiment, for sorting and querying sweeps in pandas.
 
-Columns: ``tag``, ``status``, ``started``, ``duration``, ``description``, ``problem``, the
+Columns: ``tag``, ``status``, ``started``, ``duration``, ``attempts`` (how many processes the run
+lived through: 1 unless it was resumed), ``description``, ``problem``, the
 flattened parameters (``params.learningRate``, ``params.model.name``) and, for each
 series field asked for, its ``last`` and ``best`` value (``error.last``,
 ``error.best``). Experiments are fetched concurrently; a run without a parameters
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import warnings
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
+from lab_workbook_core.attempts import attempt_count
 from lab_workbook_core.record import UNREADABLE, RunRecord, format_time
 from lab_workbook_core.summary import FieldSummary, thawed_json
 import pandas as pd
@@ -39,7 +41,7 @@ import pandas as pd
 from .__about__ import __version__
 from ._parameters import flatten_parameters
 from ._problems import UnreadableRunsWarning
-from ._run_rows import run_started
+from ._run_rows import ATTEMPTS_COLUMN, run_started
 
 if TYPE_CHECKING:
     from ._experiment import Experiment
@@ -51,10 +53,10 @@ _BEST = {"min", "max"}
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _MICROSECOND = timedelta(microseconds=1)
 #: Bumped when the rows' columns change: rows kept by an older version are not mixed in.
-_ROW_FORMAT = 2
+_ROW_FORMAT = 3
 #: Runs named one by one in the warning about runs that cannot be read; the rest are counted.
 _NAMED = 10
-_COLUMNS = ["tag", "status", "started", "duration", "description", "problem"]
+_COLUMNS = ["tag", "status", "started", "duration", ATTEMPTS_COLUMN, "description", "problem"]
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -133,6 +135,7 @@ def _row(
         "status": status,
         "started": format_time(started) if started is not None else None,
         "duration": duration // _MICROSECOND if duration is not None else None,
+        ATTEMPTS_COLUMN: attempt_count(record),
         "description": exp.description,
         "problem": "",
     }
@@ -150,8 +153,12 @@ def _row(
             row.update(flatten_parameters(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
         mine = [(f, column) for a, f, column in fields if a == artifact]
+        # A resumed run's summary may count rows that a later attempt logged again: its series are read
+        # once (the row is kept) so that last and best are those of the default frame (docs/format.md).
         summarised = (
-            _summarised_series(record, complete, artifact) if record is not None and complete is not None else None
+            _summarised_series(record, complete, artifact)
+            if record is not None and complete is not None and row[ATTEMPTS_COLUMN] == 1
+            else None
         )
         if summarised is not None and all(f not in summarised or summarised[f] is not None for f, _ in mine):
             for field, column in mine:

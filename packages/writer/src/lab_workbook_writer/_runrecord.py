@@ -95,6 +95,7 @@ class RunRecord:
         git_commit: str | None,
         env_allowlist: Iterable[str],
         environ: Mapping[str, str] | None = None,
+        parent: Mapping[str, Any] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         torch_version, cuda_devices = _torch_facts()
@@ -125,6 +126,8 @@ class RunRecord:
                 "artifacts": {},
             }
         )
+        if parent is not None:  # a fork: {"tag", "step"} of the run it started from (docs/format.md)
+            self.current = self.current.replace(parent=dict(parent))
 
     def update(self, **changes: Any) -> None:
         """Change fields (:meth:`~lab_workbook_core.record.RunRecord.replace`): sent with the next record."""
