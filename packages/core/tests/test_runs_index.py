@@ -177,3 +177,8 @@ def test_a_row_that_is_not_one_json_value_is_left_out_and_shifts_no_other() -> N
     two = json.dumps(fields("x")) + "," + json.dumps(fields("y"))
     found = decoded(parquet_with_rows([("a", json.dumps(fields("a"))), ("b", two), ("c", json.dumps(fields("c")))]))
     assert sorted(found) == ["a", "c"] and found["c"].tag == "c"
+
+
+def test_failed_and_interrupted_runs_are_not_indexed_they_may_be_resumed() -> None:
+    runs = records(fields("a"), fields("f", "failed"), fields("i", "interrupted"))
+    assert sorted(decoded(encode_index(runs))) == ["a"]

@@ -12,7 +12,8 @@ once, and the reader, the CLI and SQL recipes follow them.
 - **Immutable.** Every object is written once, create-only (S3 ``If-None-Match: *``, a hard link
   locally: the storage's ``put_bytes(..., if_absent=True)``, as tag claims are), never rewritten.
 - **What.** One row per finished run (:data:`COLUMNS`): its tag, status and times as columns SQL
-  engines read natively, and its whole run record as JSON text. Running runs are never indexed.
+  engines read natively, and its whole run record as JSON text. Running runs are never indexed,
+  nor failed or interrupted ones, which may still be resumed.
 - **Which objects.** Each object of a generation spans sequence numbers ``first..last``: a new
   object takes ``last + 1`` of the newest one seen; merging objects makes one spanning theirs
   (log-structured: small objects are merged into bigger ones as the store grows). The *cover*
@@ -39,7 +40,7 @@ from typing import Any
 
 from .errors import CorruptArtifactError, MissingDependencyError
 from .keys import RESERVED_DIR
-from .record import RunRecord, parse_time
+from .record import FINISHED, RunRecord, parse_time
 
 __all__ = [
     "COLUMNS",
@@ -171,8 +172,12 @@ def rebuild_key(objects: Iterable[IndexObject]) -> str:
 
 
 def indexable(record: RunRecord) -> bool:
-    """Whether a run record may be indexed: the run is over (its record never changes again)."""
-    return record.is_final
+    """Whether a run record may be indexed: the run finished, so its record never changes again.
+
+    Not a failed or interrupted run: it may still be resumed (``docs/format.md``, *Attempts*), and
+    its record change; its record is read directly, as a running run's is.
+    """
+    return record.status == FINISHED
 
 
 def encode_index(records: Mapping[str, RunRecord]) -> bytes:
