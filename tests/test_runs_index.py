@@ -370,3 +370,28 @@ def test_a_rebuild_after_damage_reads_every_record_and_replaces_the_damaged_obje
         warnings.simplefilter("error", RunsIndexWarning)
         assert list(reader.runs()["tag"]) == tags
     assert requests(reader) == {"list": 2, "get": 1}
+
+
+def test_a_row_no_reader_can_trust_costs_only_its_run_a_direct_read(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lab_workbook_core.runs_index import new_object_key
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tags = build(store_prefix, 40)
+    written = fresh_reader(store_prefix, tmp_path, monkeypatch, "writer").write_index()
+    assert written.key is not None
+    storage = StoreBuilder(store_prefix).storage
+    table = pq.read_table(pa.BufferReader(storage.get_bytes(written.key)))
+    rows = table.to_pylist()
+    rows[3]["record"] = rows[3]["record"].replace('"pid":1234', '"pid":"1234"')  # a field of the wrong type
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), sink)
+    storage.delete([written.key])
+    storage.put_bytes(new_object_key([]), sink.getvalue().to_pybytes())
+
+    reader = fresh_reader(store_prefix, tmp_path, monkeypatch, "reader")
+    table_read = reader.runs()
+    assert list(table_read["tag"]) == tags and set(table_read["status"]) == {FINISHED}
+    assert requests(reader) == {"list": 2, "get": 2}  # the object, and that one run's record
