@@ -24,10 +24,10 @@ from lab_workbook_core.keys import artifact_key, image_ending, is_reserved, segm
 
 from . import _gitstate as gitstate
 from ._encoder import ImageEncoder
+from ._forks import forked_child_message
 from ._images import figure_pixels, image_pixels, require_pillow
 from ._json_io import encode_json
 from ._limits import check_key
-from ._series import forked_child_message
 from ._spoolfile import spool_error
 from ._summary import MAX_JSON_BYTES
 
