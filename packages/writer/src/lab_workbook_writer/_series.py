@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["TimeSeriesLog"]
 
 _MAX_WAITING = 20_000  # lines in memory before log() drains them itself
-_NUMBERS = NUMBERS
 _time = time.time
 
 
@@ -143,7 +142,7 @@ class TimeSeriesLog:
             except (KeyError, TypeError):
                 line = self._general_line(fields)
             else:
-                if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
+                if len(fields) != self._count or not NUMBERS.issuperset(map(type, values)):
                     line = self._general_line(fields)
                 else:
                     if self._sealed:
