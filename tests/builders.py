@@ -18,7 +18,7 @@ from lab_workbook_core import Storage, load_config, open_storage
 from lab_workbook_core.keys import run_record_key, segment_key
 from lab_workbook_core.record import FINISHED, RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING
 
-__all__ = ["StoreBuilder", "iso", "run_record", "tag_minute"]
+__all__ = ["StoreBuilder", "attempt_entries", "iso", "run_record", "tag_minute"]
 
 
 def iso(moment: datetime) -> str:
@@ -86,6 +86,30 @@ def run_record(
     }
     record.update(fields)
     return record
+
+
+def attempt_entries(statuses: list[str], *, started: datetime | None = None) -> list[dict[str, Any]]:
+    """A resumed run's ``attempts`` (``docs/format.md``, *Attempts*): one per status, an hour apart.
+
+    ``statuses``: what each attempt ended as (``crashed``, ``interrupted``... and, for the last,
+    the run's status: ``running`` while it goes, with ``ended`` null). Each ran on its own host.
+    """
+    start = started or datetime(2026, 1, 1, tzinfo=UTC)
+    entries = []
+    for number, status in enumerate(statuses, start=1):
+        began = start + timedelta(hours=number - 1)
+        entries.append(
+            {
+                "attempt": number,
+                "started": iso(began),
+                "ended": None if status == RUNNING else iso(began + timedelta(minutes=50)),
+                "host": f"node-{number}",
+                "pid": 1000 + number,
+                "status": status,
+                "error": {"type": "Preempted", "message": "SIGTERM"} if status == "interrupted" else None,
+            }
+        )
+    return entries
 
 
 class StoreBuilder:

@@ -1,7 +1,6 @@
 """A SIGKILLed run, once `lab-workbook sync` ran, reads back whole: every spooled row, and `crashed` when stale."""
 
-from datetime import UTC, datetime, timedelta
-import json
+from datetime import timedelta
 import os
 import signal
 import subprocess
@@ -11,6 +10,7 @@ import textwrap
 from lab_workbook import ExperimentRepository
 from lab_workbook._records import status_of
 from lab_workbook_core import load_config, open_storage
+from lab_workbook_core.record import RunRecord
 from lab_workbook_writer import sync
 import pytest
 
@@ -45,6 +45,7 @@ def test_a_killed_run_reads_back_with_every_spooled_row_after_sync(local_prefix,
     frame = experiment["Training loss.csv"]
     assert list(frame.index) == list(range(3_500))  # the first field is the index
     assert frame["note"].iloc[0] == "line one\nline two"
-    record = json.loads(open_storage(load_config(local_prefix)).get_bytes(f"{tag}/.lab-workbook/run.json"))
-    later = datetime.fromisoformat(record["heartbeat"].replace("Z", "+00:00")) + timedelta(seconds=91)
-    assert experiment.status == "running" and status_of(record, now=later.astimezone(UTC)) == "crashed"
+    record = RunRecord.parse(open_storage(load_config(local_prefix)).get_bytes(f"{tag}/.lab-workbook/run.json"), tag)
+    assert record.heartbeat_at is not None
+    later = record.heartbeat_at + timedelta(seconds=91)
+    assert experiment.status == "running" and status_of(record, now=later) == "crashed"

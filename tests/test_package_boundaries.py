@@ -1,7 +1,9 @@
 """Names used across packages are public: listed in the ``__all__`` of the module they come from.
 
 A package may rely on what another package promises (its ``__all__``), never on its private
-modules' private names: those can change in any release of that package alone.
+modules' private names: those can change in any release of that package alone. Within a
+package the same holds between classes: a class's underscored members belong to that class,
+and its collaborators use a named method or property instead.
 """
 
 from __future__ import annotations
@@ -42,19 +44,25 @@ def _foreign_imports(package: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def _private_attributes(package: str) -> list[str]:
-    """``obj._name`` on anything but ``self``/``cls``: another object's private state."""
+def _is_own(node: ast.expr) -> bool:
+    """``self``, ``cls`` or ``super()``: the object whose class the code belongs to."""
+    if isinstance(node, ast.Name):
+        return node.id in ("self", "cls")
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+
+
+def private_reads(source: str, filename: str = "<source>") -> list[str]:
+    """Each ``obj._name`` where ``obj`` is not ``self``, ``cls`` or ``super()``: another object's private state."""
     found = []
-    for path in _sources(package):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr.startswith("_")
-                and not node.attr.startswith("__")
-                and node.attr not in _NAMED_TUPLE_API
-                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
-            ):
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
+    for node in ast.walk(ast.parse(source, filename)):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not (node.attr.startswith("__") and node.attr.endswith("__"))
+            and node.attr not in _NAMED_TUPLE_API
+            and not _is_own(node.value)
+        ):
+            found.append(f"{filename}:{node.lineno}: {ast.unparse(node)}")
     return found
 
 
@@ -72,9 +80,24 @@ def test_names_imported_from_another_package_are_in_its_all(package):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("package", ["lab_workbook_cli", "lab_workbook_ui"])
-def test_presenting_packages_touch_no_private_attribute_of_other_objects(package):
-    assert not _private_attributes(package)
+def test_the_check_finds_a_read_of_another_objects_underscored_member():
+    source = (
+        "def rows(wb, other, record):\n"
+        "    workers = wb._source.max_workers\n"
+        "    return self._ok, cls._ok, super()._ok, record._asdict(), other.__class__, workers\n"
+    )
+    assert private_reads(source) == ["<source>:2: wb._source"]
+
+
+# The writer has its own test of the same rule (packages/writer/tests/test_writer_private_members.py).
+@pytest.mark.parametrize("package", ["lab_workbook", "lab_workbook_cli", "lab_workbook_core", "lab_workbook_ui"])
+def test_no_module_reads_another_objects_underscored_members(package):
+    found = [
+        hit
+        for path in _sources(package)
+        for hit in private_reads(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    ]
+    assert _sources(package) and found == [], "give that class a named method or property instead:\n" + "\n".join(found)
 
 
 # Public means public: a package's API is its top-level ``__all__`` plus the sub-APIs its docs name.

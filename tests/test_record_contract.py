@@ -35,7 +35,8 @@ def test_the_writer_writes_only_core_fields_in_core_order(local_prefix):
 def test_the_test_builder_writes_what_the_writer_writes_at_start():
     fields = list(run_record("202601010000-builderAAA"))
     assert _in_core_order(fields)
-    assert set(RECORD_FIELDS) - set(fields) == {"summary", "environment"}  # written at close, or once captured
+    # written at close, once captured, once resumed, for a fork
+    assert set(RECORD_FIELDS) - set(fields) == {"summary", "environment", "attempts", "parent"}
 
 
 def test_a_built_run_and_a_written_run_read_the_same(local_prefix):
@@ -65,3 +66,20 @@ def test_every_record_the_writer_writes_passes_the_readers_checks(local_prefix):
     assert [record_problems(record) for record in records] == [[], []]
     exp = ExperimentRepository(local_prefix)[wb.tag]
     assert (exp.status, exp.problems) == ("failed", [])
+
+
+def test_the_writer_lays_its_record_out_as_it_did_before_run_record(local_prefix):
+    """Same fields in the same order, same JSON layout as lab-workbook-writer 0.1.0 (a record it wrote)."""
+    from pathlib import Path
+
+    from lab_workbook_core.record import RunRecord
+
+    before = (Path(__file__).parents[1] / "packages/core/tests/data/run-by-writer-0.1.0.json").read_bytes()
+    with new_experiment(local_prefix, description="fixture: é", env_allowlist=("HOME",)) as wb:
+        wb.save_json("parameters.json", {"learningRate": 0.1, "model": {"depth": 20}})
+        log = wb.new_time_series_log("Training loss.csv", ["epoch", "loss", "phase"])
+        log(epoch=1, loss=float("inf"), phase="a")
+    data = open_storage(load_config(local_prefix)).get_bytes(run_record_key(wb.tag))
+    assert list(json.loads(data)) == list(json.loads(before))
+    assert data == (json.dumps(json.loads(data), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    assert RunRecord.parse(data, wb.tag).to_json_bytes() == data

@@ -37,6 +37,8 @@ def test_json_rows_have_stable_keys_and_iso_dates(runner, local_prefix, make_run
         "started": "2024-03-01T10:00:00Z",
         "ended": "2024-03-01T11:30:00Z",
         "duration_seconds": 5400.0,
+        "attempts": 1,
+        "parent": None,
         "description": "third",
         "artifacts": 0,
     }

@@ -6,6 +6,7 @@ from lab_workbook_core import errors
 
 def test_all_is_exactly_the_public_names():
     public = {n for n in vars(lab_workbook_core) if not n.startswith("_")} - {
+        "attempts",
         "concurrency",
         "config",
         "environment",
@@ -18,7 +19,9 @@ def test_all_is_exactly_the_public_names():
         "record",
         "series_csv",
         "storage",
+        "summary",
         "tags",
+        "times",
     }
     assert set(lab_workbook_core.__all__) == public | {"__version__"}
 

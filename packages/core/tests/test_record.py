@@ -10,15 +10,14 @@ from lab_workbook_core.record import (
     RECORD_FIELDS,
     STATUSES,
     WRITTEN_STATUSES,
-    artifact_mismatch,
-    complete_artifacts,
-    is_final,
+    RunRecord,
     new_nonce,
-    parse_record,
     record_nonce,
     record_problems,
 )
 import pytest
+
+_EMPTY = hashlib.sha256(b"{}").hexdigest()
 
 
 def test_every_written_status_is_one_a_reader_reports_and_only_the_ends_are_final():
@@ -35,8 +34,9 @@ def test_record_fields_follow_the_documented_order():
     assert len(set(RECORD_FIELDS)) == len(RECORD_FIELDS)
 
 
-def test_parse_record_reads_an_object_and_ignores_fields_it_does_not_know():
-    assert parse_record(b'{"status": "finished", "later": 1}', "t") == {"status": "finished", "later": 1}
+def test_parse_reads_an_object_and_keeps_fields_it_does_not_know():
+    record = RunRecord.parse(b'{"status": "finished", "later": 1}', "t")
+    assert record.status == "finished" and record.extra == {"later": 1}
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,7 @@ def test_parse_record_reads_an_object_and_ignores_fields_it_does_not_know():
 )
 def test_a_damaged_record_is_a_corrupt_artifact_naming_the_run_and_the_reason(data: bytes, reason: str):
     with pytest.raises(CorruptArtifactError) as raised:
-        parse_record(data, "201602142341-abc")
+        RunRecord.parse(data, "201602142341-abc")
     assert str(raised.value).startswith(f"the run record of 201602142341-abc {reason}")
 
 
@@ -80,10 +80,18 @@ def test_a_long_value_is_shortened_in_the_reason():
 
 def test_artifacts_are_complete_only_in_a_final_record_with_a_summary():
     artifacts = {"a.json": {"size": 2}}
-    assert complete_artifacts({"status": "finished", "summary": {}, "artifacts": artifacts}) == artifacts
-    assert complete_artifacts({"status": "running", "summary": {}, "artifacts": artifacts}) is None
-    assert complete_artifacts({"status": "failed", "artifacts": artifacts}) is None  # an older writer
-    assert is_final({"status": "interrupted"}) and not is_final({}) and not is_final({"status": "crashed"})
+
+    def complete(**fields: object) -> object:
+        return RunRecord.from_mapping(fields).complete_artifacts()
+
+    assert complete(status="finished", summary={}, artifacts=artifacts) == artifacts
+    assert complete(status="running", summary={}, artifacts=artifacts) is None
+    assert complete(status="failed", artifacts=artifacts) is None  # an older writer
+
+
+@pytest.mark.parametrize(("status", "final"), [("interrupted", True), ("finished", True), ("running", False)])
+def test_a_record_is_final_once_the_run_ended(status: str, final: bool):
+    assert RunRecord(status=status).is_final is final
 
 
 def test_nonces_are_fresh_and_read_back_from_a_record():
@@ -98,15 +106,16 @@ def test_a_record_without_a_nonce_has_none(data: bytes):
 
 
 def test_an_artifact_whose_bytes_match_the_recorded_sha256_has_no_mismatch():
-    record = {"artifacts": {"p.json": {"size": 2, "sha256": hashlib.sha256(b"{}").hexdigest()}}}
-    assert artifact_mismatch(record, "p.json", b"{}") is None
+    record = RunRecord.from_mapping({"status": "finished", "artifacts": {"p.json": {"size": 2, "sha256": _EMPTY}}})
+    assert record.artifact_mismatch("p.json", b"{}") is None
 
 
 def test_an_artifact_whose_bytes_differ_from_the_recorded_sha256_is_named():
-    record = {"artifacts": {"p.json": {"size": 2, "sha256": hashlib.sha256(b"{}").hexdigest()}}}
-    assert "p.json does not match its run record" in (artifact_mismatch(record, "p.json", b"[]") or "")
+    record = RunRecord.from_mapping({"status": "finished", "artifacts": {"p.json": {"size": 2, "sha256": _EMPTY}}})
+    assert "p.json does not match its run record" in (record.artifact_mismatch("p.json", b"[]") or "")
 
 
-@pytest.mark.parametrize("record", [{}, {"artifacts": {}}, {"artifacts": {"p.json": {"sha256": ""}}}, {"artifacts": 3}])
-def test_an_artifact_without_a_wellformed_recorded_sha256_is_not_checked(record: dict):
-    assert artifact_mismatch(record, "p.json", b"anything") is None
+@pytest.mark.parametrize("fields", [{}, {"artifacts": {}}, {"artifacts": {"p.json": {"sha256": ""}}}])
+def test_an_artifact_without_a_wellformed_recorded_sha256_is_not_checked(fields: dict):
+    record = RunRecord.from_mapping({"status": "finished", **fields})
+    assert record.artifact_mismatch("p.json", b"anything") is None

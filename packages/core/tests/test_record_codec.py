@@ -8,7 +8,8 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
-from lab_workbook_core.record import decode_summary_number, encode_summary_number, format_time, parse_time
+from lab_workbook_core.summary import decode_summary_number, encode_summary_number
+from lab_workbook_core.times import format_time, parse_time
 import pytest
 
 _moments = st.datetimes(

@@ -104,7 +104,7 @@ def test_the_runs_table_has_a_problem_column_empty_for_healthy_runs(store):
     store.finished(A, {"Testing Error.csv": _series([0.5])})
     store.original(ORIGINAL)
     table = store.repository().runs()
-    assert list(table.columns[:6]) == ["tag", "status", "started", "duration", "description", "problem"]
+    assert list(table.columns[:7]) == ["tag", "status", "started", "duration", "attempts", "description", "problem"]
     assert table["problem"].tolist() == ["", ""]
 
 

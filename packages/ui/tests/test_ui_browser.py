@@ -197,3 +197,26 @@ def test_a_damaged_run_shows_unreadable_with_its_reason_and_healthy_stores_have_
     expect(page.locator("#run-status")).to_have_text("unreadable")
     expect(page.locator("#run-problems")).to_have_text(f"the run record of {damaged} is empty (0 bytes)")
     assert not page.errors
+
+
+def test_the_attempts_column_appears_when_a_run_was_resumed_and_a_forks_page_links_its_parent(run_store, serve, page):
+    from builders import attempt_entries
+
+    parent = run_store.run(0, points=5)
+    url = serve(run_store.prefix, poll_seconds=0.3)
+    page.goto(url)
+    page.wait_for_selector("#runs tbody tr")
+    assert page.locator('#runs th[data-column="attempts"]').count() == 0  # no run resumed: no column
+
+    child = run_store.run(
+        1, points=5, parent={"tag": parent, "step": 3}, attempts=attempt_entries(["crashed", "finished"])
+    )
+    row = page.locator(f'#runs tbody tr[data-tag="{child}"]')
+    expect(row.locator('td[data-column="attempts"]')).to_have_text("2", timeout=10_000)
+
+    page.goto(f"{url}#/run/{child}")
+    expect(page.locator("#run-lineage")).to_contain_text(f"forked from {parent} at step 3")
+    expect(page.locator("#run-lineage")).to_contain_text("2 attempts (1: crashed on node-1, 2: finished on node-2)")
+    page.locator("#run-lineage a").click()
+    expect(page.locator("#run-tag")).to_have_text(parent)
+    assert not page.errors

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import io
 import re
 
-from lab_workbook_core import InvalidValueError
+from lab_workbook_core import InvalidNameError, InvalidValueError
 from lab_workbook_writer import new_experiment
 import pytest
 
@@ -124,3 +124,15 @@ def test_series_fields_must_be_a_list_of_unique_names_without_date(tmp_path):
         for bad in ("epoch", [], ["a", "a"], ["Date"], ["a", ""]):
             with pytest.raises(InvalidValueError):
                 wb.new_time_series_log("s", bad)
+
+
+def test_attempt_is_a_reserved_field_name_in_a_fixed_list(tmp_path):
+    with new_experiment(tmp_path / "store") as wb, pytest.raises(InvalidNameError, match="reserved"):
+        wb.new_time_series_log("s", ["step", "Attempt"])
+
+
+def test_attempt_is_a_reserved_field_name_in_a_growing_series(tmp_path):
+    with new_experiment(tmp_path / "store") as wb:
+        log = wb.new_time_series_log("s")
+        with pytest.raises(InvalidNameError, match="reserved"):
+            log(step=1, Attempt=2)

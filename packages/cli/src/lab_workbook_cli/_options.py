@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-__all__ = ["JsonOption", "ParamsOption", "PrefixOption", "TagArgument"]
+__all__ = ["JsonOption", "ParamsOption", "PrefixOption", "TagArgument", "unset_option"]
+
+
+def unset_option(*flags: str, help: str, metavar: str | None = None) -> Any:
+    """An option that is ``None`` when not given: its help says what happens then, so no default is shown."""
+    return typer.Option(*flags, metavar=metavar, show_default=False, help=help)
+
 
 PrefixOption = Annotated[
     str | None,

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 import json
 import math
 import sys
 from typing import Any
 
-from lab_workbook_core.record import format_time
+from lab_workbook_core.times import format_date, format_time, show_time
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -107,7 +107,7 @@ def _default(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value)
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, bytes):
@@ -170,11 +170,7 @@ def iso(moment: datetime | None) -> str | None:
 
 def short_time(moment: datetime | None) -> str:
     """``2016-02-14 23:41`` (UTC): compact enough for a table column."""
-    if moment is None:
-        return "-"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return show_time(moment, seconds=False, zone=False) if moment is not None else "-"
 
 
 def human_size(size: int | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook_core.record import complete_artifacts
+from lab_workbook_core.attempts import attempt_count
 
 from ._output import iso
 
@@ -20,16 +20,21 @@ __all__ = ["run_summary"]
 
 
 def run_summary(exp: Experiment) -> dict[str, Any]:
-    """Tag, status, start, end, duration, description and artifact count of one run.
+    """Tag, status, start, end, duration, attempts, parent, description and artifact count of one run.
 
     ``problem`` says why the run record cannot be read (status ``unreadable``), else ``None``.
     ``duration_seconds`` runs to the end, or for a run without an end (running or
     crashed) to its last heartbeat; ``None`` without a run record. A finished run whose
     record carries a summary (written by the writer at close) lists its artifacts in the
-    record, so it costs one GET, or none once its record is cached.
+    record, so it costs one GET, or none once its record is cached. ``attempts`` counts the
+    processes the run lived through (1 unless it was resumed); ``parent`` is ``{"tag", "step"}``
+    for a run forked from another (``new_experiment(fork=TAG)``), else ``None``.
     """
     duration = exp.duration
-    saved = complete_artifacts(exp.info)  # a final record with a summary lists them all: no listing needed
+    parent = exp.parent
+    record = exp.record
+    saved = record.complete_artifacts() if record is not None else None  # a final record with a summary lists
+    # them all: no listing needed
     count = len(saved) if saved is not None else len(exp.list_artifacts())
     return {
         "tag": exp.tag,
@@ -38,6 +43,8 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
         "started": iso(exp.started),
         "ended": iso(exp.ended),
         "duration_seconds": duration.total_seconds() if duration is not None else None,
+        "attempts": attempt_count(record),
+        "parent": {"tag": parent.tag, "step": parent.step} if parent is not None else None,
         "description": exp.description,
         "artifacts": count,
     }

@@ -5,33 +5,11 @@ configuration, tags, the key layout and the storage backends. Nothing here is
 read at import time; boto3 is imported only when an S3 store is opened.
 """
 
+from . import errors
 from .__about__ import __version__
 from .concurrency import concurrent_map
 from .config import Config, cache_dir, config_file_path, default_prefix, load_config, spool_dir, write_config_file
-from .errors import (
-    AccessDenied,
-    AlreadyExists,
-    ArtifactNotFound,
-    BucketNotFound,
-    ChecksumMismatch,
-    ConfigError,
-    CorruptArtifactError,
-    CredentialsError,
-    ExperimentClosedError,
-    ExperimentNotFound,
-    InvalidNameError,
-    InvalidValueError,
-    LabWorkbookError,
-    MissingDependencyError,
-    NotFoundError,
-    ObjectNotFound,
-    SpoolError,
-    StorageError,
-    StorageUnavailable,
-    StoreFeatureMissing,
-    StoreUnreachable,
-    TagTaken,
-)
+from .errors import *  # noqa: F403 - every error, as errors.__all__ lists them
 from .files import atomic_file, atomic_path, write_atomic
 from .hints import closest
 from .location import GluedPrefixWarning, Location, parse_prefix
@@ -49,37 +27,15 @@ from .tags import (
 )
 
 __all__ = [
-    "AccessDenied",
-    "AlreadyExists",
-    "ArtifactNotFound",
-    "BucketNotFound",
-    "ChecksumMismatch",
     "Claim",
     "Config",
-    "ConfigError",
-    "CorruptArtifactError",
-    "CredentialsError",
-    "ExperimentClosedError",
-    "ExperimentNotFound",
     "GluedPrefixWarning",
-    "InvalidNameError",
-    "InvalidValueError",
-    "LabWorkbookError",
     "Listing",
     "LocalStorage",
     "Location",
-    "MissingDependencyError",
     "NoConditionalWritesWarning",
-    "NotFoundError",
     "ObjectInfo",
-    "ObjectNotFound",
-    "SpoolError",
     "Storage",
-    "StorageError",
-    "StorageUnavailable",
-    "StoreFeatureMissing",
-    "StoreUnreachable",
-    "TagTaken",
     "__version__",
     "atomic_file",
     "atomic_path",
@@ -103,3 +59,4 @@ __all__ = [
     "write_atomic",
     "write_config_file",
 ]
+__all__ += errors.__all__  # and every error, drawn as a tree in errors.py

@@ -34,11 +34,13 @@ from itertools import accumulate
 from .errors import CorruptArtifactError
 
 __all__ = [
+    "ATTEMPT_FIELD",
     "DATE",
     "LINE_END",
     "MISSING",
     "MISSING_CELLS",
     "ORIGINAL_MISSING",
+    "RESERVED_FIELDS",
     "Part",
     "complete_prefix",
     "header_line",
@@ -51,6 +53,11 @@ __all__ = [
 
 #: The last field of every header: the row's UTC time in ISO 8601.
 DATE = "Date"
+#: The field of the rows a resumed run's attempt 2, 3... logged: the attempt's number (an integer).
+#: A row without a value in it was logged by attempt 1 (``docs/format.md``, *Attempts*).
+ATTEMPT_FIELD = "Attempt"
+#: Field names lab-workbook writes itself: never a user's field.
+RESERVED_FIELDS = frozenset({DATE, ATTEMPT_FIELD})
 #: How lab-workbook's writer ends a line (RFC 4180); readers also accept ``\n``.
 LINE_END = "\r\n"
 #: What lab-workbook's writer writes for a missing value.

@@ -15,6 +15,7 @@ and torch only when a ``.pt`` artifact is loaded.
 
 import logging as _logging
 
+from lab_workbook_core.attempts import Attempt, Parent
 from lab_workbook_core.environment import Environment, EnvironmentDiff, Package
 from lab_workbook_core.errors import (
     ArtifactNotFound,
@@ -45,6 +46,7 @@ from ._run_rows import RunRows
 __all__ = [
     "ArtifactInfo",
     "ArtifactNotFound",
+    "Attempt",
     "CheckoutError",
     "CheckoutIncomplete",
     "CheckoutResult",
@@ -63,6 +65,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "Package",
+    "Parent",
     "RunRows",
     "StorageError",
     "UnreadableRunsWarning",

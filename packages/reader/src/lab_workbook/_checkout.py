@@ -111,7 +111,8 @@ def checkout(
 ) -> CheckoutResult:
     """Re-create the code of ``exp`` in ``directory`` (see :meth:`lab_workbook.Experiment.checkout`)."""
     log, patch, untracked = (_read(exp, name + e) for e in (".git-current-commit", ".git-patch", ".git-untracked"))
-    commit = commit_of(log or "") or exp.info.get("git_commit")
+    record = exp.record
+    commit = commit_of(log or "") or (record.git_commit if record is not None else None)
     if commit is None and patch is None and untracked is None:
         raise CheckoutError(
             f"run {exp.tag} recorded no code state (no {name}.git-* artifacts, no commit in its run record): "
@@ -146,8 +147,9 @@ def _candidates(exp: Experiment, repo: str | os.PathLike[str] | None) -> list[Pa
     if repo is not None:
         return [Path(repo).expanduser().absolute()]
     found = [Path.cwd()]
-    recorded = exp.info.get("cwd")
-    if isinstance(recorded, str) and Path(recorded).is_dir() and Path(recorded) != Path.cwd():
+    record = exp.record
+    recorded = record.cwd if record is not None else None
+    if recorded and Path(recorded).is_dir() and Path(recorded) != Path.cwd():
         found.append(Path(recorded))
     return found
 

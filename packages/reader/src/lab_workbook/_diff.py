@@ -18,6 +18,7 @@ from ._parameters import flatten_parameters
 from ._patches import highlight_patch
 
 if TYPE_CHECKING:  # pandas is imported when a diff is made: `import lab_workbook` stays quick
+    from lab_workbook_core.attempts import Parent
     import pandas as pd
 
     from ._experiment import Experiment
@@ -37,6 +38,10 @@ def _load(exp: Experiment, name: str, default: Any) -> Any:
         return exp.load(name)
     except ArtifactNotFound:
         return default
+
+
+def _forked(tag: str, parent: Parent) -> str:
+    return f"{tag} was forked from {parent.tag}" + (f" at step {parent.step}" if parent.step is not None else "")
 
 
 class ParameterValues(NamedTuple):
@@ -64,6 +69,7 @@ class ExperimentDiff:
         commits: the two ``git_commit`` values from the run records (``None`` if unknown).
         parameters: every flattened parameter of either run, sorted by name, whether it
             differs or not (what ``lab-workbook diff --all`` shows).
+        parents: the run each was forked from (``new_experiment(fork=TAG, step=N)``), or ``None``.
     """
 
     before: str
@@ -72,6 +78,21 @@ class ExperimentDiff:
     patch: str
     commits: tuple[str | None, str | None]
     parameters: tuple[ParameterValues, ...] = ()
+    parents: tuple[Parent | None, Parent | None] = (None, None)
+
+    def lineage(self) -> list[str]:
+        """How the two runs descend from others, one sentence each: ``B was forked from A at step 20000``.
+
+        When one run is the other's parent, that is the one sentence; else each forked run names
+        its parent. ``[]`` when neither run is a fork.
+        """
+        pairs = ((self.after, self.before, self.parents[1]), (self.before, self.after, self.parents[0]))
+        for child, other, parent in pairs:
+            if parent is not None and parent.tag == other:
+                return [_forked(child, parent)]
+        return [
+            _forked(tag, parent) for tag, parent in zip((self.before, self.after), self.parents, strict=True) if parent
+        ]
 
     @classmethod
     def between(cls, a: Experiment, b: Experiment, *, params: str, patch: str) -> ExperimentDiff:
@@ -98,11 +119,16 @@ class ExperimentDiff:
                 tofile=f"{b.tag}/{patch}",
             )
         )
-        commits = (a.info.get("git_commit"), b.info.get("git_commit"))
-        return cls(a.tag, b.tag, table, unified, commits, tuple(values))
+        record_a, record_b = a.record, b.record
+        commits = (
+            record_a.git_commit if record_a is not None else None,
+            record_b.git_commit if record_b is not None else None,
+        )
+        return cls(a.tag, b.tag, table, unified, commits, tuple(values), (a.parent, b.parent))
 
     def __str__(self) -> str:
-        lines = [f"Parameters that differ ({self.before} -> {self.after}):"]
+        lines = self.lineage()
+        lines.append(f"Parameters that differ ({self.before} -> {self.after}):")
         lines.append(self.params.to_string() if len(self.params) else "  (none)")
         if self.commits[0] != self.commits[1]:
             lines.append(f"Commits: {self.commits[0]} -> {self.commits[1]}")
@@ -117,4 +143,5 @@ class ExperimentDiff:
         params = self.params.to_html() if len(self.params) else "<p>(no parameter differs)</p>"
         code = highlight_patch(self.patch, html=True) if self.patch else "<p>(the code patches are identical)</p>"
         title = f"<p><b>{escape(self.before)}</b> → <b>{escape(self.after)}</b></p>"
+        title += "".join(f"<p>{escape(line)}</p>" for line in self.lineage())
         return title + "<h4>Parameters</h4>" + params + "<h4>Code patches compared</h4>" + code

@@ -24,19 +24,14 @@ from lab_workbook_core import (
     validate_name,
     write_atomic,
 )
+from lab_workbook_core.attempts import Attempt, Parent, attempt_count, record_attempts, record_parent
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import (
-    UNREADABLE,
-    artifact_mismatch,
-    is_final,
-    parse_record,
-    parse_time,
-    record_problems,
-)
-from lab_workbook_core.series_csv import merge
+from lab_workbook_core.record import UNREADABLE, RunRecord
+from lab_workbook_core.series_csv import ATTEMPT_FIELD, merge
 
 from ._artifacts import ArtifactInfo, artifacts_of
+from ._attempt_rows import AttemptsChoice, check_attempts_choice
 from ._kinds import kind_of, load_bytes
 from ._problems import PARSE, RECORD, SHA256, RunProblems
 from ._records import status_of
@@ -77,7 +72,8 @@ class Experiment:
         self._source = source
         self.tag = tag
         self._refresh = refresh_seconds
-        self._record: dict[str, Any] | None = None
+        self._record: RunRecord | None = None
+        self._read = False  # whether _record was read (None then: no record, or a damaged one)
         self._final = False  # whether _record says the run is over
         self._record_etag: str | None = None
         self._record_at = 0.0
@@ -85,16 +81,27 @@ class Experiment:
         self._checked: set[str] = set()  # artifacts whose bytes were compared with the record's sha256
         self._final_objects: list[ObjectInfo] | None = None
 
+    @property
+    def source(self) -> ObjectSource:
+        """Where this experiment's objects are read: the source it was made with, shared with its repository."""
+        return self._source
+
     # -- the run record -------------------------------------------------------------------
-    def _read_record(self) -> dict[str, Any]:
+    def _read_record(self) -> RunRecord | None:
+        """The run record; ``None`` for runs of the original tool and for a damaged record (a problem)."""
         record = self._record
-        if record is not None and (self._final or self._fresh()):
+        if self._read and (self._final or self._fresh()):
             return record
         index = self._source.records
-        known = index.get(self.tag) if record is None and index is not None else None
-        if isinstance(known, dict) and not record_problems(known):  # an index an older version wrote is checked
-            self._record, self._record_at, self._final = known, time.monotonic(), is_final(known)
-            return known
+        known = index.get(self.tag) if not self._read and index is not None else None
+        if isinstance(known, dict):  # an index an older version wrote is checked
+            try:
+                record = RunRecord.from_mapping(known, tag=self.tag)
+            except CorruptArtifactError:
+                pass
+            else:
+                self._record, self._read, self._record_at, self._final = record, True, time.monotonic(), record.is_final
+                return record
         key = run_record_key(self.tag)
         cache = self._source.cache
         entry = cache.get(key) if cache is not None else None
@@ -107,27 +114,27 @@ class Experiment:
             except ObjectNotFound:  # no record: a run of the original tool (`unknown`), which is not a problem
                 data, self._record_etag, stored = b"", None, False
         if data is not None:  # None: unchanged since the last read
-            record = self._parsed(data) if stored else {}
+            record = self._parsed(data) if stored else None
             if not stored:
                 self._problems.clear(RECORD, PARSE)
-            if is_final(record):
+            if record is not None and record.is_final:
                 if cache is not None and not (entry and entry.final):
                     cache.put(key, data, etag=self._record_etag, final=True)
                 if index is not None:
-                    index.add(self.tag, record)  # on disk when a runs table or `lab-workbook list` saves it
-        self._record, self._record_at = record or {}, time.monotonic()
-        self._final = is_final(self._record)  # a final record is never read again
-        return self._record
+                    index.add(self.tag, record.to_mapping())  # on disk when a runs table or `list` saves it
+        self._record, self._read, self._record_at = record, True, time.monotonic()
+        self._final = record is not None and record.is_final  # a final record is never read again
+        return record
 
-    def _parsed(self, data: bytes) -> dict[str, Any]:
-        """The stored record's fields, or ``{}`` with its problem noted: one damaged record must
-        not hide the other runs, and a record that is empty, not an object or of the wrong types
-        is ``unreadable``, never the original tool's ``unknown``."""
+    def _parsed(self, data: bytes) -> RunRecord | None:
+        """The stored record, or ``None`` with its problem noted: one damaged record must not hide
+        the other runs, and a record that is empty, not an object or of the wrong types is
+        ``unreadable``, never the original tool's ``unknown``."""
         try:
-            record = parse_record(data, self.tag)
+            record = RunRecord.parse(data, self.tag)
         except CorruptArtifactError as err:
             self._problems.note(RECORD, PARSE, str(err))
-            return {}
+            return None
         self._problems.clear(RECORD, PARSE)
         return record
 
@@ -135,10 +142,17 @@ class Experiment:
         return time.monotonic() - self._record_at < self._refresh
 
     @property
-    def info(self) -> dict[str, Any]:
-        """The run record (``docs/format.md``) as a dict; ``{}`` for runs of the original tool, and for a
+    def record(self) -> RunRecord | None:
+        """The run record (``docs/format.md``), typed; ``None`` for runs of the original tool, and for a
         damaged record (status ``unreadable``: :attr:`problems` says why)."""
-        return dict(self._read_record())
+        return self._read_record()
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The run record (``docs/format.md``) as a dict, as stored; ``{}`` for runs of the original
+        tool, and for a damaged record (status ``unreadable``: :attr:`problems` says why)."""
+        record = self._read_record()
+        return record.to_mapping() if record is not None else {}
 
     @property
     def status(self) -> str:
@@ -196,7 +210,8 @@ class Experiment:
         if name in self._checked or len(data) > _CHECKED_UP_TO:
             return
         self._checked.add(name)
-        mismatch = artifact_mismatch(self._read_record(), name, data)
+        record = self._read_record()
+        mismatch = record.artifact_mismatch(name, data) if record is not None else None
         if mismatch is not None:
             self._problems.note(name, SHA256, mismatch)
             warnings.warn(f"experiment {self.tag}: {mismatch}", stacklevel=4)
@@ -204,17 +219,20 @@ class Experiment:
     @property
     def started(self) -> datetime | None:
         """When the run started (UTC), or ``None`` without a run record."""
-        return parse_time(self._read_record().get("started"))
+        record = self._read_record()
+        return record.started_at if record is not None else None
 
     @property
     def ended(self) -> datetime | None:
         """When the run ended (UTC); ``None`` while it runs or without a run record."""
-        return parse_time(self._read_record().get("ended"))
+        record = self._read_record()
+        return record.ended_at if record is not None else None
 
     @property
     def heartbeat(self) -> datetime | None:
         """The run's last sign of life (UTC), or ``None`` without a run record."""
-        return parse_time(self._read_record().get("heartbeat"))
+        record = self._read_record()
+        return record.heartbeat_at if record is not None else None
 
     @property
     def duration(self) -> timedelta | None:
@@ -226,11 +244,29 @@ class Experiment:
     @property
     def description(self) -> str | None:
         """What the user said the run is (``new_experiment(description=...)``)."""
-        value = self._read_record().get("description")
-        return value if isinstance(value, str) else None
+        record = self._read_record()
+        return record.description if record is not None else None
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """The processes the run lived through, in order (``docs/format.md``, *Attempts*).
+
+        A run resumed after a preemption or a crash (``new_experiment(resume=TAG)``) has one
+        :class:`~lab_workbook_core.attempts.Attempt` per process: its number, start, end, host,
+        pid, what it ended as (``crashed`` for one that died without saying so) and its error.
+        A run never resumed has one, described by its record; ``[]`` without a run record.
+        """
+        return record_attempts(self._read_record())
+
+    @property
+    def parent(self) -> Parent | None:
+        """The run this one was forked from (``new_experiment(fork=TAG, step=N)``): its ``tag`` and
+        ``step``; ``None`` for a run that is not a fork."""
+        return record_parent(self._read_record())
 
     def _over(self) -> bool:
-        return is_final(self._read_record())
+        record = self._read_record()
+        return record is not None and record.is_final
 
     # -- artifacts ------------------------------------------------------------------------
     def _objects(self, prefix: str | None = None) -> list[ObjectInfo]:
@@ -271,30 +307,51 @@ class Experiment:
             raise TypeError(f"index an experiment with an artifact name (str) or a slice, not {type(name).__name__}")
         return self.load(name)
 
-    def load(self, name: str) -> Any:
+    def load(self, name: str, *, attempts: AttemptsChoice = "latest") -> Any:
         """The artifact as an object of its kind (see ``docs/format.md``); same as ``exp[name]``.
+
+        Args:
+            name: the artifact.
+            attempts: for a series of a resumed run: ``"latest"`` (the default frame: for each
+                index value, the rows of the latest attempt that logged it, without the
+                ``Attempt`` column) or ``"all"`` (every row, with its ``Attempt``, 1 for the
+                first attempt's). A run never resumed gives the same frame either way.
 
         Raises:
             ArtifactNotFound: listing what the experiment holds and the closest names.
             CorruptArtifactError: the bytes are not of their kind (also noted in :attr:`problems`).
+            ValueError: ``attempts`` is neither ``"latest"`` nor ``"all"``.
         """
+        check_attempts_choice(attempts)
         if kind_of(name) == "csv":
-            return self.load_series(name)
+            return self.load_series(name, attempts=attempts)
         with self._noting(name):
             return load_bytes(name, self.read_bytes(name), f"{self.tag}/{name}")
 
-    def load_series(self, name: str, fields: Sequence[str] | None = None) -> pd.DataFrame:
+    def load_series(
+        self, name: str, fields: Sequence[str] | None = None, *, attempts: AttemptsChoice = "latest"
+    ) -> pd.DataFrame:
         """A time series as a DataFrame, with only ``fields`` (and the index) when given.
 
         Only the fields asked for are parsed (a meld wants the index and one field, not
         ``Date``). Once the run is over the parsed columns are kept in the disk cache, with
         those of earlier loads, and later loads of them skip CSV parsing altogether.
 
+        A resumed run's series (``docs/format.md``, *Attempts*) keeps by default, for each
+        index value, the rows of the latest attempt that logged it; ``attempts="all"`` gives
+        every row with its ``Attempt`` (see :meth:`load`).
+
         Raises:
             CorruptArtifactError: the series cannot be parsed (also noted in :attr:`problems`).
+            ValueError: ``attempts`` is neither ``"latest"`` nor ``"all"``.
         """
+        from ._attempt_rows import with_attempts
+
+        check_attempts_choice(attempts)
         with self._noting(name):
-            return self._series(name, fields)
+            wanted = None if fields is None else [*fields, ATTEMPT_FIELD]  # the rule needs it: no cost when absent
+            frame = with_attempts(self._series(name, wanted), attempts, f"{self.tag}/{name}")
+            return _only(frame, None if fields is None or attempts == "all" else fields)
 
     def _series(self, name: str, fields: Sequence[str] | None) -> pd.DataFrame:
         from ._frames import decode_frame, encode_frame, stored_fields  # pandas: imported by the first load
@@ -330,6 +387,10 @@ class Experiment:
             raise self._not_found(name)
         key = artifact_key(self.tag, name)
         final = self._over()
+        if not final and self._segments_first(name):
+            assembled = self._from_segments(name)
+            if assembled is not None:
+                return assembled
         for _attempt in range(2):  # the writer may merge (and delete) segments between our two reads
             try:
                 data = self._source.fetch(key, final=final)
@@ -361,16 +422,25 @@ class Experiment:
         validate_name(name)
         if is_reserved(name):
             raise self._not_found(name)
-        try:
-            self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
-            return
-        except ObjectNotFound:
-            if kind_of(name) != "csv":
-                raise self._not_found(name) from None
+        if not (self._segments_first(name) and not self._over()):  # a resumed run's series: its segments first
+            try:
+                self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
+                return
+            except ObjectNotFound:
+                if kind_of(name) != "csv":
+                    raise self._not_found(name) from None
         data = self.read_bytes(name)  # segments (or the series, merged meanwhile)
         write_atomic(dest, data)
         if progress is not None:
             progress(len(data))
+
+    def _segments_first(self, name: str) -> bool:
+        """Whether ``name`` is a series of a resumed run, whose segments come before its final CSV while it runs.
+
+        The final CSV may be an earlier attempt's, older than the segments the current one writes
+        (``docs/format.md``, *Attempts*). An ordinary run reads its final CSV first: no extra listing.
+        """
+        return kind_of(name) == "csv" and attempt_count(self._read_record()) > 1
 
     def _from_segments(self, name: str) -> bytes | None:
         found = []
@@ -410,6 +480,38 @@ class Experiment:
         from ._images import images_frame
 
         return images_frame(self, name)
+
+    def checkpoints(self, name: str) -> pd.DataFrame:
+        """The checkpoints of the series ``name`` (``save_torch(name, obj, step=N)``), by step.
+
+        Columns ``step`` (int), ``name`` (the artifact), ``size`` (bytes) and ``modified`` (UTC).
+        One listing of ``<name>/step-`` finds them; a resumed job finds where to restart with
+        ``exp.checkpoints("model").step.max()`` (``NaN`` when there is none yet).
+        """
+        from ._checkpoints import checkpoint_steps, checkpoints_frame
+
+        return checkpoints_frame(checkpoint_steps(self._source.storage, self.tag, name))
+
+    def load_checkpoint(
+        self, name: str, step: int | str = "latest", *, weights_only: bool = True, map_location: Any = None
+    ) -> Any:
+        """The checkpoint of ``name`` at ``step`` (the highest stored, by default), loaded with torch.
+
+        ``weights_only=True`` never runs a pickle (pass ``False`` only for runs you trust);
+        ``map_location`` is ``torch.load``'s (``"cpu"`` on a machine without the GPU it was saved from).
+
+        Raises:
+            ArtifactNotFound: no checkpoint of that name or step; the message lists what there is.
+            CorruptArtifactError: not a torch file, or refused by the safe loader.
+        """
+        from ._checkpoints import checkpoint_steps, choose_step
+        from ._tensors import load_torch
+
+        steps = checkpoint_steps(self._source.storage, self.tag, name)
+        chosen = choose_step(self.tag, name, steps, step, self.list_artifacts).name
+        with self._noting(chosen):
+            data = self.read_bytes(chosen)
+            return load_torch(data, f"{self.tag}/{chosen}", weights_only=weights_only, map_location=map_location)
 
     # -- the environment and the code ----------------------------------------------------
     def environment(self) -> Environment:
@@ -470,7 +572,7 @@ class Experiment:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Experiment):
             return NotImplemented
-        return self.tag == other.tag and self._source.storage.location == other._source.storage.location
+        return self.tag == other.tag and self._source.storage.location == other.source.storage.location
 
     def __hash__(self) -> int:
         return hash((self.tag, self._source.storage.location))

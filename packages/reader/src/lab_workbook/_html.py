@@ -11,6 +11,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from lab_workbook_core import concurrent_map
+from lab_workbook_core.times import show_time
 
 if TYPE_CHECKING:
     from ._experiment import Experiment
@@ -22,7 +23,7 @@ _STYLE = "border-collapse:collapse;font-size:90%"
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+    return show_time(value) if value else ""
 
 
 def _row(cells: list[str], tag: str = "td") -> str:
@@ -38,7 +39,7 @@ def experiments_html(experiments: list[Experiment]) -> str:
     shown = experiments
     if len(experiments) > 2 * _EDGE:
         shown = experiments[:_EDGE] + experiments[-_EDGE:]
-    workers = shown[0]._source.max_workers if shown else 1
+    workers = shown[0].source.max_workers if shown else 1
     rows = concurrent_map(_summary, shown, workers)
     body = [_row(["tag", "status", "started", "artifacts"], "th")]
     for index, row in enumerate(rows):
@@ -50,14 +51,21 @@ def experiments_html(experiments: list[Experiment]) -> str:
 
 
 def experiment_html(exp: Experiment) -> str:
-    """A two-column table for one experiment: tag, status, its problems if any, started, ended, description,
-    artifacts."""
+    """A two-column table for one experiment: tag, status, its problems if any, started, ended, its parent
+    and attempts when it has them, description, artifacts."""
     names = exp.list_artifacts()
+    parent, attempts = exp.parent, exp.attempts
     fields = [
         ("tag", exp.tag),
         ("status", exp.status),
         ("started", _when(exp.started)),
         ("ended", _when(exp.ended)),
+        *([("parent", parent.tag + (f" at step {parent.step}" if parent.step is not None else ""))] if parent else []),
+        *(
+            [("attempts", ", ".join(f"{a.attempt}: {a.status} on {a.host}" for a in attempts))]
+            if len(attempts) > 1
+            else []
+        ),
         ("description", exp.description or ""),
         ("artifacts", ", ".join(names) if names else "(none)"),
     ]

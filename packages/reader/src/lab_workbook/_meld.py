@@ -20,31 +20,14 @@ from lab_workbook_core import CorruptArtifactError, NotFoundError, concurrent_ma
 from lab_workbook_core.hints import closest
 import pandas as pd
 
-from ._experiment import Experiment
+from ._labels import labelled_experiments
 from ._problems import UnreadableRunsWarning
 
 if TYPE_CHECKING:
+    from ._experiment import Experiment
     from ._repository import ExperimentRepository
 
 __all__ = ["meld_csv"]
-
-
-def _labelled(
-    wb: ExperimentRepository, experiments: Mapping[Any, Any] | Iterable[str | Experiment]
-) -> list[tuple[Experiment, Any]]:
-    if isinstance(experiments, Mapping):
-        pairs = list(experiments.items())
-    elif isinstance(experiments, (str, Experiment)):
-        pairs = [(experiments, None)]
-    else:
-        pairs = [(e, None) for e in experiments]
-    if sum(not isinstance(key, Experiment) for key, _ in pairs) > 1:
-        wb.tags()  # one paginated listing answers for every tag, instead of a probe per tag
-    resolved = []
-    for key, label in pairs:
-        exp = key if isinstance(key, Experiment) else wb[key]
-        resolved.append((exp, exp.tag if label is None else label))
-    return resolved
 
 
 def _column(exp: Experiment, artifact: str, field: str) -> pd.Series:
@@ -86,10 +69,8 @@ def meld_csv(
     strict: bool = False,
 ) -> pd.DataFrame:
     """See :meth:`lab_workbook.ExperimentRepository.meld_csv`."""
-    pairs = _labelled(wb, experiments)
-    found = concurrent_map(
-        lambda pair: _column_or_damage(pair[0], artifact, field, strict), pairs, wb._source.max_workers
-    )
+    pairs = labelled_experiments(wb, experiments)
+    found = concurrent_map(lambda pair: _column_or_damage(pair[0], artifact, field, strict), pairs, wb.max_workers)
     damaged = [(exp, err) for (exp, _), err in zip(pairs, found, strict=True) if isinstance(err, CorruptArtifactError)]
     if damaged:
         named = "; ".join(str(err) if exp.tag in str(err) else f"{exp.tag}: {err}" for exp, err in damaged)

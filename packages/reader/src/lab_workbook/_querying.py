@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import MissingDependencyError, load_config
 from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import DEFAULT_HEARTBEAT_SECONDS, MIN_STALE_SECONDS, STALE_INTERVALS
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -26,7 +27,7 @@ RUNS_SQL = """
 SELECT
   tag,
   CASE WHEN status = 'running'
-        AND heartbeat < now() - to_seconds(greatest(3 * coalesce(heartbeat_interval, 30), 90))
+        AND heartbeat < now() - to_seconds(greatest({intervals} * coalesce(heartbeat_interval, {default}), {minimum}))
        THEN 'crashed' ELSE status END AS status,
   started, ended, heartbeat, description, host, git_commit
 FROM read_json({records}, columns = {{
@@ -76,7 +77,12 @@ def duckdb(
         root = location.url.removeprefix("file://")
     connection.execute(f"SET VARIABLE store = {_quote(root)}")
     records = _quote(root + run_record_key("*"))
-    connection.execute("CREATE VIEW runs AS " + RUNS_SQL.format(records=records))
+    connection.execute(
+        "CREATE VIEW runs AS "
+        + RUNS_SQL.format(
+            records=records, intervals=STALE_INTERVALS, default=DEFAULT_HEARTBEAT_SECONDS, minimum=MIN_STALE_SECONDS
+        )
+    )
     if params:
         files = _quote(root + "*/" + params)
         connection.execute("CREATE VIEW parameters AS " + _PARAMETERS_SQL.format(files=files))

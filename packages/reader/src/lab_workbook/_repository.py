@@ -16,7 +16,7 @@ import json
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Unpack, overload
 
 from lab_workbook_core import ExperimentNotFound, concurrent_map, load_config, open_storage, validate_tag
 from lab_workbook_core.hints import closest
@@ -26,7 +26,7 @@ from lab_workbook_core.record import FINAL_STATUSES
 from ._cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
-from ._run_rows import FIRST_CHUNK, RunRows
+from ._run_rows import RunRows, RunRowsOptions
 from ._source import ObjectSource, store_namespace
 
 if TYPE_CHECKING:
@@ -70,6 +70,11 @@ class ExperimentRepository:
         self._listed_at = 0.0
         self._experiments: dict[str, Experiment] = {}
         self._lock = threading.Lock()
+
+    @property
+    def max_workers(self) -> int:
+        """How many downloads run at once (the ``max_workers`` it was made with, at least 1)."""
+        return self._source.max_workers
 
     # -- listing --------------------------------------------------------------------------
     def tags(self) -> list[str]:
@@ -205,7 +210,7 @@ class ExperimentRepository:
                 first and last included. A run without a step shows an empty cell.
             size: inches per cell.
         """
-        from ._images import image_grid
+        from ._image_grid import image_grid
 
         return image_grid(self, experiments, name, steps, max_steps=max_steps, size=size)
 
@@ -312,17 +317,7 @@ class ExperimentRepository:
         return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
 
     def run_rows(
-        self,
-        name: str,
-        row: Callable[[Experiment], dict[str, Any] | None],
-        *,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        status: str | Iterable[str] | None = None,
-        tag_prefix: str | None = None,
-        chunk: int | None = FIRST_CHUNK,
-        newest_first: bool = True,
-        listed: Callable[[], Sequence[str]] | None = None,
+        self, name: str, row: Callable[[Experiment], dict[str, Any] | None], **options: Unpack[RunRowsOptions]
     ) -> RunRows:
         """The rows of the runs that pass the filters, newest first, in chunks: the runs table's,
         ``lab-workbook list``'s and the dashboard's pipeline (:mod:`lab_workbook._run_rows`).
@@ -343,27 +338,18 @@ class ExperimentRepository:
             until: only runs started at or before this moment.
             status: only runs with this status, or one of these.
             tag_prefix: only runs whose tag starts with this.
-            chunk: runs in the first chunk; ``None``: every run in one chunk.
-            newest_first: ``False`` visits the runs in tag order instead (oldest first).
+            chunk: runs in the first chunk (default 32); ``None``: every run in one chunk.
+            newest_first: ``False`` visits the runs in tag order instead (oldest first); default ``True``.
             listed: the store's tags, when the caller is getting them already (e.g. a future's
                 ``result`` for :meth:`tags` sent on a thread); default: :meth:`tags`, sent on a
                 thread while the kept rows are read.
 
         Raises:
             ValueError: ``chunk`` is not a positive number.
+
+        Every option is keyword-only and may be left out (no filter; the defaults above).
         """
-        return RunRows(
-            self,
-            name,
-            row,
-            since=since,
-            until=until,
-            status=status,
-            tag_prefix=tag_prefix,
-            chunk=chunk,
-            newest_first=newest_first,
-            listed=listed,
-        )
+        return RunRows(self, name, row, **options)
 
     def _listed(self) -> frozenset[str]:
         """The tags of the listing made, however old, or of a new one if there is none."""

@@ -14,7 +14,10 @@ and which runs it wants; :class:`RunRows` does the rest, the same way for every 
 4. it applies the filters to a run before its row is made (its status, and its start: the run
    record's, else the tag's minute, :func:`run_started`), so a run filtered out costs no more
    than its record and leaves no row; then again to every row, kept rows included, by the row's
-   own ``status`` and ``started`` (an ISO 8601 string, or ``None``).
+   own ``status`` and ``started`` (an ISO 8601 string, or ``None``);
+5. every row it makes has ``attempts``, a plain integer: how many processes the run lived through
+   (1 for a run never resumed, core's :func:`~lab_workbook_core.attempts.attempt_count`), unless
+   the caller's row already says.
 
 When the iteration ends (every chunk read, or the caller stopped), the rows of finished runs
 made meanwhile are written to the disk cache (:meth:`~lab_workbook.ExperimentRepository.save_cache`):
@@ -27,8 +30,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from lab_workbook_core.attempts import attempt_count
 from lab_workbook_core.record import parse_time
 from lab_workbook_core.tags import made_after, made_before, tag_minute
 
@@ -36,7 +40,10 @@ if TYPE_CHECKING:
     from ._experiment import Experiment
     from ._repository import ExperimentRepository
 
-__all__ = ["FIRST_CHUNK", "RunRows", "run_started"]
+__all__ = ["ATTEMPTS_COLUMN", "FIRST_CHUNK", "RunRows", "RunRowsOptions", "run_started"]
+
+#: The column of every row: how many attempts the run had (an integer, 1 for a run never resumed).
+ATTEMPTS_COLUMN = "attempts"
 
 #: How many of the newest runs the first chunk holds; each later chunk holds twice as many as the last.
 FIRST_CHUNK = 32
@@ -86,6 +93,18 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
+class RunRowsOptions(TypedDict, total=False):
+    """What :meth:`~lab_workbook.ExperimentRepository.run_rows` passes on to :class:`RunRows` (see there)."""
+
+    since: datetime | None
+    until: datetime | None
+    status: str | Iterable[str] | None
+    tag_prefix: str | None
+    chunk: int | None
+    newest_first: bool
+    listed: Callable[[], Sequence[str]] | None
+
+
 class RunRows:
     """The rows of a store's runs that pass some filters, newest first, a chunk at a time.
 
@@ -129,7 +148,10 @@ class RunRows:
         """The caller's row, for a run that passes the filters (checked first: no more is read otherwise)."""
         if not self._filter.admits(exp.status, run_started(exp)):
             return None
-        return self._row(exp)
+        row = self._row(exp)
+        if row is not None and ATTEMPTS_COLUMN not in row:
+            row[ATTEMPTS_COLUMN] = attempt_count(exp.record)
+        return row
 
     def _tags(self) -> list[str]:
         """The store's tags that the filters on tags let through, read while the kept rows are."""

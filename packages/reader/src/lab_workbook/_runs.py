@@ -1,6 +1,7 @@
 """The runs table: one row per experiment, for sorting and querying sweeps in pandas.
 
-Columns: ``tag``, ``status``, ``started``, ``duration``, ``description``, ``problem``, the
+Columns: ``tag``, ``status``, ``started``, ``duration``, ``attempts`` (how many processes the run
+lived through: 1 unless it was resumed), ``description``, ``problem``, the
 flattened parameters (``params.learningRate``, ``params.model.name``) and, for each
 series field asked for, its ``last`` and ``best`` value (``error.last``,
 ``error.best``). Experiments are fetched concurrently; a run without a parameters
@@ -27,17 +28,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 import json
+import math
 from typing import TYPE_CHECKING, Any
 import warnings
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.record import UNREADABLE, complete_artifacts, decode_summary_number, format_time
+from lab_workbook_core.attempts import attempt_count
+from lab_workbook_core.record import UNREADABLE, RunRecord, format_time
+from lab_workbook_core.summary import FieldSummary, thawed_json
 import pandas as pd
 
 from .__about__ import __version__
 from ._parameters import flatten_parameters
 from ._problems import UnreadableRunsWarning
-from ._run_rows import run_started
+from ._run_rows import ATTEMPTS_COLUMN, run_started
 
 if TYPE_CHECKING:
     from ._experiment import Experiment
@@ -49,10 +53,10 @@ _BEST = {"min", "max"}
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _MICROSECOND = timedelta(microseconds=1)
 #: Bumped when the rows' columns change: rows kept by an older version are not mixed in.
-_ROW_FORMAT = 2
+_ROW_FORMAT = 3
 #: Runs named one by one in the warning about runs that cannot be read; the rest are counted.
 _NAMED = 10
-_COLUMNS = ["tag", "status", "started", "duration", "description", "problem"]
+_COLUMNS = ["tag", "status", "started", "duration", ATTEMPTS_COLUMN, "description", "problem"]
 
 
 def _moment(value: datetime | str | None) -> datetime | None:
@@ -71,34 +75,33 @@ def _fields(series: Mapping[str, str | Sequence[str]]) -> list[tuple[str, str, s
 
 
 _NOT_SUMMARISED = object()
+_NO_NUMBERS = FieldSummary(math.nan, math.nan, math.nan)  # a field the series' summary does not list
 
 
-def _summarised_json(record: Mapping[str, Any], artifacts: Mapping[str, Any] | None, name: str) -> Any:
+def _summarised_json(record: RunRecord, artifacts: Mapping[str, Any] | None, name: str) -> Any:
     """A JSON artifact from a finished run's summary: its value, ``None`` if the run has no such
     artifact, or ``_NOT_SUMMARISED`` when the artifact itself has to be read.
 
-    ``artifacts``: the record's :func:`~lab_workbook_core.record.complete_artifacts`."""
-    if artifacts is None:
+    ``artifacts``: the record's :meth:`~lab_workbook_core.record.RunRecord.complete_artifacts`."""
+    if artifacts is None or record.summary is None:
         return _NOT_SUMMARISED
     if name not in artifacts:
         return None
-    values = record["summary"].get("json")
-    return values[name] if isinstance(values, Mapping) and name in values else _NOT_SUMMARISED
+    values = record.summary.json
+    return thawed_json(values[name]) if name in values else _NOT_SUMMARISED
 
 
 def _summarised_series(
-    record: Mapping[str, Any], artifacts: Mapping[str, Any] | None, artifact: str
-) -> Mapping[str, Any] | None:
-    """``{field: {"last", "min", "max"} or None}`` of a finished run's series (``{}``: no such series),
+    record: RunRecord, artifacts: Mapping[str, Any] | None, artifact: str
+) -> Mapping[str, FieldSummary | None] | None:
+    """``{field: its numbers or None}`` of a finished run's series (``{}``: no such series),
     or ``None`` when the series itself has to be read."""
-    if artifacts is None:
+    if artifacts is None or record.summary is None:
         return None
     if artifact not in artifacts:
         return {}
-    series = record["summary"].get("series")
-    found = series.get(artifact) if isinstance(series, Mapping) else None
-    fields = found.get("fields") if isinstance(found, Mapping) else None
-    return fields if isinstance(fields, Mapping) else None
+    found = record.summary.series_of(artifact)
+    return found.fields if found is not None else None
 
 
 def _plain(value: Any) -> Any:
@@ -121,7 +124,7 @@ def _row(
     A finished run's record usually carries a summary (``docs/format.md``): its parameters and
     each series field's last, min and max, so the row needs no request beyond the record.
     """
-    record = exp.info
+    record = exp.record
     status = exp.status  # "unreadable" for a damaged record, which must not hide the other runs
     started = run_started(exp)
     if strict and status == UNREADABLE:
@@ -132,25 +135,37 @@ def _row(
         "status": status,
         "started": format_time(started) if started is not None else None,
         "duration": duration // _MICROSECOND if duration is not None else None,
+        ATTEMPTS_COLUMN: attempt_count(record),
         "description": exp.description,
         "problem": "",
     }
-    complete = complete_artifacts(record)  # None unless the run is over and its record has a summary
+    # None unless the run is over and its record has a summary
+    complete = record.complete_artifacts() if record is not None else None
     if params:
-        loaded = _summarised_json(record, complete, params) if complete is not None else _NOT_SUMMARISED
+        loaded = (
+            _summarised_json(record, complete, params)
+            if record is not None and complete is not None
+            else _NOT_SUMMARISED
+        )
         if loaded is _NOT_SUMMARISED:
             loaded = _quietly(lambda: exp.load(params), strict)
         if isinstance(loaded, Mapping):
             row.update(flatten_parameters(loaded, "params"))
     for artifact in dict.fromkeys(a for a, _, _ in fields):
         mine = [(f, column) for a, f, column in fields if a == artifact]
-        summarised = _summarised_series(record, complete, artifact) if complete is not None else None
+        # A resumed run's summary may count rows that a later attempt logged again: its series are read
+        # once (the row is kept) so that last and best are those of the default frame (docs/format.md).
+        summarised = (
+            _summarised_series(record, complete, artifact)
+            if record is not None and complete is not None and row[ATTEMPTS_COLUMN] == 1
+            else None
+        )
         if summarised is not None and all(f not in summarised or summarised[f] is not None for f, _ in mine):
             for field, column in mine:
-                numbers = summarised.get(field) or {}
+                numbers = summarised.get(field) or _NO_NUMBERS
                 choose = best.get(field, best.get(column, "min"))
-                row[f"{column}.last"] = decode_summary_number(numbers.get("last"))
-                row[f"{column}.best"] = decode_summary_number(numbers.get("max" if choose == "max" else "min"))
+                row[f"{column}.last"] = numbers.last
+                row[f"{column}.best"] = numbers.max if choose == "max" else numbers.min
             continue
         wanted = [f for f, _ in mine]
         frame = _quietly(lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted), strict)

@@ -15,8 +15,11 @@ from lab_workbook_core import CorruptArtifactError, MissingDependencyError
 __all__ = ["load_torch"]
 
 
-def load_torch(data: bytes, where: str) -> Any:
-    """A ``torch.save`` file's content, loaded safely on the CPU.
+def load_torch(data: bytes, where: str, *, weights_only: bool = True, map_location: Any = "cpu") -> Any:
+    """A ``torch.save`` file's content, loaded safely on the CPU (by default).
+
+    ``weights_only=False`` (for checkpoints of a run you trust) lets torch run the pickle;
+    ``map_location`` is ``torch.load``'s.
 
     Raises:
         MissingDependencyError: torch is not installed.
@@ -31,10 +34,10 @@ def load_torch(data: bytes, where: str) -> Any:
             "exp.read_bytes(name) returns the raw bytes without it"
         ) from err
     try:
-        return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+        return torch.load(io.BytesIO(data), weights_only=weights_only, map_location=map_location)
     except Exception as err:  # torch raises UnpicklingError, RuntimeError, ValueError... for bad files
         detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        if "weights_only" in str(err) or "Unsupported global" in str(err):
+        if weights_only and ("weights_only" in str(err) or "Unsupported global" in str(err)):
             raise CorruptArtifactError(
                 f"refused to load {where}: it contains Python objects that torch's safe loader "
                 f"(weights_only=True) does not allow, which could run code on this machine ({detail}). "

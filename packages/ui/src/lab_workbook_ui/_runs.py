@@ -20,9 +20,11 @@ from lab_workbook import flatten_parameters
 from lab_workbook._kinds import kind_of
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 from lab_workbook_core.keys import parse_image_step, picture_type
+from lab_workbook_core.record import format_time
 
 if TYPE_CHECKING:
     from lab_workbook import Experiment, ExperimentRepository
+    from lab_workbook_core.attempts import Attempt
 
 __all__ = ["artifact_bytes", "diff_payload", "images_of", "is_text", "run_payload"]
 
@@ -77,15 +79,29 @@ def _parameters(exp: Experiment, params: str) -> tuple[dict[str, Any], str | Non
     return flatten_parameters(loaded), None
 
 
+def _attempt(attempt: Attempt) -> dict[str, Any]:
+    return {
+        "attempt": attempt.attempt,
+        "started": format_time(attempt.started, trim=True) if attempt.started is not None else None,
+        "ended": format_time(attempt.ended, trim=True) if attempt.ended is not None else None,
+        "host": attempt.host,
+        "pid": attempt.pid,
+        "status": attempt.status,
+        "error": dict(attempt.error) if attempt.error is not None else None,
+    }
+
+
 def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, Any]:
-    """The run's page: ``record``, ``status``, ``problems``, ``parameters``, ``artifacts`` (name, size, kind,
-    text), ``images``.
+    """The run's page: ``record``, ``status``, ``problems``, ``attempts`` (each process the run lived
+    through), ``parent`` (``{"tag", "step"}`` of a forked run, else ``None``), ``parameters``,
+    ``artifacts`` (name, size, kind, text), ``images``.
 
     ``problems`` lists why the run cannot be read in full (a damaged run record: status
     ``unreadable``; a parameters file that cannot be parsed), as the runs table's ``problem``
     column does in one line.
     """
     exp = wb.experiment(tag)
+    parent = exp.parent
     parameters, problem = _parameters(exp, params)
     listed = exp.artifacts()
     names = [a.name for a in listed]
@@ -96,6 +112,8 @@ def run_payload(wb: ExperimentRepository, tag: str, params: str) -> dict[str, An
             "status": exp.status,
             "problems": exp.problems,  # after the parameters were read: their damage is one
             "record": exp.info,
+            "attempts": [_attempt(a) for a in exp.attempts],
+            "parent": {"tag": parent.tag, "step": parent.step} if parent is not None else None,
             "parameters_artifact": params,
             "parameters": parameters,
             "parameters_error": problem,
@@ -112,7 +130,8 @@ def artifact_bytes(wb: ExperimentRepository, tag: str, name: str) -> bytes:
 
 
 def diff_payload(wb: ExperimentRepository, before: str, after: str, params: str, patch: str) -> dict[str, Any]:
-    """What ``lab-workbook diff`` shows: parameters that differ side by side, commits, the patches' diff."""
+    """What ``lab-workbook diff`` shows: parameters that differ side by side, commits, the patches' diff,
+    and ``lineage``: one sentence per fork between or behind the two runs (``B was forked from A at step N``)."""
     a, b = wb.experiment(before), wb.experiment(after)
     changes = a.diff(b, params=params, patch=patch)
     rows = [
@@ -126,4 +145,5 @@ def diff_payload(wb: ExperimentRepository, before: str, after: str, params: str,
         "commits": list(changes.commits),
         "patch_artifact": patch,
         "patch": changes.patch,
+        "lineage": changes.lineage(),
     }

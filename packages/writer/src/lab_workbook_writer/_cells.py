@@ -1,4 +1,4 @@
-"""Turning logged values into CSV cells, and the ``Date`` column's clock.
+"""Turning logged values into CSV cells (core's :func:`~lab_workbook_core.times.format_millis` writes ``Date``).
 
 Plain ``int`` and ``float`` rows never come here: the series writes them with one
 ``%r`` format (``repr`` round-trips floats exactly). Everything else is made into
@@ -17,31 +17,14 @@ CSV readers do not agree on.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
 
-__all__ = ["PLAIN_TYPES", "check_text", "to_cell", "utc_iso_millis"]
+__all__ = ["PLAIN_TYPES", "check_text", "to_cell"]
 
 #: Types written as they are (``str`` once checked by :func:`check_text`).
 PLAIN_TYPES = frozenset({float, int, type(None)})
-
-_second: tuple[int, str] = (-1, "")
-
-
-def utc_iso_millis(millis: int) -> str:
-    """``2016-02-14T23:41:05.250Z`` for a time in milliseconds since the epoch (UTC).
-
-    The date-and-seconds part is formatted once per second and cached.
-    """
-    global _second
-    second, fraction = divmod(millis, 1000)
-    cached, text = _second
-    if second != cached:
-        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        _second = (second, text)
-    return f"{text}.{fraction:03d}Z"
 
 
 def to_cell(value: Any, field: str, series: str) -> Any:

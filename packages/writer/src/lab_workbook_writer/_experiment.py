@@ -111,8 +111,7 @@ class Experiment:
     @property
     def description(self) -> str | None:
         """What the run is, as given to :func:`new_experiment`."""
-        description: str | None = self._state.record.fields["description"]
-        return description
+        return self._state.record.current.description
 
     @property
     def closed(self) -> bool:
@@ -224,13 +223,37 @@ class Experiment:
         """Save ``value`` as ``<name>.json`` (strict JSON: NaN or Infinity raise here, naming where)."""
         self._saving.save_json(name, value)
 
-    def save_torch(self, name: str, obj: Any) -> None:
-        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch."""
-        self._saving.save_torch(name, obj)
+    def save_torch(self, name: str, obj: Any, *, step: int | None = None, keep_last: int | None = None) -> None:
+        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch.
 
-    def save_file(self, path: str | os.PathLike[str], name: str | None = None) -> None:
-        """Save a copy of a local file (taken now) as ``name``, by default the file's own name."""
-        self._saving.save_file(path, name)
+        Args:
+            name: the artifact's name; with ``step``, the name of a series of checkpoints.
+            obj: what to save.
+            step: the training step: stored as ``<name>/step-<8 digits>.pt``, a checkpoint of
+                its own (``exp.checkpoints(name)`` lists them); without it each save replaces the last.
+            keep_last: keep only this many checkpoints of the series: the step just saved and
+                the highest others. Older ones are deleted only once this one is stored.
+
+        Raises:
+            InvalidValueError: ``keep_last`` without ``step`` or below 1; a negative ``step``.
+        """
+        self._saving.save_torch(name, obj, step=step, keep_last=keep_last)
+
+    def save_file(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        step: int | None = None,
+        keep_last: int | None = None,
+    ) -> None:
+        """Save a copy of a local file (taken now) as ``name``, by default the file's own name.
+
+        With ``step`` (and ``keep_last``) the file is a checkpoint, as in :meth:`save_torch`:
+        ``<name>/step-<8 digits><the file's ending>``, ``name`` defaulting to the file's name
+        without its ending (``ckpt.safetensors`` gives ``ckpt/step-00000100.safetensors``).
+        """
+        self._saving.save_file(path, name, step=step, keep_last=keep_last)
 
     def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
         """Save a picture as ``<name>.png``, or as ``<name>/step-<8 digits>.png`` for a ``step``; needs Pillow.

@@ -8,8 +8,8 @@ makes even small kernels cost milliseconds). Converting to 8-bit ``HWC`` (a
 experiment's encoder thread (:mod:`lab_workbook_writer._encoder`).
 
 numpy is never imported here: an object is a numpy array only if numpy is already
-loaded. torch is converted in :mod:`lab_workbook_writer._torch_io`, the one module that
-imports it. Pillow is imported when a picture is saved, never at import.
+loaded. A tensor's layout is read here, its memory copied and converted in
+:mod:`lab_workbook_writer._torch_io`, the one module that imports torch. Pillow is imported when a picture is saved, never at import.
 
 Conventions, also in ``docs/writer.md``: ``HW`` is grayscale; a 3-D array is ``HWC``
 (numpy) or ``CHW`` (torch) with 1, 3 or 4 channels, and the other order is accepted when
@@ -142,9 +142,7 @@ def image_pixels(image: Any, grid: bool | int = False) -> Pixels:
     batch = grid is not False and grid is not None
     module = type(image).__module__
     if module.startswith("torch"):
-        from ._torch_io import tensor_pixels
-
-        return tensor_pixels(image, grid if batch else False)
+        return _tensor_pixels(image, grid if batch else False)
     if module == "numpy" or module.startswith("numpy."):
         pixels = _array_pixels(image, channels_first=False, batch=batch)
     elif _is_pil(image):
@@ -160,6 +158,23 @@ def image_pixels(image: Any, grid: bool | int = False) -> Pixels:
         )
     if batch:
         pixels.columns = grid_columns(grid, pixels.count)
+    return pixels
+
+
+def _tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
+    """A tensor's picture (CHW tried first; a batch with ``grid``): torch's part is in :mod:`._torch_io`."""
+    from ._torch_io import image_tensor_shape, snapshot_tensor
+
+    batch = grid is not False and grid is not None
+    order, count, height, width, channels = image_layout(image_tensor_shape(tensor), channels_first=True, batch=batch)
+    snapshot = snapshot_tensor(tensor, order)
+    # nbytes 0 (a CUDA tensor, converted already): counted as 4 bytes a pixel, as any picture not yet encoded
+    pixels = Pixels(
+        MODES_BY_CHANNELS[channels], width, height, count=count, finish=snapshot.finish, nbytes=snapshot.nbytes
+    )
+    pixels.data = snapshot.data
+    if batch:
+        pixels.columns = grid_columns(grid, count)
     return pixels
 
 

@@ -15,6 +15,7 @@ The limits, per backend:
 from __future__ import annotations
 
 from lab_workbook_core import InvalidNameError, Location
+from lab_workbook_core.series_csv import ATTEMPT_FIELD
 
 __all__ = ["MAX_COMPONENT_BYTES", "MAX_PATH_BYTES", "MAX_S3_KEY_BYTES", "check_field_name", "check_key"]
 
@@ -76,8 +77,10 @@ def check_key(location: Location, key: str, what: str) -> None:
 
 
 def check_field_name(name: str, series: str) -> None:
-    """Refuse a column name that would break the CSV header (a newline) or cannot be stored as text."""
+    """Refuse a column name that would break the CSV header (a newline), cannot be stored as text, or is reserved."""
     what = f"series {series!r}: field name"
+    if name == ATTEMPT_FIELD:  # a resumed run's rows carry their attempt's number in it (docs/format.md)
+        raise InvalidNameError(f"{what} {name!r} is reserved for a resumed run's attempt numbers; use another name")
     _encoded(name, what)
     control = _control(name)
     if control is not None:

@@ -16,8 +16,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
+from lab_workbook_core.times import format_millis
 
-from ._cells import to_cell, utc_iso_millis
+from ._cells import to_cell
 
 __all__ = ["NUMBERS", "csv_line", "date_line", "row_cells", "unknown_fields_error"]
 
@@ -31,7 +32,7 @@ def date_line(now: float) -> tuple[str, float]:
     It changes once per millisecond, not once per row: a series caches it.
     """
     millis = int(now * 1000)
-    return utc_iso_millis(millis) + "\r\n", (millis + 1) / 1000
+    return format_millis(millis) + "\r\n", (millis + 1) / 1000
 
 
 def row_cells(fields: Sequence[str], row: Mapping[str, Any], series: str) -> list[str]:

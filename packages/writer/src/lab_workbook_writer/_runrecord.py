@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 import getpass
 import importlib.metadata
-import json
 import os
 import platform
 import re
@@ -19,7 +18,8 @@ import sys
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
-from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, format_time, new_nonce, parse_record
+from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, format_time, new_nonce
+from lab_workbook_core.record import RunRecord as StoredRecord
 
 from .__about__ import __version__
 
@@ -81,7 +81,11 @@ def _user() -> str | None:
 
 
 class RunRecord:
-    """The record's fields, and its JSON bytes at any moment of the run."""
+    """The run's record as it stands (core's frozen :class:`~lab_workbook_core.record.RunRecord`), and
+    its bytes at any moment of the run.
+
+    The experiment changes it under its own lock; each change replaces :attr:`current`.
+    """
 
     def __init__(
         self,
@@ -91,42 +95,56 @@ class RunRecord:
         git_commit: str | None,
         env_allowlist: Iterable[str],
         environ: Mapping[str, str] | None = None,
+        parent: Mapping[str, Any] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         torch_version, cuda_devices = _torch_facts()
-        self.fields: dict[str, Any] = {
-            "format": RECORD_FORMAT,
-            "format_version": RECORD_FORMAT_VERSION,
-            "tag": None,
-            "status": RUNNING,
-            "started": format_time(),
-            "ended": None,
-            "heartbeat": None,
-            "heartbeat_interval": heartbeat_interval,
-            "description": description,
-            "error": None,
-            "host": socket.gethostname(),
-            "user": _user(),
-            "pid": os.getpid(),
-            "argv": list(sys.argv),
-            "cwd": os.getcwd(),
-            "python": platform.python_version(),
-            "torch": torch_version,
-            "cuda_devices": cuda_devices,
-            "git_commit": git_commit,
-            "env": {name: env[name] for name in check_allowlist(env_allowlist) if name in env},
-            "writer_version": __version__,
-            "nonce": new_nonce(),  # which writer's record this is, when a store lets two claim one tag
-            "artifacts": {},
-        }
+        self.current = StoredRecord.from_mapping(
+            {
+                "format": RECORD_FORMAT,
+                "format_version": RECORD_FORMAT_VERSION,
+                "tag": None,
+                "status": RUNNING,
+                "started": format_time(),
+                "ended": None,
+                "heartbeat": None,
+                "heartbeat_interval": heartbeat_interval,
+                "description": description,
+                "error": None,
+                "host": socket.gethostname(),
+                "user": _user(),
+                "pid": os.getpid(),
+                "argv": list(sys.argv),
+                "cwd": os.getcwd(),
+                "python": platform.python_version(),
+                "torch": torch_version,
+                "cuda_devices": cuda_devices,
+                "git_commit": git_commit,
+                "env": {name: env[name] for name in check_allowlist(env_allowlist) if name in env},
+                "writer_version": __version__,
+                "nonce": new_nonce(),  # which writer's record this is, when a store lets two claim one tag
+                "artifacts": {},
+            }
+        )
+        if parent is not None:  # a fork: {"tag", "step"} of the run it started from (docs/format.md)
+            self.current = self.current.replace(parent=dict(parent))
+
+    def update(self, **changes: Any) -> None:
+        """Change fields (:meth:`~lab_workbook_core.record.RunRecord.replace`): sent with the next record."""
+        self.current = self.current.replace(**changes)
+
+    def add_artifact(self, name: str, size: int, sha256: str) -> None:
+        """List an artifact saved (or saved again) with its size and digest."""
+        artifacts = dict(self.current.artifacts or {})
+        artifacts[name] = {"size": size, "sha256": sha256}
+        self.current = self.current.replace(artifacts=artifacts)
 
     def to_bytes(self, tag: str | None = None, **changes: Any) -> bytes:
-        """The record as JSON, with a fresh heartbeat and any changed fields."""
+        """The record as JSON, with a fresh heartbeat and any changed fields (``summary=None``: none)."""
         if tag is not None:
-            self.fields["tag"] = tag
-        self.fields.update(changes)
-        self.fields["heartbeat"] = format_time()
-        return (json.dumps(self.fields, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+            changes["tag"] = tag
+        self.current = self.current.replace(**changes, heartbeat=format_time())
+        return self.current.to_json_bytes()
 
 
 def retagged_record(data: bytes, tag: str, *, claim: bool = False) -> bytes:
@@ -138,9 +156,7 @@ def retagged_record(data: bytes, tag: str, *, claim: bool = False) -> bytes:
         claim: make it the record that claims the tag: ``running``, not yet ended, without
             a summary (the final record, sent last, says how the run ended).
     """
-    fields = parse_record(data, tag)
-    fields["tag"] = tag
+    record = StoredRecord.parse(data, tag).replace(tag=tag)
     if claim:
-        fields.update(status=RUNNING, ended=None)
-        fields.pop("summary", None)
-    return (json.dumps(fields, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        record = record.replace(status=RUNNING, ended=None, summary=None)
+    return record.to_json_bytes()

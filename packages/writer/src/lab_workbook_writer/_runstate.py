@@ -107,7 +107,7 @@ class RunState:
         with self.lock:
             if self.closed:
                 return
-            self.record.fields["error"] = None if message is None else {"type": "SpoolError", "message": message}
+            self.record.update(error=None if message is None else {"type": "SpoolError", "message": message})
         self.queue_record()
 
     def keep_environment(self, text: str, summary: dict[str, Any]) -> None:
@@ -115,15 +115,15 @@ class RunState:
         path = self.spool.new_data_path(".txt")
         path.write_text(text, encoding="utf-8")
         with self.lock:
-            self.record.fields["environment"] = summary
+            self.record.update(environment=summary)
         self.queue(ENVIRONMENT_ARTIFACT, path)
         self.queue_record()
 
     def keep_git_commit(self, commit: Callable[[], str | None]) -> None:
         """Record the run's git commit from ``commit()``, unless one is recorded already."""
         with self.lock:
-            if self.record.fields["git_commit"] is None:
-                self.record.fields["git_commit"] = commit()
+            if self.record.current.git_commit is None:
+                self.record.update(git_commit=commit())
 
     def keep_small_json(self, artifact: str, data: bytes | None) -> None:
         """Keep a JSON artifact's bytes for the final record's summary (``None``: too large, forget it)."""
@@ -137,7 +137,7 @@ class RunState:
         """Queue the upload of ``artifact`` from ``path`` in the spool, listing it in the run record."""
         size, digest = size_and_sha256(path)
         with self.lock:
-            self.record.fields["artifacts"][artifact] = {"size": size, "sha256": digest}
+            self.record.add_artifact(artifact, size, digest)
         self.uploader.submit(
             "put",
             key=artifact_key(self.tag, artifact),

@@ -20,9 +20,10 @@ import warnings
 
 from lab_workbook_core import ExperimentClosedError, InvalidNameError, SpoolError, validate_name
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
-from lab_workbook_core.keys import artifact_key, image_ending, is_reserved, segment_key
+from lab_workbook_core.keys import artifact_key, image_ending, is_reserved, parse_step, segment_key
 
 from . import _gitstate as gitstate
+from ._checkpoints import Rotation, checkpoint_ending, forget_rotated, rotation_group
 from ._encoder import ImageEncoder
 from ._forks import forked_child_message
 from ._images import figure_pixels, image_pixels, require_pillow
@@ -56,11 +57,11 @@ class Saving:
             self._state.queue(artifact, path)
         self._state.keep_small_json(artifact, data if len(data) <= MAX_JSON_BYTES else None)
 
-    def save_torch(self, name: str, obj: Any) -> None:
-        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch."""
+    def save_torch(self, name: str, obj: Any, *, step: int | None = None, keep_last: int | None = None) -> None:
+        """``Experiment.save_torch`` (documented there, for users)."""
         from ._torch_io import save_torch_object
 
-        artifact = self.artifact_name(name, ".pt")
+        artifact = self.artifact_name(name, checkpoint_ending("save_torch", step, keep_last, ".pt"))
         path = self._state.spool.new_data_path(".pt")
         with self._spooling(artifact, path):
             try:
@@ -71,17 +72,42 @@ class Saving:
                 if disk is not None and disk is not err:
                     raise disk from err  # torch reports a full disk as a RuntimeError
                 raise
-            self._state.queue(artifact, path)
+            self._queue_step(artifact, path, keep_last)
 
-    def save_file(self, path: str | os.PathLike[str], name: str | None = None) -> None:
-        """Save a copy of a local file (taken now) as ``name``, by default the file's own name."""
+    def save_file(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        step: int | None = None,
+        keep_last: int | None = None,
+    ) -> None:
+        """``Experiment.save_file`` (documented there, for users)."""
         source = Path(path)
-        artifact = self.artifact_name(source.name if name is None else name, "")
+        ending = checkpoint_ending("save_file", step, keep_last, "" if step is None else source.suffix)
+        default = source.name if step is None else source.name.removesuffix(source.suffix)
+        artifact = self.artifact_name(default if name is None else name, ending)
         copy = self._state.spool.new_data_path(source.suffix)
         source.stat()  # a missing source is the caller's FileNotFoundError, not the spool's
         with self._spooling(artifact, copy):
             shutil.copyfile(source, copy)
-            self._state.queue(artifact, copy)
+            self._queue_step(artifact, copy, keep_last)
+
+    def _queue_step(self, artifact: str, path: Path, keep_last: int | None) -> None:
+        """Queue a put; for a checkpoint's step, in its series' group, then its rotation (``_checkpoints``)."""
+        state = self._state
+        parsed = parse_step(artifact)
+        if parsed is None:
+            state.queue(artifact, path)
+            return
+        group = rotation_group(parsed[0])
+        state.queue(artifact, path, group=group)
+        if keep_last is not None:
+            with state.lock:
+                artifacts = dict(state.record.current.artifacts or {})
+                forget_rotated(artifacts, artifact, keep_last)
+                state.record.update(artifacts=artifacts)
+            state.uploader.submit_job(Rotation(state.tag, artifact, keep_last), group=group)
 
     def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
         """``Experiment.save_image`` (documented there, for users)."""

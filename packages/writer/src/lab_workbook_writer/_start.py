@@ -26,6 +26,7 @@ from lab_workbook_core import spool_dir as default_spool_dir
 
 from . import _gitstate as gitstate
 from ._experiment import Experiment
+from ._forking import check_parent, fork_parent
 from ._notices import announce_tag, warn
 from ._ownership import Ownership
 from ._runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord
@@ -55,6 +56,8 @@ def new_experiment(
     system_metrics: bool = False,
     system_metrics_seconds: float = 10.0,
     capture_environment: bool = True,
+    fork: str | None = None,
+    step: int | None = None,
 ) -> Experiment:
     """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
 
@@ -74,6 +77,10 @@ def new_experiment(
         system_metrics_seconds: how often ``system.csv`` gets a row.
         capture_environment: record the interpreter, packages, CUDA and GPUs as
             ``Environment.txt`` (on a background thread: the run does not wait for it).
+        fork: start a *new* run that continues the run with this tag (say, from one of its
+            checkpoints with another learning rate): the record names it as ``parent``, and
+            ``lab-workbook show``, ``diff`` and the dashboard show it. The parent run must exist.
+        step: the parent's step the fork starts from (with ``fork`` only), kept in ``parent``.
 
     Raises:
         ConfigError: the configuration cannot be used.
@@ -82,6 +89,8 @@ def new_experiment(
             cannot be *reached* does not raise: see below.
         AlreadyExists: ``tag`` is already used (:class:`TagTaken`: another run claimed it at the
             same moment, on a store that does not enforce create-only writes).
+        ExperimentNotFound: ``fork`` names no run of the store (its run record is not there).
+        InvalidValueError: ``step`` without ``fork``, or not a non-negative integer.
 
     If the store cannot be reached at the start, the run is recorded all the same: the tag
     is made locally (the start millisecond and 7 random characters: a clash is vanishingly unlikely, though no longer
@@ -92,15 +101,19 @@ def new_experiment(
         raise InvalidValueError(
             f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}"
         )
+    parent = fork_parent(fork, step)
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
     # The claim gets one short attempt: a store that does not answer at once must not hold training back.
     claimer = open_storage(config, max_attempts=0, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
+    if parent is not None:
+        check_parent(claimer, parent["tag"])
     record = RunRecord(
         heartbeat_interval=heartbeat_seconds,
         description=description,
         git_commit=gitstate.head_commit(Path.cwd()),
         env_allowlist=env_allowlist,
+        parent=parent,
     )
     claim: Claim | None = None
     try:

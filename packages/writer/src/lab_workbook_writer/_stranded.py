@@ -22,12 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable
 import dataclasses
 from datetime import datetime
-import json
 from pathlib import Path
 
-from lab_workbook_core import ExperimentNotFound, InvalidValueError, new_tag, validate_tag
+from lab_workbook_core import CorruptArtifactError, ExperimentNotFound, InvalidValueError, new_tag, validate_tag
 from lab_workbook_core.keys import run_record_key
-from lab_workbook_core.record import parse_time
+from lab_workbook_core.record import RunRecord
 
 from ._pending import SpooledRun, SyncReport, spooled_run, spools_for, sync_spool
 from ._runrecord import retagged_record
@@ -152,10 +151,9 @@ def _started(spool: ExperimentSpool) -> datetime | None:
         if entry.key != key or not entry.data:
             continue
         try:
-            fields = json.loads((spool.path / entry.data).read_bytes())
-        except (OSError, ValueError):  # unreadable: an older record may still say
+            started = RunRecord.parse((spool.path / entry.data).read_bytes(), destination.tag).started_at
+        except (OSError, CorruptArtifactError):  # unreadable: an older record may still say
             continue
-        started = parse_time(fields.get("started")) if isinstance(fields, dict) else None
         if started is not None:
             return started
     return None

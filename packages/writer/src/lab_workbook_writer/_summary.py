@@ -7,7 +7,7 @@ writer knows all three, so the final record carries them (``docs/format.md``,
 numeric field's last, minimum and maximum value and the row count.
 
 Floats that JSON cannot hold are written as core's
-:func:`~lab_workbook_core.record.encode_summary_number` writes them (``"inf"``, ``"-inf"``);
+:func:`~lab_workbook_core.summary.encode_summary_number` writes them (``"inf"``, ``"-inf"``);
 ``nan`` cells are missing values (skipped), as readers treat them. A field holding
 anything that is not a number is ``null``, so a reader falls back to the series.
 """
@@ -21,8 +21,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from lab_workbook_core.record import encode_summary_number
 from lab_workbook_core.series_csv import is_missing
+from lab_workbook_core.summary import encode_summary_number
 
 __all__ = ["MAX_JSON_BYTES", "MAX_SERIES_BYTES", "json_summary", "run_summary", "series_summary"]
 

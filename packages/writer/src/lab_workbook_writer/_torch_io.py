@@ -10,24 +10,24 @@ run's tag from rank 0 to the other processes of a ``torch.distributed`` job.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import ctypes
 from pathlib import Path
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from lab_workbook_core import InvalidValueError, MissingDependencyError
 
-if TYPE_CHECKING:
-    from ._images import Pixels
-
 __all__ = [
+    "TensorSnapshot",
     "broadcast_from_rank0",
     "cuda_facts",
+    "image_tensor_shape",
     "load_weights_only",
     "nvidia_driver",
     "save_torch_object",
-    "tensor_pixels",
+    "snapshot_tensor",
 ]
 
 _DRIVER = re.compile(r"Kernel Module\s+(?:for\s+\S+\s+)?(\d+(?:\.\d+)+)")
@@ -70,42 +70,63 @@ def _torch() -> Any:
     return torch
 
 
-def tensor_pixels(tensor: Any, grid: bool | int) -> Pixels:
-    """A tensor's picture (CHW tried first; float in [0, 1]; a batch with ``grid``), snapshotted now.
+def image_tensor_shape(tensor: Any) -> tuple[int, ...]:
+    """The shape of a tensor given to ``save_image``.
 
-    A CPU tensor is copied as raw memory (``ctypes``: no torch kernel runs on the calling
-    thread, and numpy is not needed); the conversion to 8-bit HWC runs later on the
-    encoder thread. A CUDA tensor is converted on its device first, so it crosses to
-    the CPU at a quarter of its float size.
+    Raises:
+        InvalidValueError: ``tensor`` is not a torch tensor.
     """
     import torch
-
-    from ._images import MODES_BY_CHANNELS, Pixels, grid_columns, image_layout
 
     if not isinstance(tensor, torch.Tensor):
         raise InvalidValueError(
             f"save_image takes a PIL image, a numpy array or a torch tensor, not {type(tensor).__name__}"
         )
-    batch = grid is not False and grid is not None
-    order, count, height, width, channels = image_layout(tuple(tensor.shape), channels_first=True, batch=batch)
+    return tuple(tensor.shape)
+
+
+class TensorSnapshot(NamedTuple):
+    """A tensor's picture, detached from the caller's tensor (see :func:`snapshot_tensor`).
+
+    Attributes:
+        data: 8-bit ``HWC`` bytes made now (a CUDA tensor), or None.
+        finish: makes them later, on the encoder thread, from a copy of a CPU tensor's memory; or None.
+        nbytes: memory the copy holds until then (0 when ``data`` is already made).
+    """
+
+    data: bytes | None
+    finish: Callable[[], bytes] | None
+    nbytes: int
+
+
+def snapshot_tensor(tensor: Any, order: str) -> TensorSnapshot:
+    """A tensor's picture (laid out as ``order``: ``CHW``, ``NHWC``...; float in [0, 1]), snapshotted now.
+
+    A CPU tensor is copied as raw memory (``ctypes``: no torch kernel runs on the calling
+    thread, and numpy is not needed); the conversion to 8-bit HWC runs later on the
+    encoder thread. A CUDA tensor is converted on its device first, so it crosses to
+    the CPU at a quarter of its float size.
+
+    Raises:
+        InvalidValueError: the tensor is not uint8, float or bool.
+    """
+    import torch
+
     if tensor.dtype not in (torch.uint8, torch.bool) and not tensor.is_floating_point():
         raise InvalidValueError(
             f"an image tensor must be uint8 (0-255), float (0-1) or bool, got {tensor.dtype}; "
             "convert it, e.g. tensor.to(torch.uint8)"
         )
-    result = Pixels(MODES_BY_CHANNELS[channels], width, height, count=count)
     if tensor.device.type != "cpu":
-        result.data = _raw_bytes(_hwc_uint8(tensor.detach(), order).cpu())
-    else:  # as few torch calls as possible: each releases the GIL, and a busy thread may keep it ~5 ms
-        snapshot = tensor if tensor.is_contiguous() else tensor.detach().contiguous()
-        raw, dtype, shape = _raw_bytes(snapshot), tensor.dtype, tuple(tensor.shape)
-        result.nbytes = len(raw)
-        result.finish = lambda: _raw_bytes(
-            _hwc_uint8(torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape), order)
-        )
-    if batch:
-        result.columns = grid_columns(grid, count)
-    return result
+        return TensorSnapshot(_raw_bytes(_hwc_uint8(tensor.detach(), order).cpu()), None, 0)
+    # as few torch calls as possible: each releases the GIL, and a busy thread may keep it ~5 ms
+    snapshot = tensor if tensor.is_contiguous() else tensor.detach().contiguous()
+    raw, dtype, shape = _raw_bytes(snapshot), tensor.dtype, tuple(tensor.shape)
+    return TensorSnapshot(
+        None,
+        lambda: _raw_bytes(_hwc_uint8(torch.frombuffer(bytearray(raw), dtype=dtype).reshape(shape), order)),
+        len(raw),
+    )
 
 
 def _hwc_uint8(pixels: Any, order: str) -> Any:

@@ -9,7 +9,7 @@ from lab_workbook_core import Config, config_file_path, load_config, write_confi
 import typer
 
 from .._errors import CliError
-from .._options import JsonOption, PrefixOption
+from .._options import JsonOption, PrefixOption, unset_option
 from .._output import make_table, print_json, print_table, stdout_console
 
 __all__ = ["config"]
@@ -20,27 +20,24 @@ def config(
     json: JsonOption = False,
     init: Annotated[
         str | None,
-        typer.Option(
+        unset_option(
             "--init",
             metavar="PREFIX",
-            show_default=False,
             help="Write ~/.lab-workbook-config (or $LAB_WORKBOOK_CONFIG) with this store prefix.",
         ),
     ] = None,
     endpoint_url: Annotated[
         str | None,
-        typer.Option("--endpoint-url", show_default=False, help="With --init: an S3-compatible endpoint to record."),
+        unset_option("--endpoint-url", help="With --init: an S3-compatible endpoint to record."),
     ] = None,
-    region: Annotated[
-        str | None, typer.Option("--region", show_default=False, help="With --init: the S3 region to record.")
-    ] = None,
+    region: Annotated[str | None, unset_option("--region", help="With --init: the S3 region to record.")] = None,
     addressing_style: Annotated[
         str | None,
-        typer.Option("--addressing-style", show_default=False, help="With --init: auto, path or virtual."),
+        unset_option("--addressing-style", help="With --init: auto, path or virtual."),
     ] = None,
     checksum_mode: Annotated[
         str | None,
-        typer.Option("--checksum-mode", show_default=False, help="With --init: when_supported or when_required."),
+        unset_option("--checksum-mode", help="With --init: when_supported or when_required."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="With --init: replace an existing config file.")] = False,
 ) -> None:

@@ -3,7 +3,8 @@
 The comparison itself is the reader's (:meth:`lab_workbook.Experiment.diff`); this
 command lays it out: the parameters side by side (only those that differ unless
 ``--all``), the two commits when they differ, and the unified diff between the two
-runs' code patches, coloured on a terminal. One line says whether the two
+runs' code patches, coloured on a terminal. When one run was forked from the other (or
+either from a third), a first line says so (``B was forked from A at step 20000``). One line says whether the two
 environments (``Environment.txt``) differ; ``lab-workbook env A --diff B`` has the detail.
 """
 
@@ -22,6 +23,7 @@ from .._store import find_experiment, open_repository
 
 if TYPE_CHECKING:
     from lab_workbook import Environment, Experiment
+    from lab_workbook_core.attempts import Parent
 
 __all__ = ["diff", "environment_change"]
 
@@ -56,6 +58,7 @@ def diff(
                 "commits": {"before": changes.commits[0], "after": changes.commits[1]},
                 "patch": changes.patch,
                 "environment": environment,
+                "parents": {"before": _parent(changes.parents[0]), "after": _parent(changes.parents[1])},
             }
         )
         return
@@ -89,6 +92,8 @@ def _print(
     environment: str | None,
 ) -> None:
     console = stdout_console()
+    for line in changes.lineage():
+        console.print(Text(line))
     if rows:
         title = "parameters" if all_params else "parameters that differ (--all for every one)"
         table = make_table("parameter", before, after, title=title)
@@ -113,6 +118,10 @@ def _print(
         sys.stdout.write(highlight_patch(changes.patch, colour=True))  # the console decided
     else:
         sys.stdout.write(changes.patch)
+
+
+def _parent(parent: Parent | None) -> dict[str, Any] | None:
+    return {"tag": parent.tag, "step": parent.step} if parent is not None else None
 
 
 def _value(value: Any) -> Text:

@@ -38,7 +38,7 @@ from .._summary import run_summary
 __all__ = ["list_runs"]
 
 #: The finished runs' rows kept on disk: the name changes with the code that makes them.
-_ROWS = f"lab-workbook list {__version__}"
+_ROWS = f"lab-workbook list {__version__} 2"  # 2: with attempts and parent
 _STYLES = {
     RUNNING: "cyan",
     FINISHED: "green",
@@ -67,7 +67,8 @@ def list_runs(
     prefix: PrefixOption = None,
     json: JsonOption = False,
 ) -> None:
-    """List runs, newest first: tag, started, status, duration, description, artifacts."""
+    """List runs, newest first: tag, started, status, duration, attempts (when a run was resumed), description,
+    artifacts."""
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
     wb = open_repository(prefix)
@@ -92,7 +93,9 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
         typer.echo(f"no experiments in {where}", err=True)
         return
     console = stdout_console()
-    table = make_table("tag", "started (UTC)", "status", "duration", "description", "artifacts")
+    resumed = any(row.get("attempts", 1) > 1 for row in rows)  # the column only when it tells something
+    columns = ["tag", "started (UTC)", "status", "duration", *(["attempts"] if resumed else []), "description"]
+    table = make_table(*columns, "artifacts")
     table.columns[0].no_wrap = True
     if console.is_terminal:  # the status whole (a narrow terminal wraps the description, or a problem)
         table.columns[2].no_wrap = True
@@ -106,6 +109,7 @@ def _print(rows: list[dict[str, Any]], where: str) -> None:
             short_time(started),
             Text(status, style=_STYLES.get(status, "")),
             human_duration(row["duration_seconds"]),
+            *([str(row.get("attempts", 1))] if resumed else []),
             Text(row["description"] or "") if not row.get("problem") else Text(row["problem"], style="red"),
             str(row["artifacts"]),
         )

@@ -1,4 +1,8 @@
-"""``lab-workbook show``: one run in full: record, artifacts, parameters, last values.
+"""``lab-workbook show``: one run in full: record, attempts, parent, artifacts, parameters, last values.
+
+A resumed run lists its attempts (when, where, how each ended) under its status; a forked run
+names its parent and step. ``--json`` has ``attempts`` (the count, as in ``list``), ``attempt_list``
+and ``parent``.
 
 A run with problems (a damaged run record: status ``unreadable``; an artifact that cannot be
 parsed) shows each in a ``problem`` line under its status, and in ``--json`` (``problem``, one
@@ -7,22 +11,33 @@ line as in ``list``, and ``problems``, a list).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 import math
 import shlex
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
-from lab_workbook_core.record import parse_time
+from lab_workbook_core.times import parse_time, show_time
 from rich.text import Text
 
 from .._options import JsonOption, ParamsOption, PrefixOption, TagArgument
-from .._output import human_duration, human_size, make_table, print_json, print_table, stdout_console, warn
+from .._output import (
+    human_duration,
+    human_size,
+    iso,
+    make_table,
+    print_json,
+    print_table,
+    short_time,
+    stdout_console,
+    warn,
+)
 from .._store import find_experiment, open_repository
 from .._summary import run_summary
 
 if TYPE_CHECKING:
     from lab_workbook import Experiment
+    from lab_workbook_core.attempts import Attempt
 
 __all__ = ["show"]
 
@@ -46,6 +61,7 @@ def show(
         **run_summary(exp),  # last: its problem names every artifact found damaged above, too
         "problems": exp.problems,  # the same, one entry each
         "record": exp.info,
+        "attempt_list": [_attempt_json(a) for a in exp.attempts],
         "artifacts": artifacts,
         "parameters": parameters,
         "series": series,
@@ -53,7 +69,7 @@ def show(
     if json:
         print_json(data)
     else:
-        _print(data, params)
+        _print(data, params, exp)
 
 
 def _artifacts(exp: Experiment) -> list[dict[str, Any]]:
@@ -92,35 +108,65 @@ def _series(exp: Experiment, names: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _attempt_json(attempt: Attempt) -> dict[str, Any]:
+    """One attempt as ``--json`` shows it (times as ISO 8601 UTC strings)."""
+    return {
+        "attempt": attempt.attempt,
+        "started": iso(attempt.started),
+        "ended": iso(attempt.ended),
+        "host": attempt.host,
+        "pid": attempt.pid,
+        "status": attempt.status,
+        "error": dict(attempt.error) if attempt.error is not None else None,
+    }
+
+
+def _attempt_line(attempt: dict[str, Any]) -> str:
+    """``crashed, 2026-01-01 00:00 to 00:50 UTC on node-1 (pid 1001): Type: message``."""
+    started, ended = parse_time(attempt["started"]), parse_time(attempt["ended"])
+    span = short_time(started) + (f" to {short_time(ended)}" if ended is not None else "")
+    where = f" on {attempt['host']}" + (f" (pid {attempt['pid']})" if attempt["pid"] is not None else "")
+    error = attempt["error"]
+    why = f": {error.get('type')}: {error.get('message')}" if isinstance(error, dict) else ""
+    return f"{attempt['status'] or '?'}, {span} UTC{where if attempt['host'] else ''}{why}"
+
+
 def _cell(value: Any) -> Text:
     if isinstance(value, float):
         return Text("-" if math.isnan(value) else f"{value:.6g}")
     if isinstance(value, datetime):
-        return Text(f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
+        return Text(show_time(value))
     if isinstance(value, (list, tuple)):
         return Text(" ".join(map(str, value)) if value else "-")
     return Text("-" if value is None else str(value))
 
 
-def _print(data: dict[str, Any], params_name: str) -> None:
+def _print(data: dict[str, Any], params_name: str, exp: Experiment) -> None:
     console = stdout_console()
-    record = data["record"]
+    record = exp.record
     head = make_table("field", "value", title=f"experiment {data['tag']}")
     head.show_header = False
     head.add_row("status", _cell(data["status"]))
     for problem in data["problems"]:
         head.add_row("problem", Text(problem, style="red"))
-    for key in ("started", "ended"):
-        head.add_row(key, _cell(parse_time(data[key])))
+    head.add_row("started", _cell(exp.started))
+    head.add_row("ended", _cell(exp.ended))
     head.add_row("duration", human_duration(data["duration_seconds"]))
+    if data["parent"] is not None:
+        step = data["parent"]["step"]
+        head.add_row("parent", Text(data["parent"]["tag"] + (f" at step {step}" if step is not None else "")))
+    if data["attempts"] > 1:
+        head.add_row("attempts", Text(str(data["attempts"])))
+        for attempt in data["attempt_list"]:
+            head.add_row(f"  attempt {attempt['attempt']}", Text(_attempt_line(attempt)))
     head.add_row("description", _cell(data["description"]))
-    error = record.get("error")
-    if isinstance(error, dict):
+    error = record.error if record is not None else None
+    if error is not None:
         head.add_row("error", Text(f"{error.get('type')}: {error.get('message')}"))
-    for key in _RECORD_FIELDS:
-        value = record.get(key)
-        if value not in (None, "", []):
-            shown = shlex.join(map(str, value)) if key == "argv" and isinstance(value, list) else value
+    for key in _RECORD_FIELDS if record is not None else ():
+        value = getattr(record, key)
+        if value not in (None, "", ()):
+            shown = shlex.join(map(str, value)) if key == "argv" else value
             head.add_row(key, _cell(shown))
     print_table(head, console)
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .._errors import CliError
-from .._options import JsonOption, PrefixOption
+from .._options import JsonOption, PrefixOption, unset_option
 from .._output import byte_progress, human_size, print_json, warn
 
 if TYPE_CHECKING:
@@ -37,28 +37,23 @@ def sync(
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Only list what is waiting; send nothing.")] = False,
     spool: Annotated[
         Path | None,
-        typer.Option(
-            "--spool", metavar="DIR", show_default=False, help="Spool folder (default: $LAB_WORKBOOK_SPOOL_DIR)."
-        ),
+        unset_option("--spool", metavar="DIR", help="Spool folder (default: $LAB_WORKBOOK_SPOOL_DIR)."),
     ] = None,
     retag: Annotated[
         str | None,
-        typer.Option(
+        unset_option(
             "--retag",
             metavar="TAG",
-            show_default=False,
             help="Send the stranded run TAG (its tag is taken in the store) under a fresh tag, or --as NEWTAG.",
         ),
     ] = None,
     new_tag: Annotated[
         str | None,
-        typer.Option("--as", metavar="NEWTAG", show_default=False, help="With --retag: the new tag (must be free)."),
+        unset_option("--as", metavar="NEWTAG", help="With --retag: the new tag (must be free)."),
     ] = None,
     discard: Annotated[
         str | None,
-        typer.Option(
-            "--discard", metavar="TAG", show_default=False, help="Delete run TAG's spool folder: it is never sent."
-        ),
+        unset_option("--discard", metavar="TAG", help="Delete run TAG's spool folder: it is never sent."),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="With --discard: do not ask for confirmation.")] = False,
     prefix: PrefixOption = None,

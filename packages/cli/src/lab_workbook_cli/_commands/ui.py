@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from lab_workbook_core import MissingDependencyError
 import typer
 
-from .._options import PrefixOption
+from .._options import PrefixOption, unset_option
 
 __all__ = ["ui"]
 
@@ -42,9 +42,7 @@ def ui(
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser tab.")] = False,
     token: Annotated[
         str | None,
-        typer.Option(
-            "--token", metavar="SECRET", show_default=False, help="Secret the page asks for (needed off loopback)."
-        ),
+        unset_option("--token", metavar="SECRET", help="Secret the page asks for (needed off loopback)."),
     ] = None,
     poll: Annotated[
         float,

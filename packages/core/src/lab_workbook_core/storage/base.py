@@ -64,7 +64,11 @@ class Storage(ABC):
         For a second client of the same store opened with other timeouts or retries (the
         writer's single-attempt retries during an outage): its requests are the run's too.
         """
-        self.requests, self._count_lock = other.requests, other._count_lock
+        self.requests, self._count_lock = other.request_counter()
+
+    def request_counter(self) -> tuple[Counter[str], threading.Lock]:
+        """The counts of this store's requests and the lock that guards them, for :meth:`count_requests_in`."""
+        return self.requests, self._count_lock
 
     @staticmethod
     def _check(key: str) -> str:

@@ -5,7 +5,7 @@
 
 const PAGE_SIZE = 100;
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-const FIXED = ["tag", "status", "started", "duration", "description", "problem"];
+const FIXED = ["tag", "status", "started", "duration", "attempts", "description", "problem"];
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -182,7 +182,10 @@ function renderTable() {
   const s = state();
   // The problem column (why a run's record or data cannot be read) only when some run has one.
   const damaged = rowObjects().some((row) => row.problem);
-  const columns = (ui.runs.columns.length ? ui.runs.columns : FIXED).filter((c) => c !== "problem" || damaged);
+  // The attempts column (processes a run lived through) only when some run was resumed.
+  const resumed = rowObjects().some((row) => row.attempts > 1);
+  const columns = (ui.runs.columns.length ? ui.runs.columns : FIXED)
+    .filter((c) => (c !== "problem" || damaged) && (c !== "attempts" || resumed));
   const sort = s.get("sort") || "-started";
   const selected = new Set(selection());
   const thead = $("runs").tHead, tbody = $("runs").tBodies[0];
@@ -442,12 +445,32 @@ async function downloadArtifact(tag, name) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+// A forked run links to its parent; a resumed run says how many processes it lived through and how each ended.
+function showLineage(run) {
+  const line = $("run-lineage");
+  clear(line);
+  if (run.parent) {
+    line.appendChild(document.createTextNode("forked from "));
+    const link = el("a", run.parent.tag);
+    link.href = "#/run/" + encodeURIComponent(run.parent.tag);
+    line.appendChild(link);
+    if (run.parent.step !== null) line.appendChild(document.createTextNode(` at step ${run.parent.step}`));
+  }
+  const attempts = run.attempts || [];
+  if (attempts.length > 1) {
+    const each = attempts.map((a) => `${a.attempt}: ${a.status || "?"} on ${a.host || "?"}`).join(", ");
+    line.appendChild(el("span", `${run.parent ? "; " : ""}${attempts.length} attempts (${each})`));
+  }
+  line.hidden = !line.firstChild;
+}
+
 async function showRun(tag) {
   const run = await apiJson("/api/run/" + encodeURIComponent(tag));
   $("run-tag").textContent = run.tag;
   $("run-status").textContent = run.status;
   $("run-status").className = "status status-" + run.status;
   $("run-description").textContent = run.record.description || "";
+  showLineage(run);
   const problems = $("run-problems");
   clear(problems);
   for (const problem of run.problems || []) problems.appendChild(el("li", problem));
@@ -564,6 +587,7 @@ async function showDiff(tag, other) {
     tr.insertCell().textContent = formatValue("", row.after);
     tr.className = "differs";
   }
+  for (const line of data.lineage || []) out.appendChild(el("p", line));
   out.appendChild(el("h4", data.parameters.length ? "Parameters that differ" : "No parameter differs"));
   out.appendChild(table);
   if (data.commits[0] !== data.commits[1]) out.appendChild(el("p", `commits: ${data.commits[0]} → ${data.commits[1]}`));
