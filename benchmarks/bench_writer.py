@@ -183,7 +183,8 @@ def main() -> None:
             timed, each = logging_with_images(pictures, f"images {round_}", args.calls, args.image_every, batch)
             image_log += timed
             saves += each
-        encoded_while_logging = pictures._images.encoded if pictures._images is not None else 0
+        images = pictures._state.images  # a figure for the report, not public API: read from the run state
+        encoded_while_logging = images.encoded if images is not None else 0
         assert pictures.flush(timeout=600), "the pictures did not reach the store"
         image_seconds = time.perf_counter() - image_started
 

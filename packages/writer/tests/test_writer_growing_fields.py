@@ -136,8 +136,7 @@ def test_a_killed_run_whose_fields_grew_is_merged_by_sync(store, run_script):
             log(step=step, loss=step / 10)
         log(step=3, loss=0.3, note='a "quoted"\\r\\nline')
         log(step=4, lr=0.5)
-        for series in list(wb._series.values()):
-            series.drain()
+        log.drain()
         print(wb.tag, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)

@@ -2,8 +2,8 @@
 
 Collaborators (the integrations, lifecycle hooks, the environment capture, system metrics)
 use named methods instead: ``on_close``, ``note_outcome``, ``note_exception``, callbacks.
-``Experiment``'s mixins (``Saving``, ``Closing``) are parts of that one class and use
-``self._...`` like it does.
+``Experiment``'s parts (``Saving``, ``Closing``) are classes of their own: they share the run's
+``RunState`` through its public attributes and methods, never through each other's ``_...``.
 """
 
 from __future__ import annotations

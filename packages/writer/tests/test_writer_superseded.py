@@ -91,7 +91,7 @@ def test_a_save_superseded_in_flight_is_not_resent_after_the_outage(s3_prefix, r
     relay.mode = "refuse"  # the in-flight upload fails, and its retries
     # Only once the writer has given up on version 1 may the store come back: any request held
     # meanwhile (the run record, the environment) fails too, and prints the same notice earlier.
-    _until(lambda: len([e for e in wb._uploader.unsent() if e.key.endswith("/model.json")]) == 1, seconds=60)
+    _until(lambda: len([e for e in wb._state.uploader.unsent() if e.key.endswith("/model.json")]) == 1, seconds=60)
     assert "cannot upload" in capsys.readouterr().err
     relay.mode = "pass"
     assert wb.close(timeout=30) is True

@@ -21,11 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import os
-from pathlib import Path
-import threading
 import time
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
 from lab_workbook_core.record import FAILED, FINISHED, INTERRUPTED, format_time
@@ -36,12 +33,8 @@ from ._spoolfile import spool_error
 from ._summary import run_summary
 
 if TYPE_CHECKING:
-    from ._encoder import ImageEncoder
-    from ._environment import EnvironmentCapture
-    from ._series import TimeSeriesLog
-    from ._spool import Entry, ExperimentSpool
+    from ._runstate import RunState
     from ._ticker import Ticker
-    from ._uploader import Uploader
 
 __all__ = ["Closing", "describe_exception", "outcome_of"]
 
@@ -63,110 +56,56 @@ def describe_exception(error: BaseException) -> dict[str, str]:
 
 
 class Closing:
-    """The closing half of :class:`~lab_workbook_writer._experiment.Experiment` (a mixin: it shares its state)."""
+    """The closing part of an :class:`~lab_workbook_writer.Experiment`, over the run's shared state.
 
-    if TYPE_CHECKING:  # the experiment's state and the queueing this mixin uses
-        tag: str
-        pid: int
-        close_timeout: float
-        _lock: threading.Lock
-        _closed: bool
-        _outcome: tuple[str, dict[str, str] | None] | None
-        _before_close: list[Callable[[], None]]
-        _lost: dict[str, int]
-        _series: dict[str, TimeSeriesLog]
-        _series_notes: dict[str, Entry]
-        _small_json: dict[str, bytes]
-        _images: ImageEncoder | None
-        _environment: EnvironmentCapture | None
-        _ticker: Ticker
-        _spool: ExperimentSpool
-        _uploader: Uploader
-        _custom_spool: bool
+    ``Experiment``'s ``close``, ``__exit__`` and hooks (``on_close``, ``note_outcome``,
+    ``note_exception``) call these; their docstrings are the users'. The experiment registers
+    this part with :mod:`lab_workbook_writer._lifecycle`, which it leaves once closed.
+    """
 
-        @property
-        def prefix(self) -> str: ...
+    def __init__(self, state: RunState, ticker: Ticker) -> None:
+        self._state, self._ticker = state, ticker
 
-        def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None: ...
-
-        def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None: ...
-
-    def close(self, timeout: float | None = None) -> bool:
-        """Record the run as finished, send everything, and refuse further writes (idempotent).
-
-        Args:
-            timeout: how long to wait for the store (default ``close_timeout``). What is
-                still unsent then stays in the spool, and stderr says to run ``lab-workbook sync``.
-
-        Returns:
-            True if everything reached the store; False if something waits in the spool, or if
-            something was lost: rows or pictures the spool's disk refused, a picture that could
-            not be encoded, uploads the store refused for good (access denied, bad credentials,
-            a missing bucket). Then the run is recorded ``failed``, with the count in its
-            ``error``, never ``finished`` (if the store accepts the record at all). When the run's tag is taken in
-            the store by another run (``stranded``), False at once: nothing more could be sent,
-            and stderr says how to send the run under a new tag.
-        """
+    def close(self, timeout: float) -> bool:
+        """``Experiment.close``: the outcome noted, else ``finished``; ``timeout`` already defaulted."""
         self._run_before_close()
-        status, reason = self._outcome or (FINISHED, None)
-        return self._close(status, reason, self.close_timeout if timeout is None else timeout)
+        status, reason = self._state.outcome or (FINISHED, None)
+        return self._close(status, reason, timeout)
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def exit(self, error: BaseException | None, timeout: float) -> None:
+        """``Experiment.__exit__``: close, recording ``error`` as the outcome unless one was noted first."""
         self._run_before_close()
-        if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and self._outcome is None):
-            status, reason = self._outcome or (FINISHED, None)
-        elif self._outcome is not None:
-            status, reason = self._outcome
+        outcome = self._state.outcome
+        if error is None or (isinstance(error, SystemExit) and error.code in (0, None) and outcome is None):
+            status, reason = outcome or (FINISHED, None)
+        elif outcome is not None:
+            status, reason = outcome
         else:
             status, reason = outcome_of(error)
-        self._close(status, reason, self.close_timeout)
+        self._close(status, reason, timeout)
 
     def _run_before_close(self) -> None:
-        while self._before_close:
+        while self._state.before_close:
             try:
-                self._before_close.pop(0)()
+                self._state.before_close.pop(0)()
             except Exception as err:  # closing must go on
-                warn(f"experiment {self.tag}: stopping a background task failed: {type(err).__name__}: {err}")
+                warn(f"experiment {self._state.tag}: stopping a background task failed: {type(err).__name__}: {err}")
 
     # -- the hook surface for integrations (docs/integrations.md, "Writing an integration") ----------
 
     def on_close(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once when closing starts, before the run's status is decided.
-
-        For what must end before the series are sealed (a background thread that logs rows)
-        or must decide how the run ended (:meth:`note_outcome`: training that began and
-        never ended failed). Callbacks run in the order given, on the thread that closes the
-        run; one that raises is reported on stderr and closing goes on.
-
-        Raises:
-            ExperimentClosedError: the run is closed already, so ``callback`` would never run.
-        """
+        """``Experiment.on_close`` (documented there, for users)."""
         if not callable(callback):
             raise InvalidValueError(f"on_close takes a function of no arguments, got {callback!r}")
-        with self._lock:
-            if self._closed:
+        with self._state.lock:
+            if self._state.closed:
                 raise ExperimentClosedError(
-                    f"experiment {self.tag} is closed: register on_close callbacks while it is open"
+                    f"experiment {self._state.tag} is closed: register on_close callbacks while it is open"
                 )
-            self._before_close.append(callback)
+            self._state.before_close.append(callback)
 
     def note_outcome(self, status: str, reason: dict[str, str]) -> None:
-        """Say how the run ended, to be recorded when it is closed; the first note wins.
-
-        An integration calls it when its framework reports a failure that raised nothing the
-        writer sees (an exception the framework caught). Rows or pictures lost still make the
-        run ``failed`` with the loss as its ``error``.
-
-        Args:
-            status: ``"failed"`` or ``"interrupted"`` (``finished`` needs no note).
-            reason: the record's ``error``: ``{"type": ..., "message": ...}``, both strings.
-
-        Raises:
-            InvalidValueError: another status, or a reason of another shape.
-        """
+        """``Experiment.note_outcome`` (documented there, for users)."""
         if status not in (FAILED, INTERRUPTED):
             raise InvalidValueError(f"note_outcome: status must be {FAILED!r} or {INTERRUPTED!r}, got {status!r}")
         if (
@@ -175,56 +114,56 @@ class Closing:
             or not all(isinstance(v, str) for v in reason.values())
         ):
             raise InvalidValueError(f"note_outcome: reason must be {{'type': str, 'message': str}}, got {reason!r}")
-        if self._outcome is None:  # no lock: a signal handler may call this while this thread holds one
-            self._outcome = (status, dict(reason))
+        if self._state.outcome is None:  # no lock: a signal handler may call this while this thread holds one
+            self._state.outcome = (status, dict(reason))
 
     def note_exception(self, error: BaseException) -> None:
         """Say that ``error`` ends the run: ``interrupted`` for Ctrl-C, else ``failed`` (first note wins)."""
         self.note_outcome(*outcome_of(error))
 
-    def _note_signal(self, name: str) -> None:
+    def note_signal(self, name: str) -> None:
         """The run ends because the process got signal ``name`` (``"SIGTERM"``): ``interrupted``."""
         self.note_outcome(INTERRUPTED, {"type": name, "message": f"terminated by {name}"})
 
     def _close(self, status: str, reason: dict[str, str] | None, timeout: float) -> bool:
-        if os.getpid() != self.pid:  # a forked child: the run is its parent's to close
+        if os.getpid() != self._state.pid:  # a forked child: the run is its parent's to close
             return False
-        with self._lock:
-            if self._closed:
-                return not self._uploader.unsent() and not self._lost_anything()
-            self._closed = True
+        with self._state.lock:
+            if self._state.closed:
+                return not self._state.uploader.unsent() and not self._state.lost_anything()
+            self._state.closed = True
         self._run_before_close()
         self._ticker.stop()  # a heartbeat queued after the final record would supersede it
-        if self._images is not None:
-            self._images.close()  # pictures still waiting become queued uploads before the final record
-        if self._environment is not None:
-            self._environment.finish(10.0)
-        sealed = [(series, series.seal()) for series in self._series.values()]
+        if self._state.images is not None:
+            self._state.images.close()  # pictures still waiting become queued uploads before the final record
+        if self._state.environment is not None:
+            self._state.environment.finish(10.0)
+        sealed = [(series, series.seal()) for series in self._state.series.values()]
         summary = self._summary()  # from the sealed local files, before their upload is queued
         cleanup = []
         for series, segments in sealed:
-            self._uploader.cancel(series.group, "segment")
+            self._state.uploader.cancel(series.group, "segment")
             try:
-                self._queue(series.file_name, series.path, group=series.group)
+                self._state.queue(series.file_name, series.path, group=series.group)
             except OSError as err:  # no room for its manifest: sync() still sends it through the series' own
-                warn(f"experiment {self.tag}: {spool_error(series.file_name, series.path, err)}")
+                warn(f"experiment {self._state.tag}: {spool_error(series.file_name, series.path, err)}")
             else:
-                self._spool.forget(self._series_notes[series.file_name], keep_data=True)
+                self._state.spool.forget(self._state.series_notes[series.file_name], keep_data=True)
             if segments:
                 cleanup.append((series.group, segments))
-        self._lost = {s.name: s.lost_rows for s in self._series.values() if s.lost_rows}
-        if self._lost_anything():
+        self._state.lost_rows = {s.name: s.lost_rows for s in self._state.series.values() if s.lost_rows}
+        if self._state.lost_anything():
             status, reason = FAILED, self._loss_reason()
-        known = len(self._uploader.lost)
-        self._queue_record(barrier=True, status=status, ended=format_time(), error=reason, summary=summary)
-        final = self._uploader.last_seq()
+        known = len(self._state.uploader.lost)
+        self._state.queue_record(barrier=True, status=status, ended=format_time(), error=reason, summary=summary)
+        final = self._state.uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it
-            self._uploader.submit("delete", keys=segments, group=group)
-        self._uploader.max_backoff = min(self._uploader.max_backoff, _CLOSE_RETRY)
-        self._uploader.kick()
+            self._state.uploader.submit("delete", keys=segments, group=group)
+        self._state.uploader.max_backoff = min(self._state.uploader.max_backoff, _CLOSE_RETRY)
+        self._state.uploader.kick()
         started = time.monotonic()
-        sent = self._uploader.wait(final, timeout)
-        if not sent and len(self._uploader.lost) > known:  # given up after the final record was queued
+        sent = self._state.uploader.wait(final, timeout)
+        if not sent and len(self._state.uploader.lost) > known:  # given up after the final record was queued
             remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
             self._record_refusals(summary, remaining)
         if sent and cleanup:
@@ -233,38 +172,31 @@ class Closing:
                 if timeout is None
                 else max(0.0, min(_CLEANUP_WAIT, timeout - (time.monotonic() - started)))
             )
-            if not self._uploader.wait(self._uploader.last_seq(), left):
-                dropped = [e for group, _ in cleanup for e in self._uploader.cancel(group, "delete")]
+            if not self._state.uploader.wait(self._state.uploader.last_seq(), left):
+                dropped = [e for group, _ in cleanup for e in self._state.uploader.cancel(group, "delete")]
                 for entry in dropped:
-                    self._spool.forget(entry)
+                    self._state.spool.forget(entry)
                 if dropped:
                     warn(
-                        f"experiment {self.tag} is recorded complete, but its series segments could not be "
-                        f"deleted from {self.prefix}; they are harmless (readers use the final CSV)"
+                        f"experiment {self._state.tag} is recorded complete, but its series segments could not be "
+                        f"deleted from {self._state.prefix}; they are harmless (readers use the final CSV)"
                     )
-        idle = self._uploader.stop(join_timeout=1.0 if sent else 5.0)
+        idle = self._state.uploader.stop(join_timeout=1.0 if sent else 5.0)
         lifecycle.unregister(self)
         if sent and idle:
-            self._spool.remove()
+            self._state.spool.remove()
         elif not sent:
             self._report_unsent(timeout)
             if idle:
-                self._spool.unlock()
-        return sent and not self._lost_anything()
-
-    def _lost_pictures(self) -> dict[str, str]:
-        return self._images.lost if self._images is not None else {}
-
-    def _lost_anything(self) -> bool:
-        """Whether rows or pictures were never stored, or uploads refused for good (the run is then recorded failed)."""
-        return bool(self._lost) or bool(self._lost_pictures()) or bool(self._uploader.lost)
+                self._state.spool.unlock()
+        return sent and not self._state.lost_anything()
 
     def _loss_reason(self) -> dict[str, str]:
         """The record's ``error`` for what was lost; its ``type`` the first cause (``SpoolError`` for rows)."""
         causes: list[str] = []
-        spool = [f"{count:,} of series {name!r}" for name, count in self._lost.items()]
-        pictures = self._lost_pictures()
-        if self._lost:
+        spool = [f"{count:,} of series {name!r}" for name, count in self._state.lost_rows.items()]
+        pictures = self._state.lost_pictures()
+        if self._state.lost_rows:
             causes.append("SpoolError")
         spooled = [name for name, why in pictures.items() if why == "SpoolError"]
         if spooled:
@@ -273,7 +205,7 @@ class Closing:
         parts = []
         if spool:
             parts.append(
-                f"{'rows' if self._lost else 'pictures'} lost because the spool at {self._spool.path} could not be "
+                f"{'rows' if self._state.lost_rows else 'pictures'} lost because the spool at {self._state.spool.path} could not be "
                 f"written (disk full or failing): {', '.join(spool)}; every row that reached the spool was kept"
             )
         unencoded = {name: why for name, why in pictures.items() if why != "SpoolError"}
@@ -281,17 +213,17 @@ class Closing:
             named = ", ".join(f"{name!r} ({why})" for name, why in list(unencoded.items())[:3])
             parts.append(f"{len(unencoded):,} picture(s) could not be encoded: {named}")
             causes.append(next(iter(unencoded.values())))
-        refused = self._uploader.lost
+        refused = self._state.uploader.lost
         if refused:
             entry, error = refused[0]
             first = entry.key or f"rows of {entry.group}"
             parts.append(
                 f"{len(refused):,} upload(s) refused by the store and not retried, first {first!r} "
-                f"({type(error).__name__}: {error}); their data is kept in {self._spool.path} for `lab-workbook sync`"
+                f"({type(error).__name__}: {error}); their data is kept in {self._state.spool.path} for `lab-workbook sync`"
             )
             causes.append(type(error).__name__)
         message = "; ".join(parts)
-        warn(f"experiment {self.tag}: {message}")
+        warn(f"experiment {self._state.tag}: {message}")
         return {"type": causes[0] if causes else "LabWorkbookError", "message": message}
 
     def _record_refusals(self, summary: dict[str, Any] | None, timeout: float | None) -> None:
@@ -299,47 +231,49 @@ class Closing:
 
         As for rows lost, the loss is the record's ``error``, even where an exception ended the run.
         """
-        self._queue_record(barrier=True, status=FAILED, ended=format_time(), error=self._loss_reason(), summary=summary)
-        self._uploader.kick()
-        self._uploader.wait(self._uploader.last_seq(), timeout)
+        self._state.queue_record(
+            barrier=True, status=FAILED, ended=format_time(), error=self._loss_reason(), summary=summary
+        )
+        self._state.uploader.kick()
+        self._state.uploader.wait(self._state.uploader.last_seq(), timeout)
 
     def _summary(self) -> dict[str, Any] | None:
         """What a runs table needs, for the final record (``None`` if it cannot be made: never fatal)."""
         try:
-            with self._lock:
-                saved = dict(self._small_json)
-            return run_summary(saved, ((s.file_name, s.path, s.fields) for s in self._series.values()))
+            with self._state.lock:
+                saved = dict(self._state.small_json)
+            return run_summary(saved, ((s.file_name, s.path, s.fields) for s in self._state.series.values()))
         except Exception as err:  # a summary is a convenience; closing must go on
-            warn(f"experiment {self.tag}: no summary in the run record ({type(err).__name__}: {err})")
+            warn(f"experiment {self._state.tag}: no summary in the run record ({type(err).__name__}: {err})")
             return None
 
     def _report_unsent(self, timeout: float) -> None:
-        unsent = [e for e in self._uploader.unsent() if e.op != "segment"]
+        unsent = [e for e in self._state.uploader.unsent() if e.op != "segment"]
         size = sum(e.size for e in unsent)
-        self._spool.mark_closed()
+        self._state.spool.mark_closed()
         command = "lab-workbook sync"
-        if self._custom_spool:
-            command = f"LAB_WORKBOOK_SPOOL_DIR={self._spool.path.parent} {command}"
-        taken = self._uploader.taken
+        if self._state.custom_spool:
+            command = f"LAB_WORKBOOK_SPOOL_DIR={self._state.spool.path.parent} {command}"
+        taken = self._state.uploader.taken
         if taken is not None:  # waiting, or a plain sync, can never send these: say what can
             warn(
-                f"experiment {self.tag} is not recorded in {self.prefix}: its tag is taken there by another run "
+                f"experiment {self._state.tag} is not recorded in {self._state.prefix}: its tag is taken there by another run "
                 f"({taken}), which stays intact, so nothing more of this run is sent. Its {len(unsent)} upload(s) "
-                f"({size:,} bytes) are kept in {self._spool.path}. Send them under a new tag with: "
-                f"{command} --retag {self.tag}  (or delete them: {command} --discard {self.tag})"
+                f"({size:,} bytes) are kept in {self._state.spool.path}. Send them under a new tag with: "
+                f"{command} --retag {self._state.tag}  (or delete them: {command} --discard {self._state.tag})"
             )
             return
-        refused = self._uploader.refused
+        refused = self._state.uploader.refused
         if refused is not None:
             warn(
-                f"experiment {self.tag} is not recorded in {self.prefix}: the store refused its tag's claim "
+                f"experiment {self._state.tag} is not recorded in {self._state.prefix}: the store refused its tag's claim "
                 f"({refused}); nothing of this run was sent. Its {len(unsent)} upload(s) ({size:,} bytes) are kept "
-                f"in {self._spool.path}: fix the cause (`lab-workbook doctor` probes the credentials and the "
+                f"in {self._state.spool.path}: fix the cause (`lab-workbook doctor` probes the credentials and the "
                 f"bucket), then send them with: {command}"
             )
             return
         if unsent:
             warn(
-                f"experiment {self.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self.prefix} "
-                f"within {timeout:g} s; they are kept in {self._spool.path}. Send them later with: {command}"
+                f"experiment {self._state.tag}: {len(unsent)} upload(s) ({size:,} bytes) did not reach {self._state.prefix} "
+                f"within {timeout:g} s; they are kept in {self._state.spool.path}. Send them later with: {command}"
             )

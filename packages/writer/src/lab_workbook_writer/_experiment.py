@@ -1,8 +1,10 @@
 """An experiment being recorded: the :class:`Experiment` that :func:`new_experiment` returns.
 
-Every ``save_*`` call (:mod:`lab_workbook_writer._saving`) serialises its value into
-the experiment's spool folder and queues an upload; every series row goes to a
-local file. Nothing waits for the store except :meth:`Experiment.flush` and
+The class is the public face; the work is done by parts that share one
+:class:`~lab_workbook_writer._runstate.RunState` (the record, spool, uploader, lock and
+queueing). Every ``save_*`` call (:mod:`lab_workbook_writer._saving`) serialises its
+value into the experiment's spool folder and queues an upload; every series row goes
+to a local file. Nothing waits for the store except :meth:`Experiment.flush` and
 closing (:mod:`lab_workbook_writer._closing`), which take a timeout. A ticker
 thread (:mod:`lab_workbook_writer._ticker`) refreshes the run record's heartbeat
 and starts uploads of series rows older than their ``flush_seconds``.
@@ -15,37 +17,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import os
-from pathlib import Path
-import threading
 import time
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
 
 from lab_workbook_core import InvalidNameError, InvalidValueError, Storage
-from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
-from lab_workbook_core.keys import artifact_key, run_record_key
+from lab_workbook_core.keys import artifact_key
 
 from . import _lifecycle as lifecycle
 from ._closing import Closing
-from ._encoder import ImageEncoder
 from ._environment import EnvironmentCapture
 from ._limits import check_field_name
-from ._runrecord import RunRecord
-from ._saving import Saving, size_and_sha256
+from ._runstate import RunState
+from ._saving import Saving
 from ._series import TimeSeriesLog
-from ._spool import Entry, ExperimentSpool, Op
 from ._spoolfile import spool_error
 from ._ticker import Ticker
 from ._uploader import Uploader
 
+if TYPE_CHECKING:
+    from ._runrecord import RunRecord
+    from ._spool import ExperimentSpool
+
 __all__ = ["Experiment"]
 
 
-class Experiment(Saving, Closing):
+class Experiment:
     """One run's artifacts, made by :func:`new_experiment`.
 
-    Saving is in :class:`~lab_workbook_writer._saving.Saving`, closing in
-    :class:`~lab_workbook_writer._closing.Closing`; here are the run's state, its series and
-    what it queues.
+    Saving is done by :class:`~lab_workbook_writer._saving.Saving`, closing by
+    :class:`~lab_workbook_writer._closing.Closing`, over the run's shared
+    :class:`~lab_workbook_writer._runstate.RunState`; here are its series and flushing.
 
     Attributes:
         tag: the run's tag: write it in your lab notes.
@@ -77,35 +79,29 @@ class Experiment(Saving, Closing):
         #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
         #: writes its artifacts there and leaves the run record (and closing the run) to the first.
         self.namespace = namespace
-        self.pid = os.getpid()
-        self._record, self._spool, self._uploader = record, spool, uploader
-        self._heartbeat_seconds, self._custom_spool = heartbeat_seconds, custom_spool
-        self._series: dict[str, TimeSeriesLog] = {}
-        self._images: ImageEncoder | None = None  # started by the first save_image
-        self._small_json: dict[str, bytes] = {}  # for the final record's summary
-        #: Run once when closing starts, before the outcome is read (:meth:`on_close`): background
-        #: writers stop (system metrics), an integration may note that training never reached its end.
-        self._before_close: list[Callable[[], None]] = []
-        self._series_notes: dict[str, Entry] = {}  # each series' manifest, for sync() after a crash
-        self._lock = threading.Lock()  # the record's fields and the set of series
-        self._closed = False
-        self._lost: dict[str, int] = {}
-        self._environment: EnvironmentCapture | None = None
-        self._outcome: tuple[str, dict[str, str] | None] | None = None
-        if claim:
-            self._queue_record(claim=True, tag=tag)
-        self._ticker = Ticker(
+        state = self._state = RunState(
             tag,
-            series=self._all_series,
-            heartbeat=self._queue_record,
-            heartbeat_seconds=heartbeat_seconds,
+            namespace=namespace,
+            storage=storage,
+            record=record,
+            spool=spool,
+            uploader=uploader,
+            custom_spool=custom_spool,
         )
-        lifecycle.register(self, lifecycle.Ending(self.pid, self.note_exception, self._note_signal, self.close))
+        self.pid = state.pid
+        self._saving = Saving(state)
+        if claim:
+            state.queue_record(claim=True, tag=tag)
+        ticker = Ticker(tag, series=state.all_series, heartbeat=state.queue_record, heartbeat_seconds=heartbeat_seconds)
+        self._closing = Closing(state, ticker)
+        # the closing part is what the lifecycle hooks track: it leaves them once the run is closed
+        ending = lifecycle.Ending(self.pid, self.note_exception, self._closing.note_signal, self.close)
+        lifecycle.register(self._closing, ending)
         if capture_environment:
-            self._environment = EnvironmentCapture(tag, self._keep_environment)
+            state.environment = EnvironmentCapture(tag, state.keep_environment)
 
     def __repr__(self) -> str:
-        return f"<Experiment {self.tag} in {self.prefix}{' (closed)' if self._closed else ''}>"
+        return f"<Experiment {self.tag} in {self.prefix}{' (closed)' if self._state.closed else ''}>"
 
     @property
     def prefix(self) -> str:
@@ -115,12 +111,12 @@ class Experiment(Saving, Closing):
     @property
     def description(self) -> str | None:
         """What the run is, as given to :func:`new_experiment`."""
-        return self._record.current.description
+        return self._state.record.current.description
 
     @property
     def closed(self) -> bool:
         """True once :meth:`close` ran: the experiment refuses further writes."""
-        return self._closed
+        return self._state.closed
 
     def new_time_series_log(
         self, name: str, fields: Sequence[str] | None = None, save_every: int = 1, *, flush_seconds: float = 5.0
@@ -136,7 +132,7 @@ class Experiment(Saving, Closing):
             save_every: upload at most every this many rows (rows are never lost in between).
             flush_seconds: but never leave rows unsent for much longer than this.
         """
-        file_name = self._artifact_name(name, ".csv", series=True)
+        file_name = self._saving.artifact_name(name, ".csv", series=True)
         growing = fields is None
         fields = [] if fields is None else fields
         if isinstance(fields, str) or not (fields or growing) or not all(isinstance(f, str) and f for f in fields):
@@ -149,91 +145,34 @@ class Experiment(Saving, Closing):
             )
         if not isinstance(save_every, int) or save_every < 1 or not flush_seconds > 0:
             raise InvalidValueError(f"series {name!r}: save_every must be an int >= 1 and flush_seconds > 0")
-        with self._lock:
-            if file_name in self._series:
+        state = self._state
+        with state.lock:
+            if file_name in state.series:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
             series = TimeSeriesLog(
                 self.namespace + name,
                 list(fields),
                 tag=self.tag,
-                path=self._spool.new_data_path(".csv", folder="series"),
-                uploader=self._uploader,
+                path=state.spool.new_data_path(".csv", folder="series"),
+                uploader=state.uploader,
                 save_every=save_every,
                 flush_seconds=flush_seconds,
                 growing=growing,
-                on_spool_error=self._spool_trouble,
+                on_spool_error=state.spool_trouble,
             )
             try:
-                note = self._uploader.note(
+                note = state.uploader.note(
                     "series",
                     key=artifact_key(self.tag, file_name),
                     group=series.group,
-                    data=self._spool.relative(series.path),
+                    data=state.spool.relative(series.path),
                 )
             except OSError as err:
                 series.seal()
                 raise spool_error(f"series {name!r}", series.path, err) from err
-            self._series[file_name] = series
-            self._series_notes[file_name] = note
+            state.series[file_name] = series
+            state.series_notes[file_name] = note
         return series
-
-    def _all_series(self) -> list[TimeSeriesLog]:
-        with self._lock:
-            return list(self._series.values())
-
-    def _spool_trouble(self, message: str | None) -> None:
-        """A series cannot write to the spool (``message``), or can again (None): the run record says so."""
-        with self._lock:
-            if self._closed:
-                return
-            self._record.update(error=None if message is None else {"type": "SpoolError", "message": message})
-        self._queue_record()
-
-    def _keep_environment(self, text: str, summary: dict[str, Any]) -> None:
-        """The environment capture's result: ``Environment.txt`` queued, ``summary`` in the run record."""
-        path = self._spool.new_data_path(".txt")
-        path.write_text(text, encoding="utf-8")
-        with self._lock:
-            self._record.update(environment=summary)
-        self._queue(ENVIRONMENT_ARTIFACT, path)
-        self._queue_record()
-
-    def _queue(self, artifact: str, path: Path, *, group: str | None = None) -> None:
-        size, digest = size_and_sha256(path)
-        with self._lock:
-            self._record.add_artifact(artifact, size, digest)
-        self._uploader.submit(
-            "put",
-            key=artifact_key(self.tag, artifact),
-            group=group or f"artifact:{artifact}",
-            data=self._spool.relative(path),
-            size=size,
-            supersede=True,
-        )
-
-    def _queue_record(self, *, barrier: bool = False, claim: bool = False, **changes: Any) -> None:
-        """Queue the run record; from memory if the spool's disk fails (it is small, and must get out)."""
-        if self.namespace:  # attached: the run record is the first process's
-            return
-        with self._lock:
-            data = self._record.to_bytes(**changes)
-        path = self._spool.new_data_path(".run.json")
-        op: Op = "claim" if claim else "put"
-        options: dict[str, Any] = {
-            "key": run_record_key(self.tag),
-            "group": "run",
-            "size": len(data),
-            "supersede": True,
-            "barrier": barrier,
-        }
-        try:
-            path.write_bytes(data)
-            self._uploader.submit(op, data=self._spool.relative(path), **options)
-        except OSError as err:
-            path.unlink(missing_ok=True)
-            if claim:  # the claim must be persisted for sync(): say so where the run starts
-                raise spool_error("the run record", path.parent, err) from err
-            self._uploader.submit(op, body=data, **options)
 
     @property
     def stranded(self) -> str | None:
@@ -244,7 +183,7 @@ class Experiment(Saving, Closing):
         stays intact, this one's data stays in the spool, :meth:`flush` and :meth:`close`
         return ``False`` at once, and ``lab-workbook sync --retag TAG`` sends it under a new tag.
         """
-        return self._uploader.taken
+        return self._state.uploader.taken
 
     def flush(self, timeout: float | None = 60.0) -> bool:
         """Write everything saved and logged so far to local disk, then wait until the store has it.
@@ -263,16 +202,157 @@ class Experiment(Saving, Closing):
             is waited for. Nothing is lost either way: the data stays in the spool (retried, or
             for ``lab-workbook sync``). ``timeout=None`` waits until one of those happens.
         """
-        on_disk = all([series.drain() for series in self._all_series()])
-        if self._closed:  # close() already waited; what is left is for `lab-workbook sync`
-            return not self._uploader.unsent() and on_disk
+        state = self._state
+        on_disk = all([series.drain() for series in state.all_series()])
+        if state.closed:  # close() already waited; what is left is for `lab-workbook sync`
+            return not state.uploader.unsent() and on_disk
         started = time.monotonic()
-        if self._images is not None and not self._images.wait(timeout):  # pictures reach the spool first
+        if state.images is not None and not state.images.wait(timeout):  # pictures reach the spool first
             return False
         if timeout is not None:
             timeout = max(0.0, timeout - (time.monotonic() - started))
-        for series in self._all_series():
+        for series in state.all_series():
             series.request_upload(urgent=True)
-        failures = self._uploader.kick()
-        sent = self._uploader.wait(self._uploader.last_seq(), timeout, failed_since=failures)
+        failures = state.uploader.kick()
+        sent = state.uploader.wait(state.uploader.last_seq(), timeout, failed_since=failures)
         return sent and on_disk
+
+    # -- saving (:mod:`lab_workbook_writer._saving`) -----------------------------------------------
+
+    def save_json(self, name: str, value: Any) -> None:
+        """Save ``value`` as ``<name>.json`` (strict JSON: NaN or Infinity raise here, naming where)."""
+        self._saving.save_json(name, value)
+
+    def save_torch(self, name: str, obj: Any, *, step: int | None = None, keep_last: int | None = None) -> None:
+        """Save a state_dict (or anything ``torch.save`` takes) as ``<name>.pt``; needs torch.
+
+        Args:
+            name: the artifact's name; with ``step``, the name of a series of checkpoints.
+            obj: what to save.
+            step: the training step: stored as ``<name>/step-<8 digits>.pt``, a checkpoint of
+                its own (``exp.checkpoints(name)`` lists them); without it each save replaces the last.
+            keep_last: keep only this many checkpoints of the series: the step just saved and
+                the highest others. Older ones are deleted only once this one is stored.
+
+        Raises:
+            InvalidValueError: ``keep_last`` without ``step`` or below 1; a negative ``step``.
+        """
+        self._saving.save_torch(name, obj, step=step, keep_last=keep_last)
+
+    def save_file(
+        self,
+        path: str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        step: int | None = None,
+        keep_last: int | None = None,
+    ) -> None:
+        """Save a copy of a local file (taken now) as ``name``, by default the file's own name.
+
+        With ``step`` (and ``keep_last``) the file is a checkpoint, as in :meth:`save_torch`:
+        ``<name>/step-<8 digits><the file's ending>``, ``name`` defaulting to the file's name
+        without its ending (``ckpt.safetensors`` gives ``ckpt/step-00000100.safetensors``).
+        """
+        self._saving.save_file(path, name, step=step, keep_last=keep_last)
+
+    def save_image(self, name: str, image: Any, step: int | None = None, *, grid: bool | int = False) -> None:
+        """Save a picture as ``<name>.png``, or as ``<name>/step-<8 digits>.png`` for a ``step``; needs Pillow.
+
+        Takes a PIL image, a numpy array or a torch tensor: ``HW``, ``HWC`` or ``CHW``, uint8 or
+        float in [0, 1] (see ``docs/writer.md``). The pixels are copied now; the PNG is encoded
+        and uploaded in the background.
+
+        Args:
+            name: the picture's name, or the name of a series of pictures when ``step`` is given.
+            image: the picture; with ``grid``, a batch (``NCHW``, ``NHWC``, ``NHW``) or a list of pictures.
+            step: the training step; each step is its own artifact, listed by ``exp.images(name)``.
+            grid: tile a batch into one picture: ``True`` (about square) or a number of columns.
+
+        Raises:
+            MissingDependencyError: Pillow is not installed (``pip install 'lab-workbook-writer[images]'``).
+            InvalidValueError: not a picture this understands (the message says why).
+        """
+        self._saving.save_image(name, image, step, grid=grid)
+
+    def save_figure(self, name: str, figure: Any, step: int | None = None, *, dpi: float | None = None) -> None:
+        """Save a matplotlib figure as a PNG, named as :meth:`save_image` names pictures.
+
+        The figure is rendered now (matplotlib is not thread-safe; you may close it right after);
+        the PNG is encoded and uploaded in the background. ``dpi`` defaults to the figure's.
+        """
+        self._saving.save_figure(name, figure, step, dpi=dpi)
+
+    def save_git_status(self, name: str = "Source", repo: str | os.PathLike[str] | None = None) -> bool:
+        """Save ``<name>.git-current-commit``, ``<name>.git-patch`` and ``<name>.git-untracked``.
+
+        Outside a git repository (or without git) this warns once and saves nothing.
+
+        Args:
+            name: the artifacts' common name.
+            repo: a folder inside the repository to record; default the working directory.
+
+        Returns:
+            True if the three artifacts were saved.
+        """
+        return self._saving.save_git_status(name, repo)
+
+    # -- closing (:mod:`lab_workbook_writer._closing`) ---------------------------------------------
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Record the run as finished, send everything, and refuse further writes (idempotent).
+
+        Args:
+            timeout: how long to wait for the store (default ``close_timeout``). What is
+                still unsent then stays in the spool, and stderr says to run ``lab-workbook sync``.
+
+        Returns:
+            True if everything reached the store; False if something waits in the spool, or if
+            something was lost: rows or pictures the spool's disk refused, a picture that could
+            not be encoded, uploads the store refused for good (access denied, bad credentials,
+            a missing bucket). Then the run is recorded ``failed``, with the count in its
+            ``error``, never ``finished`` (if the store accepts the record at all). When the run's tag is taken in
+            the store by another run (``stranded``), False at once: nothing more could be sent,
+            and stderr says how to send the run under a new tag.
+        """
+        return self._closing.close(self.close_timeout if timeout is None else timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._closing.exit(error, self.close_timeout)
+
+    # -- the hook surface for integrations (docs/integrations.md, "Writing an integration") ----------
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once when closing starts, before the run's status is decided.
+
+        For what must end before the series are sealed (a background thread that logs rows)
+        or must decide how the run ended (:meth:`note_outcome`: training that began and
+        never ended failed). Callbacks run in the order given, on the thread that closes the
+        run; one that raises is reported on stderr and closing goes on.
+
+        Raises:
+            ExperimentClosedError: the run is closed already, so ``callback`` would never run.
+        """
+        self._closing.on_close(callback)
+
+    def note_outcome(self, status: str, reason: dict[str, str]) -> None:
+        """Say how the run ended, to be recorded when it is closed; the first note wins.
+
+        An integration calls it when its framework reports a failure that raised nothing the
+        writer sees (an exception the framework caught). Rows or pictures lost still make the
+        run ``failed`` with the loss as its ``error``.
+
+        Args:
+            status: ``"failed"`` or ``"interrupted"`` (``finished`` needs no note).
+            reason: the record's ``error``: ``{"type": ..., "message": ...}``, both strings.
+
+        Raises:
+            InvalidValueError: another status, or a reason of another shape.
+        """
+        self._closing.note_outcome(status, reason)
+
+    def note_exception(self, error: BaseException) -> None:
+        """Say that ``error`` ends the run: ``interrupted`` for Ctrl-C, else ``failed`` (first note wins)."""
+        self._closing.note_exception(error)

@@ -11,10 +11,12 @@ spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
 ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
 training thread itself only when many lines are waiting, so memory stays bounded.
 
-A line leaves memory only after the write to disk succeeded
-(:class:`~lab_workbook_writer._spoolfile.SpoolFile`): while the spool's disk
-fails, lines wait in memory and the failure is reported at once; lines still
-unwritten when the series is sealed are counted in :attr:`TimeSeriesLog.lost_rows`.
+The series is made of parts along those seams: encoding a row
+(:mod:`lab_workbook_writer._rows`), buffering lines to the spool
+(:mod:`lab_workbook_writer._rowbuffer`: a line leaves memory only once on disk; lines
+still unwritten when the series is sealed are counted in :attr:`TimeSeriesLog.lost_rows`),
+and cutting segments (:mod:`lab_workbook_writer._segments`). The series holds the locks
+and calls them; none of them knows the series.
 
 A row logged by one thread while another closes the experiment either reaches
 the final CSV or makes ``log()`` raise :class:`ExperimentClosedError`: never
@@ -25,34 +27,26 @@ Uploads are requested every ``save_every`` rows or when rows are older than
 A series made without a field list grows its fields as rows bring new ones; see
 :mod:`lab_workbook_writer._fieldsets`.
 
-A series belongs to the process that made it. In a forked child (a DataLoader
-worker, a daemonising script) every series is sealed at the fork, so ``log()``
-raises at once, naming the cause: the child's rows would otherwise go to the
-parent's file behind its back, or wait in a memory no thread of the child drains.
+A series belongs to the process that made it: in a forked child it is sealed at the
+fork (:mod:`lab_workbook_writer._forks`).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-import csv
 import os
 from pathlib import Path
 import threading
 import time
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
-import weakref
 
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
-from lab_workbook_core.keys import segment_key
-from lab_workbook_core.times import format_millis
 
-from ._cells import to_cell
 from ._fieldsets import Layout, Parts, check_new_fields, merge_parts
-from ._notices import warn
-from ._segments import Segment
-from ._spoolfile import SpoolFile
+from ._forks import forked_child_message, seal_in_forked_children
+from ._rowbuffer import RowBuffer
+from ._rows import NUMBERS, csv_line, date_line, row_cells, unknown_fields_error
+from ._segments import Cut, Segment, SegmentCutter, SegmentSource
 
 if TYPE_CHECKING:
     from ._uploader import Uploader
@@ -60,14 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["TimeSeriesLog"]
 
 _MAX_WAITING = 20_000  # lines in memory before log() drains them itself
-_NUMBERS = frozenset({float, int})  # their repr() is their CSV cell: no quoting, exact round trip
 _time = time.time
-
-
-class _HeaderLine(str):
-    """A new part's header waiting in a series' lines: where it lands on disk is where the part starts."""
-
-    __slots__ = ()
 
 
 class TimeSeriesLog:
@@ -102,25 +89,23 @@ class TimeSeriesLog:
         self._uploader = uploader
         self._use(Layout(fields))
         self._date_line, self._date_until = "", 0.0
-        self._lines: deque[str] = deque()
-        self._append = self._lines.append
         self._parts = Parts(self.header)
-        self._headers_waiting = 0  # headers of new parts still in _lines (the spool's disk failed)
-        self._file = SpoolFile(path, self.header)
-        self._file_lock = threading.Lock()  # the file, its offsets and the segment numbers
+        label = f"series {name!r} of experiment {tag}"
+        self._buffer = RowBuffer(path, self.header, label=label, on_header=self._place, on_spool_error=on_spool_error)
+        self._lines = self._buffer.lines
+        self._append = self._lines.append
+        self._file = self._buffer.file
+        self._file_lock = threading.Lock()  # the buffer, the file, its offsets and the segment cutter
         self._layout_lock = threading.Lock()  # the fields: taken before _file_lock, never inside it
-        self._on_spool_error = on_spool_error
+        self._cutter = SegmentCutter(len(self.header))
+        self._source = SegmentSource(tag, self.file_name, path, self.header_for, self.cut)
         self.lost_rows = 0
         self._rows = 0
         self._trigger_at = save_every
         self._requested_rows = 0
         self._last_request = time.monotonic()
-        self._last_cut = 0.0
-        self._cut_offset = len(self.header)
-        self._next_seq = 1
-        self._queued: Segment | None = None
         self._sealed = False
-        _seal_in_forked_children(self._seal_in_forked_child)
+        seal_in_forked_children(self._seal_in_forked_child)
 
     def _use(self, layout: Layout) -> None:
         self.fields, self.header = layout.fields, layout.header
@@ -157,7 +142,7 @@ class TimeSeriesLog:
             except (KeyError, TypeError):
                 line = self._general_line(fields)
             else:
-                if len(fields) != self._count or not _NUMBERS.issuperset(map(type, values)):
+                if len(fields) != self._count or not NUMBERS.issuperset(map(type, values)):
                     line = self._general_line(fields)
                 else:
                     if self._sealed:
@@ -177,21 +162,14 @@ class TimeSeriesLog:
         if not self._known.issuperset(fields) and self.growing:
             self._grow(list(fields))
         if not self._known.issuperset(fields):
-            unknown = ", ".join(repr(str(k)) for k in fields if k not in self._known)
-            raise InvalidValueError(
-                f"series {self.name!r} has no field {unknown}; its fields are "
-                f"{', '.join(map(repr, self.fields))} (as declared in new_time_series_log); "
-                "add fields with add_fields(), or make the series without a field list to let rows add them"
-            )
-        values = [to_cell(fields.get(f), f, self.name) for f in self.fields]
+            raise unknown_fields_error(self.name, fields, self.fields)
+        cells = row_cells(self.fields, fields, self.name)
         if self._sealed:
             raise self._closed_error()
         if _time() >= self._date_until:
             self._next_date()
-        values.append(self._date_line[:-2])
-        text: list[str] = []
-        csv.writer(SimpleNamespace(write=text.append), lineterminator="\r\n").writerow(values)
-        return text[0]
+        cells.append(self._date_line[:-2])
+        return csv_line(cells)
 
     def add_fields(self, *names: str) -> None:
         """Add columns (after the existing ones; ``Date`` stays last): later rows may use them.
@@ -216,40 +194,29 @@ class TimeSeriesLog:
         with self._file_lock:
             if self._sealed:
                 raise self._closed_error()
-            drained = self._drain_locked()
+            buffer = self._buffer
+            drained = buffer.drain()
             start, rows_start = self._parts.last()
-            if drained and not self._headers_waiting and self._file.size == rows_start:
+            if drained and not buffer.headers_waiting and self._file.size == rows_start:
                 # the current part has no rows: its header is replaced, not followed
                 if self._file.rewind(start, layout.header):
                     self._place(start, layout.header)
                 else:
-                    self._queue_header(layout.header)
+                    buffer.queue_header(layout.header)
             else:
-                self._queue_header(layout.header)
+                buffer.queue_header(layout.header)
             self._use(layout)
 
-    def _queue_header(self, header: bytes) -> None:
-        """Write a new part's header after the rows waiting, in order (it waits with them if the disk fails)."""
-        self._headers_waiting += 1
-        self._append(_HeaderLine(header.decode("utf-8")))
-        self._drain_locked()
-
     def _place(self, start: int, header: bytes) -> None:
-        """A part's header reached the disk at ``start``: earlier rows leave as a segment of their own."""
-        self._precut(start)
+        """A part's header reached the disk at ``start`` (file lock held): earlier rows leave as a segment of their own."""
+        cutter = self._cutter
+        cut = cutter.take(start)
+        if cut is not None:
+            job = Segment(self._source, cut)
+            job.entry = self._uploader.submit_job(job, group=self.group)
+            cutter.queued = None  # the next request queues a segment after this one, so flush() waits for both
         self._parts.place(start, header)
-        self._cut_offset = start + len(header)
-
-    def _precut(self, end: int) -> None:
-        """Queue the rows still unsent under the current header as a segment of their own."""
-        if end <= self._cut_offset:
-            return
-        job = Segment(self)
-        job.cut = (self._next_seq, self._cut_offset, end)
-        self._next_seq += 1
-        self._cut_offset = end
-        job.entry = self._uploader.submit_job(job, group=self.group)
-        self._queued = None  # the next request queues a segment after this one, so flush() waits for both
+        cutter.start = start + len(header)
 
     def header_for(self, offset: int) -> bytes:
         """The header of the rows that start at ``offset`` in the local file (a segment's first line)."""
@@ -257,9 +224,7 @@ class TimeSeriesLog:
 
     def _next_date(self) -> None:
         """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
-        millis = int(_time() * 1000)
-        self._date_line = format_millis(millis) + "\r\n"
-        self._date_until = (millis + 1) / 1000
+        self._date_line, self._date_until = date_line(_time())
 
     def _raced_seal(self, line: str) -> None:
         """The series was sealed while ``line`` was being logged: keep it if the seal took it, else refuse it.
@@ -269,9 +234,7 @@ class TimeSeriesLog:
         the seal is over never will be: it is taken back and the caller told.
         """
         with self._file_lock:  # waits for seal() to finish
-            try:
-                self._lines.remove(line)  # an equal line still waiting is as good as this one
-            except ValueError:
+            if not self._buffer.take_back(line):  # an equal line still waiting is as good as this one
                 return  # the seal wrote it
         raise self._closed_error()
 
@@ -287,7 +250,7 @@ class TimeSeriesLog:
         self._trigger_at = self._rows + self.save_every
         if len(self._lines) > _MAX_WAITING:
             self.drain()
-        if self._queued is None:  # else the queued segment, not cut yet, will carry these rows too
+        if self._cutter.queued is None:  # else the queued segment, not cut yet, will carry these rows too
             self.request_upload()
 
     def flush(self, timeout: float | None = 60.0) -> bool:
@@ -314,10 +277,11 @@ class TimeSeriesLog:
         with self._file_lock:
             if self._sealed:
                 return None
-            job = self._queued
+            cutter = self._cutter
+            job = cutter.queued
             if job is None:
-                job = self._queued = Segment(self)
-                not_before = 0.0 if urgent else self._last_cut + min(Segment.MIN_INTERVAL, self.flush_seconds)
+                job = cutter.queued = Segment(self._source)
+                not_before = 0.0 if urgent else cutter.not_before(self.flush_seconds)
                 job.entry = self._uploader.submit_job(job, group=self.group, not_before=not_before)
             elif urgent:
                 self._uploader.hurry(job.entry)
@@ -330,78 +294,18 @@ class TimeSeriesLog:
     def drain(self) -> bool:
         """Append the lines logged so far to the local file; False if the disk refused some (they wait)."""
         with self._file_lock:
-            return self._drain_locked()
+            return self._buffer.drain()
 
-    def _drain_locked(self, force: bool = False) -> bool:
-        """Write the waiting lines; True if none is left. Lines that fail to reach disk go back, in order."""
-        lines, count = self._lines, len(self._lines)
-        if not count or not (force or self._file.ready()):
-            return not count
-        popleft = lines.popleft
-        taken = [popleft() for _ in range(count)]
-        failing = self._file.error is not None
-        data = "".join(taken).encode("utf-8", "backslashreplace")
-        kept_lines = [0]
-
-        def whole(written: int) -> int:  # the rare failure path: how many whole lines got through
-            size = 0
-            for index, line in enumerate(taken):
-                after = size + len(line.encode("utf-8", "backslashreplace"))
-                if after > written:
-                    kept_lines[0] = index
-                    return size
-                size = after
-            kept_lines[0] = len(taken)
-            return size
-
-        start = self._file.size
-        done = self._file.append(data, force=force, whole=whole) == len(data)
-        if self._headers_waiting:
-            self._place_headers(taken[: len(taken) if done else kept_lines[0]], start)
-        if done:
-            if failing:
-                warn(f"series {self.name!r} of experiment {self.tag}: the spool accepts rows again")
-                if self._on_spool_error is not None:
-                    self._on_spool_error(None)
-            return True
-        lines.extendleft(reversed(taken[kept_lines[0] :]))  # before any line appended meanwhile
-        if not failing and self._file.error is not None:
-            self._report_failure(self._file.error)
-        return False
-
-    def _place_headers(self, written: list[str], offset: int) -> None:
-        for line in written:
-            if type(line) is _HeaderLine:
-                self._headers_waiting -= 1
-                self._place(offset, line.encode("utf-8"))
-            offset += len(line.encode("utf-8", "backslashreplace"))
-
-    def _report_failure(self, err: OSError) -> None:
-        message = (
-            f"cannot write rows of series {self.name!r} of experiment {self.tag} to the spool at "
-            f"{self.path} ({err.strerror or err}); they are held in memory and retried. Free space on "
-            "that disk, or rows will be lost when the run ends"
-        )
-        warn(message)
-        if self._on_spool_error is not None:
-            self._on_spool_error(message)
-
-    def cut(self, job: Segment) -> tuple[int, int, int] | None:
+    def cut(self, job: Segment) -> Cut | None:
         """Give ``job`` the rows logged so far: ``(sequence, start, end)`` in the file, None if none."""
         with self._file_lock:
-            if self._queued is job:
-                self._queued = None
+            cutter = self._cutter
+            cutter.started(job)
             if self._sealed:
                 return None  # the final CSV carries these rows
-            self._drain_locked()
-            end = self._parts.end_of_part(self._cut_offset, self._file.size)  # whole rows on disk, one header
-            if end == self._cut_offset:
-                return None
-            cut = (self._next_seq, self._cut_offset, end)
-            self._next_seq += 1
-            self._cut_offset = end
-            self._last_cut = time.monotonic()
-            return cut
+            self._buffer.drain()
+            end = self._parts.end_of_part(cutter.start, self._file.size)  # whole rows on disk, one header
+            return cutter.take(end, starting=True)
 
     def _seal_in_forked_child(self) -> None:
         """In the child of a fork: refuse rows from now on, without touching the parent's file.
@@ -421,42 +325,6 @@ class TimeSeriesLog:
         with self._file_lock:
             if not self._sealed:
                 self._sealed = True
-                if not self._drain_locked(force=True):
-                    self.lost_rows = len(self._lines) - self._headers_waiting
-                    self._lines.clear()
-                    self._headers_waiting = 0
-                self._file.close()
+                self.lost_rows = self._buffer.seal()
                 merge_parts(self.path, self._parts, self._file.size)
-            return [segment_key(self.tag, self.file_name, seq) for seq in range(1, self._next_seq)]
-
-
-def forked_child_message(what: str, tag: str, pid: int) -> str:
-    """What a forked child is told when it writes to its parent's experiment."""
-    return (
-        f"{what} belongs to experiment {tag} of process {pid}; this is a forked child (a DataLoader worker, "
-        "a daemonised script), which cannot write to it: return values to the main process and log there, "
-        "or give this process a run of its own (docs/integrations.md, several processes of one run)"
-    )
-
-
-_live: list[weakref.WeakMethod[Callable[[], None]]] = []
-_live_lock = threading.Lock()  # registration only: the child of a fork reads the list without it
-_fork_hook_installed = False
-
-
-def _seal_in_forked_children(seal: Callable[[], None]) -> None:
-    """Call ``seal`` (a series' method) in the child of a fork; held weakly (the hook is installed with the first)."""
-    global _fork_hook_installed
-    with _live_lock:
-        _live[:] = [ref for ref in _live if ref() is not None]
-        _live.append(weakref.WeakMethod(seal))
-        if not _fork_hook_installed:
-            _fork_hook_installed = True
-            os.register_at_fork(after_in_child=_seal_all_in_child)
-
-
-def _seal_all_in_child() -> None:
-    for ref in list(_live):
-        seal = ref()
-        if seal is not None:
-            seal()
+            return self._cutter.keys(self.tag, self.file_name)
