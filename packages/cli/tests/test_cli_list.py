@@ -251,8 +251,23 @@ def test_a_second_list_in_a_new_process_makes_no_row_for_a_finished_run(runner, 
     first = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
     from lab_workbook_cli._commands import list as command
 
-    def fail(exp):
-        raise AssertionError(f"a row was made again for {exp.tag}")
+    made_again = []
+    summary = command.run_summary
 
-    monkeypatch.setattr(command, "run_summary", fail)
+    def remade(exp):
+        made_again.append(exp.tag)
+        return summary(exp)
+
+    monkeypatch.setattr(command, "run_summary", remade)
     assert json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout) == first
+    # Only the failed run's row is made again: it may still be resumed (new_experiment(resume=TAG)).
+    assert made_again == ["202402011000-bbbbbbbbbb"]
+
+
+def test_a_failed_run_resumed_since_the_last_list_shows_its_new_status(runner, store_prefix, make_run):
+    # A failed run may be resumed (new_experiment(resume=TAG)) and finish: nothing kept of it may hide that.
+    _fill(make_run, store_prefix)
+    runner.invoke(app, ["list", "--json", "--prefix", store_prefix])
+    make_run(store_prefix, "202402011000-bbbbbbbbbb", {"a.txt": "a", "b.txt": "b"}, status="finished")
+    rows = json.loads(runner.invoke(app, ["list", "--json", "--prefix", store_prefix]).stdout)
+    assert {row["tag"]: row["status"] for row in rows}["202402011000-bbbbbbbbbb"] == "finished"

@@ -6,6 +6,7 @@ import hashlib
 
 from lab_workbook_core import CorruptArtifactError
 from lab_workbook_core.record import (
+    ENDED_STATUSES,
     FINAL_STATUSES,
     RECORD_FIELDS,
     STATUSES,
@@ -20,9 +21,10 @@ import pytest
 _EMPTY = hashlib.sha256(b"{}").hexdigest()
 
 
-def test_every_written_status_is_one_a_reader_reports_and_only_the_ends_are_final():
+def test_every_written_status_is_one_a_reader_reports_and_only_finished_is_final():
     assert set(WRITTEN_STATUSES) <= set(STATUSES)
-    assert set(WRITTEN_STATUSES) - {"running"} == FINAL_STATUSES
+    assert set(WRITTEN_STATUSES) - {"running"} == ENDED_STATUSES
+    assert {"finished"} == FINAL_STATUSES  # a failed or interrupted run may be resumed: it can change
     assert {"crashed", "unknown", "unreadable"} == set(STATUSES) - set(WRITTEN_STATUSES)
 
 
@@ -89,9 +91,13 @@ def test_artifacts_are_complete_only_in_a_final_record_with_a_summary():
     assert complete(status="failed", artifacts=artifacts) is None  # an older writer
 
 
-@pytest.mark.parametrize(("status", "final"), [("interrupted", True), ("finished", True), ("running", False)])
-def test_a_record_is_final_once_the_run_ended(status: str, final: bool):
-    assert RunRecord(status=status).is_final is final
+@pytest.mark.parametrize(
+    ("status", "ended", "final"),
+    [("interrupted", True, False), ("failed", True, False), ("finished", True, True), ("running", False, False)],
+)
+def test_a_record_is_final_only_once_finished_and_ended_once_closed(status: str, ended: bool, final: bool):
+    record = RunRecord(status=status)
+    assert (record.has_ended, record.is_final) == (ended, final)
 
 
 def test_nonces_are_fresh_and_read_back_from_a_record():

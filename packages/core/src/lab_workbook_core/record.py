@@ -33,6 +33,7 @@ from .times import format_time, parse_time
 __all__ = [
     "CRASHED",
     "DEFAULT_HEARTBEAT_SECONDS",
+    "ENDED_STATUSES",
     "FAILED",
     "FINAL_STATUSES",
     "FINISHED",
@@ -73,8 +74,11 @@ UNREADABLE = "unreadable"
 
 #: The statuses a writer records.
 WRITTEN_STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED)
-#: Statuses after which a run never changes again (its objects can be cached for good).
-FINAL_STATUSES = frozenset({FINISHED, FAILED, INTERRUPTED})
+#: Statuses after which a run never changes again (its objects can be cached for good): ``finished``
+#: only, since a ``failed`` or ``interrupted`` run may be resumed (``new_experiment(resume=TAG)``).
+FINAL_STATUSES = frozenset({FINISHED})
+#: Statuses a writer records when it closes a run (its ``summary`` and ``artifacts`` are complete).
+ENDED_STATUSES = frozenset({FINISHED, FAILED, INTERRUPTED})
 #: Every status a reader reports, in the order they are listed to users.
 STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED, CRASHED, UNKNOWN, UNREADABLE)
 
@@ -298,16 +302,22 @@ class RunRecord:
 
     @property
     def is_final(self) -> bool:
-        """Whether the record says the run is over (``finished``, ``failed`` or ``interrupted``)."""
+        """Whether the run never changes again (``finished``): what a reader may cache for good."""
         return self.status in FINAL_STATUSES
+
+    @property
+    def has_ended(self) -> bool:
+        """Whether a writer closed the run (``finished``, ``failed`` or ``interrupted``); a failed or
+        interrupted run may still be resumed, so it is not :attr:`is_final`."""
+        return self.status in ENDED_STATUSES
 
     def complete_artifacts(self) -> Mapping[str, Mapping[str, Any]] | None:
         """``artifacts`` when it is complete, else ``None`` (list the run's folder instead).
 
-        A final record carrying a ``summary`` was written at close by a writer that keeps
+        A record of an ended run carrying a ``summary`` was written at close by a writer that keeps
         ``artifacts`` complete, so a name absent from it is an artifact the run does not have.
         """
-        if self.is_final and self.summary is not None and self.artifacts is not None:
+        if self.has_ended and self.summary is not None and self.artifacts is not None:
             return self.artifacts
         return None
 

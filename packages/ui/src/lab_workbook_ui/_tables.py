@@ -22,7 +22,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ConfigError
-from lab_workbook_core.record import FINAL_STATUSES
+from lab_workbook_core.record import ENDED_STATUSES
 from lab_workbook_core.tags import tag_minute
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def runs_json(
         wanted.setdefault(artifact, []).append(field)
     since = _newest_since(wb, newest)
     table = wb.runs(params=params, series=wanted, since=since)
-    over = bool(table["status"].isin(FINAL_STATUSES).all())
+    over = bool(table["status"].isin(ENDED_STATUSES).all())
     table["duration"] = table["duration"].dt.total_seconds()
     split = table.to_json(orient="split", date_format="iso", index=False, default_handler=str)
     head = {"store": str(wb.storage.location), "total": len(wb.tags()), "complete": since is None}
