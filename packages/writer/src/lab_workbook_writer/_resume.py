@@ -14,6 +14,7 @@ writes nothing. The new attempt's record lists every attempt (``docs/format.md``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 import json
 import os
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 from lab_workbook_core import (
     AlreadyExists,
     AttemptTaken,
+    CorruptArtifactError,
     ExperimentNotFound,
     InvalidValueError,
     ObjectNotFound,
@@ -31,11 +33,12 @@ from lab_workbook_core import (
     Storage,
 )
 from lab_workbook_core.keys import artifact_key, attempt_claim_key, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import CRASHED, FINISHED, RUNNING, format_time
+from lab_workbook_core.record import CRASHED, FINISHED, MIN_STALE_SECONDS, RUNNING, format_time
 from lab_workbook_core.record import RunRecord as StoredRecord
 from lab_workbook_core.series_csv import merge
 from lab_workbook_core.summary import thawed_json
 from lab_workbook_core.tags import claim_key, validate_tag
+from lab_workbook_core.times import parse_time
 
 from ._notices import warn
 from ._pending import SyncReport, spools_for, sync_spool
@@ -116,13 +119,26 @@ def start_resume(
             f"run {tag} is finished, and a finished run never changes: start a new run that continues it with "
             f"new_experiment(fork={tag!r}, step=N) (N: the step of the checkpoint you start from)"
         )
+    if previous.status == RUNNING and _alive_here(previous):
+        raise RunBusy(
+            f"run {tag} is running: its writer, pid {previous.pid} on this machine ({previous.host}), is alive; "
+            "stop it first, then resume (force=True is for a writer known gone, and this one is not)"
+        )
     if previous.status == RUNNING and not previous.is_stale() and not force and not _gone(previous):
         raise RunBusy(
             f"run {tag} is running: another process is writing it (host {previous.host}, pid {previous.pid}, "
-            f"last heartbeat {previous.heartbeat or previous.started}); if that process is gone (its node was "
-            "reclaimed, the job killed), pass force=True to resume it now"
+            f"last heartbeat {previous.heartbeat or previous.started}); if that process is gone, pass force=True "
+            "to resume it now (safe once its node was reclaimed or its job cancelled)"
         )
-    return Resume(tag, previous, len(_attempts(previous)) + 1)
+    listed = _attempts(previous)
+    return Resume(tag, previous, max(int(entry.get("attempt") or place) for place, entry in enumerate(listed, 1)) + 1)
+
+
+def _alive_here(record: StoredRecord) -> bool:
+    """Whether the record's process runs on this machine and is alive (another process, not this one)."""
+    if record.host != socket.gethostname() or record.pid is None or record.pid == os.getpid():
+        return False
+    return not _pid_gone(record.pid)
 
 
 def _gone(record: StoredRecord) -> bool:
@@ -131,10 +147,17 @@ def _gone(record: StoredRecord) -> bool:
     A job requeued on the node it ran on need not wait for the heartbeat to go stale. (A pid
     reused since by another process makes this say "alive": the heartbeat's rule then decides.)
     """
-    if record.host != socket.gethostname() or record.pid is None or record.pid == os.getpid():
+    if record.host != socket.gethostname() or record.pid is None:
+        return False
+    return _pid_gone(record.pid)
+
+
+def _pid_gone(pid: int) -> bool:
+    """Whether no process of this machine has ``pid`` (this process's own is never gone)."""
+    if pid == os.getpid() or pid <= 0:
         return False
     try:
-        os.kill(record.pid, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except OSError:  # PermissionError: a process of another user has it
@@ -213,30 +236,66 @@ def resumed_fields(resume: Resume) -> dict[str, Any]:
     return fields
 
 
-def claim_attempt(storage: Storage, resume: Resume, nonce: str) -> bool:
-    """Claim attempt ``resume.attempt`` of the run create-only; whether the store made it race-free.
+def claim_attempt(storage: Storage, resume: Resume, nonce: str) -> Resume:
+    """Claim attempt ``resume.attempt`` of the run create-only; the attempt claimed.
+
+    A claim whose process died before it wrote the run record is left as it is, and the next
+    number is claimed instead (the run's attempts then skip a number). Died is: it ran on this
+    machine and its pid is gone, or it is older than :data:`~lab_workbook_core.record.MIN_STALE_SECONDS`
+    and the run record still does not carry its nonce (a live claimer writes it within seconds).
+    ``force=True`` does not bypass a claim: it is what keeps two forced copies apart.
 
     Raises:
         AttemptTaken: another process claimed it first (it continues the run; this one writes nothing).
     """
-    body = {
-        "format": "lab-workbook/attempt",
-        "attempt": resume.attempt,
-        "started": format_time(),
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "nonce": nonce,
-    }
-    data = (json.dumps(body, indent=2) + "\n").encode("utf-8")
-    key = attempt_claim_key(resume.tag, resume.attempt)
+    while True:
+        body = {
+            "format": "lab-workbook/attempt",
+            "attempt": resume.attempt,
+            "started": format_time(),
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "nonce": nonce,
+        }
+        data = (json.dumps(body, indent=2) + "\n").encode("utf-8")
+        key = attempt_claim_key(resume.tag, resume.attempt)
+        try:
+            claim_key(storage, key, data, taken=AttemptTaken)
+        except AttemptTaken as err:
+            raise _taken(resume, err) from err
+        except AlreadyExists as err:
+            if not _claimer_gone(storage, resume.tag, key):
+                raise _taken(resume, err) from err
+            resume = Resume(resume.tag, resume.previous, resume.attempt + 1)
+            continue
+        return resume
+
+
+def _taken(resume: Resume, err: Exception) -> AttemptTaken:
+    return AttemptTaken(
+        f"attempt {resume.attempt} of run {resume.tag} was claimed by another process first ({err}): it continues "
+        "the run, and this one wrote nothing. Two copies of one job were resumed at once; stop this one (if "
+        "that process is gone, force=True resumes all the same)"
+    )
+
+
+def _claimer_gone(storage: Storage, tag: str, key: str) -> bool:
+    """Whether the attempt claim at ``key`` is of a process that died before it wrote the run record."""
     try:
-        return claim_key(storage, key, data, taken=AttemptTaken)
-    except AlreadyExists as err:
-        raise AttemptTaken(
-            f"attempt {resume.attempt} of run {resume.tag} was claimed by another process first ({err}): it "
-            "continues the run, and this one wrote nothing. Two copies of one job were resumed at once; stop "
-            "this one"
-        ) from err
+        held = json.loads(storage.get_bytes(key))
+    except (ObjectNotFound, ValueError):
+        return False
+    if not isinstance(held, dict):
+        return False
+    if held.get("host") == socket.gethostname() and isinstance(held.get("pid"), int) and _pid_gone(held["pid"]):
+        return True
+    started = parse_time(held.get("started"))
+    if started is None or datetime.now(UTC) - started < timedelta(seconds=MIN_STALE_SECONDS):
+        return False
+    try:
+        return StoredRecord.parse(storage.get_bytes(run_record_key(tag)), tag).nonce != held.get("nonce")
+    except (ObjectNotFound, CorruptArtifactError):
+        return False
 
 
 @dataclass(frozen=True)

@@ -142,8 +142,8 @@ def new_experiment(
     claim: Claim | None = None
     try:
         if resuming is not None:
+            resuming = claim_attempt(claimer, resuming, record.current.nonce or "")
             record.update(**resumed_fields(resuming))
-            claim_attempt(claimer, resuming, record.current.nonce or "")
             claimed, offline = resuming.tag, False
         else:
             claim = claim_run(claimer, lambda candidate: record.to_bytes(tag=candidate), tag)
