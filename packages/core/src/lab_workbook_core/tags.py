@@ -231,7 +231,7 @@ def claim_lost(storage: Storage, claim: Claim) -> str | None:
     Raises:
         StorageError: the record could not be read (retry later: nothing is known).
     """
-    return _lost(storage, run_record_key(claim.tag), claim.nonce, None)
+    return _lost(storage, run_record_key(claim.tag), claim.nonce, None, "the run record")
 
 
 def claim_key(
@@ -241,6 +241,7 @@ def claim_key(
     *,
     settle: float = CLAIM_SETTLE_SECONDS,
     taken: type[AlreadyExists] = TagTaken,
+    what: str = "the claim",
 ) -> bool:
     """Claim ``key`` by writing ``data`` create-only, and learn whether the store made that safe.
 
@@ -256,6 +257,7 @@ def claim_key(
         data: the claim's bytes (a JSON object with a ``nonce``, or any bytes compared whole).
         settle: seconds to wait before reading back on a store without conditional writes.
         taken: the error raised when the read-back shows another writer holds the key.
+        what: how messages name the object (``"the run record"``).
 
     Returns:
         True when the store honours create-only writes (the claim is race-free); False when it
@@ -267,7 +269,7 @@ def claim_key(
     """
     nonce = record_nonce(data)
     if storage.exists(key):
-        if nonce is None or _lost(storage, key, nonce, None) is not None:
+        if nonce is None or _lost(storage, key, nonce, None, what) is not None:
             raise AlreadyExists(f"{storage.url(key)} already exists{_whose_key(storage, key)}")
         # Ours: an earlier attempt of this claim was written though its answer was lost.
     else:
@@ -276,7 +278,7 @@ def claim_key(
         except StoreFeatureMissing:
             _warn_once(storage, "does not implement conditional writes (If-None-Match: 501)", settle)
             storage.put_bytes(key, data)
-            _read_back(storage, key, data, nonce, settle, taken)
+            _read_back(storage, key, data, nonce, settle, taken, what)
             return False
     try:
         storage.put_bytes(key, data, if_absent=True)  # the probe: a store that honours the condition refuses it
@@ -290,36 +292,36 @@ def claim_key(
             "ignores conditional writes (If-None-Match: it accepted a second create-only write of a claim)",
             settle,
         )
-    _read_back(storage, key, data, nonce, settle, taken)
+    _read_back(storage, key, data, nonce, settle, taken, what)
     return False
 
 
 def _claim(storage: Storage, tag: str, data: bytes, settle: float) -> Claim:
     """Write the run record create-only (:func:`claim_key`)."""
-    conditional = claim_key(storage, run_record_key(tag), data, settle=settle)
+    conditional = claim_key(storage, run_record_key(tag), data, settle=settle, what="the run record")
     return Claim(tag, record_nonce(data), conditional=conditional)
 
 
 def _read_back(
-    storage: Storage, key: str, data: bytes, nonce: str | None, settle: float, taken: type[AlreadyExists]
+    storage: Storage, key: str, data: bytes, nonce: str | None, settle: float, taken: type[AlreadyExists], what: str
 ) -> None:
     """After ``settle`` seconds, nothing if ``key`` still holds what was written; else ``taken``."""
     if settle > 0:
         time.sleep(settle)
-    lost = _lost(storage, key, nonce, data)
+    lost = _lost(storage, key, nonce, data, what)
     if lost is not None:
         raise taken(lost)
 
 
-def _lost(storage: Storage, key: str, nonce: str | None, written: bytes | None) -> str | None:
+def _lost(storage: Storage, key: str, nonce: str | None, written: bytes | None, what: str) -> str | None:
     """Why the object at ``key`` is not ours (by ``nonce``, else by the bytes ``written``), or ``None``."""
     try:
         held = storage.get_bytes(key)
     except ObjectNotFound:
-        return f"{storage.url(key)} is gone"
+        return f"{what} {storage.url(key)} is gone"
     if (record_nonce(held) == nonce) if nonce is not None else (held == written):
         return None
-    return f"{storage.url(key)} is another run's{_whose(held)}"
+    return f"{what} {storage.url(key)} is another run's{_whose(held)}"
 
 
 def _whose_key(storage: Storage, key: str) -> str:

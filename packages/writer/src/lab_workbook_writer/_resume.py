@@ -260,7 +260,7 @@ def claim_attempt(storage: Storage, resume: Resume, nonce: str) -> Resume:
         data = (json.dumps(body, indent=2) + "\n").encode("utf-8")
         key = attempt_claim_key(resume.tag, resume.attempt)
         try:
-            claim_key(storage, key, data, taken=AttemptTaken)
+            claim_key(storage, key, data, taken=AttemptTaken, what="the attempt claim")
         except AttemptTaken as err:
             raise _taken(resume, err) from err
         except AlreadyExists as err:
