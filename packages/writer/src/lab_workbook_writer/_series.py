@@ -117,6 +117,8 @@ class TimeSeriesLog:
         if stored is not None:
             self._cutter.next_seq = stored.next_seq
         self._source = SegmentSource(tag, self.file_name, path, self.header_for, self.cut)
+        if carry:  # queued now, as at a change of header: later segments follow it
+            self._place(len(prior), self.header)
         self.lost_rows = 0
         self._rows = 0
         self._trigger_at = save_every
