@@ -262,31 +262,41 @@ def claim_attempt(storage: Storage, resume: Resume, nonce: str) -> Resume:
         try:
             claim_key(storage, key, data, taken=AttemptTaken, what="the attempt claim")
         except AttemptTaken as err:
-            raise _taken(resume, err) from err
+            raise _taken(resume, str(err)) from err
         except AlreadyExists as err:
-            if not _claimer_gone(storage, resume.tag, key):
-                raise _taken(resume, err) from err
+            held = _held(storage, key)
+            if not _claimer_gone(storage, resume.tag, held):
+                raise _taken(resume, _holder(held) or str(err)) from err
             resume = Resume(resume.tag, resume.previous, resume.attempt + 1)
             continue
         return resume
 
 
-def _taken(resume: Resume, err: Exception) -> AttemptTaken:
+def _taken(resume: Resume, holder: str) -> AttemptTaken:
     return AttemptTaken(
-        f"attempt {resume.attempt} of run {resume.tag} was claimed by another process first ({err}): it continues "
+        f"attempt {resume.attempt} of run {resume.tag} was claimed by another process first ({holder}): it continues "
         "the run, and this one wrote nothing. Two copies of one job were resumed at once; stop this one (if "
         "that process is gone, force=True resumes all the same)"
     )
 
 
-def _claimer_gone(storage: Storage, tag: str, key: str) -> bool:
-    """Whether the attempt claim at ``key`` is of a process that died before it wrote the run record."""
+def _held(storage: Storage, key: str) -> dict[str, Any]:
+    """The attempt claim stored at ``key`` (``{}`` when it cannot be read)."""
     try:
         held = json.loads(storage.get_bytes(key))
     except (ObjectNotFound, ValueError):
-        return False
-    if not isinstance(held, dict):
-        return False
+        return {}
+    return held if isinstance(held, dict) else {}
+
+
+def _holder(held: dict[str, Any]) -> str:
+    """``host gpu-7, pid 42, started ...`` of an attempt claim, as far as it says."""
+    facts = [f"{name} {held[name]}" for name in ("host", "pid", "started") if isinstance(held.get(name), str | int)]
+    return ", ".join(facts)
+
+
+def _claimer_gone(storage: Storage, tag: str, held: dict[str, Any]) -> bool:
+    """Whether the attempt claim ``held`` is of a process that died before it wrote the run record."""
     if held.get("host") == socket.gethostname() and isinstance(held.get("pid"), int) and _pid_gone(held["pid"]):
         return True
     started = parse_time(held.get("started"))
