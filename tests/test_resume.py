@@ -155,6 +155,19 @@ def _stopped_run(prefix: str, tag: str, spool: Path) -> None:
 
 @pytest.mark.slow
 def test_two_copies_resuming_one_run_at_once_leave_exactly_one_continuing(store_prefix, tmp_path):
+    _resume_twice_at_once(store_prefix, tmp_path)
+
+
+@pytest.mark.slow
+def test_two_copies_resuming_at_once_on_a_store_ignoring_conditions_leave_exactly_one_continuing(
+    fault_proxy, quirk_prefix, tmp_path
+):
+    """The claim is read back after the settle time (as tag claims are): the copy whose claim is not stored loses."""
+    fault_proxy.faults.if_none_match = "ignore"
+    _resume_twice_at_once(quirk_prefix, tmp_path)
+
+
+def _resume_twice_at_once(store_prefix: str, tmp_path: Path) -> None:
     tag = "job-2-requeued"
     _stopped_run(store_prefix, tag, tmp_path / "spool")
     assert _record(store_prefix, tag).status == "interrupted"

@@ -44,6 +44,7 @@ def test_a_resumed_series_continues_the_final_csv_with_the_attempt_before_date(s
     storage = open_storage(load_config(store_prefix))
     before = storage.get_bytes("job/train.csv")
     wb = new_experiment(store_prefix, resume="job", spool_dir=tmp_path / "spool", capture_environment=False)
+    assert wb.attempt == 2
     log = wb.new_time_series_log("train", ["step", "loss"])
     log(step=2, loss=0.25)
     log({"step": 3, "loss": "n/a"})  # the general path carries the attempt too

@@ -120,6 +120,11 @@ class Experiment:
         return self._state.record.current.description
 
     @property
+    def attempt(self) -> int:
+        """Which attempt of the run this process is: 1 for a run's start, 2 or more once resumed (``resume=``)."""
+        return self._state.attempt
+
+    @property
     def closed(self) -> bool:
         """True once :meth:`close` ran: the experiment refuses further writes."""
         return self._state.closed
