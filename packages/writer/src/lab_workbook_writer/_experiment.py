@@ -142,6 +142,11 @@ class Experiment:
                 order first seen: for metrics whose keys change over a run.
             save_every: upload at most every this many rows (rows are never lost in between).
             flush_seconds: but never leave rows unsent for much longer than this.
+
+        In a resumed run (``new_experiment(resume=...)``) the series continues what earlier
+        attempts stored under this name: one LIST, then their segments (or final CSV) are read,
+        so this call waits for the store, and raises ``StorageError`` if it cannot be read (the
+        next segment's number is not known without it, and guessing could overwrite one).
         """
         file_name = self._saving.artifact_name(name, ".csv", series=True)
         growing = fields is None

@@ -107,6 +107,8 @@ def new_experiment(
         RunFinished: ``resume`` of a ``finished`` run (fork it instead).
         RunBusy: ``resume`` of a run whose heartbeat is fresh, without ``force=True``.
         AttemptTaken: another process resumed the same run at the same moment, and continues it.
+        StorageUnavailable: with ``resume``, the store cannot be reached: a resume must read the
+            record and claim its attempt before anything is written (retry, or start a new run).
 
     If the store cannot be reached at the start, the run is recorded all the same: the tag
     is made locally (the start millisecond and 7 random characters: a clash is vanishingly unlikely, though no longer
