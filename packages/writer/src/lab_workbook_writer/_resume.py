@@ -175,10 +175,11 @@ def _send_spooled(tag: str, root: Path, prefix: str) -> None:
             continue
         if destination.tag == tag:
             sync_spool(spool, report)
-    if report.remaining:
+    unsent = report.remaining - report.running - report.syncing  # a live writer's are its own to send
+    if unsent > 0:
         warn(
-            f"{report.remaining} object(s) of run {tag} left in the spool by an earlier attempt could not be sent "
-            "yet; `lab-workbook sync` sends them"
+            f"{unsent} object(s) of run {tag} left in the spool by an earlier attempt could not be sent yet "
+            f"({'; '.join(report.failed) or 'see lab-workbook sync --dry-run'}); `lab-workbook sync` sends them"
         )
 
 
