@@ -69,3 +69,22 @@ def test_a_resumed_series_continues_the_final_csv_with_the_attempt_before_date(s
     assert not storage.list(segments_prefix("job", "train.csv"), delimiter=None).objects
     record = RunRecord.parse(storage.get_bytes("job/.lab-workbook/run.json"), "job")
     assert [entry["status"] for entry in record.attempts or ()] == ["interrupted", "finished"]
+
+
+def test_a_resumed_record_keeps_the_runs_description_artifacts_and_start(store_prefix, tmp_path):
+    first = new_experiment(
+        store_prefix, tag="kept", description="lr 3e-4", spool_dir=tmp_path / "spool", capture_environment=False
+    )
+    first.save_json("parameters", {"lr": 3e-4})
+    first.note_exception(RuntimeError("diverged"))
+    first.close()
+    storage = open_storage(load_config(store_prefix))
+    before = RunRecord.parse(storage.get_bytes("kept/.lab-workbook/run.json"), "kept")
+    with new_experiment(store_prefix, resume="kept", spool_dir=tmp_path / "spool", capture_environment=False):
+        pass
+    record = RunRecord.parse(storage.get_bytes("kept/.lab-workbook/run.json"), "kept")
+    assert record.description == "lr 3e-4" and "parameters.json" in (record.artifacts or {})
+    assert record.started == before.started and record.nonce != before.nonce
+    failed, finished = record.attempts or ()
+    assert failed["status"] == "failed" and failed["error"] == {"type": "RuntimeError", "message": "diverged"}
+    assert failed["ended"] == before.ended and finished["status"] == "finished"

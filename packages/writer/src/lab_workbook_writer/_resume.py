@@ -201,7 +201,10 @@ def _attempts(record: StoredRecord) -> list[dict[str, Any]]:
 
 
 def resumed_fields(resume: Resume) -> dict[str, Any]:
-    """The fields the new attempt's record takes from the run: ``attempts`` (earlier ones closed), ``started``…
+    """The fields a new attempt's record takes from the run's: ``attempts``, ``started`` and what the run has.
+
+    What the run has: its ``description`` (unless the new attempt gives one), ``parent`` and
+    ``artifacts`` (saved by earlier attempts, still stored).
 
     An earlier attempt still listed ``running`` died without saying so: it is recorded
     ``crashed``, ended at its last heartbeat (the record's, for the last one).
@@ -229,11 +232,9 @@ def resumed_fields(resume: Resume) -> dict[str, Any]:
         }
     )
     fields: dict[str, Any] = {"attempts": attempts, "started": previous.started}
-    for name in ("description", "parent", "git_commit"):
-        if getattr(previous, name) is not None:
-            fields[name] = getattr(previous, name)
-    if previous.artifacts:
-        fields["artifacts"] = previous.artifacts
+    for name in ("description", "parent", "artifacts"):  # the run's, whichever attempt stored them
+        if getattr(previous, name):
+            fields[name] = thawed_json(getattr(previous, name))
     return fields
 
 

@@ -145,7 +145,10 @@ def new_experiment(
     try:
         if resuming is not None:
             resuming = claim_attempt(claimer, resuming, record.current.nonce or "")
-            record.update(**resumed_fields(resuming))
+            carried = resumed_fields(resuming)
+            if description is not None:  # this attempt says what the run is now
+                carried.pop("description", None)
+            record.update(**carried)
             claimed, offline = resuming.tag, False
         else:
             claim = claim_run(claimer, lambda candidate: record.to_bytes(tag=candidate), tag)
