@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lab_workbook_core import ExperimentNotFound, InvalidValueError, load_config, open_storage
 from lab_workbook_core.keys import segments_prefix
 from lab_workbook_core.record import RunRecord
@@ -67,6 +69,10 @@ def test_a_resumed_series_continues_the_final_csv_with_the_attempt_before_date(s
         ["3", "n/a", "2"],
     ]
     assert not storage.list(segments_prefix("job", "train.csv"), delimiter=None).objects
+    summary = json.loads(storage.get_bytes("job/.lab-workbook/run.json"))["summary"]["series"]["train.csv"]
+    assert summary["rows"] == 4  # the default frame: step 2 of attempt 1 superseded
+    assert summary["fields"]["step"] == {"last": 3, "min": 0, "max": 3}
+    assert summary["fields"]["loss"] is None  # "n/a": not only numbers
     record = RunRecord.parse(storage.get_bytes("job/.lab-workbook/run.json"), "job")
     assert [entry["status"] for entry in record.attempts or ()] == ["interrupted", "finished"]
 
