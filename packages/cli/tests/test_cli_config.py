@@ -109,3 +109,11 @@ def test_region_without_init_is_a_usage_error_naming_the_option(runner):
     result = runner.invoke(app, ["config", "--region", "eu-west-3"])
     assert result.exit_code == 2
     assert "--region" in result.output
+
+
+def test_shows_whether_readers_write_the_runs_index_and_why(runner, monkeypatch):
+    monkeypatch.setenv("LAB_WORKBOOK_INDEX_WRITES", "off")
+    result = runner.invoke(app, ["config"])
+    assert "index_writes" in result.stdout and "environment variable LAB_WORKBOOK_INDEX_WRITES" in result.stdout
+    data = json.loads(runner.invoke(app, ["config", "--json"]).stdout)
+    assert data["index_writes"] is False

@@ -96,3 +96,13 @@ def test_nothing_is_read_at_import_time(isolated_home):
     write(isolated_home, "this is not a config file\n")
     # Importing must succeed even with a broken config: it is read only when an object is made.
     subprocess.run([sys.executable, "-c", "import lab_workbook_core"], check=True)
+
+
+def test_index_writes_setting_comes_from_the_config_file_or_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("bucketPrefix = /data/experiments/\nindexWrites = off\n")
+    assert load_config(environ={"LAB_WORKBOOK_CONFIG": str(config)}).index_writes is False
+    assert load_config(environ={"LAB_WORKBOOK_CONFIG": str(config), "LAB_WORKBOOK_INDEX_WRITES": "on"}).index_writes
+    assert load_config(environ={"LAB_WORKBOOK_CONFIG": str(tmp_path / "none")}).index_writes
+    with pytest.raises(ConfigError, match="LAB_WORKBOOK_INDEX_WRITES must be on or off"):
+        load_config(environ={"LAB_WORKBOOK_CONFIG": str(config), "LAB_WORKBOOK_INDEX_WRITES": "sometimes"})

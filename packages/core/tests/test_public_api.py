@@ -17,6 +17,7 @@ def test_all_is_exactly_the_public_names():
         "location",
         "names",
         "record",
+        "runs_index",
         "series_csv",
         "storage",
         "summary",

@@ -18,7 +18,8 @@ from typing import Any
 import uuid
 
 from builders import StoreBuilder
-from lab_workbook_core.keys import segment_key
+from lab_workbook import ExperimentRepository
+from lab_workbook_core.keys import run_record_key, segment_key
 import pytest
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "querying.md"
@@ -36,7 +37,9 @@ def _loss(i: int, steps: int = 5) -> str:
     return "step,loss,Date\r\n" + "".join(f"{s},{v},2026-01-01T00:00:0{s}.000Z\r\n" for s, v in enumerate(values))
 
 
-def _record(store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0.0, interval: float = 30) -> None:
+def _record(
+    store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0.0, interval: float = 30, **fields: Any
+) -> None:
     store.record(
         tag,
         status,
@@ -47,6 +50,7 @@ def _record(store: StoreBuilder, tag: str, status: str, heartbeat_age: float = 0
         description=f"run {tag[-5:]}",
         env={"RANK": "0"},
         artifacts={"parameters.json": {"size": 1, "sha256": "0"}},
+        **fields,
     )
 
 
@@ -55,8 +59,9 @@ def _build(prefix: str, runs: int = RUNS) -> str:
     store = StoreBuilder(prefix)
     for i in range(runs - 2):
         tag = _tag(i)
-        _record(store, tag, "finished")
-        store.put(tag, "parameters.json", json.dumps({"learningRate": 0.001 * (i + 1), "model": {"depth": i % 3}}))
+        parameters = {"learningRate": 0.001 * (i + 1), "model": {"depth": i % 3}}
+        _record(store, tag, "finished", summary={"json": {"parameters.json": parameters}, "series": {}})
+        store.put(tag, "parameters.json", json.dumps(parameters))
         store.put(tag, "Training loss.csv", _loss(i))
     # A heartbeat every hour: the run stays "running" however long a loaded machine takes to reach the checks.
     _record(store, RUNNING, "running", interval=3600)
@@ -98,7 +103,8 @@ def recipes(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         else:
             prefix = str(home / "store") + "/"
         _build(prefix)
-        yield _run(prefix, "runs", "parameters", "last-loss", "question", "running", "helper", "polars")
+        ExperimentRepository(prefix).write_index()  # the runs index of the 48 finished runs
+        yield _run(prefix, "runs", "runs-index", "parameters", "last-loss", "question", "running", "helper", "polars")
 
 
 def _recipes() -> dict[str, str]:
@@ -129,6 +135,7 @@ def test_every_recipe_is_run_by_this_file():
         "connect-local",
         "connect-s3",
         "runs",
+        "runs-index",
         "parameters",
         "last-loss",
         "question",
@@ -145,6 +152,27 @@ def test_the_runs_recipe_has_one_row_per_run_and_tells_crashed_runs(recipes):
     statuses = dict(zip(runs["tag"], runs["status"], strict=True))
     assert statuses[RUNNING] == "running" and statuses[CRASHED] == "crashed"
     assert sum(s == "finished" for s in statuses.values()) == RUNS - 2
+
+
+def test_the_runs_index_recipe_has_every_finished_run_once_with_its_summary(recipes):
+    indexed = recipes["indexed"]
+    assert indexed["tag"].tolist() == [_tag(i) for i in range(RUNS - 2)]  # finished runs only, each once
+    assert set(indexed["status"]) == {"finished"}
+    assert indexed.set_index("tag").loc[_tag(4), "learningRate"] == pytest.approx(0.005)
+
+
+def test_the_runs_index_recipe_takes_the_newest_generation_once_per_run(local_prefix):
+    from lab_workbook_core.record import RunRecord
+    from lab_workbook_core.runs_index import encode_index, parse_object_key, rebuild_key
+
+    _build(local_prefix, runs=6)
+    first = ExperimentRepository(local_prefix, cache=False).write_index()  # generation 1: the 4 finished runs
+    storage = StoreBuilder(local_prefix).storage
+    records = {_tag(i): RunRecord.parse(storage.get_bytes(run_record_key(_tag(i))), _tag(i)) for i in (1, 2)}
+    newer = rebuild_key([parse_object_key(first.key)])  # generation 2, written twice (two writers at once)
+    storage.put_bytes(newer, encode_index(records))
+    storage.put_bytes(newer.replace("generation=000002/", "generation=000002/9"), encode_index(records))
+    assert _run(local_prefix, "runs-index")["indexed"]["tag"].tolist() == [_tag(1), _tag(2)]
 
 
 def test_the_parameters_recipe_reads_nested_values(recipes):

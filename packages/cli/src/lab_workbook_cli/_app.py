@@ -24,6 +24,7 @@ from ._commands.diff import diff
 from ._commands.doctor import doctor
 from ._commands.env import env
 from ._commands.get import get
+from ._commands.index import index
 from ._commands.list import list_runs
 from ._commands.plot import plot
 from ._commands.show import show
@@ -71,6 +72,7 @@ _COMMANDS: list[tuple[str, Callable[..., None], str, type[TagCommand] | None]] =
     ("env", env, "The packages, Python and CUDA a run used; --diff another run.", TagCommand),
     ("checkout", checkout, "Re-create a run's code in a new folder: commit, patch, untracked files.", TagCommand),
     ("plot", plot, "A series field of several runs as one PNG.", TagCommand),
+    ("index", index, "Write the store's runs index now; --rebuild after deleting runs.", None),
     ("sync", sync, "Send what training runs left in the local spool.", None),
     ("config", config, "The effective store and where it came from; --init.", None),
     ("doctor", doctor, "Check credentials, bucket access and write permission.", None),

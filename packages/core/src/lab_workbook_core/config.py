@@ -39,6 +39,7 @@ from .location import Location, parse_prefix
 
 __all__ = [
     "CONFIG_KEYS",
+    "INDEX_WRITES_VARIABLE",
     "Config",
     "cache_dir",
     "config_file_path",
@@ -56,9 +57,16 @@ CONFIG_KEYS = {
     "region": "the S3 region, when AWS_REGION / AWS_DEFAULT_REGION are unset",
     "addressingstyle": "S3 addressing: auto, path or virtual",
     "checksummode": "when_supported or when_required (flexible checksums; default when_required on custom endpoints)",
+    "indexwrites": "on or off: whether readers write runs index objects (off: only `lab-workbook index` writes)",
 }
-_KEY_NAMES = ("bucketPrefix", "endpointUrl", "region", "addressingStyle", "checksumMode")
-_CHOICES = {"addressingstyle": ("auto", "path", "virtual"), "checksummode": ("when_supported", "when_required")}
+_KEY_NAMES = ("bucketPrefix", "endpointUrl", "region", "addressingStyle", "checksumMode", "indexWrites")
+_CHOICES = {
+    "addressingstyle": ("auto", "path", "virtual"),
+    "checksummode": ("when_supported", "when_required"),
+    "indexwrites": ("on", "off"),
+}
+#: The environment variable that turns readers' index writes on or off (wins over ``indexWrites``).
+INDEX_WRITES_VARIABLE = "LAB_WORKBOOK_INDEX_WRITES"
 _APP = "lab-workbook"
 
 
@@ -86,6 +94,9 @@ class Config:
             checksums, or ``None`` (boto3's default, ``when_supported``).
         user_retries: the environment sets ``AWS_MAX_ATTEMPTS`` / ``AWS_RETRY_MODE``, which
             then win over lab-workbook's own retry settings.
+        index_writes: readers may write runs index objects (``docs/format.md``, "The runs
+            index"); ``False`` (``indexWrites = off``, ``LAB_WORKBOOK_INDEX_WRITES=off``) leaves
+            that to ``lab-workbook index``.
     """
 
     prefix: str
@@ -96,6 +107,7 @@ class Config:
     addressing_style: str | None = None
     checksum_mode: str | None = None
     user_retries: bool = False
+    index_writes: bool = True
 
     @property
     def location(self) -> Location:
@@ -207,6 +219,9 @@ def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[s
     )
     if checksum is None and endpoint:
         checksum, sources["checksum_mode"] = "when_required", "default for a custom endpoint"
+    writes = _first(env, file_values, sources, "index_writes", (INDEX_WRITES_VARIABLE,), "indexwrites", path)
+    if writes is not None and writes.lower() not in _CHOICES["indexwrites"]:
+        raise ConfigError(f"{INDEX_WRITES_VARIABLE} must be on or off, got {writes!r}")
     return Config(
         prefix=chosen,
         endpoint_url=endpoint,
@@ -216,6 +231,7 @@ def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[s
         addressing_style=style and style.lower(),
         checksum_mode=checksum and checksum.lower(),
         user_retries=bool(env.get("AWS_MAX_ATTEMPTS") or env.get("AWS_RETRY_MODE")),
+        index_writes=writes is None or writes.lower() == "on",
     )
 
 

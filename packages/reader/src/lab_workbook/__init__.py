@@ -38,10 +38,11 @@ from ._experiment import Experiment
 from ._images import LazyImage
 from ._parameters import flatten_parameters
 from ._patches import highlight_patch, print_patch
-from ._problems import UnreadableRunsWarning
+from ._problems import RunsIndexWarning, UnreadableRunsWarning
 from ._querying import duckdb
 from ._repository import ExperimentRepository
 from ._run_rows import RunRows
+from ._store_index import IndexWritten
 
 __all__ = [
     "ArtifactInfo",
@@ -60,6 +61,7 @@ __all__ = [
     "ExperimentNotFound",
     "ExperimentRepository",
     "ExperimentTuple",
+    "IndexWritten",
     "LabWorkbookError",
     "LazyImage",
     "MissingDependencyError",
@@ -67,6 +69,7 @@ __all__ = [
     "Package",
     "Parent",
     "RunRows",
+    "RunsIndexWarning",
     "StorageError",
     "UnreadableRunsWarning",
     "__version__",

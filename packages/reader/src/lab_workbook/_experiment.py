@@ -94,6 +94,9 @@ class Experiment:
             return record
         index = self._source.records
         known = index.get(self.tag) if not self._read and index is not None else None
+        if isinstance(known, RunRecord):  # from the store's runs index: parsed and checked by core
+            self._record, self._read, self._record_at, self._final = known, True, time.monotonic(), known.is_final
+            return known
         if isinstance(known, dict):  # an index an older version wrote is checked
             try:
                 record = RunRecord.from_mapping(known, tag=self.tag)

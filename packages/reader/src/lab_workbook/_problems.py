@@ -17,7 +17,7 @@ import threading
 
 from lab_workbook_core.keys import RESERVED_DIR
 
-__all__ = ["PARSE", "RECORD", "SHA256", "RunProblems", "UnreadableRunsWarning"]
+__all__ = ["PARSE", "RECORD", "SHA256", "RunProblems", "RunsIndexWarning", "UnreadableRunsWarning"]
 
 #: What a problem of the run record is kept under: the reserved folder it is in, which no
 #: artifact can be named (``lab_workbook_core.keys.is_reserved``).
@@ -34,6 +34,11 @@ class UnreadableRunsWarning(UserWarning):
     The warning names each run and why; ``strict=True`` raises the first
     :class:`~lab_workbook.CorruptArtifactError` instead.
     """
+
+
+class RunsIndexWarning(UserWarning):
+    """An object of the store's runs index could not be read: it is ignored, and the runs it
+    holds are read directly (slower, never wrong). ``lab-workbook index --rebuild`` replaces it."""
 
 
 class RunProblems:

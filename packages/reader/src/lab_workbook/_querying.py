@@ -1,8 +1,10 @@
 """SQL over the store in place: a DuckDB connection with the store's runs and parameters as views.
 
-No server of ours and no copy: DuckDB reads the run records, parameter files and
-series where they are (``docs/querying.md`` has the recipes, which also work without
-this helper). On S3 the store is read through an ``s3fs`` filesystem registered
+No server of ours and no copy: DuckDB reads the parameter files and series where they are
+(``docs/querying.md`` has the recipes, which also work without this helper). The ``runs`` view
+is the reader's: the run records of the listed runs, from the store's runs index and, for the
+runs it does not hold, from the records themselves, read when the connection is made (the
+pipeline ``wb.runs()`` uses, so 100,000 runs cost a few requests, not one per run). On S3 the store is read through an ``s3fs`` filesystem registered
 with DuckDB, because DuckDB's own ``httpfs`` extension is downloaded at ``INSTALL``
 time (impossible offline); boto's usual settings apply (``AWS_ENDPOINT_URL_S3``,
 profiles, the config file's ``endpointUrl``).
@@ -14,8 +16,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import MissingDependencyError, load_config
-from lab_workbook_core.keys import run_record_key
-from lab_workbook_core.record import DEFAULT_HEARTBEAT_SECONDS, MIN_STALE_SECONDS, STALE_INTERVALS
+from lab_workbook_core.record import DEFAULT_HEARTBEAT_SECONDS, MIN_STALE_SECONDS, STALE_INTERVALS, parse_time
 
 if TYPE_CHECKING:
     import duckdb as duckdb_module
@@ -30,11 +31,20 @@ SELECT
         AND heartbeat < now() - to_seconds(greatest({intervals} * coalesce(heartbeat_interval, {default}), {minimum}))
        THEN 'crashed' ELSE status END AS status,
   started, ended, heartbeat, description, host, git_commit
-FROM read_json({records}, columns = {{
-  tag: 'VARCHAR', status: 'VARCHAR', started: 'TIMESTAMPTZ', ended: 'TIMESTAMPTZ',
-  heartbeat: 'TIMESTAMPTZ', heartbeat_interval: 'DOUBLE', description: 'VARCHAR',
-  host: 'VARCHAR', git_commit: 'VARCHAR'}})
+FROM run_records
 """
+#: The columns of ``run_records`` (the records the reader read), with their Arrow types.
+_RECORD_COLUMNS = {
+    "tag": "string",
+    "status": "string",
+    "started": "time",
+    "ended": "time",
+    "heartbeat": "time",
+    "heartbeat_interval": "double",
+    "description": "string",
+    "host": "string",
+    "git_commit": "string",
+}
 
 _PARAMETERS_SQL = """
 SELECT split_part(filename, '/', -2) AS tag, * EXCLUDE (filename)
@@ -76,17 +86,39 @@ def duckdb(
     else:
         root = location.url.removeprefix("file://")
     connection.execute(f"SET VARIABLE store = {_quote(root)}")
-    records = _quote(root + run_record_key("*"))
+    connection.register("run_records", _run_records(prefix))
     connection.execute(
         "CREATE VIEW runs AS "
-        + RUNS_SQL.format(
-            records=records, intervals=STALE_INTERVALS, default=DEFAULT_HEARTBEAT_SECONDS, minimum=MIN_STALE_SECONDS
-        )
+        + RUNS_SQL.format(intervals=STALE_INTERVALS, default=DEFAULT_HEARTBEAT_SECONDS, minimum=MIN_STALE_SECONDS)
     )
     if params:
         files = _quote(root + "*/" + params)
         connection.execute("CREATE VIEW parameters AS " + _PARAMETERS_SQL.format(files=files))
     return connection
+
+
+def _run_records(prefix: str | os.PathLike[str] | None) -> Any:
+    """The listed runs' records (runs without one, the original tool's, are left out) as an Arrow table."""
+    import pyarrow as pa
+
+    from ._repository import ExperimentRepository
+
+    wb = ExperimentRepository(prefix)
+    infos = [exp.info for exp in wb.read_records(wb.tags())]
+    wb.save_cache()
+    wb.update_index()
+    infos = [info for info in infos if info]
+    columns = {}
+    for name, kind in _RECORD_COLUMNS.items():
+        values = [info.get(name) for info in infos]
+        if kind == "time":
+            columns[name] = pa.array([parse_time(v) for v in values], pa.timestamp("us", tz="UTC"))
+        elif kind == "double":
+            numbers = [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values]
+            columns[name] = pa.array(numbers, pa.float64())
+        else:
+            columns[name] = pa.array([v if isinstance(v, str) else None for v in values], pa.string())
+    return pa.table(columns)
 
 
 def _s3_filesystem(endpoint_url: str | None) -> Any:

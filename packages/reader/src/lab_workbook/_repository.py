@@ -28,6 +28,7 @@ from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
 from ._run_rows import RunRows, RunRowsOptions
 from ._source import ObjectSource, store_namespace
+from ._store_index import USE_INDEX_FROM, IndexWritten, StoreIndex
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,6 +65,7 @@ class ExperimentRepository:
         self.storage = open_storage(self.config)
         disk = DiskCache(store_namespace(self.config), max_bytes=cache_max_bytes) if cache else None
         self._source = ObjectSource(self.storage, disk, max_workers)
+        self._index = StoreIndex(self._source, may_write=self.config.index_writes)
         self._refresh = refresh_seconds
         self._tags: list[str] | None = None
         self._tag_set: frozenset[str] = frozenset()  # the same, for membership tests in O(1)
@@ -256,7 +258,8 @@ class ExperimentRepository:
     def read_records(self, tags: Iterable[str]) -> list[Experiment]:
         """The experiments of ``tags``, in order, with their run records read now, concurrently.
 
-        A finished run's record already on disk costs nothing and no thread; the others are
+        A finished run's record already on disk, or held by the store's runs index (read first
+        when there are many records to fetch), costs nothing and no thread; the others are
         fetched ``max_workers`` at once. Afterwards each experiment's status, times and
         description answer without a request (a run that is not over: for ``refresh_seconds``).
 
@@ -264,7 +267,13 @@ class ExperimentRepository:
             ExperimentNotFound: a tag that is not in the store.
         """
         experiments = self._experiments_of(tags)
-        concurrent_map(lambda e: e.status, self._unknown(experiments), self._source.max_workers)
+        if len(self._unknown(experiments)) >= USE_INDEX_FROM:
+            self._index.load()
+        fetched = self._unknown(experiments)
+        concurrent_map(lambda e: e.status, fetched, self._source.max_workers)
+        for exp in fetched:
+            if exp.status in FINAL_STATUSES and not exp.problems and not self._index.holds(exp.tag):
+                self._index.note_read(exp.tag, exp.record)
         return experiments
 
     def finished_rows(
@@ -305,14 +314,22 @@ class ExperimentRepository:
         listed = self._listed()  # a kept row of a run no longer in the store is not returned
         rows: list[dict[str, Any] | None] = [index.get(tag) if tag in listed else None for tag in tags]
         missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
+        if len(self._unknown(missing)) >= USE_INDEX_FROM:  # many records to fetch: the runs index may hold them
+            self._index.load()
         fetch = self._unknown(missing)
         made = dict(zip((e.tag for e in fetch), concurrent_map(row, fetch, self._source.max_workers), strict=True))
+        keep: list[tuple[str, dict[str, Any]]] = []
         for exp in missing:
             made[exp.tag] = mine = made[exp.tag] if exp.tag in made else row(exp)
             # A run with a problem (an unreadable record, a damaged series) is made again next time.
-            if mine is not None and exp.status in FINAL_STATUSES and not exp.problems:
-                _check_json(mine, name, exp.tag)
-                index.add(exp.tag, dict(mine))
+            if exp.status in FINAL_STATUSES and not exp.problems:
+                if not self._index.holds(exp.tag):
+                    self._index.note_read(exp.tag, exp.record)
+                if mine is not None:
+                    keep.append((exp.tag, mine))
+        _check_rows(keep, name)
+        for tag, mine in keep:
+            index.add(tag, dict(mine))
         result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]
         return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
 
@@ -351,6 +368,52 @@ class ExperimentRepository:
         """
         return RunRows(self, name, row, **options)
 
+    def update_index(self) -> IndexWritten | None:
+        """Write a runs index object if this reader has read enough finished runs no index holds.
+
+        The pipeline of run rows calls it when a table is made: after
+        :data:`~lab_workbook_core.runs_index.WRITE_AFTER` such runs (1,000), one object holding
+        them goes to the store (``docs/format.md``, "The runs index"), so that the next reader,
+        anywhere, fetches it instead of their records. Not with ``indexWrites = off`` (or
+        ``LAB_WORKBOOK_INDEX_WRITES=off``), nor after the store refused a write (a read-only
+        credential or folder: one line at debug level). Never raises a storage error.
+
+        Returns:
+            What was written, or ``None`` when no write was due.
+        """
+        if not self._index.due():
+            return None
+        return self._index.write(self._listed())
+
+    def write_index(self, *, rebuild: bool = False) -> IndexWritten:
+        """Index every finished run of the store that no runs index object holds (``lab-workbook index``).
+
+        Lists the store, reads the records of the runs the index does not hold, and writes one
+        object for the finished ones (merging the index's objects into it once there are many).
+        Written whatever ``indexWrites`` says.
+
+        Args:
+            rebuild: write a new generation of the index holding every finished run listed now,
+                read from its record (one GET per run: the index is not trusted), which replaces
+                every older object (then deleted): after runs were deleted by hand, or an index
+                object was damaged.
+
+        Raises:
+            StorageError: the store refused the write (:class:`~lab_workbook.AccessDenied` for a
+                read-only credential or folder) or could not be read.
+        """
+        self.refresh()
+        tags = self.tags()
+        if rebuild:
+            return self._index.rebuild(tags)
+        self._index.load()
+        todo = [t for t in tags if not self._index.holds(t)]
+        for exp in self.read_records(todo):  # runs known on disk were not fetched: noted here
+            if exp.status in FINAL_STATUSES and not exp.problems:
+                self._index.note_read(exp.tag, exp.record)
+        self.save_cache()
+        return self._index.write(tags, explicit=True)
+
     def _listed(self) -> frozenset[str]:
         """The tags of the listing made, however old, or of a new one if there is none."""
         if self._tags is None:  # a listing tells every tag at once, instead of a probe per tag; one made
@@ -378,6 +441,17 @@ class ExperimentRepository:
         """Delete the local disk cache (of every store): the next loads download again."""
         clear_cache(self._source.cache.root if self._source.cache is not None else None)
         self._source.forget_indexes()
+
+
+def _check_rows(rows: list[tuple[str, dict[str, Any]]], name: str) -> None:
+    """Rows to keep must be JSON: one encoding of them all (10,000 calls cost 0.4 s), and each on its
+    own only to name the run whose row is not."""
+    try:
+        json.dumps([row for _, row in rows])
+    except (TypeError, ValueError):
+        for tag, row in rows:
+            _check_json(row, name, tag)
+        raise
 
 
 def _check_json(row: dict[str, Any], name: str, tag: str) -> None:

@@ -17,6 +17,7 @@ cache an index lives in memory only, for the repository's lifetime.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import hashlib
 import json
 import os
@@ -53,6 +54,7 @@ class RunIndex:
         self.path = path
         self._entries: dict[str, Any] | None = None
         self._added: dict[str, Any] = {}
+        self._fallback: Callable[[str], Any | None] | None = None
         self._lock = threading.Lock()
 
     def _loaded(self) -> dict[str, Any]:
@@ -66,9 +68,11 @@ class RunIndex:
             self._loaded()
 
     def get(self, tag: str) -> Any | None:
-        """The finished run's entry, or ``None`` if it is not known yet."""
+        """The finished run's entry, or ``None`` if it is not known yet (here, or to :meth:`offer`'s lookup)."""
         with self._lock:
-            return self._loaded().get(tag)
+            entry = self._loaded().get(tag)
+            fallback = self._fallback
+        return fallback(tag) if entry is None and fallback is not None else entry
 
     def add(self, tag: str, entry: Any) -> None:
         """Remember a finished run's entry (on disk at the next :meth:`save`)."""
@@ -76,6 +80,13 @@ class RunIndex:
             self._loaded()[tag] = entry
             if self.path is not None:
                 self._added[tag] = entry
+
+    def offer(self, lookup: Callable[[str], Any | None]) -> None:
+        """Ask ``lookup(tag)`` for the entries this index does not know, for this process only (never
+        saved): the run records (typed, checked by core) of the store's runs index, each parsed when
+        first asked for."""
+        with self._lock:
+            self._fallback = lookup
 
     def forget(self) -> None:
         """Drop what is in memory and not saved (the cache folder was cleared)."""

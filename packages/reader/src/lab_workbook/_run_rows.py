@@ -19,9 +19,13 @@ and which runs it wants; :class:`RunRows` does the rest, the same way for every 
    (1 for a run never resumed, core's :func:`~lab_workbook_core.attempts.attempt_count`), unless
    the caller's row already says.
 
-When the iteration ends (every chunk read, or the caller stopped), the rows of finished runs
-made meanwhile are written to the disk cache (:meth:`~lab_workbook.ExperimentRepository.save_cache`):
-the next table, in any process, reads them from one local file.
+A chunk with 32 records or more to fetch reads the store's runs index first (``docs/format.md``,
+"The runs index"): the records it holds cost no request. When the iteration ends (every chunk
+read, or the caller stopped), the rows of finished runs made meanwhile are written to the disk
+cache (:meth:`~lab_workbook.ExperimentRepository.save_cache`): the next table, in any process,
+reads them from one local file; and after 1,000 finished runs read that no index object holds,
+one is written (:meth:`~lab_workbook.ExperimentRepository.update_index`): the next reader,
+anywhere, fetches it instead of their records.
 """
 
 from __future__ import annotations
@@ -179,3 +183,4 @@ class RunRows:
                 size *= 2  # few thread pools for 10,000 runs; little read past what a small table needs
         finally:
             self._repository.save_cache()  # the next table, in any process, reads the kept rows from disk
+            self._repository.update_index()  # the next reader, anywhere, fetches the records in a few objects

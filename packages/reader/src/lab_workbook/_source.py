@@ -40,14 +40,15 @@ class ObjectSource:
         max_workers: how many downloads run at once in :meth:`fetch_many` and friends.
 
     Attributes:
-        records: the finished runs' records kept on disk (``None`` without a cache).
+        records: the finished runs' records kept on disk (in memory only without a cache), and
+            those the store's runs index holds (:meth:`RunIndex.offer`).
     """
 
     def __init__(self, storage: Storage, cache: DiskCache | None, max_workers: int) -> None:
         self.storage = storage
         self.cache = cache
         self.max_workers = max(1, max_workers)
-        self.records = RunIndex(index_path(cache.root, cache.namespace, RECORDS)) if cache is not None else None
+        self.records = RunIndex(index_path(cache.root, cache.namespace, RECORDS) if cache is not None else None)
         self._rows: dict[str, RunIndex] = {}
         self._rows_lock = threading.Lock()
         atexit.register(_save_at_exit, weakref.ref(self))
@@ -65,7 +66,7 @@ class ObjectSource:
         """Every index in use: the records', then each kind of rows."""
         with self._rows_lock:
             rows = list(self._rows.values())
-        return ([self.records] if self.records is not None else []) + rows
+        return [self.records, *rows]
 
     def save_indexes(self) -> None:
         """Write what every index learned since its last save (the interpreter does it at exit too)."""

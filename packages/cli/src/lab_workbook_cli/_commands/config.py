@@ -82,6 +82,7 @@ def _as_dict(cfg: Config) -> dict[str, object]:
         "region": cfg.region,
         "addressing_style": cfg.addressing_style,
         "checksum_mode": cfg.checksum_mode,
+        "index_writes": cfg.index_writes,
         "sources": dict(cfg.sources),
         "config_file": str(path) if path else None,
         "config_file_exists": bool(path and Path(path).is_file()),
@@ -99,6 +100,8 @@ def _print(cfg: Config) -> None:
         for name in ("region", "addressing_style", "checksum_mode"):
             value = getattr(cfg, name)
             table.add_row(name, value or "boto3 default", cfg.sources.get(name, "-"))
+    writes = "on" if cfg.index_writes else "off"
+    table.add_row("index_writes", writes, cfg.sources.get("index_writes", "built-in default"))
     path = cfg.config_file
     state = "exists" if path and Path(path).is_file() else "not found"
     table.add_row("config file", str(path), state)
