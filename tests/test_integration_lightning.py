@@ -127,6 +127,21 @@ def test_a_fit_that_raises_is_recorded_failed_with_the_error(tmp_path):
     assert len(experiment["train.csv"]) == 3  # the rows before the failure are kept
 
 
+def test_a_failed_fit_is_resumed_by_a_logger_with_resume_auto_as_one_run(tmp_path):
+    prefix = str(tmp_path / "store")
+    first = LabWorkbookLogger(prefix, tag="fit-1", resume="auto", spool_dir=tmp_path / "spool")
+    with pytest.raises(RuntimeError, match="diverged"):
+        _trainer(tmp_path, first).fit(TinyRegression(fail_at_step=3), _loader(0))
+    second = LabWorkbookLogger(prefix, tag="fit-1", resume="auto", spool_dir=tmp_path / "spool")
+    _trainer(tmp_path, second).fit(TinyRegression(), _loader(0))
+    assert second.close()
+    experiment = ExperimentRepository(prefix)["fit-1"]
+    assert experiment.status == "finished"
+    assert [attempt.status for attempt in experiment.attempts] == ["failed", "finished"]
+    assert list(experiment["train.csv"].index) == list(range(8))  # steps 0-2 of attempt 1 superseded
+    assert len(experiment.load("train.csv", attempts="all")) == 3 + 8
+
+
 def test_logger_experiment_is_the_writers_experiment(tmp_path):
     from lab_workbook_writer import Experiment
 

@@ -15,12 +15,15 @@ the meaning is a builtin one, so ordinary Python code works unchanged::
     ├── CorruptArtifactError (ValueError)  an artifact that cannot be parsed
     ├── MissingDependencyError (ImportError)  an optional package is needed
     ├── SpoolError (OSError)               the writer's local spool disk failed (full, read-only...)
+    ├── RunFinished                        resuming a finished run (it never changes: fork it)
+    ├── RunBusy                            resuming a run whose writer is alive (fresh heartbeat)
     └── StorageError (OSError)             the store failed us
         ├── ObjectNotFound (FileNotFoundError)
         ├── AccessDenied (PermissionError)
         ├── BucketNotFound                     the bucket named in the prefix does not exist
         ├── AlreadyExists (FileExistsError)   a create-only write lost the race
-        │   └── TagTaken                       another run's record holds this run's tag
+        │   ├── TagTaken                       another run's record holds this run's tag
+        │   └── AttemptTaken                   another process claimed this attempt of a resumed run
         ├── CredentialsError (PermissionError)
         ├── StoreFeatureMissing                the store lacks a feature (conditional writes...)
         ├── ChecksumMismatch                   the store refused bytes whose checksum did not match
@@ -39,6 +42,7 @@ __all__ = [
     "AccessDenied",
     "AlreadyExists",
     "ArtifactNotFound",
+    "AttemptTaken",
     "BucketNotFound",
     "ChecksumMismatch",
     "ConfigError",
@@ -52,6 +56,8 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "ObjectNotFound",
+    "RunBusy",
+    "RunFinished",
     "SpoolError",
     "StorageError",
     "StorageUnavailable",
@@ -113,6 +119,21 @@ class SpoolError(LabWorkbookError, OSError):
     """
 
 
+class RunFinished(LabWorkbookError):
+    """``new_experiment(resume=TAG)`` of a run whose status is ``finished``: a finished run never changes.
+
+    The way out is a new run that names it as parent: ``new_experiment(fork=TAG, step=N)``.
+    """
+
+
+class RunBusy(LabWorkbookError):
+    """``new_experiment(resume=TAG)`` of a run still ``running`` with a fresh heartbeat: another process writes it.
+
+    If that process is known to be gone (its node was reclaimed before the heartbeat went
+    stale), ``force=True`` resumes it all the same.
+    """
+
+
 class StorageError(LabWorkbookError, OSError):
     """The store (S3 or local folder) failed an operation."""
 
@@ -142,6 +163,14 @@ class TagTaken(AlreadyExists):
 
     On a store that ignores or lacks conditional writes two runs can both believe they
     claimed one tag; reading the record back tells which one did.
+    """
+
+
+class AttemptTaken(AlreadyExists):
+    """Another process claimed the same attempt of a resumed run first (two copies of one job resumed at once).
+
+    The store let exactly one create the attempt's claim object; this process lost, wrote
+    nothing, and should stop: the other one continues the run.
     """
 
 

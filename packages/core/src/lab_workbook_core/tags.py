@@ -43,7 +43,7 @@ import threading
 import time
 import warnings
 
-from .errors import AlreadyExists, InvalidNameError, ObjectNotFound, StoreFeatureMissing, TagTaken
+from .errors import AlreadyExists, InvalidNameError, ObjectNotFound, StorageError, StoreFeatureMissing, TagTaken
 from .keys import run_record_key
 from .record import record_nonce
 from .storage.base import Storage
@@ -55,6 +55,7 @@ __all__ = [
     "TAG_PATTERN",
     "Claim",
     "NoConditionalWritesWarning",
+    "claim_key",
     "claim_lost",
     "claim_run",
     "claim_tag",
@@ -230,16 +231,46 @@ def claim_lost(storage: Storage, claim: Claim) -> str | None:
     Raises:
         StorageError: the record could not be read (retry later: nothing is known).
     """
-    return _lost(storage, claim.tag, claim.nonce, None)
+    return _lost(storage, run_record_key(claim.tag), claim.nonce, None, "the run record")
 
 
-def _claim(storage: Storage, tag: str, data: bytes, settle: float) -> Claim:
-    """Write the run record create-only, after checking it is absent, then probe (see the module docstring)."""
-    key = run_record_key(tag)
+def claim_key(
+    storage: Storage,
+    key: str,
+    data: bytes,
+    *,
+    settle: float = CLAIM_SETTLE_SECONDS,
+    taken: type[AlreadyExists] = TagTaken,
+    what: str = "the claim",
+) -> bool:
+    """Claim ``key`` by writing ``data`` create-only, and learn whether the store made that safe.
+
+    The machinery of every claim (a run's tag, an attempt of a resumed run): the key is
+    looked for first, written with ``If-None-Match: *``, then written so again (the probe,
+    which a store honouring the condition refuses). On a store that ignores or lacks the
+    condition, a :class:`NoConditionalWritesWarning` (once per store and process), ``settle``
+    seconds, and a read-back: the writer whose ``nonce`` (else bytes) is stored holds the key.
+
+    Args:
+        storage: the store to claim in.
+        key: the claim's key.
+        data: the claim's bytes (a JSON object with a ``nonce``, or any bytes compared whole).
+        settle: seconds to wait before reading back on a store without conditional writes.
+        taken: the error raised when the read-back shows another writer holds the key.
+        what: how messages name the object (``"the run record"``).
+
+    Returns:
+        True when the store honours create-only writes (the claim is race-free); False when it
+        was read back after ``settle`` seconds.
+
+    Raises:
+        AlreadyExists: the key exists and is not ours; the message says whose (started, host, pid).
+        taken: the read-back found another writer's bytes (it claimed the key at the same moment).
+    """
     nonce = record_nonce(data)
     if storage.exists(key):
-        if nonce is None or _lost(storage, tag, nonce, None) is not None:
-            raise AlreadyExists(f"{storage.url(key)} already exists")
+        if nonce is None or _lost(storage, key, nonce, None, what) is not None:
+            raise AlreadyExists(f"{storage.url(key)} already exists{_whose_key(storage, key)}")
         # Ours: an earlier attempt of this claim was written though its answer was lost.
     else:
         try:
@@ -247,42 +278,58 @@ def _claim(storage: Storage, tag: str, data: bytes, settle: float) -> Claim:
         except StoreFeatureMissing:
             _warn_once(storage, "does not implement conditional writes (If-None-Match: 501)", settle)
             storage.put_bytes(key, data)
-            return _read_back(storage, tag, data, nonce, settle)
+            _read_back(storage, key, data, nonce, settle, taken, what)
+            return False
     try:
         storage.put_bytes(key, data, if_absent=True)  # the probe: a store that honours the condition refuses it
     except AlreadyExists:
-        return Claim(tag, nonce, conditional=True)
+        return True
     except StoreFeatureMissing:
         _warn_once(storage, "does not implement conditional writes (If-None-Match: 501)", settle)
     else:
         _warn_once(
             storage,
-            "ignores conditional writes (If-None-Match: it accepted a second create-only write of a run record)",
+            "ignores conditional writes (If-None-Match: it accepted a second create-only write of a claim)",
             settle,
         )
-    return _read_back(storage, tag, data, nonce, settle)
+    _read_back(storage, key, data, nonce, settle, taken, what)
+    return False
 
 
-def _read_back(storage: Storage, tag: str, data: bytes, nonce: str | None, settle: float) -> Claim:
-    """After ``settle`` seconds, the claim if the record is still the one written; else :class:`TagTaken`."""
+def _claim(storage: Storage, tag: str, data: bytes, settle: float) -> Claim:
+    """Write the run record create-only (:func:`claim_key`)."""
+    conditional = claim_key(storage, run_record_key(tag), data, settle=settle, what="the run record")
+    return Claim(tag, record_nonce(data), conditional=conditional)
+
+
+def _read_back(
+    storage: Storage, key: str, data: bytes, nonce: str | None, settle: float, taken: type[AlreadyExists], what: str
+) -> None:
+    """After ``settle`` seconds, nothing if ``key`` still holds what was written; else ``taken``."""
     if settle > 0:
         time.sleep(settle)
-    lost = _lost(storage, tag, nonce, data)
+    lost = _lost(storage, key, nonce, data, what)
     if lost is not None:
-        raise TagTaken(lost)
-    return Claim(tag, nonce, conditional=False)
+        raise taken(lost)
 
 
-def _lost(storage: Storage, tag: str, nonce: str | None, written: bytes | None) -> str | None:
-    """Why the record of ``tag`` is not ours (by ``nonce``, else by the bytes ``written``), or ``None``."""
-    key = run_record_key(tag)
+def _lost(storage: Storage, key: str, nonce: str | None, written: bytes | None, what: str) -> str | None:
+    """Why the object at ``key`` is not ours (by ``nonce``, else by the bytes ``written``), or ``None``."""
     try:
         held = storage.get_bytes(key)
     except ObjectNotFound:
-        return f"the run record {storage.url(key)} is gone"
+        return f"{what} {storage.url(key)} is gone"
     if (record_nonce(held) == nonce) if nonce is not None else (held == written):
         return None
-    return f"the run record {storage.url(key)} is another run's{_whose(held)}"
+    return f"{what} {storage.url(key)} is another run's{_whose(held)}"
+
+
+def _whose_key(storage: Storage, key: str) -> str:
+    """:func:`_whose` of the object at ``key``, or ``""`` when it cannot be read."""
+    try:
+        return _whose(storage.get_bytes(key))
+    except (ObjectNotFound, StorageError):
+        return ""
 
 
 def _whose(data: bytes) -> str:

@@ -28,6 +28,7 @@ from . import _lifecycle as lifecycle
 from ._closing import Closing
 from ._environment import EnvironmentCapture
 from ._limits import check_field_name
+from ._resume import stored_series
 from ._runstate import RunState
 from ._saving import Saving
 from ._series import TimeSeriesLog
@@ -68,12 +69,14 @@ class Experiment:
         namespace: str = "",
         claim: bool = False,
         capture_environment: bool = False,
+        attempt: int = 1,
     ) -> None:
         """Made by :func:`new_experiment` and :func:`attach_experiment` only.
 
         ``claim``: the tag's claim did not happen at the start (the store was unreachable); it is
         queued first, and nothing is sent before it succeeds. ``capture_environment``: record
-        ``Environment.txt`` from a background thread.
+        ``Environment.txt`` from a background thread. ``attempt``: 2 or more for a resumed run
+        (its series continue the stored ones, their rows carry the attempt's number).
         """
         self.tag, self.storage, self.close_timeout = tag, storage, close_timeout
         #: ``""`` for the process that started the run; ``"rank1/"`` for one attached to it, which
@@ -89,9 +92,12 @@ class Experiment:
             custom_spool=custom_spool,
         )
         self.pid = state.pid
+        state.attempt = attempt
         self._saving = Saving(state)
         if claim:
             state.queue_record(claim=True, tag=tag)
+        elif attempt > 1:  # the attempt's claim is stored: the record now names this process
+            state.queue_record(tag=tag)
         ticker = Ticker(tag, series=state.all_series, heartbeat=state.queue_record, heartbeat_seconds=heartbeat_seconds)
         self._closing = Closing(state, ticker)
         # the closing part is what the lifecycle hooks track: it leaves them once the run is closed
@@ -114,6 +120,11 @@ class Experiment:
         return self._state.record.current.description
 
     @property
+    def attempt(self) -> int:
+        """Which attempt of the run this process is: 1 for a run's start, 2 or more once resumed (``resume=``)."""
+        return self._state.attempt
+
+    @property
     def closed(self) -> bool:
         """True once :meth:`close` ran: the experiment refuses further writes."""
         return self._state.closed
@@ -131,6 +142,11 @@ class Experiment:
                 order first seen: for metrics whose keys change over a run.
             save_every: upload at most every this many rows (rows are never lost in between).
             flush_seconds: but never leave rows unsent for much longer than this.
+
+        In a resumed run (``new_experiment(resume=...)``) the series continues what earlier
+        attempts stored under this name: one LIST, then their segments (or final CSV) are read,
+        so this call waits for the store, and raises ``StorageError`` if it cannot be read (the
+        next segment's number is not known without it, and guessing could overwrite one).
         """
         file_name = self._saving.artifact_name(name, ".csv", series=True)
         growing = fields is None
@@ -146,6 +162,8 @@ class Experiment:
         if not isinstance(save_every, int) or save_every < 1 or not flush_seconds > 0:
             raise InvalidValueError(f"series {name!r}: save_every must be an int >= 1 and flush_seconds > 0")
         state = self._state
+        # a resumed run's series continues what earlier attempts stored (one LIST, then their rows)
+        stored = stored_series(self.storage, self.tag, file_name) if state.attempt > 1 and not self.namespace else None
         with state.lock:
             if file_name in state.series:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")
@@ -159,6 +177,8 @@ class Experiment:
                 flush_seconds=flush_seconds,
                 growing=growing,
                 on_spool_error=state.spool_trouble,
+                attempt=state.attempt,
+                stored=stored,
             )
             try:
                 note = state.uploader.note(

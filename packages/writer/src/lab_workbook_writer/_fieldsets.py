@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from lab_workbook_core import InvalidValueError
-from lab_workbook_core.series_csv import DATE, header_line, merge
+from lab_workbook_core.series_csv import ATTEMPT_FIELD, DATE, header_line, merge
 
 from ._limits import check_field_name
 
@@ -38,7 +38,8 @@ __all__ = ["Layout", "Parts", "check_new_fields", "merge_parts"]
 class Layout:
     """How rows of one set of fields are formatted: what the series' hot path uses."""
 
-    def __init__(self, fields: Sequence[str]) -> None:
+    def __init__(self, fields: Sequence[str], *, attempt: int = 1) -> None:
+        """``attempt``: 2 or more in a resumed run, whose rows carry it in the ``Attempt`` field (before ``Date``)."""
         self.fields = tuple(fields)
         self.known = frozenset(self.fields)
         self.count = len(self.fields)
@@ -51,7 +52,7 @@ class Layout:
         else:
             self.getter = _no_values
         self.format = ",".join(["%r"] * self.count) + ("," if self.count else "")
-        self.header = header_line(self.fields)
+        self.header = header_line(self.fields if attempt == 1 else (*self.fields, ATTEMPT_FIELD))
 
 
 def _no_values(row: Any) -> tuple[Any, ...]:

@@ -20,6 +20,7 @@ from typing import Any
 from lab_workbook_core import InvalidValueError
 from lab_workbook_core.record import RECORD_FORMAT, RECORD_FORMAT_VERSION, RUNNING, format_time, new_nonce
 from lab_workbook_core.record import RunRecord as StoredRecord
+from lab_workbook_core.summary import thawed_json
 
 from .__about__ import __version__
 
@@ -144,7 +145,18 @@ class RunRecord:
         if tag is not None:
             changes["tag"] = tag
         self.current = self.current.replace(**changes, heartbeat=format_time())
+        if self.current.attempts and {"status", "ended", "error"} & changes.keys():
+            self.current = self.current.replace(attempts=_current_attempt(self.current))
         return self.current.to_json_bytes()
+
+
+def _current_attempt(record: StoredRecord) -> list[dict[str, Any]]:
+    """A resumed run's ``attempts`` whose last entry (this process's) says what the record says of it."""
+    attempts = [dict(thawed_json(entry)) for entry in record.attempts or ()]
+    attempts[-1].update(
+        status=record.status, ended=record.ended, error=dict(record.error) if record.error is not None else None
+    )
+    return attempts
 
 
 def retagged_record(data: bytes, tag: str, *, claim: bool = False) -> bytes:

@@ -83,6 +83,8 @@ class RunState:
         self.closed = False
         #: Rows never written to the spool, by series name (set when the series are sealed).
         self.lost_rows: dict[str, int] = {}
+        #: Which attempt of the run this process is: 2 or more once resumed (its rows carry it).
+        self.attempt = 1
 
     @property
     def prefix(self) -> str:

@@ -41,6 +41,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from lab_workbook_core import ExperimentClosedError, InvalidValueError
+from lab_workbook_core.series_csv import split_parts
 
 from ._fieldsets import Layout, Parts, check_new_fields, merge_parts
 from ._forks import forked_child_message, seal_in_forked_children
@@ -49,6 +50,7 @@ from ._rows import NUMBERS, csv_line, date_line, row_cells, unknown_fields_error
 from ._segments import Cut, Segment, SegmentCutter, SegmentSource
 
 if TYPE_CHECKING:
+    from ._resume import StoredSeries
     from ._uploader import Uploader
 
 __all__ = ["TimeSeriesLog"]
@@ -82,23 +84,41 @@ class TimeSeriesLog:
         flush_seconds: float,
         growing: bool = False,
         on_spool_error: Callable[[str | None], None] | None = None,
+        attempt: int = 1,
+        stored: StoredSeries | None = None,
     ) -> None:
+        self._attempt = attempt  # 2 or more: a resumed run's rows carry it in the Attempt field
+        self._attempt_cells = [] if attempt == 1 else [str(attempt)]
+        self._attempt_prefix = "" if attempt == 1 else f"{attempt},"
         self.name, self.save_every, self.flush_seconds, self.growing = name, save_every, flush_seconds, growing
         self.file_name, self.path, self.tag = f"{name}.csv", path, tag
         self.pid = os.getpid()
         self._uploader = uploader
-        self._use(Layout(fields))
+        self._use(self._layout(fields))
         self._date_line, self._date_until = "", 0.0
-        self._parts = Parts(self.header)
+        # a resumed run's series starts with what earlier attempts stored, as a part of its own
+        prior = stored.rows if stored is not None else b""
+        prior_header = split_parts(prior)[0].header if prior else b""
+        self._parts = Parts(prior_header or self.header)
+        if prior:
+            self._parts.place(len(prior), self.header)
         label = f"series {name!r} of experiment {tag}"
-        self._buffer = RowBuffer(path, self.header, label=label, on_header=self._place, on_spool_error=on_spool_error)
+        self._buffer = RowBuffer(
+            path, prior + self.header, label=label, on_header=self._place, on_spool_error=on_spool_error
+        )
         self._lines = self._buffer.lines
         self._append = self._lines.append
         self._file = self._buffer.file
         self._file_lock = threading.Lock()  # the buffer, the file, its offsets and the segment cutter
         self._layout_lock = threading.Lock()  # the fields: taken before _file_lock, never inside it
-        self._cutter = SegmentCutter(len(self.header))
+        # stored rows not in any segment (the final CSV's) leave as the first segment of this attempt
+        carry = stored is not None and not stored.sent and len(prior) > len(prior_header)
+        self._cutter = SegmentCutter(len(prior_header) if carry else len(prior) + len(self.header))
+        if stored is not None:
+            self._cutter.next_seq = stored.next_seq
         self._source = SegmentSource(tag, self.file_name, path, self.header_for, self.cut)
+        if carry:  # queued now, as at a change of header: later segments follow it
+            self._place(len(prior), self.header)
         self.lost_rows = 0
         self._rows = 0
         self._trigger_at = save_every
@@ -106,6 +126,9 @@ class TimeSeriesLog:
         self._last_request = time.monotonic()
         self._sealed = False
         seal_in_forked_children(self._seal_in_forked_child)
+
+    def _layout(self, fields: Sequence[str]) -> Layout:
+        return Layout(fields, attempt=self._attempt)
 
     def _use(self, layout: Layout) -> None:
         self.fields, self.header = layout.fields, layout.header
@@ -168,7 +191,8 @@ class TimeSeriesLog:
             raise self._closed_error()
         if _time() >= self._date_until:
             self._next_date()
-        cells.append(self._date_line[:-2])
+        cells += self._attempt_cells
+        cells.append(self._date_line[len(self._attempt_prefix) : -2])
         return csv_line(cells)
 
     def add_fields(self, *names: str) -> None:
@@ -190,7 +214,7 @@ class TimeSeriesLog:
         added = check_new_fields(self.name, self.fields, names)
         if not added:
             return
-        layout = Layout([*self.fields, *added])
+        layout = self._layout([*self.fields, *added])
         with self._file_lock:
             if self._sealed:
                 raise self._closed_error()
@@ -224,7 +248,8 @@ class TimeSeriesLog:
 
     def _next_date(self) -> None:
         """Refresh the cached ``Date`` cell: it changes once per millisecond, not once per row."""
-        self._date_line, self._date_until = date_line(_time())
+        line, self._date_until = date_line(_time())
+        self._date_line = self._attempt_prefix + line
 
     def _raced_seal(self, line: str) -> None:
         """The series was sealed while ``line`` was being logged: keep it if the seal took it, else refuse it.

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 from lab_workbook_core import (
+    AlreadyExists,
+    AttemptTaken,
     Claim,
     InvalidValueError,
     StorageUnavailable,
@@ -29,6 +31,7 @@ from ._experiment import Experiment
 from ._forking import check_parent, fork_parent
 from ._notices import announce_tag, warn
 from ._ownership import Ownership
+from ._resume import claim_attempt, resume_tag, resumed_fields, start_resume
 from ._runrecord import DEFAULT_ENV_ALLOWLIST, RunRecord
 from ._spool import Destination, ExperimentSpool
 from ._uploader import Uploader
@@ -58,6 +61,8 @@ def new_experiment(
     capture_environment: bool = True,
     fork: str | None = None,
     step: int | None = None,
+    resume: str | None = None,
+    force: bool = False,
 ) -> Experiment:
     """Start recording a run: claim a tag in the store and print ``Experiment Tag: <tag>``.
 
@@ -81,6 +86,13 @@ def new_experiment(
             checkpoints with another learning rate): the record names it as ``parent``, and
             ``lab-workbook show``, ``diff`` and the dashboard show it. The parent run must exist.
         step: the parent's step the fork starts from (with ``fork`` only), kept in ``parent``.
+        resume: continue a run whose process died or was stopped (``crashed``, ``interrupted``,
+            ``failed``): its tag, or ``"auto"`` with ``tag=`` (or ``LAB_WORKBOOK_TAG``) to continue
+            that run if it exists and start it otherwise (a requeued job's one line). The run
+            gets one more attempt: series continue where they were (docs/writer.md,
+            "Preemption and requeue").
+        force: resume a run still ``running`` with a fresh heartbeat: only when its process is
+            known to be gone (its node was reclaimed, its job cancelled).
 
     Raises:
         ConfigError: the configuration cannot be used.
@@ -90,7 +102,13 @@ def new_experiment(
         AlreadyExists: ``tag`` is already used (:class:`TagTaken`: another run claimed it at the
             same moment, on a store that does not enforce create-only writes).
         ExperimentNotFound: ``fork`` names no run of the store (its run record is not there).
-        InvalidValueError: ``step`` without ``fork``, or not a non-negative integer.
+        InvalidValueError: ``step`` without ``fork``, or not a non-negative integer; ``resume="auto"``
+            without a tag; ``resume`` with ``fork``.
+        RunFinished: ``resume`` of a ``finished`` run (fork it instead).
+        RunBusy: ``resume`` of a run whose heartbeat is fresh, without ``force=True``.
+        AttemptTaken: another process resumed the same run at the same moment, and continues it.
+        StorageUnavailable: with ``resume``, the store cannot be reached: a resume must read the
+            record and claim its attempt before anything is written (retry, or start a new run).
 
     If the store cannot be reached at the start, the run is recorded all the same: the tag
     is made locally (the start millisecond and 7 random characters: a clash is vanishingly unlikely, though no longer
@@ -102,12 +120,20 @@ def new_experiment(
             f"system_metrics_seconds must be a number of seconds > 0, got {system_metrics_seconds!r}"
         )
     parent = fork_parent(fork, step)
+    if resume is not None:
+        if parent is not None:
+            raise InvalidValueError("fork= starts a new run and resume= continues one: pass one of them")
+        tag = resume_tag(resume, tag)
     config = load_config(prefix)
     storage = open_storage(config, max_attempts=2, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_READ_TIMEOUT)
     # The claim gets one short attempt: a store that does not answer at once must not hold training back.
     claimer = open_storage(config, max_attempts=0, connect_timeout=_CONNECT_TIMEOUT, read_timeout=_CLAIM_TIMEOUT)
     if parent is not None:
         check_parent(claimer, parent["tag"])
+    root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
+    resuming = None
+    if resume is not None and tag is not None:
+        resuming = start_resume(storage, resume, tag, force=force, spool_root=root, prefix=storage.location.url)
     record = RunRecord(
         heartbeat_interval=heartbeat_seconds,
         description=description,
@@ -117,9 +143,28 @@ def new_experiment(
     )
     claim: Claim | None = None
     try:
-        claim = claim_run(claimer, lambda candidate: record.to_bytes(tag=candidate), tag)
-        claimed, offline = claim.tag, False
+        if resuming is not None:
+            resuming = claim_attempt(claimer, resuming, record.current.nonce or "")
+            carried = resumed_fields(resuming)
+            if description is not None:  # this attempt says what the run is now
+                carried.pop("description", None)
+            record.update(**carried)
+            claimed, offline = resuming.tag, False
+        else:
+            claim = claim_run(claimer, lambda candidate: record.to_bytes(tag=candidate), tag)
+            claimed, offline = claim.tag, False
+    except AttemptTaken:
+        raise
+    except AlreadyExists as err:
+        if resume is None:
+            raise
+        raise AttemptTaken(
+            f"run {tag} was started by another process at the same moment ({err}): it continues the run, and "
+            "this one wrote nothing. Two copies of one job were started at once; stop this one"
+        ) from err
     except StorageUnavailable as err:
+        if resuming is not None:  # the attempt must be claimed before anything is written
+            raise
         claimed, offline = (validate_tag(tag) if tag is not None else new_tag()), True
         # The error names the key it tried, whose tag (if generated) is not the one made now: say
         # only what failed, so the message names one tag, the run's.
@@ -129,7 +174,6 @@ def new_experiment(
             f"({type(err.__cause__ or err).__name__}); recording it locally, training goes on, and it is "
             "sent when the store answers"
         )
-    root = Path(spool_dir if spool_dir is not None else default_spool_dir()).expanduser()
     spool = ExperimentSpool.create(
         root,
         Destination(
@@ -167,6 +211,7 @@ def new_experiment(
         custom_spool=spool_dir is not None,
         claim=offline,  # the claim did not happen: it waits in the spool, and nothing is sent before it succeeds
         capture_environment=capture_environment,
+        attempt=resuming.attempt if resuming is not None else 1,
     )
     if system_metrics:
         from ._sysmetrics import SystemSampler

@@ -21,7 +21,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from lab_workbook_core.series_csv import is_missing
+from lab_workbook_core.attempts import latest_attempt_rows
+from lab_workbook_core.series_csv import ATTEMPT_FIELD, RESERVED_FIELDS, is_missing
 from lab_workbook_core.summary import encode_summary_number
 
 __all__ = ["MAX_JSON_BYTES", "MAX_SERIES_BYTES", "json_summary", "run_summary", "series_summary"]
@@ -47,12 +48,22 @@ def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
     """``{"rows": n, "fields": {field: {"last", "min", "max"}}}`` of a series file; None if too big or unreadable.
 
     The first field (the index) is summarised like the others: its last value says how
-    far the run got.
+    far the run got. Cells are found by the file's header (``fields`` when it has none). A
+    resumed run's series (it has an ``Attempt`` column) is summarised over its default
+    frame: for each index value, the rows of the latest attempt that logged it
+    (:func:`~lab_workbook_core.attempts.latest_attempt_rows`), so ``rows`` and ``last``
+    describe the curve readers show; its fields are every field of its header.
     """
     names = list(fields)
     try:
         if path.stat().st_size > MAX_SERIES_BYTES:
             return None
+        with open(path, newline="", encoding="utf-8") as handle:
+            header = next(csv.reader(handle), None)
+        kept = _latest_attempt_rows(path, header) if header and ATTEMPT_FIELD in header else None
+        if header and kept is not None:
+            names = [name for name in header if name not in RESERVED_FIELDS]
+        columns = [i if not header else header.index(name) if name in header else -1 for i, name in enumerate(names)]
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             next(reader, None)  # the header
@@ -61,13 +72,15 @@ def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
             high: list[int | float | None] = [None] * len(names)
             numeric = [True] * len(names)
             rows = 0
-            for row in reader:
+            for number, row in enumerate(reader):
+                if kept is not None and not kept[number]:
+                    continue
                 rows += 1
-                for i in range(min(len(names), len(row))):
-                    if not numeric[i]:
+                for i, column in enumerate(columns):
+                    if not numeric[i] or not 0 <= column < len(row):
                         continue
                     try:
-                        value = _number(row[i])
+                        value = _number(row[column])
                     except ValueError:
                         numeric[i] = False
                         continue
@@ -78,7 +91,7 @@ def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
                         low[i] = value
                     if high[i] is None or value > high[i]:  # type: ignore[operator]
                         high[i] = value
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError):
         return None
     summary: dict[str, Any] = {}
     for i, name in enumerate(names):
@@ -89,6 +102,24 @@ def series_summary(path: Path, fields: Iterable[str]) -> dict[str, Any] | None:
                 for key, value in (("last", last[i]), ("min", low[i]), ("max", high[i]))
             }
     return {"rows": rows, "fields": summary}
+
+
+def _latest_attempt_rows(path: Path, header: list[str]) -> list[bool]:
+    """Which rows of a resumed run's series file its default frame keeps (one more pass over the file).
+
+    Raises:
+        ValueError: an ``Attempt`` cell that is not an attempt number.
+    """
+    attempt = header.index(ATTEMPT_FIELD)
+    index: list[str] = []
+    attempts: list[str] = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            index.append(row[0] if row else "")
+            attempts.append(row[attempt] if attempt < len(row) else "")
+    return latest_attempt_rows(index, attempts)
 
 
 def json_summary(saved: Mapping[str, bytes]) -> dict[str, Any]:

@@ -70,7 +70,8 @@ class LabWorkbookLogger(
             ``"all"``: every checkpoint as it is written.
         experiment: record into this open :class:`Experiment` instead of making one (it is then
             yours to close).
-        **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
+        **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``, ``resume="auto"``
+            with ``tag=`` for a requeued job...).
     """
 
     def __init__(

@@ -50,7 +50,8 @@ class LabWorkbookCallback(
         tag: a tag of your choosing; default a fresh one.
         save_model: save the final weights as ``model.pt`` when training ends.
         experiment: record into this open :class:`Experiment` instead of making one (yours to close).
-        **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``...).
+        **options: passed to :func:`new_experiment` (``spool_dir``, ``system_metrics``, ``resume="auto"``
+            with ``tag=`` for a requeued job...).
     """
 
     def __init__(
