@@ -11,15 +11,7 @@ import ast
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {
-    "lab_workbook_core": ROOT / "packages/core/src/lab_workbook_core",
-    "lab_workbook_writer": ROOT / "packages/writer/src/lab_workbook_writer",
-    "lab_workbook": ROOT / "packages/reader/src/lab_workbook",
-    "lab_workbook_cli": ROOT / "packages/cli/src/lab_workbook_cli",
-    "lab_workbook_ui": ROOT / "packages/ui/src/lab_workbook_ui",
-}
+from source_tree import PACKAGES
 
 
 def _module_name(path: Path, folder: Path) -> str:

@@ -14,15 +14,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {
-    "lab_workbook_core": ROOT / "packages/core/src/lab_workbook_core",
-    "lab_workbook_writer": ROOT / "packages/writer/src/lab_workbook_writer",
-    "lab_workbook": ROOT / "packages/reader/src/lab_workbook",
-    "lab_workbook_cli": ROOT / "packages/cli/src/lab_workbook_cli",
-    "lab_workbook_ui": ROOT / "packages/ui/src/lab_workbook_ui",
-}
+from source_tree import PACKAGES, ROOT
 
 _NAMED_TUPLE_API = {"_asdict", "_replace", "_fields", "_make"}  # public, underscored to avoid field names
 
@@ -89,8 +81,7 @@ def test_the_check_finds_a_read_of_another_objects_underscored_member():
     assert private_reads(source) == ["<source>:2: wb._source"]
 
 
-# The writer has its own test of the same rule (packages/writer/tests/test_writer_private_members.py).
-@pytest.mark.parametrize("package", ["lab_workbook", "lab_workbook_cli", "lab_workbook_core", "lab_workbook_ui"])
+@pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_no_module_reads_another_objects_underscored_members(package):
     found = [
         hit

@@ -1,4 +1,7 @@
-"""A class's underscored members belong to that class: no writer module reads another object's.
+"""A class's underscored members belong to that class: what the writer's modules import and reach.
+
+That no module reads another object's ``_...`` members is checked for every package, the writer
+included, by ``tests/test_package_boundaries.py``.
 
 Collaborators (the integrations, lifecycle hooks, the environment capture, system metrics)
 use named methods instead: ``on_close``, ``note_outcome``, ``note_exception``, callbacks.
@@ -21,22 +24,6 @@ def _is_private(name: str) -> bool:
     return name.startswith("_") and not (name.startswith("__") and name.endswith("__")) and name not in _NAMED_TUPLE_API
 
 
-def _own(node: ast.expr) -> bool:
-    """``self``, ``cls`` or ``super()``: the object whose class the code belongs to."""
-    if isinstance(node, ast.Name):
-        return node.id in ("self", "cls")
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
-
-
-def private_reads(source: str, filename: str = "<source>") -> list[str]:
-    """Each ``x._name`` in ``source`` where ``x`` is not ``self``, ``cls`` or ``super()``."""
-    found = []
-    for node in ast.walk(ast.parse(source, filename)):
-        if isinstance(node, ast.Attribute) and _is_private(node.attr) and not _own(node.value):
-            found.append(f"{filename}:{node.lineno}: {ast.unparse(node)}")
-    return found
-
-
 def private_imports(source: str, filename: str = "<source>") -> list[str]:
     """Each underscored name imported from another module (``from ._spool import _helper``); modules aside."""
     found = []
@@ -44,16 +31,6 @@ def private_imports(source: str, filename: str = "<source>") -> list[str]:
         if isinstance(node, ast.ImportFrom) and node.module is not None:  # `from . import _spool`: a module
             found += [f"{filename}:{node.lineno}: {alias.name}" for alias in node.names if _is_private(alias.name)]
     return found
-
-
-def test_the_check_finds_a_read_of_another_objects_underscored_member():
-    source = "def start(experiment):\n    experiment._before_close.append(print)\n    return self._ok, super()._ok\n"
-    assert private_reads(source) == ["<source>:2: experiment._before_close"]
-
-
-def test_no_writer_module_reads_another_objects_underscored_members():
-    found = [hit for path in SOURCES for hit in private_reads(path.read_text(encoding="utf-8"), path.name)]
-    assert SOURCES and found == [], "use a named method of that class instead:\n" + "\n".join(found)
 
 
 def test_no_writer_module_imports_another_modules_underscored_names():
