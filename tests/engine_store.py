@@ -20,7 +20,7 @@ from typing import Any
 from builders import StoreBuilder
 from lab_workbook_writer import Experiment, new_experiment
 
-__all__ = ["DOC", "EngineStore", "recipe", "run_recipes", "write_store"]
+__all__ = ["DOC", "EngineStore", "local_spark", "recipe", "run_recipes", "write_store"]
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "querying.md"
 RUNS = 50
@@ -98,6 +98,26 @@ def write_store(prefix: str) -> EngineStore:
         assert going.flush(30), "the running run's segment was not uploaded"
     StoreBuilder(prefix).record(store.crashed, "running", heartbeat_age=5 * 3600)  # the writer cannot die here
     return store
+
+
+def local_spark() -> Any:
+    """A SparkSession on this machine only: two cores, no UI, the driver on 127.0.0.1, few shuffle partitions.
+
+    The recipes' ``getOrCreate()`` then finds it. The caller stops it (one JVM start per test file).
+    """
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("lab-workbook-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def recipe(name: str) -> str:

@@ -15,7 +15,7 @@ import re
 import shutil
 from typing import Any
 
-from engine_store import GREW, RUNS, EngineStore, recipe, run_recipes, write_store
+from engine_store import DOC, GREW, RUNS, EngineStore, local_spark, recipe, run_recipes, write_store
 import pytest
 
 pyspark = pytest.importorskip(
@@ -27,30 +27,11 @@ if shutil.which("java") is None:
 S3_STORE = '"s3a://my-bucket/experiments/"'
 
 
-def local_session() -> Any:
-    """Spark on this machine only: two cores, no UI, the driver on 127.0.0.1, few shuffle partitions."""
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("lab-workbook-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "2")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
 @pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
-        session = local_session()
-        yield session
-        session.stop()
+def spark() -> Iterator[Any]:
+    session = local_spark()
+    yield session
+    session.stop()
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +69,7 @@ def _same(a: float | None, b: float) -> bool:
 def test_the_s3_recipe_names_the_hadoop_aws_of_pyspark_own_hadoop(spark):
     (version,) = re.findall(r"org\.apache\.hadoop:hadoop-aws:([\d.]+)", recipe("spark-s3"))
     assert version == spark.sparkContext._jvm.org.apache.hadoop.util.VersionInfo.getVersion()
-    assert f"Hadoop {version}" in recipe_text()
-
-
-def recipe_text() -> str:
-    from engine_store import DOC
-
-    return DOC.read_text(encoding="utf-8")
+    assert f"Hadoop {version}" in DOC.read_text(encoding="utf-8")  # the text around the recipe says the same
 
 
 def test_the_runs_view_has_every_run_and_tells_crashed_ones(recipes, store):
