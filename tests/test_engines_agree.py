@@ -17,11 +17,18 @@ from engine_store import EngineStore, local_spark, run_recipes, write_store
 import pytest
 
 pytest.importorskip("pyspark", reason="pyspark is installed in the Python 3.11 test environment only (hatch.toml)")
-pytest.importorskip("dask.distributed", reason="dask is installed in the Python 3.11 test environment only (hatch.toml)")
+pytest.importorskip(
+    "dask.distributed", reason="dask is installed in the Python 3.11 test environment only (hatch.toml)"
+)
 if shutil.which("java") is None:
     pytest.skip("Spark needs Java (17 or 21): apt-get install openjdk-17-jre-headless", allow_module_level=True)
 
 ENGINES = ("wb.runs()", "DuckDB", "polars", "Spark", "Dask")
+
+
+def _last(frame: Any, column: str) -> dict[str, Any]:
+    """Tag -> last loss, from a pandas or polars frame with a ``tag`` column."""
+    return dict(zip(list(frame["tag"]), list(frame[column]), strict=True))
 
 
 def _number(value: Any) -> float:
@@ -47,20 +54,31 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineSt
 
         table = ExperimentRepository(store.prefix).runs(series={"Training loss.csv": "loss"}, status="finished")
         ordered = table.sort_values("loss.last", na_position="last")
-        found["wb.runs()"] = {"last": dict(zip(table["tag"], table["loss.last"])), "best": ordered["tag"].iloc[0]}
+        found["wb.runs()"] = {"last": _last(table, "loss.last"), "best": ordered["tag"].iloc[0]}
 
-        duck = run_recipes("connect-local", "runs", "parameters", "last-loss", "question", scope={}, replace={local: prefix})
-        found["DuckDB"] = {"last": dict(zip(duck["last_loss"]["tag"], duck["last_loss"]["last_loss"])), "best": duck["best"]["tag"].iloc[0]}
+        duck = run_recipes(
+            "connect-local", "runs", "parameters", "last-loss", "question", scope={}, replace={local: prefix}
+        )
+        found["DuckDB"] = {
+            "last": _last(duck["last_loss"], "last_loss"),
+            "best": duck["best"]["tag"].iloc[0],
+        }
 
         polars = run_recipes("polars", scope={"store": store.prefix})["frame"]
-        found["polars"] = {"last": dict(zip(polars["tag"], polars["last_loss"])), "best": polars.sort("last_loss")["tag"][0]}
+        found["polars"] = {
+            "last": _last(polars, "last_loss"),
+            "best": polars.sort("last_loss")["tag"][0],
+        }
 
         spark = local_spark()
         try:
             lit = run_recipes("spark-session", "spark-views", "spark-last-loss", scope={}, replace={local: prefix})
         finally:
             spark.stop()
-        found["Spark"] = {"last": dict(zip(lit["last_loss"]["tag"], lit["last_loss"]["last_loss"])), "best": lit["best"]["tag"].iloc[0]}
+        found["Spark"] = {
+            "last": _last(lit["last_loss"], "last_loss"),
+            "best": lit["best"]["tag"].iloc[0],
+        }
 
         with dask.config.set({"distributed.scheduler.dashboard.address": "127.0.0.1:0"}):
             scope = run_recipes("dask-cluster", scope={})
@@ -71,7 +89,7 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineSt
             cluster = scope["client"].cluster
             scope["client"].close()
             cluster.close()
-        found["Dask"] = {"last": dict(zip(last["tag"], last["last_loss"])), "best": scope["best"]["tag"].iloc[0]}
+        found["Dask"] = {"last": _last(last, "last_loss"), "best": scope["best"]["tag"].iloc[0]}
         yield store, found
         store.close()
 
@@ -81,7 +99,11 @@ def test_every_engine_gives_each_finished_run_its_last_loss(answers, engine):
     store, found = answers
     got = {tag: _number(found[engine]["last"].get(tag)) for tag in store.finished}
     expected = {tag: _number(store.last_loss[tag]) for tag in store.finished}
-    wrong = {tag: (got[tag], expected[tag]) for tag in store.finished if got[tag] != expected[tag] and expected[tag] == expected[tag]}
+    wrong = {
+        tag: (got[tag], expected[tag])
+        for tag in store.finished
+        if got[tag] != expected[tag] and expected[tag] == expected[tag]
+    }
     assert not wrong, f"{engine}: tag -> (its last loss, the logged one)"
     assert all(math.isnan(got[tag]) for tag in store.finished if math.isnan(expected[tag]))
     assert set(found[engine]["last"]) <= {*store.finished, store.running}  # no other rows

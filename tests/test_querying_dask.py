@@ -17,7 +17,8 @@ from engine_store import GREW, RUNS, EngineStore, run_recipes, write_store
 import pytest
 
 pytest.importorskip(
-    "dask.distributed", reason="dask and distributed are installed in the Python 3.11 test environment only (hatch.toml)"
+    "dask.distributed",
+    reason="dask and distributed are installed in the Python 3.11 test environment only (hatch.toml)",
 )
 
 LOCAL_STORE = '"/data/experiments/"'
@@ -52,7 +53,9 @@ def store(tmp_path_factory: pytest.TempPathFactory, s3_server: Any) -> Iterator[
         root = Path(local.prefix)
         for path in root.rglob("*"):
             if path.is_file():
-                s3.put_object(Bucket=bucket, Key=f"experiments/{path.relative_to(root).as_posix()}", Body=path.read_bytes())
+                s3.put_object(
+                    Bucket=bucket, Key=f"experiments/{path.relative_to(root).as_posix()}", Body=path.read_bytes()
+                )
         yield {"local": local, "s3": f"s3://{bucket}/experiments/"}
         local.close()
 

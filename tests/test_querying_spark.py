@@ -123,3 +123,19 @@ def test_the_session_recipe_reads_a_store_given_as_a_plain_path(spark, store):
     scope = run_recipes("spark-session", "spark-views", scope={}, replace={'"/data/experiments/"': repr(store.prefix)})
     assert scope["spark"] is spark  # the recipe's getOrCreate() found this file's session
     assert len(scope["parameters"]) == RUNS - 1
+
+
+def test_the_running_recipe_works_when_no_run_is_going(spark, tmp_path, monkeypatch):
+    from lab_workbook_writer import new_experiment
+
+    monkeypatch.setenv("LAB_WORKBOOK_SPOOL_DIR", str(tmp_path / "spool"))
+    prefix = str(tmp_path / "store") + "/"
+    for i in range(2):
+        with new_experiment(prefix, tag=f"20260102000{i}-closed{i:04d}", capture_environment=False) as wb:
+            wb.save_json("parameters", {"learningRate": 0.1, "model": {"depth": i}})
+            log = wb.new_time_series_log("Training loss")
+            log(step=0, loss=1.0)
+            log(step=1, loss=0.5)
+    names = ("spark-session", "spark-views", "spark-running")
+    steps = run_recipes(*names, scope={}, replace={'"/data/experiments/"': repr(prefix)})["steps"]
+    assert _by_tag(steps, "step") == {"202601020000-closed0000": 1, "202601020001-closed0001": 1}
