@@ -4,7 +4,8 @@
 For each of the five packages:
 
 - a package whose ``src/`` changed since the last commit that edited its ``CHANGELOG.md`` (or since then
-  in the working tree) must say what changed under ``## [Unreleased]``, with at least one entry;
+  in the working tree, unless the changelog is being edited there too) must say what changed under
+  ``## [Unreleased]``, with at least one entry;
 - the newest released section of the changelog is the version ``__about__.py`` says (``hatch run
   release:prepare`` moves both together);
 - every sibling range (``"lab-workbook-core>=0.2,<0.3"``) holds the sibling's version (what hatch's
@@ -31,6 +32,8 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def _source_changed(package: Package) -> tuple[bool, str]:
     """Whether ``src/`` differs from the last commit that edited the changelog; and that commit."""
     changelog = package.changelog.relative_to(package.root).as_posix()
+    if _git(package.root, "diff", "--quiet", "HEAD", "--", changelog).returncode == 1:
+        return False, "the working tree"  # edited now, after any change of src: the latest entry
     last = _git(package.root, "log", "-1", "--format=%H", "--", changelog).stdout.strip()
     if not last:
         raise LookupError(

@@ -157,3 +157,12 @@ def test_record_refuses_an_uncommitted_release(repo):
     assert _script("release.py", repo, "prepare", "writer", "patch", "--no-build").returncode == 0
     result = _script("release.py", repo, "record", "writer")
     assert result.returncode == 1 and "commit the release first" in result.stderr
+
+
+def test_a_changelog_being_edited_in_the_working_tree_covers_the_source_changed_before_it(repo, git):
+    (repo / "packages/core/src/lab_workbook_core/code.py").write_text("VALUE = 2\n")
+    git(repo, "commit", "-qam", "core: a change")
+    assert _script("check_changelogs.py", repo).returncode == 1
+    changelog = repo / "packages/core/CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("### Added\n", "### Added\n- The change.\n", 1))
+    assert _script("check_changelogs.py", repo).returncode == 0
