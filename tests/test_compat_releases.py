@@ -24,7 +24,7 @@ import subprocess
 import sys
 from typing import Any
 
-from compat_release import MissingRelease, build_previous_release, previous_releases
+from compat_release import MissingRelease, Release, build_previous_release, previous_releases
 import compat_side
 import pytest
 
@@ -74,6 +74,13 @@ def previous(previous_python: Path, tmp_path: Path) -> Callable[..., dict[str, A
 
 def _steps_and_losses(run: dict[str, Any]) -> list[list[float]]:
     return [row[:2] for row in run["series"]["Training loss.csv"]["rows"]]
+
+
+def test_a_release_whose_commit_is_not_in_the_clone_fails_saying_to_fetch_the_history(tmp_path):
+    missing = Release("core", "0.0.9", "0123456789abcdef0123456789abcdef01234567")
+    with pytest.raises(MissingRelease, match=r"commit 0123456789ab\w+ of core 0\.0\.9 .*git fetch --unshallow"):
+        build_previous_release(tmp_path, [missing])
+    assert list(tmp_path.iterdir()) == []  # nothing was built
 
 
 def test_the_previous_release_is_what_releases_toml_names(previous, local_prefix):
