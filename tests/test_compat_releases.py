@@ -11,7 +11,8 @@ subprocess. Both directions, on a local store and on the S3 endpoint:
   failed run keeps showing it failed after it was resumed, until its cache is cleared; today's reader
   sharing that cache folder does not reuse those entries.
 
-It runs on Python 3.11 only, so once per CI run (``hatch test``); the venv takes about a minute.
+It runs on Python 3.11 only, so once per CI run (``hatch test``); the venv takes one to two minutes
+(``LAB_WORKBOOK_COMPAT_DIR`` keeps it between sessions).
 """
 
 from __future__ import annotations
