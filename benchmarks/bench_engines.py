@@ -30,7 +30,6 @@ import json
 import math
 import os
 from pathlib import Path
-import resource
 import subprocess
 import sys
 
@@ -114,7 +113,22 @@ def run(*names):
         exec(recipes[name].replace('"/data/experiments/"', repr(store)), scope)
 """
 _DONE = """
-print(json.dumps({"seconds": time.perf_counter() - start, "rows": int(rows), "best": str(best)}))
+import os
+seconds = time.perf_counter() - start
+parents = {}  # every process's parent, to find this one's descendants (the JVM, the cluster's workers)
+for entry in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+    except (OSError, ValueError):
+        continue
+    parents[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+mine, grew = {os.getpid()}, True
+while grew:
+    found = {pid for pid, (parent, _) in parents.items() if parent in mine} - mine
+    mine |= found
+    grew = bool(found)
+cpu = sum(parents[pid][1] for pid in mine if pid in parents)
+print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": int(rows), "best": str(best)}))
 """
 ENGINES = {
     "wb.runs() (no index)": """
@@ -171,17 +185,14 @@ def measure(engine: str, store: str, cache: Path) -> dict:
         "SPARK_LOCAL_IP": "127.0.0.1",
     }
     code = _PRELUDE + ENGINES[engine] + _DONE
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, "-c", code, str(DOC), store], capture_output=True, text=True, env=env, timeout=3600
     )
     if done.returncode:
         raise SystemExit(f"{engine} failed:\n{done.stderr[-3000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # "cpu": CPU seconds of the child and its live descendants (the JVM, the cluster's workers) when the
+    # table was in hand; on a loaded machine they move far less than wall time.
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    # CPU seconds of the child and the processes it waited for (the JVM, the cluster's workers): on a
-    # loaded machine they move far less than wall time.
-    result["cpu"] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     result["load"] = load_average()
     return result
 
