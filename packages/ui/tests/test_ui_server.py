@@ -214,3 +214,16 @@ def test_a_query_parameter_that_is_not_a_number_is_a_clear_400(run_store, serve)
     url = serve(run_store.prefix)
     response, body = request(url, "/api/runs?newest=many")
     assert response.status == 400 and "newest must be a number" in json.loads(body)["error"]
+
+
+def test_a_running_runs_duration_counts_to_its_newest_segment_not_its_heartbeat(run_store, serve):
+    from datetime import UTC, datetime, timedelta
+
+    tag = run_store.tag_for(0)
+    started = (datetime.now(UTC) - timedelta(seconds=20)).isoformat()
+    run_store.record(tag, "running", started=started, heartbeat=started)  # a heartbeat only at the start
+    run_store.segment(tag, "Training loss.csv", 1, "step,loss\r\n0,1.0\r\n")
+    url = serve(run_store.prefix)
+    table = get_json(url, "/api/runs")
+    row = dict(zip(table["columns"], table["rows"][0], strict=True))
+    assert row["status"] == "running" and 19 < row["duration"] < 60

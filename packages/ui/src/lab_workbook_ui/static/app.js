@@ -6,6 +6,8 @@
 const PAGE_SIZE = 100;
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const FIXED = ["tag", "status", "started", "duration", "attempts", "description", "problem"];
+// Statuses a writer records when it closes a run (core's ENDED_STATUSES): after one, a run's curves are whole.
+const ENDED = new Set(["finished", "failed", "interrupted"]);
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -17,7 +19,29 @@ const ui = {
   pollTimer: null,
   drawn: null,
   imageUrls: [],
+  // Each request that draws something takes a generation; an answer whose generation is no longer the
+  // newest is dropped (and its fetch aborted), so a slow answer for an earlier choice never replaces the current one.
+  generations: {},
+  aborts: {},
+  shownUrl: null,
+  runsCols: null,
 };
+
+// A new generation of `kind` (curves, runs, run, panels...): aborts the request still out for it.
+// `ticket.current()` is false once a newer generation of the same kind was started.
+function generation(kind) {
+  if (ui.aborts[kind]) ui.aborts[kind].abort();
+  const controller = new AbortController();
+  ui.aborts[kind] = controller;
+  const id = (ui.generations[kind] || 0) + 1;
+  ui.generations[kind] = id;
+  return { signal: controller.signal, current: () => ui.generations[kind] === id };
+}
+
+// An aborted fetch is not an error to show: a newer request took its place.
+function isAbort(err) {
+  return err && err.name === "AbortError";
+}
 
 // -- the URL holds the state: #/runs?q=...&sel=a,b or #/run/TAG?diff=OTHER -------------------------
 function route() {
@@ -40,6 +64,7 @@ function setState(changes, { push = false } = {}) {
   const url = "#" + r.path + (text ? "?" + text : "");
   if (push) history.pushState(null, "", url);
   else history.replaceState(null, "", url);
+  ui.shownUrl = location.href;  // what the page shows already: no popstate/hashchange draws it again
 }
 
 function selection() {
@@ -48,11 +73,11 @@ function selection() {
 }
 
 // -- talking to the server ----------------------------------------------------------------------
-async function api(path) {
+async function api(path, signal) {
   const headers = {};
   const token = sessionStorage.getItem("lab-workbook-token");
   if (token) headers["X-Lab-Workbook-Token"] = token;
-  const response = await fetch(path, { headers, cache: "no-store" });
+  const response = await fetch(path, { headers, cache: "no-store", signal });
   if (response.status === 401) {
     $("token-form").hidden = false;
     throw new Error("this dashboard needs its token");
@@ -65,11 +90,12 @@ async function api(path) {
   return response;
 }
 
-async function apiJson(path) {
-  return (await api(path)).json();
+async function apiJson(path, signal) {
+  return (await api(path, signal)).json();
 }
 
 function showError(err) {
+  if (isAbort(err)) return;
   $("error").textContent = err ? String(err.message || err) : "";
 }
 
@@ -199,7 +225,7 @@ function renderTable() {
     if (sort === column) th.className = "sorted-asc";
     if (sort === "-" + column) th.className = "sorted-desc";
     th.addEventListener("click", () => {
-      setState({ sort: sort === column ? "-" + column : column, page: null });
+      setState({ sort: sort === column ? "-" + column : column, page: null }, { push: true });
       renderTable();
     });
     head.appendChild(th);
@@ -244,17 +270,34 @@ function renderTable() {
 function toggleSelection(tag, on) {
   const current = selection().filter((t) => t !== tag);
   if (on) current.push(tag);
-  setState({ sel: current.join(",") });
+  setState({ sel: current.join(",") }, { push: true });
+  showSelection().catch(showError);
+}
+
+// What the selection shows: the table's ticks, the series offered, the curves (none without a selection).
+async function showSelection() {
   renderTable();
-  refreshSeriesChoices();
+  if (!selection().length) {
+    clearCurves();
+    return;
+  }
+  await refreshSeriesChoices();
+  await drawCompare();
+}
+
+function wantedCols() {
+  return (state().get("cols") || "").split(",").map((c) => c.trim()).filter(Boolean).join(",");
 }
 
 async function loadRuns({ preview = false } = {}) {
   // preview: only about a page of the newest runs, shown while the whole table is read.
-  const cols = (state().get("cols") || "").split(",").map((c) => c.trim()).filter(Boolean).join(",");
+  const cols = wantedCols();
   const newest = preview ? "&newest=" + PAGE_SIZE : "";
-  const response = await api("/api/runs?series=" + encodeURIComponent(cols) + newest);
+  const ticket = generation("runs");
+  const response = await api("/api/runs?series=" + encodeURIComponent(cols) + newest, ticket.signal);
   const text = await response.text();
+  if (!ticket.current()) return;
+  ui.runsCols = cols;
   if (text !== ui.runsText) {
     ui.runsText = text;
     ui.runs = JSON.parse(text);
@@ -280,6 +323,7 @@ async function refreshSeriesChoices() {
   if (!tags.length) return;
   try {
     const run = await apiJson("/api/run/" + encodeURIComponent(tags[0]));
+    if (selection()[0] !== tags[0]) return;
     clear(list);
     const csvs = run.artifacts.filter((a) => a.kind === "csv").map((a) => a.name);
     for (const name of csvs) {
@@ -319,7 +363,8 @@ async function drawCompare(force = false) {
   const tags = selection();
   const series = s.get("series");
   if (!tags.length || !series) {
-    $("reduction").textContent = tags.length ? "choose a series to compare" : "select runs in the table to compare them";
+    clearCurves();
+    if (tags.length) $("reduction").textContent = "choose a series to compare";
     return;
   }
   const width = plotWidth();
@@ -335,16 +380,44 @@ async function drawCompare(force = false) {
   if (!force && key === ui.curvesKey) return;
   ui.curvesKey = key;
   const started = performance.now();
+  // The statuses the curves are drawn at: a poll draws them again until every run has ended.
+  const statuses = Object.fromEntries(tags.map((t) => [t, statusOf(t)]));
+  const ticket = generation("curves");
   let data;
   try {
-    data = await apiJson("/api/curves?" + query.toString());
+    data = await apiJson("/api/curves?" + query.toString(), ticket.signal);
   } catch (err) {
-    ui.curvesKey = "";
+    if (ticket.current()) ui.curvesKey = "";
     throw err;
   }
+  if (!ticket.current()) return;  // a newer choice was made meanwhile
   renderCurves(data, width);
-  ui.drawn = { tags, ms: performance.now() - started, points: data.curves.reduce((n, c) => n + c.points, 0) };
+  ui.drawn = { tags, statuses, ms: performance.now() - started, points: data.curves.reduce((n, c) => n + c.points, 0) };
   $("plot").dataset.drawnMs = String(Math.round(ui.drawn.ms));
+  $("plot").dataset.points = String(ui.drawn.points);
+  $("plot").dataset.fields = [...new Set(data.curves.map((c) => c.field))].join(",");
+}
+
+function statusOf(tag) {
+  const i = ui.runs.columns.indexOf("status");
+  const row = ui.runs.rows.find((r) => r[0] === tag);
+  return row && i >= 0 ? row[i] : null;
+}
+
+// Whether curves drawn at those statuses may still grow: some run had not ended (or its status changed since).
+function curvesMayGrow(drawn) {
+  return drawn.tags.some((t) => !ENDED.has(drawn.statuses[t]) || statusOf(t) !== drawn.statuses[t]);
+}
+
+function clearCurves() {
+  generation("curves");  // an answer still out is dropped
+  ui.curvesKey = "";
+  ui.drawn = null;
+  if (ui.plot) ui.plot.destroy();
+  ui.plot = null;
+  clear($("plot"));
+  delete $("plot").dataset.points;
+  $("reduction").textContent = "select runs in the table to compare them";
 }
 
 function renderCurves(data, width) {
@@ -465,7 +538,10 @@ function showLineage(run) {
 }
 
 async function showRun(tag) {
-  const run = await apiJson("/api/run/" + encodeURIComponent(tag));
+  const ticket = generation("run");
+  const run = await apiJson("/api/run/" + encodeURIComponent(tag), ticket.signal);
+  if (!ticket.current()) return;
+  ui.runStatus = run.status;
   $("run-tag").textContent = run.tag;
   $("run-status").textContent = run.status;
   $("run-status").className = "status status-" + run.status;
@@ -601,6 +677,8 @@ async function showDiff(tag, other) {
 }
 
 // -- wiring -------------------------------------------------------------------------------------
+// Typing in a box replaces the history entry (one entry per view, not per keystroke); a choice pushes one,
+// so Back returns to the previous view. Either way the URL is the whole state: show() draws the page from it.
 function bindInputs() {
   const fields = { q: "q", status: "status", from: "from", to: "to", pfilter: "p", cols: "cols" };
   for (const [id, key] of Object.entries(fields)) {
@@ -612,7 +690,7 @@ function bindInputs() {
   }
   const compare = { series: "series", fields: "fields", x: "x", legend: "legend" };
   for (const [id, key] of Object.entries(compare)) {
-    $(id).addEventListener("change", () => { setState({ [key]: $(id).value }); drawCompare().catch(showError); });
+    $(id).addEventListener("change", () => { setState({ [key]: $(id).value }, { push: true }); drawCompare().catch(showError); });
   }
   $("smooth").addEventListener("input", () => {
     $("smooth-value").textContent = $("smooth").value;
@@ -620,18 +698,20 @@ function bindInputs() {
   });
   $("smooth").addEventListener("change", () => drawCompare().catch(showError));
   for (const id of ["logx", "logy", "full"]) {
-    $(id).addEventListener("change", () => { setState({ [id]: $(id).checked }); drawCompare().catch(showError); });
+    $(id).addEventListener("change", () => { setState({ [id]: $(id).checked }, { push: true }); drawCompare().catch(showError); });
   }
   $("draw").addEventListener("click", () => {
-    for (const [id, key] of Object.entries(compare)) setState({ [key]: $(id).value });
+    const changes = {};
+    for (const [id, key] of Object.entries(compare)) changes[key] = $(id).value;
+    setState(changes, { push: true });
     drawCompare().catch(showError);
   });
-  $("clear").addEventListener("click", () => { setState({ sel: null }); renderTable(); });
-  $("prev").addEventListener("click", () => { setState({ page: Math.max(0, Number(state().get("page") || 0) - 1) || null }); renderTable(); });
-  $("next").addEventListener("click", () => { setState({ page: Number(state().get("page") || 0) + 1 }); renderTable(); });
+  $("clear").addEventListener("click", () => { setState({ sel: null }, { push: true }); showSelection().catch(showError); });
+  $("prev").addEventListener("click", () => { setState({ page: Math.max(0, Number(state().get("page") || 0) - 1) || null }, { push: true }); renderTable(); });
+  $("next").addEventListener("click", () => { setState({ page: Number(state().get("page") || 0) + 1 }, { push: true }); renderTable(); });
   $("diff-go").addEventListener("click", () => {
     const other = $("diff-with").value.trim();
-    setState({ diff: other });
+    setState({ diff: other }, { push: true });
     showDiff(decodeURIComponent(route().path.slice("/run/".length)), other).catch(showError);
   });
   $("token-form").addEventListener("submit", (event) => {
@@ -640,6 +720,9 @@ function bindInputs() {
     $("token-form").hidden = true;
     start();
   });
+  // Back/Forward (popstate), a link or a URL pasted into the tab (hashchange; Chromium sends both): the page
+  // is drawn again from the URL, once.
+  window.addEventListener("popstate", () => show().catch(showError));
   window.addEventListener("hashchange", () => show().catch(showError));
 }
 
@@ -658,7 +741,10 @@ function syncInputs() {
   for (const id of ["logx", "logy", "full"]) $(id).checked = !!s.get(id);
 }
 
+// The page as the URL says, whatever it showed before: a fresh tab, Back/Forward and a pasted link all end here.
 async function show() {
+  if (ui.shownUrl === location.href) return;
+  ui.shownUrl = location.href;
   const r = route();
   showError(null);
   if (r.path.startsWith("/run/")) {
@@ -673,11 +759,9 @@ async function show() {
     $("runs-view").hidden = false;
     syncInputs();
     if (!ui.runs.rows.length) await loadRuns({ preview: true });
-    await loadRuns();
-    if (selection().length) {
-      await refreshSeriesChoices();
-      await drawCompare();
-    }
+    if (!ui.runs.complete || ui.runsCols !== wantedCols()) await loadRuns();
+    renderTable();
+    await showSelection();
   }
 }
 
@@ -686,11 +770,11 @@ async function poll() {
     const r = route();
     if (r.path.startsWith("/run/")) {
       const tag = decodeURIComponent(r.path.slice("/run/".length));
-      if ($("run-status").textContent === "running") await showRun(tag);
+      // Until the run has ended: the poll that sees it end draws its last rows.
+      if (!ENDED.has(ui.runStatus)) await showRun(tag);
     } else {
       await loadRuns();
-      const running = new Set(rowObjects().filter((row) => row.status === "running").map((row) => row.tag));
-      if (ui.plot && selection().some((t) => running.has(t))) await drawCompare(true);
+      if (ui.drawn && curvesMayGrow(ui.drawn)) await drawCompare(true);
     }
   } catch (err) {
     showError(err);
@@ -702,6 +786,7 @@ async function poll() {
 async function start() {
   try {
     // The configuration is asked for while the first page of the table is read.
+    ui.shownUrl = null;
     [ui.config] = await Promise.all([apiJson("/api/config"), show()]);
     $("store").textContent = ui.config.store;
     clearTimeout(ui.pollTimer);
