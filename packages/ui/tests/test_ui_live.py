@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from playwright.sync_api import Error as PlaywrightError, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 
 def test_a_run_finishing_while_its_curves_are_shown_ends_with_every_row_drawn(run_store, serve, page):
