@@ -21,6 +21,7 @@ dashboard: 500, its traceback logged (logger ``lab_workbook_ui._app``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import logging
 from pathlib import Path
 import re
@@ -45,6 +46,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ._curves import curves_json
+from ._parameters import parameter_sources
 from ._runs import artifact_bytes, diff_payload, is_text, run_payload
 from ._security import LoopbackHosts, SecurityHeaders, TokenGate, is_loopback
 from ._startup import RepositorySlot, read_ahead
@@ -99,7 +101,7 @@ def create_app(
     repository: ExperimentRepository | None = None,
     host: str = "127.0.0.1",
     token: str | None = None,
-    params: str = "parameters.json",
+    params: str | Sequence[str] | None = None,
     patch: str = "Source.git-patch",
     poll_seconds: float = 5.0,
     refresh_seconds: float | None = None,
@@ -112,7 +114,9 @@ def create_app(
         repository: an open repository to use instead of ``prefix`` (its cache is shared).
         host: the address it will be bound to; on loopback, requests for other host names are refused.
         token: required in the ``X-Lab-Workbook-Token`` header of every API request when set.
-        params: the JSON artifact holding each run's parameters.
+        params: a JSON artifact (or several) holding each run's parameters, read before
+            ``parameters.json``, ``hparams.json`` (Lightning) and ``training_args.json`` (Hugging Face),
+            which are always read (:mod:`lab_workbook_ui._parameters`).
         patch: the code patch artifact compared between runs.
         poll_seconds: how often the page asks again while a run shown is still going.
         refresh_seconds: how long a listing or a running run's record is trusted
@@ -121,7 +125,8 @@ def create_app(
             a thread, while the server already answers and the browser loads the page
             (``lab-workbook ui`` does; see :mod:`lab_workbook_ui._startup`).
     """
-    tables = RunsTables(params)
+    sources = parameter_sources(params)
+    tables = RunsTables(sources)
     if repository is not None:
         slot = RepositorySlot(
             lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None
@@ -137,7 +142,12 @@ def create_app(
 
     def config(request: Request) -> JSONResponse:
         return JSONResponse(
-            {"store": str(slot.get().storage.location), "poll_seconds": poll_seconds, "params": params, "patch": patch}
+            {
+                "store": str(slot.get().storage.location),
+                "poll_seconds": poll_seconds,
+                "params": list(sources),
+                "patch": patch,
+            }
         )
 
     def runs(request: Request) -> Response:
@@ -167,7 +177,7 @@ def create_app(
         return Response(body, media_type="application/json")
 
     def run(request: Request) -> JSONResponse:
-        return JSONResponse(run_payload(slot.get(), request.path_params["tag"], params))
+        return JSONResponse(run_payload(slot.get(), request.path_params["tag"], sources))
 
     def artifact(request: Request) -> Response:
         tag, name = request.path_params["tag"], validate_name(request.path_params["name"])
@@ -185,7 +195,7 @@ def create_app(
         before, after = _text(request, "a"), _text(request, "b")
         if not before or not after:
             return JSONResponse({"error": "give a=TAG_A and b=TAG_B"}, 400)
-        return JSONResponse(diff_payload(slot.get(), before, after, params, _text(request, "patch", patch)))
+        return JSONResponse(diff_payload(slot.get(), before, after, sources, _text(request, "patch", patch)))
 
     page = render_page()
 

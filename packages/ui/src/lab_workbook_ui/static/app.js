@@ -551,10 +551,8 @@ async function showRun(tag) {
   clear(problems);
   for (const problem of run.problems || []) problems.appendChild(el("li", problem));
   problems.hidden = !(run.problems || []).length;
-  const record = Object.entries(run.record).filter(([k]) => k !== "artifacts");
-  keyValueTable($("record"), record, (k, v) => (typeof v === "object" && v !== null ? JSON.stringify(v) : v === null ? "" : String(v)));
-  const params = Object.entries(run.parameters);
-  keyValueTable($("params"), params.length ? params : [["(none)", run.parameters_error || `no ${run.parameters_artifact}`]]);
+  showRecordSections(run);
+  showParameters(run);
   const table = $("artifacts");
   clear(table);
   for (const artifact of run.artifacts) {
@@ -584,6 +582,124 @@ async function showRun(tag) {
   if (other) {
     $("diff-with").value = other;
     await showDiff(run.tag, other);
+  }
+}
+
+// -- the run page's sections: what ran, how it ended, parameters, summary, environment ------------------
+// Nested values become rows "a.b.c"; lists of plain values stay one row.
+function flatten(value, prefix, out = []) {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.push([prefix, value]);
+  }
+  return out;
+}
+
+function plainText(value) {
+  if (value === null || value === undefined) return "";
+  if (Array.isArray(value) && value.every((v) => typeof v !== "object")) return value.join(" ");
+  if (typeof value === "object") return JSON.stringify(value, null, 1);
+  return formatValue("", value);
+}
+
+function showRecordSections(run) {
+  const r = run.record || {};
+  const present = (rows) => rows.filter(([, v]) => v !== null && v !== undefined && v !== "");
+  const what = present([
+    ["command", r.argv ? r.argv.join(" ") : null],
+    ["host", r.host], ["user", r.user], ["pid", r.pid], ["working directory", r.cwd],
+    ["git commit", r.git_commit], ["Python", r.python], ["torch", r.torch],
+    ["CUDA", ((run.environment || {}).facts || {}).cuda || ((run.environment || {}).facts || {}).torch_cuda || (r.environment || {}).torch_cuda],
+    ["CUDA devices", Array.isArray(r.cuda_devices) ? r.cuda_devices.join(", ") || "none" : r.cuda_devices],
+    ["lab-workbook writer", r.writer_version],
+  ]);
+  keyValueTable($("run-what"), what.length ? what : [["(nothing recorded)", ""]], (k, v) => plainText(v));
+  const end = present([
+    ["status", run.status], ["started", r.started], ["ended", r.ended],
+    ["duration", run.duration === null || run.duration === undefined ? null : formatDuration(run.duration) + (r.ended ? "" : " (to the newest thing it wrote)")],
+    ["last heartbeat", r.ended ? null : r.heartbeat],
+  ]);
+  keyValueTable($("run-end"), end, (k, v) => plainText(v));
+  const status = $("run-end").querySelector("tr td");
+  if (status) status.className = "status status-" + run.status;
+  const error = r.error;
+  $("run-error").hidden = !error;
+  if (error) {
+    $("run-error-type").textContent = error.type || "error";
+    $("run-error-message").textContent = error.message || "";
+    $("run-error-traceback").textContent = error.traceback || "";
+    $("run-error-traceback").hidden = !error.traceback;
+  }
+  const attempts = run.attempts || [];
+  const table = $("run-attempts");
+  clear(table);
+  table.hidden = attempts.length < 2;
+  if (attempts.length > 1) {
+    const head = table.insertRow();
+    for (const title of ["attempt", "status", "host", "started", "ended", "error"]) head.appendChild(el("th", title));
+    for (const a of attempts) {
+      const tr = table.insertRow();
+      for (const v of [a.attempt, a.status, a.host, a.started, a.ended, a.error ? `${a.error.type || ""}: ${a.error.message || ""}` : ""]) {
+        tr.insertCell().textContent = v === null || v === undefined ? "" : String(v);
+      }
+      tr.cells[1].className = "status status-" + a.status;
+    }
+  }
+  const summary = flatten(r.summary || {}, "");
+  $("summary-section").hidden = !summary.length;
+  keyValueTable($("run-summary"), summary, (k, v) => plainText(v));
+  // Environment.txt: its facts (Python, platform, torch, CUDA, GPUs), then one row per package; the record's
+  // environment summary and the variables it kept (env) too.
+  const environment = run.environment || { facts: {}, packages: [] };
+  const env = [
+    ...Object.entries(environment.facts),
+    ...environment.packages.map(([name, version, source]) => [name, source ? `${version} (${source})` : version]),
+    ...flatten(r.environment || {}, "recorded"),
+    ...flatten(r.env || {}, "variables"),
+  ];
+  $("env-section").hidden = !env.length;
+  keyValueTable($("run-env"), env, (k, v) => plainText(v));
+  filterEnvironment();
+  const rest = Object.entries(r).filter(([k]) => !["artifacts", "summary", "environment", "env"].includes(k));
+  keyValueTable($("record"), rest, (k, v) => plainText(v));
+}
+
+function filterEnvironment() {
+  const text = ($("env-filter").value || "").toLowerCase();
+  for (const tr of $("run-env").rows) tr.hidden = !!text && !tr.textContent.toLowerCase().includes(text);
+}
+
+function showParameters(run) {
+  const table = $("params");
+  clear(table);
+  const sources = run.parameter_sources || [];
+  if (!sources.length) {
+    const tr = table.insertRow();
+    tr.appendChild(el("th", "(none)"));
+    tr.insertCell().textContent = `no ${((ui.config && ui.config.params) || [run.parameters_artifact]).join(", ")}`;
+    return;
+  }
+  const seen = new Set();
+  for (const source of sources) {
+    const head = table.insertRow();
+    const th = el("th", source.artifact, "source");
+    th.colSpan = 2;
+    head.appendChild(th);
+    if (source.error) {
+      const tr = table.insertRow();
+      tr.appendChild(el("th", "(cannot be read)"));
+      tr.insertCell().textContent = source.error;
+      tr.className = "problem";
+    }
+    for (const [key, value] of Object.entries(source.parameters)) {
+      const tr = table.insertRow();
+      tr.dataset.source = source.artifact;
+      tr.appendChild(el("th", key));
+      tr.insertCell().textContent = formatValue("", value);
+      if (seen.has(key)) { tr.className = "shadowed"; tr.title = "an earlier source gives this parameter"; }
+      seen.add(key);
+    }
   }
 }
 
@@ -664,7 +780,8 @@ async function showDiff(tag, other) {
     tr.className = "differs";
   }
   for (const line of data.lineage || []) out.appendChild(el("p", line));
-  out.appendChild(el("h4", data.parameters.length ? "Parameters that differ" : "No parameter differs"));
+  if (data.environment) out.appendChild(el("p", `environment: ${data.environment}`, "diff-environment"));
+  out.appendChild(el("h4", (data.parameters.length ? "Parameters that differ" : "No parameter differs") + ` (${data.parameters_artifact})`));
   out.appendChild(table);
   if (data.commits[0] !== data.commits[1]) out.appendChild(el("p", `commits: ${data.commits[0]} → ${data.commits[1]}`));
   out.appendChild(el("h4", `${data.patch_artifact}: ${data.patch ? "changes between the two runs" : "identical (or absent)"}`));
@@ -714,6 +831,7 @@ function bindInputs() {
     setState({ diff: other }, { push: true });
     showDiff(decodeURIComponent(route().path.slice("/run/".length)), other).catch(showError);
   });
+  $("env-filter").addEventListener("input", () => { setState({ env: $("env-filter").value }); filterEnvironment(); });
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
     sessionStorage.setItem("lab-workbook-token", $("token").value);
@@ -753,6 +871,7 @@ async function show() {
     $("viewer-section").hidden = true;
     delete $("viewer-section").dataset.tag;
     clear($("diff-output"));
+    $("env-filter").value = r.params.get("env") || "";
     await showRun(decodeURIComponent(r.path.slice("/run/".length)));
   } else {
     $("run-view").hidden = true;
