@@ -75,3 +75,75 @@ def test_a_failed_runs_error_is_highlighted(run_store, serve, page):
     expect(page.locator("#run-error")).to_be_visible()
     expect(page.locator("#run-error-type")).to_have_text("ValueError")
     expect(page.locator("#run-error-message")).to_have_text("loss is NaN")
+
+
+# Pixels of the colour the page draws the first run with (COLOURS[0] in app.js) in a panel's canvas.
+RUN_COLOUR_PIXELS = """
+(panel) => {
+  const canvas = panel.querySelector('canvas');
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (Math.abs(data[i] - 0x1f) < 40 && Math.abs(data[i + 1] - 0x77) < 40 && Math.abs(data[i + 2] - 0xb4) < 40) n++;
+  }
+  return n;
+}
+"""
+
+
+def _panels(page, box: str = "#panels") -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator(f"{box} .panel:not([hidden])").evaluate_all(
+        "ps => ps.map(p => p.dataset.artifact + ':' + p.dataset.field)"
+    )
+
+
+def test_selecting_a_lightning_and_a_hugging_face_run_shows_a_panel_per_field(run_store, serve, page, frameworks):
+    url = serve(run_store.prefix)
+    page.goto(url)
+    for tag in (frameworks["lightning"], frameworks["hf"]):
+        page.locator(f'#runs tbody tr[data-tag="{tag}"] input.select').check()
+    expect(page.locator("#panels")).to_have_attribute("data-panels", "6")
+    assert _panels(page) == [
+        "metrics.csv:train_loss",
+        "metrics.csv:val_loss",
+        "metrics.csv:val_acc",
+        "trainer_log.csv:loss",
+        "trainer_log.csv:learning_rate",
+        "trainer_log.csv:grad_norm",
+    ]
+    first = page.locator('#panels .panel[data-field="train_loss"]')
+    assert first.evaluate(RUN_COLOUR_PIXELS) > 50  # the Lightning run's curve is drawn
+    expect(page.locator('#panels details[data-artifact="metrics.csv"] summary')).to_contain_text("1 of 2 runs")
+
+    page.fill("#panel-filter", "loss")
+    assert _panels(page) == ["metrics.csv:train_loss", "metrics.csv:val_loss", "trainer_log.csv:loss"]
+    expect(page.locator("#panel-count")).to_have_text("3 of 6 panels")
+    page.locator('#panels details[data-artifact="trainer_log.csv"] summary').click()
+    assert "fold=trainer_log.csv" in page.url and "pf=loss" in page.url
+
+    # The same URL in a fresh tab: the same panels searched and folded.
+    other = page.context.new_page()
+    other.goto(page.url)
+    expect(other.locator("#panels")).to_have_attribute("data-panels", "3")
+    assert other.locator('#panels details[data-artifact="trainer_log.csv"]').get_attribute("open") is None
+    assert other.input_value("#panel-filter") == "loss"
+
+    page.locator('#panels .panel[data-field="val_loss"] button.expand').click()
+    expect(page.locator("#plot")).to_have_attribute("data-fields", "val_loss")
+    assert page.input_value("#series") == "metrics.csv" and page.input_value("#fields") == "val_loss"
+    assert not page.errors
+
+
+def test_a_run_page_charts_each_of_its_fields(run_store, serve, page, frameworks):
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/run/{frameworks['hf']}")
+    expect(page.locator("#run-panels")).to_have_attribute("data-panels", "3")
+    assert _panels(page, "#run-panels") == [
+        "trainer_log.csv:loss",
+        "trainer_log.csv:learning_rate",
+        "trainer_log.csv:grad_norm",
+    ]
+    assert page.locator('#run-panels .panel[data-field="loss"]').evaluate(RUN_COLOUR_PIXELS) > 50
+    page.locator('#run-panels .panel[data-field="grad_norm"] button.expand').click()
+    expect(page.locator("#plot")).to_have_attribute("data-fields", "grad_norm")
+    assert not page.errors

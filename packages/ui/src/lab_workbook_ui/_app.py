@@ -7,6 +7,7 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 ``/api/config``                             store, polling interval, parameters artifact
 ``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
 ``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
+``/api/fields?tags=T1,T2``                  the series and fields the runs have (``fields.series_fields``)
 ``/api/run/{tag}``                          one run: record, parameters, artifacts
 ``/api/run/{tag}/artifact/{name}``          the artifact's bytes: text and pictures (``image/png``...)
                                             shown, anything else (or ``?download=1``) as a file
@@ -46,6 +47,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ._curves import curves_json
+from ._fields import series_fields
 from ._parameters import parameter_sources
 from ._runs import artifact_bytes, diff_payload, is_text, run_payload
 from ._security import LoopbackHosts, SecurityHeaders, TokenGate, is_loopback
@@ -176,6 +178,12 @@ def create_app(
         )
         return Response(body, media_type="application/json")
 
+    def fields(request: Request) -> JSONResponse:
+        tags = [t for t in _text(request, "tags").split(",") if t]
+        if not tags:
+            return JSONResponse({"error": "give tags=T1,T2"}, 400)
+        return JSONResponse({"series": series_fields(slot.get(), tags)})
+
     def run(request: Request) -> JSONResponse:
         return JSONResponse(run_payload(slot.get(), request.path_params["tag"], sources))
 
@@ -207,6 +215,7 @@ def create_app(
         Route("/api/config", config),
         Route("/api/runs", runs),
         Route("/api/curves", curves),
+        Route("/api/fields", fields),
         Route("/api/run/{tag}", run),
         Route("/api/run/{tag}/artifact/{name:path}", artifact),
         Route("/api/diff", diff),

@@ -23,6 +23,8 @@ const ui = {
   // newest is dropped (and its fetch aborted), so a slow answer for an earlier choice never replaces the current one.
   generations: {},
   aborts: {},
+  panelsDrawn: {},
+  panelPlots: {},
   shownUrl: null,
   runsCols: null,
 };
@@ -279,10 +281,10 @@ async function showSelection() {
   renderTable();
   if (!selection().length) {
     clearCurves();
+    await drawPanels("runs", []);
     return;
   }
-  await refreshSeriesChoices();
-  await drawCompare();
+  await Promise.all([drawPanels("runs", selection()), refreshSeriesChoices().then(() => drawCompare())]);
 }
 
 function wantedCols() {
@@ -469,6 +471,150 @@ function renderCurves(data, width) {
   ui.plot = new uPlot(opts, [x, ...ys], $("plot"));
 }
 
+// -- panels: one small chart per series field of the runs shown, grouped by series file -----------
+// The search (pf) and the folded series files (fold) are in the URL; a folded file is fetched when opened.
+// One request per series file brings every field of every run, reduced to the panel's width.
+const PANEL_WIDTH = 340, PANEL_HEIGHT = 170;
+const PANEL_VIEWS = {
+  runs: { box: "panels", section: "panels-section", filter: "panel-filter", count: "panel-count" },
+  run: { box: "run-panels", section: "run-panels-section", filter: "run-panel-filter", count: "run-panel-count" },
+};
+
+function foldedFiles() {
+  return new Set((state().get("fold") || "").split(",").filter(Boolean));
+}
+
+async function drawPanels(view, tags) {
+  const ids = PANEL_VIEWS[view];
+  const ticket = generation("panels-" + view);
+  const box = $(ids.box);
+  if (!tags.length) {
+    destroyPanels(view);
+    clear(box);
+    $(ids.section).hidden = true;
+    ui.panelsDrawn[view] = null;
+    return;
+  }
+  const started = performance.now();
+  const statuses = Object.fromEntries(tags.map((t) => [t, statusOf(t)]));
+  const info = await apiJson("/api/fields?tags=" + encodeURIComponent(tags.join(",")), ticket.signal);
+  if (!ticket.current()) return;
+  const folded = foldedFiles();
+  const groups = [];
+  const frame = document.createDocumentFragment();
+  for (const series of info.series) {
+    if (!series.fields.length) continue;
+    const details = el("details");
+    details.dataset.artifact = series.artifact;
+    details.open = !folded.has(series.artifact);
+    details.appendChild(el("summary", `${series.artifact} (${series.fields.length} field${series.fields.length > 1 ? "s" : ""}, ${series.tags.length} of ${tags.length} runs)`));
+    const grid = el("div", null, "panel-grid");
+    details.appendChild(grid);
+    const group = { series, details, grid, drawn: false };
+    details.addEventListener("toggle", () => {
+      const now = foldedFiles();
+      if (details.open) now.delete(series.artifact); else now.add(series.artifact);
+      setState({ fold: [...now].join(",") });
+      if (details.open && !group.drawn) drawPanelGroup(view, group, tags, ticket).catch(showError);
+    });
+    groups.push(group);
+    frame.appendChild(details);
+  }
+  destroyPanels(view);
+  clear(box);
+  box.appendChild(frame);
+  $(ids.section).hidden = !groups.length;
+  await Promise.all(groups.filter((g) => g.details.open).map((g) => drawPanelGroup(view, g, tags, ticket)));
+  if (!ticket.current()) return;
+  filterPanels(view);
+  ui.panelsDrawn[view] = { tags, statuses };
+  box.dataset.drawnMs = String(Math.round(performance.now() - started));
+  box.dataset.panels = String(box.querySelectorAll(".panel").length);
+}
+
+function destroyPanels(view) {
+  for (const plot of ui.panelPlots[view] || []) plot.destroy();
+  ui.panelPlots[view] = [];
+}
+
+async function drawPanelGroup(view, group, tags, ticket) {
+  const s = state();
+  const { series } = group;
+  group.drawn = true;
+  const query = new URLSearchParams({
+    tags: series.tags.join(","), series: series.artifact, fields: series.fields.join(","),
+    x: s.get("x") || "index", smooth: s.get("smooth") || "0", width: String(PANEL_WIDTH),
+  });
+  const data = await apiJson("/api/curves?" + query.toString(), ticket.signal);
+  if (!ticket.current()) return;
+  clear(group.grid);
+  const legend = el("div", null, "panel-legend");
+  tags.forEach((tag, i) => {
+    const key = el("span", "● " + legendLabel(tag, "", 1));
+    key.style.color = COLOURS[i % COLOURS.length];
+    legend.appendChild(key);
+  });
+  group.grid.appendChild(legend);
+  let points = 0;
+  for (const field of series.fields) {
+    const curves = data.curves.filter((c) => c.field === field);
+    points += curves.reduce((n, c) => n + c.shown, 0);
+    const panel = el("div", null, "panel");
+    panel.dataset.field = field;
+    panel.dataset.artifact = series.artifact;
+    panel.dataset.search = (series.artifact + " " + field).toLowerCase();
+    const head = el("div", null, "panel-head");
+    head.appendChild(el("span", field));
+    const expand = el("button", "expand");
+    expand.type = "button";
+    expand.className = "expand";
+    expand.title = "the full compare view of this field, with smoothing, log axes and grouping";
+    expand.addEventListener("click", () => expandPanel(view, series.artifact, field, tags));
+    head.appendChild(expand);
+    panel.appendChild(head);
+    const chart = el("div", null, "panel-chart");
+    panel.appendChild(chart);
+    group.grid.appendChild(panel);
+    const ys = tags.map((tag) => {
+      const curve = curves.find((c) => c.tag === tag);
+      return curve ? curve.y : data.x.map(() => null);
+    });
+    const plotSeries = [{ label: data.x_label || "x" }, ...tags.map((tag, i) => ({
+      label: tag, stroke: COLOURS[i % COLOURS.length], width: 1.25, spanGaps: true, points: { show: false },
+    }))];
+    const opts = {
+      width: PANEL_WIDTH, height: PANEL_HEIGHT, series: plotSeries, legend: { show: false },
+      scales: { x: { time: data.x_mode === "time" } },
+      axes: [{ size: 30, font: "10px system-ui" }, { size: 46, font: "10px system-ui" }],
+      cursor: { sync: { key: "panels-" + view + "-" + series.artifact } },
+    };
+    ui.panelPlots[view].push(new uPlot(opts, [data.x, ...ys], chart));
+  }
+  group.details.dataset.points = String(points);
+}
+
+function filterPanels(view) {
+  const ids = PANEL_VIEWS[view];
+  const text = (state().get("pf") || "").toLowerCase().trim();
+  let shown = 0, total = 0;
+  for (const panel of $(ids.box).querySelectorAll(".panel")) {
+    total += 1;
+    panel.hidden = !!text && !panel.dataset.search.includes(text);
+    if (!panel.hidden) shown += 1;
+  }
+  $(ids.count).textContent = text ? `${shown} of ${total} panels` : `${total} panels`;
+}
+
+function expandPanel(view, artifact, field, tags) {
+  if (view === "run") {
+    location.hash = "#/runs?" + new URLSearchParams({ sel: tags.join(","), series: artifact, fields: field }).toString();
+    return;
+  }
+  setState({ series: artifact, fields: field }, { push: true });
+  syncInputs();
+  drawCompare().then(() => $("expanded-title").scrollIntoView()).catch(showError);
+}
+
 // -- the run page -------------------------------------------------------------------------------
 function patchBlock(target, text) {
   // Diff colouring by line prefix, every line added as text.
@@ -553,6 +699,7 @@ async function showRun(tag) {
   problems.hidden = !(run.problems || []).length;
   showRecordSections(run);
   showParameters(run);
+  drawPanels("run", [run.tag]).catch(showError);
   const table = $("artifacts");
   clear(table);
   for (const artifact of run.artifacts) {
@@ -831,6 +978,9 @@ function bindInputs() {
     setState({ diff: other }, { push: true });
     showDiff(decodeURIComponent(route().path.slice("/run/".length)), other).catch(showError);
   });
+  for (const [view, ids] of Object.entries(PANEL_VIEWS)) {
+    $(ids.filter).addEventListener("input", () => { setState({ pf: $(ids.filter).value }); filterPanels(view); });
+  }
   $("env-filter").addEventListener("input", () => { setState({ env: $("env-filter").value }); filterEnvironment(); });
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -857,6 +1007,7 @@ function syncInputs() {
   $("smooth").value = s.get("smooth") || "0";
   $("smooth-value").textContent = $("smooth").value;
   for (const id of ["logx", "logy", "full"]) $(id).checked = !!s.get(id);
+  $("panel-filter").value = s.get("pf") || "";
 }
 
 // The page as the URL says, whatever it showed before: a fresh tab, Back/Forward and a pasted link all end here.
@@ -872,6 +1023,7 @@ async function show() {
     delete $("viewer-section").dataset.tag;
     clear($("diff-output"));
     $("env-filter").value = r.params.get("env") || "";
+    $("run-panel-filter").value = r.params.get("pf") || "";
     await showRun(decodeURIComponent(r.path.slice("/run/".length)));
   } else {
     $("run-view").hidden = true;
@@ -894,6 +1046,7 @@ async function poll() {
     } else {
       await loadRuns();
       if (ui.drawn && curvesMayGrow(ui.drawn)) await drawCompare(true);
+      if (ui.panelsDrawn.runs && curvesMayGrow(ui.panelsDrawn.runs)) await drawPanels("runs", selection());
     }
   } catch (err) {
     showError(err);
