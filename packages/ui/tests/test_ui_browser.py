@@ -143,7 +143,7 @@ def test_hostile_names_patches_and_descriptions_show_as_text(run_store, serve, p
     assert page.locator("#viewer").inner_text().strip() == HOSTILE
 
     assert page.evaluate("window.__pwned") is None
-    assert page.locator("script").count() == 2  # uPlot and app.js, nothing injected
+    assert page.locator("script").count() == 3  # uPlot, sweep.js and app.js, nothing injected
     assert page.locator("img").count() == 0
     assert not page.errors
 

@@ -171,8 +171,11 @@ function matchesParam(row, f) {
   return true;
 }
 
-function filteredRows() {
+// The rows the filters keep (and the sweep's brushes, unless `brushed` is false), sorted as the URL says.
+function filteredRows({ brushed = true } = {}) {
   const s = state();
+  const brushes = brushed ? parseBrushes(s.get("brush")) : {};
+  const anyBrush = Object.keys(brushes).length > 0;
   const q = (s.get("q") || "").toLowerCase();
   const status = s.get("status") || "";
   const from = s.get("from"), to = s.get("to");
@@ -183,6 +186,7 @@ function filteredRows() {
     if (from && (!day || day < from)) return false;
     if (to && (!day || day > to)) return false;
     if (!params.every((f) => matchesParam(row, f))) return false;
+    if (anyBrush && !passesBrushes(row, brushes)) return false;
     if (q) {
       const haystack = Object.entries(row)
         .filter(([k]) => k === "tag" || k === "status" || k === "description" || k === "problem" || k.startsWith("params."))
@@ -267,6 +271,47 @@ function renderTable() {
   $("prev").disabled = page === 0;
   $("next").disabled = page >= pages - 1;
   $("selcount").textContent = selected.size ? `(${selected.size} selected)` : "(select runs in the table)";
+  renderSweep();
+}
+
+// -- the sweep view (sweep.js draws it) -----------------------------------------------------------
+function metricColumns() {
+  return ui.runs.columns.filter((c) => /\.(last|best)$/.test(c));
+}
+
+function fillSelect(select, options, chosen, none) {
+  clear(select);
+  if (none) select.appendChild(new Option(none, ""));
+  for (const o of options) select.appendChild(new Option(o.replace(/^params\./, ""), o));
+  select.value = options.includes(chosen) ? chosen : none ? "" : options[0] || "";
+}
+
+function renderSweep() {
+  if (!$("sweep-section").open) return;
+  const s = state();
+  const sel = new Set(selection());
+  const base = s.get("sweeprows") === "sel" ? rowObjects().filter((r) => sel.has(r.tag)) : filteredRows({ brushed: false });
+  const metrics = metricColumns();
+  const metric = metrics.includes(s.get("metric")) ? s.get("metric") : metrics[0] || "";
+  fillSelect($("metric"), metrics, metric, metrics.length ? null : "(no metric column)");
+  $("sweep-hint").textContent = metrics.length ? "" : "add a series column (series columns box, e.g. Training loss.csv:loss) to colour runs by a metric";
+  const varying = varyingParams(ui.runs.columns, base);
+  const sx = varying.includes(s.get("sx")) ? s.get("sx") : varying[0] || "";
+  fillSelect($("sx"), varying, sx);
+  const brushes = parseBrushes(s.get("brush"));
+  const axes = metric ? [...varying, metric] : varying;
+  drawParallel($("parallel"), base, axes, metric, brushes, (column, brush) => {
+    const now = parseBrushes(state().get("brush"));
+    if (brush) now[column] = brush; else delete now[column];
+    setState({ brush: brushText(now), page: null }, { push: true });
+    renderTable();
+  });
+  drawScatter($("scatter"), base.filter((r) => passesBrushes(r, brushes)), sx, metric, (tag) => toggleSelection(tag, true));
+  const inside = base.filter((r) => passesBrushes(r, brushes)).length;
+  $("sweep-count").textContent = Object.keys(brushes).length ? `(${inside} of ${base.length} runs inside the brushes)` : `(${base.length} runs)`;
+  const list = $("param-list");
+  clear(list);
+  for (const c of ui.runs.columns.filter((c) => c.startsWith("params."))) list.appendChild(new Option(c.slice(7)));
 }
 
 function toggleSelection(tag, on) {
@@ -355,6 +400,61 @@ function legendLabel(tag, field, fieldCount) {
   return fieldCount > 1 ? `${label} ${field}` : label;
 }
 
+function groupColumn() {
+  const key = (state().get("group") || "").trim();
+  return key ? (key.startsWith("params.") ? key : "params." + key) : null;
+}
+
+// Group by a parameter: per group (and field), the mean of its runs at each x, with a band from their
+// minimum to their maximum. Adds three series per group to `series`; returns the y arrays and the bands.
+function groupCurves(data, ys, column, fieldCount, series) {
+  const rows = Object.fromEntries(rowObjects().map((r) => [r.tag, r]));
+  const groups = new Map();
+  data.curves.forEach((c, i) => {
+    const row = rows[c.tag];
+    const value = row && row[column] !== undefined && row[column] !== null ? formatValue(column, row[column]) : "?";
+    const key = JSON.stringify([value, c.field]);
+    if (!groups.has(key)) groups.set(key, { value, field: c.field, tags: [], ys: [] });
+    const g = groups.get(key);
+    g.tags.push(c.tag);
+    g.ys.push(ys[i]);
+  });
+  const out = [], bands = [];
+  const name = column.replace(/^params\./, "");
+  [...groups.values()].forEach((g, k) => {
+    const n = g.ys[0] ? g.ys[0].length : 0;
+    const mean = new Array(n), lo = new Array(n), hi = new Array(n);
+    for (let j = 0; j < n; j++) {
+      let sum = 0, count = 0, min = Infinity, max = -Infinity;
+      for (const y of g.ys) {
+        const v = y[j];
+        if (v === null || v === undefined) continue;
+        sum += v; count += 1; if (v < min) min = v; if (v > max) max = v;
+      }
+      mean[j] = count ? sum / count : null; lo[j] = count ? min : null; hi[j] = count ? max : null;
+    }
+    const colour = COLOURS[k % COLOURS.length];
+    const label = `${name}=${g.value} (${g.tags.length} run${g.tags.length > 1 ? "s" : ""})${fieldCount > 1 ? " " + g.field : ""}`;
+    series.push({ label, stroke: colour, width: 2, spanGaps: true, points: { show: false } });
+    series.push({ label: label + " max", stroke: colour + "55", width: 0.5, spanGaps: true, points: { show: false } });
+    series.push({ label: label + " min", stroke: colour + "55", width: 0.5, spanGaps: true, points: { show: false } });
+    const base = 1 + out.length;
+    out.push(mean, hi, lo);
+    bands.push({ series: [base + 1, base + 2], fill: colour + "33" });
+  });
+  showGroups([...groups.values()].map((g) => ({ label: `${name}=${g.value}${fieldCount > 1 ? " " + g.field : ""}`, tags: g.tags })));
+  $("plot").dataset.groups = String(groups.size);
+  return { ys: out, bands };
+}
+
+function showGroups(groups) {
+  const list = $("groups");
+  clear(list);
+  for (const g of groups) list.appendChild(el("li", `${g.label}: ${g.tags.join(", ")}`));
+  list.hidden = !groups.length;
+  if (!groups.length) delete $("plot").dataset.groups;
+}
+
 function plotWidth() {
   return Math.max(300, $("plot").clientWidth || document.body.clientWidth - 40);
 }
@@ -378,7 +478,7 @@ async function drawCompare(force = false) {
     smooth: s.get("smooth") || "0",
     width: s.get("full") ? "full" : String(width),
   });
-  const key = query.toString() + (s.get("logx") || "") + (s.get("logy") || "") + (s.get("legend") || "");
+  const key = query.toString() + (s.get("logx") || "") + (s.get("logy") || "") + (s.get("legend") || "") + "|" + (s.get("group") || "");
   if (!force && key === ui.curvesKey) return;
   ui.curvesKey = key;
   const started = performance.now();
@@ -446,16 +546,24 @@ function renderCurves(data, width) {
   if (data.missing.length) notes.push(`no ${data.artifact} in: ${data.missing.join(", ")}`);
   $("reduction").textContent = notes.join(" · ");
   const series = [{ label: data.x_label || "x" }];
-  data.curves.forEach((c, i) => {
-    series.push({
-      label: legendLabel(c.tag, c.field, fields.size),
-      stroke: COLOURS[i % COLOURS.length],
-      width: 1.5,
-      spanGaps: true,
-      points: { show: false },
+  let bands = [];
+  const grouping = groupColumn();
+  if (grouping) {
+    ({ ys, bands } = groupCurves(data, ys, grouping, fields.size, series));
+  } else {
+    showGroups([]);
+    data.curves.forEach((c, i) => {
+      series.push({
+        label: legendLabel(c.tag, c.field, fields.size),
+        stroke: COLOURS[i % COLOURS.length],
+        width: 1.5,
+        spanGaps: true,
+        points: { show: false },
+      });
     });
-  });
+  }
   const opts = {
+    bands,
     width,
     height: 420,
     series,
@@ -952,7 +1060,7 @@ function bindInputs() {
       else renderTable();
     });
   }
-  const compare = { series: "series", fields: "fields", x: "x", legend: "legend" };
+  const compare = { series: "series", fields: "fields", x: "x", legend: "legend", group: "group" };
   for (const [id, key] of Object.entries(compare)) {
     $(id).addEventListener("change", () => { setState({ [key]: $(id).value }, { push: true }); drawCompare().catch(showError); });
   }
@@ -981,6 +1089,14 @@ function bindInputs() {
   for (const [view, ids] of Object.entries(PANEL_VIEWS)) {
     $(ids.filter).addEventListener("input", () => { setState({ pf: $(ids.filter).value }); filterPanels(view); });
   }
+  $("sweep-section").addEventListener("toggle", () => {
+    if (!!state().get("sweep") !== $("sweep-section").open) setState({ sweep: $("sweep-section").open });
+    renderSweep();
+  });
+  $("metric").addEventListener("change", () => { setState({ metric: $("metric").value }, { push: true }); renderSweep(); });
+  $("sx").addEventListener("change", () => { setState({ sx: $("sx").value }, { push: true }); renderSweep(); });
+  $("sweep-runs").addEventListener("change", () => { setState({ sweeprows: $("sweep-runs").value }, { push: true }); renderSweep(); });
+  $("brush-clear").addEventListener("click", () => { setState({ brush: null }, { push: true }); renderTable(); });
   $("env-filter").addEventListener("input", () => { setState({ env: $("env-filter").value }); filterEnvironment(); });
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -1002,12 +1118,13 @@ function scheduleRunsReload() {
 
 function syncInputs() {
   const s = state();
-  const values = { q: "q", status: "status", from: "from", to: "to", pfilter: "p", cols: "cols", series: "series", fields: "fields", x: "x", legend: "legend" };
+  const values = { q: "q", status: "status", from: "from", to: "to", pfilter: "p", cols: "cols", series: "series", fields: "fields", x: "x", legend: "legend", group: "group", "sweep-runs": "sweeprows" };
   for (const [id, key] of Object.entries(values)) $(id).value = s.get(key) || (id === "x" ? "index" : "");
   $("smooth").value = s.get("smooth") || "0";
   $("smooth-value").textContent = $("smooth").value;
   for (const id of ["logx", "logy", "full"]) $(id).checked = !!s.get(id);
   $("panel-filter").value = s.get("pf") || "";
+  $("sweep-section").open = !!s.get("sweep");
 }
 
 // The page as the URL says, whatever it showed before: a fresh tab, Back/Forward and a pasted link all end here.
