@@ -26,7 +26,7 @@ def _view(page) -> dict:  # type: ignore[no-untyped-def]
     """What the page shows: the count line, the rows' tags, the selection and the curves drawn."""
     return {
         "count": page.locator("#count").inner_text(),
-        "rows": page.locator("#runs tbody tr").evaluate_all("rows => rows.map(r => r.dataset.tag)"),
+        "rows": page.locator("#runs tbody tr[data-tag]").evaluate_all("rows => rows.map(r => r.dataset.tag)"),
         "selected": page.locator("#selcount").inner_text(),
         "points": page.locator("#plot").get_attribute("data-points"),
         "canvases": page.locator("#plot canvas").count(),
@@ -100,7 +100,7 @@ def test_a_slow_answer_for_an_earlier_choice_never_replaces_the_current_one(run_
 
     page.route("**/api/curves?*", hold_loss)
     page.goto(f"{url}#/runs?sel={tag}&series=Training+loss.csv")
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     page.fill("#fields", "loss")
     page.dispatch_event("#fields", "change")
     page.fill("#fields", "accuracy")

@@ -24,6 +24,7 @@ const ui = {
   generations: {},
   aborts: {},
   panelsDrawn: {},
+  rowCache: {},
   panelPlots: {},
   shownUrl: null,
   runsCols: null,
@@ -138,9 +139,44 @@ function formatSize(bytes) {
 }
 
 // -- the runs table -----------------------------------------------------------------------------
+// The table's rows as objects, each with its filter text, made once per table (not per keystroke), and
+// its orders, made once per sort key: a keystroke in a 10,000-run table only tests each row's text.
 function rowObjects() {
-  const { columns, rows } = ui.runs;
-  return rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+  if (ui.rowCache.runs !== ui.runs) {
+    const { columns, rows } = ui.runs;
+    const searched = columns.map((c, i) => [c, i]).filter(([c]) => c === "tag" || c === "status" || c === "description" || c === "problem" || c.startsWith("params."));
+    const objects = rows.map((row) => {
+      const object = {};
+      for (let i = 0; i < columns.length; i++) object[columns[i]] = row[i];
+      return object;
+    });
+    const texts = rows.map((row) => searched
+      .map(([, i]) => { const v = row[i]; return v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v); })
+      .join("\u0000").toLowerCase());
+    ui.rowCache = { runs: ui.runs, objects, texts, sorted: {} };
+  }
+  return ui.rowCache.objects;
+}
+
+function sortedRows(sort) {
+  rowObjects();
+  const cache = ui.rowCache;
+  if (!cache.sorted[sort]) {
+    const desc = sort.startsWith("-");
+    const key = desc ? sort.slice(1) : sort;
+    const order = cache.objects.map((_, i) => i);
+    const collator = new Intl.Collator();
+    order.sort((i, j) => {
+      const a = cache.objects[i][key], b = cache.objects[j][key];
+      if (a === b) return 0;
+      if (a === null || a === undefined) return 1;
+      if (b === null || b === undefined) return -1;
+      const o = typeof a === "number" && typeof b === "number" ? a - b : collator.compare(String(a), String(b));
+      return desc ? -o : o;
+    });
+    cache.sorted[sort] = order;
+  }
+  return cache.sorted[sort];
 }
 
 function parseParamFilters(text) {
@@ -180,42 +216,33 @@ function filteredRows({ brushed = true } = {}) {
   const status = s.get("status") || "";
   const from = s.get("from"), to = s.get("to");
   const params = parseParamFilters(s.get("p"));
-  let rows = rowObjects().filter((row) => {
-    if (status && row.status !== status) return false;
+  const objects = rowObjects(), texts = ui.rowCache.texts;
+  const rows = [];
+  for (const i of sortedRows(s.get("sort") || "-started")) {
+    const row = objects[i];
+    if (status && row.status !== status) continue;
     const day = row.started ? row.started.slice(0, 10) : null;
-    if (from && (!day || day < from)) return false;
-    if (to && (!day || day > to)) return false;
-    if (!params.every((f) => matchesParam(row, f))) return false;
-    if (anyBrush && !passesBrushes(row, brushes)) return false;
-    if (q) {
-      const haystack = Object.entries(row)
-        .filter(([k]) => k === "tag" || k === "status" || k === "description" || k === "problem" || k.startsWith("params."))
-        .map(([, v]) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v)))
-        .join("\u0000").toLowerCase();
-      if (!haystack.includes(q)) return false;
-    }
-    return true;
-  });
-  const sort = s.get("sort") || "-started";
-  const desc = sort.startsWith("-");
-  const key = desc ? sort.slice(1) : sort;
-  rows.sort((x, y) => {
-    const a = x[key], b = y[key];
-    if (a === b) return 0;
-    if (a === null || a === undefined) return 1;
-    if (b === null || b === undefined) return -1;
-    const order = typeof a === "number" && typeof b === "number" ? a - b : String(a).localeCompare(String(b));
-    return desc ? -order : order;
-  });
+    if (from && (!day || day < from)) continue;
+    if (to && (!day || day > to)) continue;
+    if (params.length && !params.every((f) => matchesParam(row, f))) continue;
+    if (anyBrush && !passesBrushes(row, brushes)) continue;
+    if (q && !texts[i].includes(q)) continue;
+    rows.push(row);
+  }
   return rows;
 }
 
 function renderTable() {
   const s = state();
   // The problem column (why a run's record or data cannot be read) only when some run has one.
-  const damaged = rowObjects().some((row) => row.problem);
+  if (ui.rowCache.runs !== ui.runs || ui.rowCache.damaged === undefined) {
+    const objects = rowObjects();
+    ui.rowCache.damaged = objects.some((row) => row.problem);
+    ui.rowCache.resumed = objects.some((row) => row.attempts > 1);
+  }
+  const damaged = ui.rowCache.damaged;
   // The attempts column (processes a run lived through) only when some run was resumed.
-  const resumed = rowObjects().some((row) => row.attempts > 1);
+  const resumed = ui.rowCache.resumed;
   const columns = (ui.runs.columns.length ? ui.runs.columns : FIXED)
     .filter((c) => (c !== "problem" || damaged) && (c !== "attempts" || resumed));
   const sort = s.get("sort") || "-started";
@@ -239,7 +266,41 @@ function renderTable() {
   const rows = filteredRows();
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const page = Math.min(Number(s.get("page") || 0), pages - 1);
-  for (const row of rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)) {
+  ui.table = { rows: rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE), columns, selected, window: null };
+  renderRows();
+  $("count").textContent = ui.runs.complete === false
+    ? `${rows.length} of the ${ui.runs.rows.length} newest runs (of ${ui.runs.total}; reading the rest…)`
+    : `${rows.length} of ${ui.runs.rows.length} runs`;
+  $("page").textContent = `page ${page + 1} of ${pages}`;
+  $("prev").disabled = page === 0;
+  $("next").disabled = page >= pages - 1;
+  $("selcount").textContent = selected.size ? `(${selected.size} selected)` : "(select runs in the table)";
+  renderSweep();
+}
+
+// Only the rows of the page that are on screen (and a few around them) are in the DOM: spacer rows stand in
+// for the others, so a keystroke in a 10,000-run table lays out a screenful of rows, and scrolling adds them.
+const ROW_HEIGHT = 24, OVERSCAN = 8;
+
+function renderRows() {
+  const { rows, columns, selected } = ui.table;
+  const wrap = $("table-wrap");
+  const height = Math.max(wrap.clientHeight, window.innerHeight * 0.55);  // its max-height, before rows fill it
+  const first = Math.max(0, Math.floor(wrap.scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((wrap.scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  if (ui.table.window && ui.table.window[0] === first && ui.table.window[1] === last) return;
+  ui.table.window = [first, last];
+  const tbody = $("runs").tBodies[0];
+  clear(tbody);
+  const spacer = (count) => {
+    if (!count) return;
+    const td = tbody.insertRow().insertCell();
+    td.parentNode.className = "spacer";
+    td.colSpan = columns.length + 1;
+    td.style.height = `${count * ROW_HEIGHT}px`;
+  };
+  spacer(first);
+  for (const row of rows.slice(first, last)) {
     const tr = tbody.insertRow();
     tr.dataset.tag = row.tag;
     if (selected.has(row.tag)) tr.className = "selected";
@@ -264,14 +325,7 @@ function renderTable() {
       }
     }
   }
-  $("count").textContent = ui.runs.complete === false
-    ? `${rows.length} of the ${ui.runs.rows.length} newest runs (of ${ui.runs.total}; reading the rest…)`
-    : `${rows.length} of ${ui.runs.rows.length} runs`;
-  $("page").textContent = `page ${page + 1} of ${pages}`;
-  $("prev").disabled = page === 0;
-  $("next").disabled = page >= pages - 1;
-  $("selcount").textContent = selected.size ? `(${selected.size} selected)` : "(select runs in the table)";
-  renderSweep();
+  spacer(rows.length - last);
 }
 
 // -- the sweep view (sweep.js draws it) -----------------------------------------------------------
@@ -1097,6 +1151,7 @@ function bindInputs() {
   $("sx").addEventListener("change", () => { setState({ sx: $("sx").value }, { push: true }); renderSweep(); });
   $("sweep-runs").addEventListener("change", () => { setState({ sweeprows: $("sweep-runs").value }, { push: true }); renderSweep(); });
   $("brush-clear").addEventListener("click", () => { setState({ brush: null }, { push: true }); renderTable(); });
+  $("table-wrap").addEventListener("scroll", () => requestAnimationFrame(() => { if (ui.table) renderRows(); }));
   $("env-filter").addEventListener("input", () => { setState({ env: $("env-filter").value }); filterEnvironment(); });
   $("token-form").addEventListener("submit", (event) => {
     event.preventDefault();
