@@ -181,7 +181,7 @@ function drawParallel(box, rows, columns, metric, brushes, onBrush) {
 /** A scatter of column `xColumn` against `metric` for `rows` into `box`; each point's title is its run's tag. */
 function drawScatter(box, rows, xColumn, metric, onPick) {
   while (box.firstChild) box.removeChild(box.firstChild);
-  const width = 420, height = 300, m = { top: 16, right: 16, bottom: 40, left: 56 };
+  const width = 420, height = 300, m = { top: 30, right: 24, bottom: 40, left: 56 };
   const root = svg("svg", { width, height, class: "scatter" });
   box.appendChild(root);
   if (!xColumn || !metric) {
@@ -195,7 +195,7 @@ function drawScatter(box, rows, xColumn, metric, onPick) {
   root.appendChild(svg("line", { x1: m.left, x2: width - m.right, y1: height - m.bottom, y2: height - m.bottom, stroke: "#333" }));
   root.appendChild(svg("line", { x1: m.left, x2: m.left, y1: m.top, y2: height - m.bottom, stroke: "#333" }));
   root.appendChild(svg("text", { x: (width + m.left) / 2, y: height - 6, "text-anchor": "middle", class: "axis-name" }, xColumn.replace(/^params\./, "")));
-  root.appendChild(svg("text", { x: 12, y: m.top + 4, class: "axis-name" }, metric));
+  root.appendChild(svg("text", { x: m.left, y: 14, "text-anchor": "middle", class: "axis-name" }, metric));
   if (ax.numeric) {
     for (const t of [0, 1]) root.appendChild(svg("text", { x: m.left + t * (width - m.left - m.right), y: height - m.bottom + 14, "text-anchor": "middle", class: "tick" }, tickText(ax, t)));
   } else {
