@@ -8,6 +8,7 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 ``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
 ``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
 ``/api/fields?tags=T1,T2``                  the series and fields the runs have (``fields.series_fields``)
+``/api/images?tags=T1,T2``                  the image series of several runs (``runs.images_across``)
 ``/api/run/{tag}``                          one run: record, parameters, artifacts
 ``/api/run/{tag}/artifact/{name}``          the artifact's bytes: text and pictures (``image/png``...)
                                             shown, anything else (or ``?download=1``) as a file
@@ -49,7 +50,7 @@ from starlette.staticfiles import StaticFiles
 from ._curves import curves_json
 from ._fields import series_fields
 from ._parameters import parameter_sources
-from ._runs import artifact_bytes, diff_payload, is_text, run_payload
+from ._runs import artifact_bytes, diff_payload, images_across, is_text, run_payload
 from ._security import LoopbackHosts, SecurityHeaders, TokenGate, is_loopback
 from ._startup import RepositorySlot, read_ahead
 from ._tables import RunsTables, parse_series_columns
@@ -184,6 +185,12 @@ def create_app(
             return JSONResponse({"error": "give tags=T1,T2"}, 400)
         return JSONResponse({"series": series_fields(slot.get(), tags)})
 
+    def images(request: Request) -> JSONResponse:
+        tags = [t for t in _text(request, "tags").split(",") if t]
+        if not tags:
+            return JSONResponse({"error": "give tags=T1,T2"}, 400)
+        return JSONResponse({"series": images_across(slot.get(), tags)})
+
     def run(request: Request) -> JSONResponse:
         return JSONResponse(run_payload(slot.get(), request.path_params["tag"], sources))
 
@@ -216,6 +223,7 @@ def create_app(
         Route("/api/runs", runs),
         Route("/api/curves", curves),
         Route("/api/fields", fields),
+        Route("/api/images", images),
         Route("/api/run/{tag}", run),
         Route("/api/run/{tag}/artifact/{name:path}", artifact),
         Route("/api/diff", diff),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from lab_workbook import Environment, Experiment, ExperimentRepository
     from lab_workbook_core.attempts import Attempt
 
-__all__ = ["artifact_bytes", "diff_payload", "find_run", "images_of", "is_text", "run_payload"]
+__all__ = ["artifact_bytes", "diff_payload", "find_run", "images_across", "images_of", "is_text", "run_payload"]
 
 #: Kinds the page shows as text (anything can be downloaded).
 TEXT_KINDS = frozenset({"text", "json", "csv"})
@@ -52,6 +52,20 @@ def images_of(names: list[str]) -> list[dict[str, Any]]:
         for n, steps in sorted(series.items())
     ]
     return found + single
+
+
+def images_across(wb: ExperimentRepository, tags: list[str]) -> list[dict[str, Any]]:
+    """``[{"name", "runs": {tag: {"steps", "artifacts"}}}]``: each image series (with steps) that any of
+    the runs has, for the page's images side by side at one step (as ``wb.image_grid`` in a notebook).
+    One listing per run (a finished run's is remembered by the reader)."""
+    found: dict[str, dict[str, Any]] = {}
+    for tag in tags:
+        exp = wb.experiment(tag)
+        for series in images_of(exp.list_artifacts()):
+            if series["steps"]:
+                runs = found.setdefault(series["name"], {})
+                runs[exp.tag] = {"steps": series["steps"], "artifacts": series["artifacts"]}
+    return [{"name": name, "runs": found[name]} for name in sorted(found)]
 
 
 def is_text(name: str) -> bool:

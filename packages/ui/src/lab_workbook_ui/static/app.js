@@ -380,10 +380,10 @@ async function showSelection() {
   renderTable();
   if (!selection().length) {
     clearCurves();
-    await drawPanels("runs", []);
+    await Promise.all([drawPanels("runs", []), drawAcross([])]);
     return;
   }
-  await Promise.all([drawPanels("runs", selection()), refreshSeriesChoices().then(() => drawCompare())]);
+  await Promise.all([drawPanels("runs", selection()), drawAcross(selection()), refreshSeriesChoices().then(() => drawCompare())]);
 }
 
 function wantedCols() {
@@ -777,6 +777,59 @@ function expandPanel(view, artifact, field, tags) {
   drawCompare().then(() => $("expanded-title").scrollIntoView()).catch(showError);
 }
 
+// -- images across runs: one image series of the selected runs side by side, at one step -------------
+// (as wb.image_grid in a notebook). The series (img) and the step (istep) are in the URL; a run shows its
+// image at that step, or at the latest step it has before it, labelled with that step.
+async function drawAcross(tags) {
+  const ticket = generation("across");
+  if (!tags.length) { $("across-section").hidden = true; ui.across = null; return; }
+  const data = await apiJson("/api/images?tags=" + encodeURIComponent(tags.join(",")), ticket.signal);
+  if (!ticket.current()) return;
+  $("across-section").hidden = !data.series.length;
+  ui.across = data.series.length ? { series: data.series, tags } : null;
+  if (!ui.across) return;
+  const names = data.series.map((x) => x.name);
+  const chosen = names.includes(state().get("img")) ? state().get("img") : names[0];
+  fillSelect($("across-name"), names, chosen);
+  showAcross();
+}
+
+function showAcross() {
+  if (!ui.across) return;
+  const s = state();
+  const series = ui.across.series.find((x) => x.name === $("across-name").value) || ui.across.series[0];
+  const steps = [...new Set(Object.values(series.runs).flatMap((r) => r.steps))].sort((a, b) => a - b);
+  const wanted = s.get("istep") === null ? steps[steps.length - 1] : Number(s.get("istep"));
+  const index = Math.max(0, steps.findLastIndex((x) => x <= wanted));
+  const slider = $("across-step");
+  slider.max = String(steps.length - 1);
+  slider.value = String(index);
+  const step = steps[index];
+  $("across-label").textContent = `step ${step} (${index + 1} of ${steps.length})`;
+  const box = $("across");
+  clear(box);
+  ui.across.tags.forEach((tag, i) => {
+    const figure = el("figure", null, "image-series");
+    figure.dataset.tag = tag;
+    const caption = el("figcaption", legendLabel(tag, "", 1));
+    caption.style.color = COLOURS[i % COLOURS.length];
+    figure.appendChild(caption);
+    const run = series.runs[tag];
+    const at = run ? run.steps.findLastIndex((x) => x <= step) : -1;
+    if (at < 0) {
+      figure.appendChild(el("p", run ? `no image at or before step ${step}` : `no ${series.name}`, "missing"));
+    } else {
+      const img = document.createElement("img");
+      img.alt = `${series.name} of ${tag}`;
+      figure.dataset.step = String(run.steps[at]);
+      if (run.steps[at] !== step) figure.appendChild(el("p", `step ${run.steps[at]}`, "note"));
+      figure.appendChild(img);
+      loadImage(img, tag, run.artifacts[at]).catch(showError);
+    }
+    box.appendChild(figure);
+  });
+}
+
 // -- the run page -------------------------------------------------------------------------------
 function patchBlock(target, text) {
   // Diff colouring by line prefix, every line added as text.
@@ -1151,6 +1204,15 @@ function bindInputs() {
   $("sx").addEventListener("change", () => { setState({ sx: $("sx").value }, { push: true }); renderSweep(); });
   $("sweep-runs").addEventListener("change", () => { setState({ sweeprows: $("sweep-runs").value }, { push: true }); renderSweep(); });
   $("brush-clear").addEventListener("click", () => { setState({ brush: null }, { push: true }); renderTable(); });
+  $("across-name").addEventListener("change", () => { setState({ img: $("across-name").value, istep: null }, { push: true }); showAcross(); });
+  $("across-step").addEventListener("input", () => {
+    const series = ui.across && (ui.across.series.find((x) => x.name === $("across-name").value) || ui.across.series[0]);
+    if (!series) return;
+    const steps = [...new Set(Object.values(series.runs).flatMap((r) => r.steps))].sort((a, b) => a - b);
+    const i = Number($("across-step").value);
+    setState({ istep: i === steps.length - 1 ? null : steps[i] });
+    showAcross();
+  });
   $("table-wrap").addEventListener("scroll", () => requestAnimationFrame(() => { if (ui.table) renderRows(); }));
   $("env-filter").addEventListener("input", () => { setState({ env: $("env-filter").value }); filterEnvironment(); });
   $("token-form").addEventListener("submit", (event) => {
