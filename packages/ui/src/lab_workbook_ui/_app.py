@@ -5,7 +5,8 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 ==========================================  ==============================================
 ``/``                                       the page (``static/index.html``)
 ``/api/config``                             store, polling interval, parameters artifact
-``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
+``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``); ``&known=V``: only
+                                            what changed since version V (``deltas``)
 ``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
 ``/api/fields?tags=T1,T2``                  the series and fields the runs have (``fields.series_fields``)
 ``/api/images?tags=T1,T2``                  the image series of several runs (``runs.images_across``)
@@ -48,6 +49,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ._curves import curves_json
+from ._deltas import TableVersions
 from ._fields import series_fields
 from ._parameters import parameter_sources
 from ._runs import artifact_bytes, diff_payload, images_across, is_text, run_payload
@@ -130,6 +132,7 @@ def create_app(
     """
     sources = parameter_sources(params)
     tables = RunsTables(sources)
+    versions = TableVersions()
     if repository is not None:
         slot = RepositorySlot(
             lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None
@@ -157,7 +160,12 @@ def create_app(
         newest = int(_number(request, "newest", "0", int)) or None
         body = tables.json(slot.get(), parse_series_columns(_text(request, "series")), newest=newest)
         tables.answered.set()
-        return Response(body, media_type="application/json")
+        version = versions.remember(body)
+        known = _text(request, "known")
+        delta = versions.answer(body, known) if known else None
+        return Response(
+            delta if delta is not None else body, media_type="application/json", headers={"X-Table-Version": version}
+        )
 
     def curves(request: Request) -> Response:
         tags = [t for t in _text(request, "tags").split(",") if t]

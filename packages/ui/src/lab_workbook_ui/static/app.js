@@ -394,14 +394,28 @@ async function loadRuns({ preview = false } = {}) {
   // preview: only about a page of the newest runs, shown while the whole table is read.
   const cols = wantedCols();
   const newest = preview ? "&newest=" + PAGE_SIZE : "";
+  // A poll of the whole table it has already says which version it has: the answer is only what changed.
+  const known = !preview && ui.runsVersion && ui.runsCols === cols && ui.runs.complete ? "&known=" + ui.runsVersion : "";
   const ticket = generation("runs");
-  const response = await api("/api/runs?series=" + encodeURIComponent(cols) + newest, ticket.signal);
+  const response = await api("/api/runs?series=" + encodeURIComponent(cols) + newest + known, ticket.signal);
   const text = await response.text();
   if (!ticket.current()) return;
   ui.runsCols = cols;
-  if (text !== ui.runsText) {
+  ui.runsVersion = preview ? null : response.headers.get("X-Table-Version");
+  const answer = known ? JSON.parse(text) : null;
+  if (answer && answer.unchanged) {
+    // nothing changed
+  } else if (answer && answer.changed) {
+    const rows = new Map(ui.runs.rows.map((row) => [row[0], row]));
+    for (const tag of answer.removed) rows.delete(tag);
+    for (const row of answer.changed) rows.set(row[0], row);
+    ui.runs = { ...ui.runs, rows: [...rows.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) };
+    ui.runsText = "";
+    renderTable();
+    fillTagList();
+  } else if (text !== ui.runsText) {
     ui.runsText = text;
-    ui.runs = JSON.parse(text);
+    ui.runs = answer || JSON.parse(text);
     renderTable();
     fillTagList();
   }
