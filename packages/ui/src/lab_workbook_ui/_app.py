@@ -184,6 +184,7 @@ def create_app(
             x=_text(request, "x", "index"),
             width=None if width_text == "full" else int(_number(request, "width", "1000", int)),
             smooth=float(_number(request, "smooth", "0", float)),
+            snap=_text(request, "snap") == "1",
         )
         return Response(body, media_type="application/json")
 

@@ -719,7 +719,7 @@ async function drawPanelGroup(view, group, tags, ticket) {
   group.drawn = true;
   const query = new URLSearchParams({
     tags: series.tags.join(","), series: series.artifact, fields: series.fields.join(","),
-    x: s.get("x") || "index", smooth: s.get("smooth") || "0", width: String(PANEL_WIDTH),
+    x: s.get("x") || "index", smooth: s.get("smooth") || "0", width: String(PANEL_WIDTH), snap: "1",
   });
   const data = await apiJson("/api/curves?" + query.toString(), ticket.signal);
   if (!ticket.current()) return;
