@@ -97,6 +97,7 @@ class LabWorkbookCallback(
             options["resume"] = resume
         super().__init__(prefix, description, tag, experiment, options)
         self._save_model, self._save_checkpoints, self._keep_open = save_model, save_checkpoints, keep_open
+        self._trials = 0  # the search trials recorded, one run each
         self._forget_run()
 
     def _forget_run(self) -> None:
@@ -180,22 +181,21 @@ class LabWorkbookCallback(
         """The run this event records into (main process only), started or replaced as needed; set up."""
         if not state.is_world_process_zero:
             return None
-        trial = state.trial_name if getattr(state, "is_hyper_param_search", False) else None
+        searching = bool(getattr(state, "is_hyper_param_search", False))
+        trial = self._next_trial(state) if beginning and searching else None
         run = self._experiment
-        if (
-            run is not None
-            and not run.closed
-            and self._owned
-            and beginning
-            and (self._training or trial != self._trial)
-        ):
-            run.close()  # the previous trial's run, or a train() that raised: failed
+        # a train() that raised (its run is closed failed), or the previous trial's run (finished)
+        superseded = beginning and self._owned and (self._training or searching or self._trial is not None)
+        if run is not None and not run.closed and superseded:
+            run.close()
         if run is None:
             run = self._began(self._first_run(trial), trial)
         elif run.closed:
             if not self._owned:
                 return None
             run = self._next_run(run, state, trial)
+        if trial is not None:
+            run.save_json("trial", {"name": trial, "params": plain_json(getattr(state, "trial_params", None))})
         if not self._set_up or beginning:
             self._set_up = True
             run.save_json("training_args", plain_json(args.to_dict()))
@@ -203,6 +203,12 @@ class LabWorkbookCallback(
             if config is not None and hasattr(config, "to_dict"):
                 run.save_json("model_config", plain_json(config.to_dict()))
         return run
+
+    def _next_trial(self, state: Any) -> str:
+        """The name of a search's trial (``hp_name``'s, else its number in this callback's search)."""
+        self._trials += 1
+        name = getattr(state, "trial_name", None)
+        return str(name) if name is not None else str(self._trials)
 
     def _first_run(self, trial: str | None) -> Experiment:
         """The run of the callback's settings (``tag=``, ``resume=``...), named for its trial in a search."""
@@ -234,8 +240,6 @@ class LabWorkbookCallback(
         self._experiment, self._trial = run, trial
         if not run.closed:
             run.on_close(lambda: self._check_finished(run))
-        if trial is not None:
-            run.save_json("trial", {"name": trial})
         return run
 
     def _check_finished(self, run: Experiment) -> None:
