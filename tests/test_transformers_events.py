@@ -198,6 +198,7 @@ def test_two_trainers_sharing_a_callback_one_after_the_other_record_two_runs(tmp
     assert sorted(runs) == sorted(tags) and len(set(tags)) == 2
     assert [runs[t]["training_args.json"]["learning_rate"] for t in tags] == [1e-3, 1e-4]
     assert all(runs[t].status == "finished" for t in tags)
+    assert runs[tags[1]].parent.tag == tags[0] and runs[tags[1]].parent.step == 4  # where the first one ended
 
 
 def test_hyperparameter_search_records_one_run_per_trial(tmp_path):

@@ -107,6 +107,7 @@ class LabWorkbookCallback(
         self._set_up = False  # training_args.json and model_config.json saved
         self._trial: str | None = None  # the hyperparameter search trial this run records
         self._reported: Mapping[str, Any] | None = None  # the last logs recorded (evaluate() reports them twice)
+        self._last_step = 0  # the global step of the run's latest event: where a fork of it starts
 
     @property
     def experiment(self) -> Any:
@@ -193,7 +194,7 @@ class LabWorkbookCallback(
         elif run.closed:
             if not self._owned:
                 return None
-            run = self._next_run(run, state, trial)
+            run = self._next_run(run, trial)
         if trial is not None:
             run.save_json("trial", {"name": trial, "params": plain_json(getattr(state, "trial_params", None))})
         if not self._set_up or beginning:
@@ -202,6 +203,7 @@ class LabWorkbookCallback(
             config = getattr(model, "config", None)
             if config is not None and hasattr(config, "to_dict"):
                 run.save_json("model_config", plain_json(config.to_dict()))
+        self._last_step = int(state.global_step)
         return run
 
     def _next_trial(self, state: Any) -> str:
@@ -218,15 +220,15 @@ class LabWorkbookCallback(
 
         return new_experiment(self._prefix, self._tag, _trial_description(self._description, trial), **self._options)
 
-    def _next_run(self, previous: Experiment, state: Any, trial: str | None) -> Experiment:
-        """A new run after a closed one: a trial's own, or a fork of the previous run at the current step."""
+    def _next_run(self, previous: Experiment, trial: str | None) -> Experiment:
+        """A new run after a closed one: a trial's own, or a fork of the previous run at its last step."""
         from ._start import new_experiment
 
         options = {k: v for k, v in self._options.items() if k not in ("resume", "force")}
         if trial is not None:
             description = _trial_description(self._description, trial)
             return self._began(new_experiment(self._prefix, None, description, **options), trial)
-        step = int(state.global_step)
+        step = self._last_step
         run = new_experiment(self._prefix, None, self._description, fork=previous.tag, step=step, **options)
         warn(
             f"run {previous.tag} is closed (a closed run never changes): what the Trainer reports now is recorded "
