@@ -48,7 +48,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def _attempt(tmp_path: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
+def _attempt(tmp_path: Path, kill_at: int, prefix: str | None = None) -> subprocess.CompletedProcess[str]:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     return subprocess.run(
@@ -56,7 +56,7 @@ def _attempt(tmp_path: Path, kill_at: int) -> subprocess.CompletedProcess[str]:
             sys.executable,
             str(script),
             str(ROOT / "examples" / "transformers_train.py"),
-            str(tmp_path / "store"),
+            prefix or str(tmp_path / "store"),
             str(tmp_path / "output"),
             "bert-job-17",
             str(kill_at),
@@ -109,3 +109,15 @@ def test_checkpoints_of_both_attempts_are_stored_by_step(resumed):
     assert run.checkpoints("checkpoint").step.tolist() == [2, 4, 6, 8]
     weights = run.load_checkpoint("checkpoint")
     assert weights["classifier.weight"].shape == (2, 16)
+
+
+def test_on_the_s3_endpoint_too_the_killed_and_resumed_training_is_one_run(s3_prefix, tmp_path):
+    first = _attempt(tmp_path, kill_at=6, prefix=s3_prefix)
+    assert first.returncode == -signal.SIGKILL, first.stderr[-3000:]
+    second = _attempt(tmp_path, kill_at=-1, prefix=s3_prefix)
+    assert second.returncode == 0, second.stderr[-3000:]
+    run = ExperimentRepository(s3_prefix)["bert-job-17"]
+    assert run.status == "finished" and [a.status for a in run.attempts] == ["crashed", "finished"]
+    train = run["train.csv"]
+    assert train[train["loss"].notna()].index.tolist() == list(range(1, 9))
+    assert run.checkpoints("checkpoint").step.tolist() == [2, 4, 6, 8]
