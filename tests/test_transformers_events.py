@@ -105,7 +105,7 @@ def test_an_evaluate_after_the_run_finished_is_a_new_run_forked_from_it(tmp_path
     assert fork["eval.csv"].index.tolist() == [4] and fork["training_args.json"]["max_steps"] == 4
 
 
-def test_a_train_that_raised_is_closed_failed_when_the_next_train_begins(tmp_path):
+def test_a_train_after_one_that_raised_continues_its_run_as_the_next_attempt(tmp_path):
     class Exploding(_example.Synthetic):
         def __getitem__(self, index):
             raise ValueError("bad sample")
@@ -117,9 +117,13 @@ def test_a_train_that_raised_is_closed_failed_when_the_next_train_begins(tmp_pat
         broken.train()
     failed = callback.experiment
     _trainer(tmp_path, callback).train()
-    assert failed.closed and callback.experiment is not failed
-    statuses = {run.tag: run.status for run in _runs(tmp_path)}
-    assert statuses == {failed.tag: "failed", callback.experiment.tag: "finished"}
+    assert failed.closed and callback.experiment is not failed and callback.experiment.tag == failed.tag
+    (run,) = _runs(tmp_path)
+    assert run.status == "finished"
+    assert [(a.status, (a.error or {}).get("type")) for a in run.attempts] == [
+        ("failed", "TrainingNotFinished"),
+        ("finished", None),
+    ]
 
 
 # -- evaluate() and predict() (issue 27) ----------------------------------------------------------

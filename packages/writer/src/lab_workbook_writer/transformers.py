@@ -37,6 +37,7 @@ import copy
 import os
 from typing import TYPE_CHECKING, Any
 
+from lab_workbook_core import RunFinished
 from lab_workbook_core.record import FAILED
 
 from ._hf_metrics import metric_stages
@@ -108,6 +109,7 @@ class LabWorkbookCallback(
         self._trial: str | None = None  # the hyperparameter search trial this run records
         self._reported: Mapping[str, Any] | None = None  # the last logs recorded (evaluate() reports them twice)
         self._last_step = 0  # the global step of the run's latest event: where a fork of it starts
+        self._failed = False  # closed because a train() never reached its end: the next one continues it
 
     @property
     def experiment(self) -> Any:
@@ -221,13 +223,19 @@ class LabWorkbookCallback(
         return new_experiment(self._prefix, self._tag, _trial_description(self._description, trial), **self._options)
 
     def _next_run(self, previous: Experiment, trial: str | None) -> Experiment:
-        """A new run after a closed one: a trial's own, or a fork of the previous run at its last step."""
+        """The run after a closed one: a trial's own; the next attempt of a failed training; else a fork
+        of the previous run at its last step."""
         from ._start import new_experiment
 
         options = {k: v for k, v in self._options.items() if k not in ("resume", "force")}
         if trial is not None:
             description = _trial_description(self._description, trial)
             return self._began(new_experiment(self._prefix, None, description, **options), trial)
+        if self._failed:  # this process closed it: no other process writes it, whatever its heartbeat says
+            try:
+                return self._began(new_experiment(self._prefix, None, None, resume=previous.tag, force=True, **options))
+            except RunFinished:  # someone finished it meanwhile (lab-workbook never does): fork it
+                pass
         step = self._last_step
         run = new_experiment(self._prefix, None, self._description, fork=previous.tag, step=step, **options)
         warn(
@@ -237,7 +245,7 @@ class LabWorkbookCallback(
         )
         return self._began(run, None)
 
-    def _began(self, run: Experiment, trial: str | None) -> Experiment:
+    def _began(self, run: Experiment, trial: str | None = None) -> Experiment:
         self._forget_run()
         self._experiment, self._trial = run, trial
         if not run.closed:
@@ -247,6 +255,7 @@ class LabWorkbookCallback(
     def _check_finished(self, run: Experiment) -> None:
         """At close: a training that began and never ended failed (an uncaught exception said so first)."""
         if self._training and self._experiment is run:
+            self._failed = True
             run.note_outcome(FAILED, _NOT_FINISHED)
 
     # -- copies (TRL and SetFit copy callbacks; Ray Tune pickles the trainer) ---------------------
