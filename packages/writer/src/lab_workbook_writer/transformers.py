@@ -26,7 +26,8 @@ What is recorded, event by event (docs/integrations.md has the table):
   from the finished one: a finished run never changes.
 
 A ``train()`` that began and never reached its end is recorded ``failed`` (``interrupted``
-for an uncaught Ctrl-C). Only the main process (``state.is_world_process_zero``) writes.
+for an uncaught Ctrl-C); a following ``train()`` of the same callback continues that run as
+its next attempt. Only the main process (``state.is_world_process_zero``) writes.
 transformers is imported when a callback is *made*, not when this module is imported.
 """
 
@@ -55,7 +56,8 @@ _NOT_FINISHED = {
     "type": "TrainingNotFinished",
     "message": "Trainer.train() began but did not reach its end (it raised, or was stopped)",
 }
-_RUN_STATE = ("_experiment", "_stages", "_training", "_set_up", "_trial", "_reported")  # not copied
+# what a copy leaves behind: the run and what belongs to it (:meth:`LabWorkbookCallback._forget_run`)
+_RUN_STATE = ("_experiment", "_stages", "_training", "_set_up", "_trial", "_reported", "_last_step", "_failed")
 
 
 class LabWorkbookCallback(
