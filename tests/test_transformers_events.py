@@ -126,6 +126,12 @@ def test_a_train_after_one_that_raised_continues_its_run_as_the_next_attempt(tmp
     ]
 
 
+def test_the_trainers_run_name_describes_a_run_made_without_a_description(tmp_path):
+    _trainer(tmp_path, _callback(tmp_path), steps=1, run_name="bert lr 1e-3").train()
+    _trainer(tmp_path, _callback(tmp_path, description="mine"), steps=1, run_name="ignored").train()
+    assert sorted(run.description for run in _runs(tmp_path)) == ["bert lr 1e-3", "mine"]
+
+
 # -- evaluate() and predict() (issue 27) ----------------------------------------------------------
 
 

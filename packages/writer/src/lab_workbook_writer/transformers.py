@@ -194,11 +194,11 @@ class LabWorkbookCallback(
         if run is not None and not run.closed and superseded:
             run.close()
         if run is None:
-            run = self._began(self._first_run(trial), trial)
+            run = self._began(self._first_run(trial, _run_name(args)), trial)
         elif run.closed:
             if not self._owned:
                 return None
-            run = self._next_run(run, trial)
+            run = self._next_run(run, trial, _run_name(args))
         if trial is not None:
             run.save_json("trial", {"name": trial, "params": plain_json(getattr(state, "trial_params", None))})
         if not self._set_up or beginning:
@@ -216,30 +216,39 @@ class LabWorkbookCallback(
         name = getattr(state, "trial_name", None)
         return str(name) if name is not None else str(self._trials)
 
-    def _first_run(self, trial: str | None) -> Experiment:
-        """The run of the callback's settings (``tag=``, ``resume=``...), named for its trial in a search."""
-        if trial is None:
+    def _first_run(self, trial: str | None, run_name: str | None) -> Experiment:
+        """The run of the callback's settings (``tag=``, ``resume=``...), named for its trial in a search.
+
+        Without a ``description``, ``TrainingArguments.run_name`` describes it (W&B and MLflow name
+        their runs by it).
+        """
+        description = self._description or run_name
+        if trial is None and description == self._description:
             return self._run()
         from ._start import new_experiment
 
-        return new_experiment(self._prefix, self._tag, _trial_description(self._description, trial), **self._options)
+        if trial is not None:
+            description = _trial_description(description, trial)
+        return new_experiment(self._prefix, self._tag, description, **self._options)
 
-    def _next_run(self, previous: Experiment, trial: str | None) -> Experiment:
+    def _next_run(self, previous: Experiment, trial: str | None, run_name: str | None) -> Experiment:
         """The run after a closed one: a trial's own; the next attempt of a failed training; else a fork
         of the previous run at its last step."""
         from ._start import new_experiment
 
         options = {k: v for k, v in self._options.items() if k not in ("resume", "force")}
+        description = self._description or run_name
         if trial is not None:
-            description = _trial_description(self._description, trial)
-            return self._began(new_experiment(self._prefix, None, description, **options), trial)
+            return self._began(
+                new_experiment(self._prefix, None, _trial_description(description, trial), **options), trial
+            )
         if self._failed:  # this process closed it: no other process writes it, whatever its heartbeat says
             try:
                 return self._began(new_experiment(self._prefix, None, None, resume=previous.tag, force=True, **options))
             except RunFinished:  # someone finished it meanwhile (lab-workbook never does): fork it
                 pass
         step = self._last_step
-        run = new_experiment(self._prefix, None, self._description, fork=previous.tag, step=step, **options)
+        run = new_experiment(self._prefix, None, description, fork=previous.tag, step=step, **options)
         warn(
             f"run {previous.tag} is closed (a closed run never changes): what the Trainer reports now is recorded "
             f"in run {run.tag}, a fork of it at step {step}. To keep an evaluate() or predict() after train() in "
@@ -290,6 +299,11 @@ class LabWorkbookCallback(
         clone = type(self).__new__(type(self))
         clone.__setstate__(settings)
         return clone
+
+
+def _run_name(args: Any) -> str | None:
+    name = getattr(args, "run_name", None)
+    return name if isinstance(name, str) and name else None
 
 
 def _trial_description(description: str | None, trial: str) -> str:
