@@ -86,3 +86,14 @@ def test_grouping_the_compare_view_by_a_parameter_draws_a_mean_and_band_per_grou
     page.dispatch_event("#group", "change")
     expect(page.locator("#groups")).to_be_hidden()
     assert not page.errors
+
+
+def test_a_metric_is_chosen_from_the_selected_runs_fields_without_typing(run_store, serve, page, sweep):
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/runs?sweep=1&sel={sweep[0]},{sweep[1]}")
+    expect(page.locator('#metric option[value="+Training loss.csv:loss"]')).to_have_count(1)
+    page.select_option("#metric", "+Training loss.csv:loss")
+    expect(page.locator('#parallel g.axis[data-column="loss.last"]')).to_have_count(1)
+    assert page.input_value("#metric") == "loss.last"
+    assert page.input_value("#cols") == "Training loss.csv:loss"
+    assert not page.errors

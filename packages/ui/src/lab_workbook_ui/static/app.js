@@ -348,6 +348,14 @@ function renderSweep() {
   const metrics = metricColumns();
   const metric = metrics.includes(s.get("metric")) ? s.get("metric") : metrics[0] || "";
   fillSelect($("metric"), metrics, metric, metrics.length ? null : "(no metric column)");
+  // The fields of the selected runs' series, offered as metrics without typing: choosing one adds its column.
+  const have = new Set(wantedCols().split(",").filter(Boolean));
+  for (const series of ui.fieldsInfo || []) {
+    for (const field of series.fields) {
+      const column = `${series.artifact}:${field}`;
+      if (!have.has(column)) $("metric").appendChild(new Option(`+ ${field} (${series.artifact})`, "+" + column));
+    }
+  }
   $("sweep-hint").textContent = metrics.length ? "" : "add a series column (series columns box, e.g. Training loss.csv:loss) to colour runs by a metric";
   const varying = varyingParams(ui.runs.columns, base);
   const sx = varying.includes(s.get("sx")) ? s.get("sx") : varying[0] || "";
@@ -675,6 +683,7 @@ async function drawPanels(view, tags) {
   const statuses = Object.fromEntries(tags.map((t) => [t, statusOf(t)]));
   const info = await apiJson("/api/fields?tags=" + encodeURIComponent(tags.join(",")), ticket.signal);
   if (!ticket.current()) return;
+  if (view === "runs") { ui.fieldsInfo = info.series; renderSweep(); }
   const folded = foldedFiles();
   const groups = [];
   const frame = document.createDocumentFragment();
@@ -1214,7 +1223,19 @@ function bindInputs() {
     if (!!state().get("sweep") !== $("sweep-section").open) setState({ sweep: $("sweep-section").open });
     renderSweep();
   });
-  $("metric").addEventListener("change", () => { setState({ metric: $("metric").value }, { push: true }); renderSweep(); });
+  $("metric").addEventListener("change", () => {
+    const value = $("metric").value;
+    if (value.startsWith("+")) {  // a series field: its last/best columns are added to the table
+      const column = value.slice(1);
+      const cols = [...wantedCols().split(",").filter(Boolean), column].join(",");
+      setState({ cols, metric: column.slice(column.lastIndexOf(":") + 1) + ".last" }, { push: true });
+      $("cols").value = cols;
+      loadRuns().catch(showError);
+      return;
+    }
+    setState({ metric: value }, { push: true });
+    renderSweep();
+  });
   $("sx").addEventListener("change", () => { setState({ sx: $("sx").value }, { push: true }); renderSweep(); });
   $("sweep-runs").addEventListener("change", () => { setState({ sweeprows: $("sweep-runs").value }, { push: true }); renderSweep(); });
   $("brush-clear").addEventListener("click", () => { setState({ brush: null }, { push: true }); renderTable(); });
