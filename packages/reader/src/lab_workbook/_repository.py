@@ -1,7 +1,8 @@
 """The store's experiments, as ``wb[...]``: the notebook's entry point.
 
 Listing uses one paginated delimiter listing of the prefix (S3 answers 1,000
-folders per page), never a request per experiment, and is trusted for a few
+folders per page; a longer one is sent as ranges at once, :mod:`lab_workbook._run_listing`),
+never a request per experiment, and is trusted for a few
 seconds so that ``wb[...]`` in a loop does not list again and again. Which
 folders are experiments is core's rule (:func:`lab_workbook_core.keys.experiment_tags`:
 never one whose name starts with ``.``).
@@ -26,6 +27,7 @@ from lab_workbook_core.record import FINAL_STATUSES
 from ._cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
+from ._run_listing import list_runs
 from ._run_rows import RunRows, RunRowsOptions
 from ._source import ObjectSource, store_namespace
 from ._store_index import USE_INDEX_FROM, IndexWritten, StoreIndex
@@ -83,11 +85,16 @@ class ExperimentRepository:
         """Every experiment's tag, sorted (one paginated listing, reused for ``refresh_seconds``)."""
         with self._lock:
             if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
-                listing = self.storage.list("", delimiter="/")
+                listing = list_runs(self.storage, self._source.cache, self._indexed_tags, self._source.max_workers)
                 self._tags = experiment_tags(listing.prefixes)
                 self._tag_set = frozenset(self._tags)
                 self._listed_at = time.monotonic()
             return self._tags
+
+    def _indexed_tags(self) -> list[str]:
+        """The tags the store's runs index holds (read now if not yet): cut points of a long listing."""
+        self._index.load()
+        return self._index.tags()
 
     def refresh(self) -> None:
         """Forget the remembered listing: the next access lists the store again."""

@@ -150,6 +150,10 @@ class StoreIndex:
         counts: its run is read directly, and a rebuild drops the row)."""
         return tag in self._texts or self._parsed.get(tag) is not None
 
+    def tags(self) -> list[str]:
+        """The tags the cover holds, sorted (after :meth:`load`)."""
+        return sorted({*self._texts, *(t for t, r in self._parsed.items() if r is not None)})
+
     def note_read(self, tag: str, record: RunRecord | None) -> None:
         """A run's record just read: indexed by the next write if the run is over and the cover does not hold it."""
         if record is not None and not self.holds(tag) and indexable(record) and record.tag in (None, tag):
