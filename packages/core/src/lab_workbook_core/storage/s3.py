@@ -286,7 +286,7 @@ class S3Storage(Storage):
         """
         narrowed = prefix
         if after is not None and through is not None:
-            common = os.path.commonprefix([after, through])
+            common = _common_start(after, through)
             if common.startswith(prefix):
                 rest = common[len(prefix) :]
                 narrowed = prefix + (rest.split(delimiter, 1)[0] if delimiter else rest)
@@ -367,6 +367,16 @@ class S3Storage(Storage):
             self._count("delete")
             with self._translate("delete", full[base:]):
                 self.client.delete_object(Bucket=self.bucket, Key=full)
+
+
+def _common_start(a: str, b: str) -> str:
+    """The characters ``a`` and ``b`` start with (every key between them starts with them too)."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
 
 
 def _add_content_md5(params: dict[str, Any], **_: object) -> None:
