@@ -395,3 +395,26 @@ def test_a_row_no_reader_can_trust_costs_only_its_run_a_direct_read(
     table_read = reader.runs()
     assert list(table_read["tag"]) == tags and set(table_read["status"]) == {FINISHED}
     assert requests(reader) == {"list": 2, "get": 2}  # the object, and that one run's record
+
+
+def test_a_long_listing_is_sent_in_ranges_and_still_shows_exactly_the_runs_the_store_has(
+    s3_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a page of run folders the rest is listed in ranges cut at the index's tags, then at the last
+    listing's (kept in the disk cache); cut points are hints: runs deleted or added anywhere since are seen."""
+    tags = build(s3_prefix, 1100)
+    fresh_reader(s3_prefix, tmp_path, monkeypatch, "writer").write_index()
+
+    first = fresh_reader(s3_prefix, tmp_path, monkeypatch, "reader")
+    assert first.tags() == tags
+    # a page, the index folder, its object, then the rest after the page (no indexed tag to cut at past it)
+    assert requests(first) == {"list": 1 + 1 + 1, "get": 1}
+
+    store = StoreBuilder(s3_prefix)
+    store.storage.delete([run_record_key(tags[1050])])  # deleted by hand
+    added = [f"{tags[900]}-b", tags[-1] + "-z", "0-first"]  # inside a range, after the last, before the first
+    for t in added:
+        store.record(t, FINISHED, description="added")
+    again = fresh_reader(s3_prefix, tmp_path, monkeypatch, "reader")  # the same disk cache: the kept cut points
+    assert again.tags() == sorted({*tags, *added} - {tags[1050]})
+    assert requests(again) == {"list": 2}  # two ranges cut at the 900th tag, at once; no index needed
