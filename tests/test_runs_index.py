@@ -24,6 +24,7 @@ from lab_workbook_core import concurrent_map
 from lab_workbook_core.keys import run_record_key
 from lab_workbook_core.record import FINISHED, RUNNING
 from lab_workbook_core.runs_index import RUNS_INDEX_PREFIX, WRITE_AFTER, parse_object_key
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -418,3 +419,46 @@ def test_a_long_listing_is_sent_in_ranges_and_still_shows_exactly_the_runs_the_s
     again = fresh_reader(s3_prefix, tmp_path, monkeypatch, "reader")  # the same disk cache: the kept cut points
     assert again.tags() == sorted({*tags, *added} - {tags[1050]})
     assert requests(again) == {"list": 2}  # two ranges cut at the 900th tag, at once; no index needed
+
+
+def test_rows_made_from_the_index_are_the_rows_made_from_the_records(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of indexed runs is made straight from the index's records (no experiment per run); it must
+    be the very table the same runs' records give, whatever their summaries hold or lack."""
+    store = StoreBuilder(local_prefix)
+    loss = "Training loss.csv"
+    csv = "step,loss,acc\r\n0,2.0,0.1\r\n1,1.5,\r\n"
+    variants = [
+        {"json": {"parameters.json": {"lr": 0.1, "model": {"depth": 8, "kinds": ["a", "b"]}}}},
+        {
+            "json": {"parameters.json": {"lr": 0.2}},
+            "series": {loss: {"rows": 2, "fields": {"loss": {"last": 1.5, "min": 1.5, "max": 2.0}}}},
+        },
+        {"json": {}, "series": {loss: {"rows": 2, "fields": {"loss": {"last": "inf", "min": None, "max": "-inf"}}}}},
+        {"json": {"parameters.json": [1, 2]}, "series": {loss: {"rows": 2, "fields": {"loss": "not numbers"}}}},
+        {"json": {"parameters.json": {"lr": None}}, "series": {}},
+    ]
+    tags = []
+    for i in range(40):
+        t = tag(i)
+        store.put(t, "parameters.json", json.dumps({"lr": i}))
+        store.put(t, loss, csv)
+        artifacts = {"parameters.json": {"size": 9}, loss: {"size": len(csv)}} if i % 7 else {"parameters.json": {}}
+        extra: dict[str, object] = {"summary": variants[i % len(variants)], "artifacts": artifacts}
+        if i % 11 == 3:
+            extra["attempts"] = [{"attempt": 1}, {"attempt": 2}]  # resumed: its series are read
+        if i % 13 == 5:
+            extra["started"] = None
+        store.record(t, FINISHED, description=None if i % 3 else f"run {i}", **extra)
+        tags.append(t)
+    fresh_reader(local_prefix, tmp_path, monkeypatch, "writer").write_index()
+    asked = {"series": {loss: ["loss", "acc"]}, "best": {"loss": "max"}}
+
+    from_index = fresh_reader(local_prefix, tmp_path, monkeypatch, "with-index").runs(**asked)
+    StoreBuilder(local_prefix).storage.delete(index_objects(local_prefix))
+    from_records = fresh_reader(local_prefix, tmp_path, monkeypatch, "from-records").runs(**asked)
+    assert list(from_index["tag"]) == tags
+    pd.testing.assert_frame_equal(from_index, from_records)
+    kept = fresh_reader(local_prefix, tmp_path, monkeypatch, "with-index").runs(**asked)  # its kept rows
+    pd.testing.assert_frame_equal(kept, from_records)

@@ -28,7 +28,7 @@ from ._cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
 from ._run_listing import list_runs
-from ._run_rows import RunRows, RunRowsOptions
+from ._run_rows import IndexedRow, RunRows, RunRowsOptions
 from ._source import ObjectSource, store_namespace
 from ._store_index import USE_INDEX_FROM, IndexWritten, StoreIndex
 
@@ -284,7 +284,12 @@ class ExperimentRepository:
         return experiments
 
     def finished_rows(
-        self, name: str, tags: Iterable[str], row: Callable[[Experiment], dict[str, Any] | None]
+        self,
+        name: str,
+        tags: Iterable[str],
+        row: Callable[[Experiment], dict[str, Any] | None],
+        *,
+        indexed: IndexedRow | None = None,
     ) -> list[dict[str, Any] | None]:
         """``row(experiment)`` for each of ``tags``, in order, remembered for finished runs.
 
@@ -307,6 +312,9 @@ class ExperimentRepository:
             tags: the runs.
             row: makes one run's row: a dict that JSON can hold, or ``None`` (not remembered,
                 e.g. a run the caller filters out before reading more).
+            indexed: makes a finished run's row straight from its record as the store's runs index
+                holds it (``indexed(tag, decoded record)``: no experiment is made, no request sent;
+                100,000 rows in seconds), or ``None`` for a run to make with ``row`` after all.
 
         Raises:
             ExperimentNotFound: a tag that is not in the store (a kept row is returned only for a
@@ -320,6 +328,11 @@ class ExperimentRepository:
             return []
         listed = self._listed()  # a kept row of a run no longer in the store is not returned
         rows: list[dict[str, Any] | None] = [index.get(tag) if tag in listed else None for tag in tags]
+        if indexed is not None:
+            self._rows_from_index(tags, rows, indexed, listed)
+            for tag, mine in zip(tags, rows, strict=True):
+                if mine is not None and index.get(tag) is None:
+                    index.add(tag, dict(mine))  # a finished run's, made from its indexed record: kept
         missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
         if len(self._unknown(missing)) >= USE_INDEX_FROM:  # many records to fetch: the runs index may hold them
             self._index.load()
@@ -339,6 +352,19 @@ class ExperimentRepository:
             index.add(tag, dict(mine))
         result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]
         return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
+
+    def _rows_from_index(
+        self, tags: list[str], rows: list[dict[str, Any] | None], indexed: IndexedRow, listed: frozenset[str]
+    ) -> None:
+        """Fill in ``rows`` (``None``: no kept row) with rows made by ``indexed`` from the runs index."""
+        todo = [i for i, r in enumerate(rows) if r is None and tags[i] in listed]
+        if len(todo) < USE_INDEX_FROM and not self._index.loaded:
+            return
+        self._index.load()
+        for i in todo:
+            decoded = self._index.decoded(tags[i])
+            if decoded is not None:
+                rows[i] = indexed(tags[i], decoded)
 
     def run_rows(
         self, name: str, row: Callable[[Experiment], dict[str, Any] | None], **options: Unpack[RunRowsOptions]
@@ -367,6 +393,7 @@ class ExperimentRepository:
             listed: the store's tags, when the caller is getting them already (e.g. a future's
                 ``result`` for :meth:`tags` sent on a thread); default: :meth:`tags`, sent on a
                 thread while the kept rows are read.
+            indexed: makes a finished run's row straight from the runs index (as for :meth:`finished_rows`).
 
         Raises:
             ValueError: ``chunk`` is not a positive number.
