@@ -462,3 +462,22 @@ def test_rows_made_from_the_index_are_the_rows_made_from_the_records(
     pd.testing.assert_frame_equal(from_index, from_records)
     kept = fresh_reader(local_prefix, tmp_path, monkeypatch, "with-index").runs(**asked)  # its kept rows
     pd.testing.assert_frame_equal(kept, from_records)
+
+
+def test_a_reader_accepting_a_kept_listing_sends_no_request_and_sees_changes_once_it_lists(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 40)
+    assert len(fresh_reader(store_prefix, tmp_path, monkeypatch, "mine").runs()) == 40  # lists; rows kept
+    StoreBuilder(store_prefix).storage.delete([run_record_key(tags[5])])
+    added = build(store_prefix, 1, start=40)
+
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-mine"))  # the same machine's cache
+    stale = ExperimentRepository(store_prefix, listing_max_age=3600)
+    assert list(stale.runs()["tag"]) == tags  # the kept listing: the run deleted since is still there
+    assert requests(stale) == {}
+    stale.refresh()
+    assert stale.tags() == sorted({*tags, *added} - {tags[5]})  # a listing made again asks the store
+
+    assert ExperimentRepository(store_prefix, listing_max_age=0).tags() == stale.tags()  # too old: listed
+    assert ExperimentRepository(store_prefix).tags() == stale.tags()  # the default lists

@@ -23,11 +23,12 @@ from lab_workbook_core import ExperimentNotFound, concurrent_map, load_config, o
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import experiment_tags, is_experiment_folder
 from lab_workbook_core.record import FINAL_STATUSES
+from lab_workbook_core.storage import Listing
 
 from ._cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
-from ._run_listing import list_runs
+from ._run_listing import kept_listing, list_runs
 from ._run_rows import IndexedRow, RunRows, RunRowsOptions
 from ._source import ObjectSource, store_namespace
 from ._store_index import USE_INDEX_FROM, IndexWritten, StoreIndex
@@ -48,6 +49,11 @@ class ExperimentRepository:
         max_workers: how many downloads run at once (``meld_csv``, ``runs``, segments).
         cache_max_bytes: size cap of the disk cache; least recently used objects are evicted.
         refresh_seconds: how long a listing, or the record of a run that is not over, is trusted.
+        listing_max_age: accept the listing of run folders kept in the disk cache by the last
+            reader of this store on this machine, if it is at most this many seconds old, instead
+            of listing the store (a table of 100,000 kept rows then sends no request). Runs
+            added or deleted since are not seen until it is older: a staleness you choose, as a
+            tracking server's cache gives. ``None`` (the default): every reader lists the store.
 
     Attributes:
         config: the effective configuration (``config.sources`` says where the prefix came from).
@@ -62,6 +68,7 @@ class ExperimentRepository:
         max_workers: int = 16,
         cache_max_bytes: int = DEFAULT_CACHE_BYTES,
         refresh_seconds: float = 5.0,
+        listing_max_age: float | None = None,
     ) -> None:
         self.config = load_config(prefix)
         self.storage = open_storage(self.config)
@@ -69,6 +76,8 @@ class ExperimentRepository:
         self._source = ObjectSource(self.storage, disk, max_workers)
         self._index = StoreIndex(self._source, may_write=self.config.index_writes)
         self._refresh = refresh_seconds
+        self._listing_max_age = listing_max_age
+        self._kept_asked = False  # the kept listing is taken once, by the first listing
         self._tags: list[str] | None = None
         self._tag_set: frozenset[str] = frozenset()  # the same, for membership tests in O(1)
         self._listed_at = 0.0
@@ -85,11 +94,21 @@ class ExperimentRepository:
         """Every experiment's tag, sorted (one paginated listing, reused for ``refresh_seconds``)."""
         with self._lock:
             if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
-                listing = list_runs(self.storage, self._source.cache, self._indexed_tags, self._source.max_workers)
+                listing = self._kept_listing() or list_runs(
+                    self.storage, self._source.cache, self._indexed_tags, self._source.max_workers
+                )
                 self._tags = experiment_tags(listing.prefixes)
                 self._tag_set = frozenset(self._tags)
                 self._listed_at = time.monotonic()
             return self._tags
+
+    def _kept_listing(self) -> Listing | None:
+        """The listing kept on disk, when this reader accepts one of its age (``listing_max_age``), once:
+        a listing made again (``refresh_seconds`` later, or after :meth:`refresh`) asks the store."""
+        if self._listing_max_age is None or self._kept_asked:
+            return None
+        self._kept_asked = True
+        return kept_listing(self._source.cache, self._listing_max_age)
 
     def _indexed_tags(self) -> list[str]:
         """The tags the store's runs index holds (read now if not yet): cut points of a long listing."""

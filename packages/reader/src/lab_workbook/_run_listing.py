@@ -8,6 +8,8 @@ only hints, never trusted for what the listing finds: any cut points give the co
 so a run deleted by hand is not listed, and one added anywhere is. They come from:
 
 1. the last listing of this store, kept in the disk cache (every :data:`RANGE_RUNS`-th tag);
+   a reader that accepts a listing of some age (``ExperimentRepository(listing_max_age=...)``)
+   takes that listing itself and sends no request (:func:`kept_listing`);
 2. otherwise, once the first page says there are more, the store's runs index (the tags it holds),
    which a table of that many runs reads anyway; the rest is listed in ranges after the first page;
 3. otherwise (no index, no cache) the rest is one listing, page after page, as before.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 import json
+import time
 
 from lab_workbook_core import Storage
 from lab_workbook_core.keys import RESERVED_DIR
@@ -24,29 +27,40 @@ from lab_workbook_core.storage import Listing
 
 from ._cache import DiskCache
 
-__all__ = ["RANGE_RUNS", "list_runs"]
+__all__ = ["RANGE_RUNS", "kept_listing", "list_runs"]
 
 #: Runs per range: a page holds 1,000 entries, and the rest leaves room for runs added since.
 RANGE_RUNS = 900
-#: The disk cache's entry for the cut points of the last listing (a local name: no store object has it).
-_CUTS_KEY = f"{RESERVED_DIR}/reader/listing-cuts.json"
+#: The disk cache's entry for the last listing of the store (a local name: no store object has it).
+_KEPT_KEY = f"{RESERVED_DIR}/reader/listing.json"
 
 
 def list_runs(
-    storage: Storage, cache: DiskCache | None, indexed: Callable[[], Sequence[str]], max_workers: int
+    storage: Storage,
+    cache: DiskCache | None,
+    indexed: Callable[[], Sequence[str]],
+    max_workers: int,
 ) -> Listing:
     """The delimiter listing of the store's prefix (its run folders), complete whatever the hints.
 
+    The listing is kept in the disk cache (its folders and when it was made): the next listing's
+    cut points, and :func:`kept_listing`'s answer.
+
     Args:
         storage: the store.
-        cache: where the last listing's cut points are kept (``None``: not kept).
+        cache: where the last listing is kept (``None``: not kept).
         indexed: the sorted tags the runs index holds (called only for a listing of many pages
-            with no cut points kept).
+            with no listing kept).
         max_workers: ranges listed at once.
     """
     if not storage.ranged_listing:
-        return storage.list("", delimiter="/")
-    cuts = _kept_cuts(cache)
+        listing = storage.list("", delimiter="/")
+        if cache is not None:
+            _keep(cache, time.time(), listing)
+        return listing
+    kept = _kept(cache)
+    cuts = [p.removesuffix("/") for p in kept[1][RANGE_RUNS::RANGE_RUNS]] if kept is not None else []
+    made = time.time()
     if cuts:
         listing = storage.list_split("", cuts, max_workers=max_workers)
     else:
@@ -57,20 +71,37 @@ def list_runs(
                     "", list(indexed())[::RANGE_RUNS], after=listing.resume_after, max_workers=max_workers
                 )
             )
-    if cache is not None and (cuts or listing.resume_after is not None or len(listing.prefixes) > RANGE_RUNS):
-        fresh = [p.removesuffix("/") for p in listing.prefixes[RANGE_RUNS::RANGE_RUNS]]
-        if fresh != cuts:
-            cache.put(_CUTS_KEY, json.dumps(fresh).encode(), etag=None, final=False)
     listing.resume_after = None
+    if cache is not None:
+        _keep(cache, made, listing)
     return listing
 
 
-def _kept_cuts(cache: DiskCache | None) -> list[str]:
-    entry = cache.get(_CUTS_KEY) if cache is not None else None
+def _keep(cache: DiskCache, made: float, listing: Listing) -> None:
+    entry = {"made": made, "prefixes": listing.prefixes}
+    cache.put(_KEPT_KEY, json.dumps(entry).encode(), etag=None, final=False)
+
+
+def kept_listing(cache: DiskCache | None, max_age: float) -> Listing | None:
+    """The listing of run folders kept by the last reader of this machine (:func:`list_runs`), if it is
+    at most ``max_age`` seconds old; ``None`` otherwise (list the store)."""
+    kept = _kept(cache)
+    if kept is None or not 0 <= time.time() - kept[0] <= max_age:
+        return None
+    return Listing(kept[1])
+
+
+def _kept(cache: DiskCache | None) -> tuple[float, list[str]] | None:
+    entry = cache.get(_KEPT_KEY) if cache is not None else None
     if entry is None:
-        return []
+        return None
     try:
-        cuts = json.loads(entry.data)
+        found = json.loads(entry.data)
     except ValueError:
-        return []
-    return [c for c in cuts if isinstance(c, str)] if isinstance(cuts, list) else []
+        return None
+    if not isinstance(found, dict) or not isinstance(found.get("made"), int | float):
+        return None
+    prefixes = found.get("prefixes")
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
+        return None
+    return float(found["made"]), prefixes
