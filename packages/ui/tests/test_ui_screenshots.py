@@ -23,7 +23,9 @@ def swept(run_store):  # type: ignore[no-untyped-def]
     tags = []
     for i, (model, lr) in enumerate((m, lr) for m in ("mlp", "cnn") for lr in (0.3, 0.1, 0.03, 0.01)):
         rate = lr * (2 if model == "cnn" else 1)
-        with new_experiment(run_store.prefix, description=f"{model} lr={lr}") as wb:
+        # fixed tags (they are in the pictures): a rerun redraws the same pictures instead of new ones
+        tag = f"202612070900-{model}{i}lr{lr:g}".replace(".", "")
+        with new_experiment(run_store.prefix, tag=tag, description=f"{model} lr={lr}") as wb:
             wb.save_json("parameters", {"lr": lr, "model": model, "batch_size": [32, 64][i % 2]})
             train = wb.new_time_series_log("train", ["step", "loss", "accuracy", "grad_norm"], save_every=50)
             evaluation = wb.new_time_series_log("eval", ["epoch", "val_loss", "val_accuracy"])
