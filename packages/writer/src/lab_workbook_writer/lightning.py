@@ -58,6 +58,9 @@ _STAGES = {"train": "train", "training": "train", "val": "val", "valid": "val", 
 # Lightning's RunningStage values: the series each stage's metrics go to
 _RUNNING_STAGES = {"train": "train", "sanity_check": "val", "validate": "val", "test": "test", "predict": "predict"}
 _JOIN = "-"  # Lightning's LOGGER_JOIN_CHAR: how metric_prefix joins a metric's name
+# Each run's (attempt's) stage series, shared by the loggers writing it: a logger and its unpickled
+# copy in the same process write one train.csv
+_series_of: weakref.WeakKeyDictionary[Any, StageLogs] = weakref.WeakKeyDictionary()
 
 
 def stage_of(metric: str) -> str:
@@ -313,7 +316,8 @@ class LabWorkbookLogger(
         """The run to write to (:meth:`RunHolder._writable_run`), with this run's own series."""
         run = self._writable_run(self._global_step())
         if self._stages_of is not run:  # a new run (or a new attempt) gets its own series
-            self._stages, self._stages_of = StageLogs(), run
+            self._stages = _series_of.setdefault(run, StageLogs())
+            self._stages_of = run
         return run
 
     def _live_trainer(self) -> Any:
