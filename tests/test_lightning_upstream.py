@@ -17,10 +17,10 @@ from lab_workbook_writer.lightning import LabWorkbookLogger
 import pytest
 
 lightning = pytest.importorskip("lightning", reason="lightning needs torch, installed on Python 3.11 only (hatch.toml)")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
 from lightning.pytorch.demos.boring_classes import BoringDataModule, BoringModel  # noqa: E402
 from lightning.pytorch.loggers.logger import DummyExperiment  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 
 def _logger(tmp_path, cls=LabWorkbookLogger, **kwargs):
