@@ -181,10 +181,11 @@ def test_log_model_must_be_true_false_or_all(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(run_example):
+def test_the_example_script_trains_and_the_run_is_finished_with_its_checkpoints(run_example):
     run = run_example("lightning_train.py", "--epochs", "1")
     assert run.status == "finished"
-    assert {"train.csv", "val.csv", "hparams.json"} <= set(run.list_artifacts())
+    assert {"train.csv", "val.csv", "hparams.json", "checkpoints.best.json"} <= set(run.list_artifacts())
+    assert list(run.checkpoints("checkpoints").step) == [8]  # 256 points in batches of 32: one epoch
 
 
 def test_only_global_rank_zero_writes(tmp_path, monkeypatch):
