@@ -153,3 +153,31 @@ def test_an_experiment_given_to_the_logger_is_left_open_for_its_owner(tmp_path):
         _trainer(tmp_path, logger).fit(Tiny(), _data())
         assert not wb.closed
     assert ExperimentRepository(str(tmp_path / "store"))[wb.tag].status == "finished"
+
+
+@pytest.mark.parametrize("tuner_method", ["lr_find", "scale_batch_size"])
+def test_a_tuner_run_before_the_fit_is_part_of_the_fits_run(tmp_path, tuner_method):
+    class Tunable(Tiny):
+        def __init__(self, lr: float = 0.05, batch_size: int = 4) -> None:
+            super().__init__()
+            self.lr, self.batch_size = lr, batch_size
+
+        def train_dataloader(self):
+            x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+            dataset = torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True))
+            return torch.utils.data.DataLoader(dataset, batch_size=self.batch_size)
+
+        def val_dataloader(self):
+            return self.train_dataloader()
+
+    logger = _logger(tmp_path)
+    trainer = _trainer(tmp_path, logger)
+    model = Tunable()
+    tuner = lightning.pytorch.tuner.Tuner(trainer)
+    if tuner_method == "lr_find":
+        tuner.lr_find(model, num_training=4)
+    else:
+        tuner.scale_batch_size(model, max_trials=1)
+    trainer.fit(model)
+    runs = list(ExperimentRepository(str(tmp_path / "store")))
+    assert [(run.tag, run.status) for run in runs] == [(logger.version, "finished")]

@@ -223,7 +223,8 @@ class LabWorkbookLogger(
     def finalize(self, status: str) -> None:
         """Lightning's end of a trainer call: store checkpoints, then close the run (unless ``keep_open``).
 
-        ``"success"``: ``finished``, or only sent with ``keep_open=True``. ``"failed"`` (inside
+        ``"success"``: ``finished``, or only sent with ``keep_open=True`` or after a tuner's trial
+        fit (``Tuner.lr_find``), which the real fit follows in the same run. ``"failed"`` (inside
         Lightning's exception handler): ``failed`` with the error (``interrupted`` for Ctrl-C).
         ``"finished"`` comes from Lightning's SLURM requeue handler, which requeues the job after
         it: the run is closed ``interrupted``, for the requeued job to continue (``resume="auto"``).
@@ -246,8 +247,8 @@ class LabWorkbookLogger(
         elif status == "finished":
             run.note_outcome(INTERRUPTED, _REQUEUED)
             self._end(INTERRUPTED)
-        elif self._keep_open:
-            run.flush()
+        elif self._keep_open or _tuning(sys.exc_info()[1]):
+            run.flush()  # the tuner's trial fit (lr_find, scale_batch_size) is followed by the real one
         else:
             self._end("finished")
 
@@ -350,6 +351,13 @@ def _plain_params(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain_params(v) for v in value]
     return value
+
+
+def _tuning(error: BaseException | None) -> bool:
+    """True inside Lightning's handling of a tuner's early exit, which ends its trial fit "successfully"."""
+    exceptions = importlib.import_module("lightning.pytorch.utilities.exceptions")
+    tuner_exit = getattr(exceptions, "_TunerExitException", None)
+    return tuner_exit is not None and isinstance(error, tuner_exit)
 
 
 def _rank() -> int:
