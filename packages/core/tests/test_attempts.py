@@ -15,7 +15,7 @@ from lab_workbook_core.attempts import (
     record_attempts,
     record_parent,
 )
-from lab_workbook_core.keys import attempt_claim_key, is_reserved, parse_attempt_claim_key
+from lab_workbook_core.keys import attempt_claim_key, is_reserved, parse_attempt_claim_key, writer_claim_key
 from lab_workbook_core.record import RunRecord, record_problems
 import pytest
 
@@ -201,3 +201,11 @@ def test_replacing_attempts_on_a_run_record_adds_them_in_cores_order():
     assert attempt_count(record) == 2
     assert list(record.to_mapping()) == ["status", "artifacts", "attempts"]
     assert attempt_count(None) == 1 and record_attempts(None) == [] and record_parent(None) is None
+
+
+def test_a_rank_claims_its_folder_once_per_attempt():
+    tag = "202612070000-abcdefghij"
+    assert writer_claim_key(tag, "rank1") == f"{tag}/.lab-workbook/writers/rank1.json"  # as before attempts
+    assert writer_claim_key(tag, "rank1", 2) == f"{tag}/.lab-workbook/writers/attempt-0002/rank1.json"
+    with pytest.raises(InvalidValueError, match="at least 1"):
+        writer_claim_key(tag, "rank1", 0)

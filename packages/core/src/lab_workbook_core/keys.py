@@ -147,9 +147,22 @@ def parse_attempt_claim_key(tag: str, key: str) -> int | None:
     return number if number >= 2 else None
 
 
-def writer_claim_key(tag: str, namespace: str) -> str:
-    """The key whose create-only write gives one process the artifact folder ``namespace`` of a run."""
-    return f"{tag}/{RESERVED_DIR}/writers/{validate_name(namespace)}.json"
+def writer_claim_key(tag: str, namespace: str, attempt: int = 1) -> str:
+    """The key whose create-only write gives one process the artifact folder ``namespace`` of a run.
+
+    ``<tag>/.lab-workbook/writers/rank1.json`` in a run's first attempt (the key of runs written
+    before attempts existed); ``<tag>/.lab-workbook/writers/attempt-0002/rank1.json`` in attempt 2
+    of a resumed run, so that the ranks of each attempt claim their folders again, once each.
+
+    Raises:
+        InvalidValueError: ``attempt`` is not an integer of at least 1.
+    """
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+        raise InvalidValueError(f"an attempt is an integer of at least 1, got {attempt!r}")
+    name = validate_name(namespace)
+    if attempt == 1:
+        return f"{tag}/{RESERVED_DIR}/writers/{name}.json"
+    return f"{tag}/{RESERVED_DIR}/writers/{_ATTEMPT}{attempt:0{_ATTEMPT_DIGITS}d}/{name}.json"
 
 
 def segments_prefix(tag: str, series_file: str | None = None) -> str:

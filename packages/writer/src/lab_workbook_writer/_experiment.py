@@ -96,7 +96,7 @@ class Experiment:
         self._saving = Saving(state)
         if claim:
             state.queue_record(claim=True, tag=tag)
-        elif attempt > 1:  # the attempt's claim is stored: the record now names this process
+        elif attempt > 1 and not namespace:  # the attempt's claim is stored: the record now names this process
             state.queue_record(tag=tag)
         ticker = Ticker(tag, series=state.all_series, heartbeat=state.queue_record, heartbeat_seconds=heartbeat_seconds)
         self._closing = Closing(state, ticker)
@@ -163,7 +163,7 @@ class Experiment:
             raise InvalidValueError(f"series {name!r}: save_every must be an int >= 1 and flush_seconds > 0")
         state = self._state
         # a resumed run's series continues what earlier attempts stored (one LIST, then their rows)
-        stored = stored_series(self.storage, self.tag, file_name) if state.attempt > 1 and not self.namespace else None
+        stored = stored_series(self.storage, self.tag, file_name) if state.attempt > 1 else None
         with state.lock:
             if file_name in state.series:
                 raise InvalidNameError(f"this experiment already has a series {name!r}; log to the one you made")

@@ -50,13 +50,14 @@ def load_weights_only(path: Path) -> Any:
     return _torch().load(path, map_location="cpu", weights_only=True)
 
 
-def broadcast_from_rank0(value: str | None) -> str:
-    """Rank 0's ``value`` on every rank (a ``torch.distributed`` collective: all ranks call it)."""
+def broadcast_from_rank0(value: tuple[str | None, int | None]) -> tuple[str, int]:
+    """Rank 0's ``(tag, attempt)`` on every rank (a ``torch.distributed`` collective: all ranks call it)."""
     import torch.distributed as dist
 
-    box = [value]
+    box: list[Any] = [value]
     dist.broadcast_object_list(box, src=0)
-    return str(box[0])
+    tag, attempt = box[0]
+    return str(tag), int(attempt)
 
 
 def _torch() -> Any:
