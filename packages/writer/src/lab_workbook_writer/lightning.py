@@ -123,7 +123,7 @@ class LabWorkbookLogger(
         self._stages = StageLogs()
         self._stages_of: Any = None  # the run (attempt) the series in _stages belong to
         self._checkpoints = CheckpointLog()
-        self._checkpoint_callback: Any = None
+        self._checkpoint_callbacks: dict[int, Any] = {}  # every ModelCheckpoint that saved, by id
         self._trainer: Any = None  # a weak reference, from log_graph: the stage, the step
 
     # -- what Lightning asks of a logger --------------------------------------------------
@@ -216,7 +216,7 @@ class LabWorkbookLogger(
         """``log_model="all"``: store the new checkpoint now; ``True``: remember the callback for the end."""
         if _rank() != 0 or not self._log_model:
             return
-        self._checkpoint_callback = checkpoint_callback
+        self._checkpoint_callbacks[id(checkpoint_callback)] = checkpoint_callback
         if self._log_model == "all":
             self._checkpoints.store(self._writable(), checkpoint_callback, self._global_step())
 
@@ -232,8 +232,9 @@ class LabWorkbookLogger(
         run = self._open_run()
         if _rank() != 0 or run is None:
             return
-        if self._checkpoint_callback is not None and status != "failed":
-            self._checkpoints.store(run, self._checkpoint_callback, self._global_step())
+        if status != "failed":
+            for callback in self._checkpoint_callbacks.values():
+                self._checkpoints.store(run, callback, self._global_step())
         self._stages.drain()
         if not self._owned:
             run.flush()
@@ -304,7 +305,7 @@ class LabWorkbookLogger(
             elif self._experiment is None:
                 self._handed = self._tag if self._tag is not None else new_tag()
         state = super().__getstate__()
-        state.update(_stages=None, _stages_of=None, _trainer=None, _checkpoint_callback=None, _checkpoints=None)
+        state.update(_stages=None, _stages_of=None, _trainer=None, _checkpoint_callbacks={}, _checkpoints=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
