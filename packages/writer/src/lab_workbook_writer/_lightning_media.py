@@ -6,7 +6,7 @@ through the writer's own saves, so ``exp.images()`` and the dashboard show them:
 
 - each picture with :meth:`Experiment.save_image` (a file path with ``save_file``):
   ``<key>`` for one picture, ``<key>_<i>`` for the i-th of several, each ``/step-<N>.png``
-  when a step is given; captions (``caption=[...]``) in ``<key>.captions.json``;
+  when a step is given; captions (``caption=[...]``) in ``<key>.captions.json`` (by step likewise);
 - a table (or text, a table of strings) as JSON ``{"columns": [...], "data": [[...]]}``
   named ``<key>``, or ``<key>/step-<N>`` for a step (core's step names).
 """
