@@ -218,3 +218,65 @@ def test_a_bare_word_prefix_is_taken_as_a_store_folder_with_a_warning_naming_met
     monkeypatch.chdir(tmp_path)
     LabWorkbookLogger("train", save_dir=tmp_path)
     assert "metric_prefix='train'" in caplog.text
+
+
+CLI = """
+import sys
+import lightning, torch
+from lightning.pytorch.cli import LightningCLI
+from torch import nn
+
+
+class Tiny(lightning.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(3, 1)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = nn.functional.mse_loss(self.net(x), y)
+        self.log("train_loss", loss)
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.05)
+
+    def train_dataloader(self):
+        x = torch.randn(16, 3)
+        return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True)), batch_size=4)
+
+
+cli = LightningCLI(Tiny)
+print("tag", cli.trainer.logger.version)
+"""
+
+
+@pytest.mark.slow
+def test_lightning_cli_takes_the_logger_by_class_path_and_saves_its_config_in_save_dir(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("jsonargparse", reason="LightningCLI needs jsonargparse (hatch.toml installs it)")
+    (tmp_path / "cli.py").write_text(CLI)
+    arguments = [
+        "fit",
+        "--trainer.max_epochs=1",
+        "--trainer.accelerator=cpu",
+        "--trainer.enable_progress_bar=false",
+        "--trainer.logger.class_path=lab_workbook_writer.lightning.LabWorkbookLogger",
+        f"--trainer.logger.init_args.prefix={tmp_path / 'store'}",
+        f"--trainer.logger.init_args.save_dir={tmp_path / 'logs'}",
+    ]
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "cli.py"), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool")},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "logs" / "config.yaml").is_file()  # SaveConfigCallback wrote it to trainer.log_dir
+    tag = result.stdout.split("tag ")[-1].split()[0]
+    assert _runs(tmp_path)[tag].status == "finished"

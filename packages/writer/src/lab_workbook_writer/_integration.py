@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 import importlib
 import os
+import sys
 from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 import weakref
 
@@ -29,7 +30,7 @@ from lab_workbook_core import MissingDependencyError, RunFinished
 if TYPE_CHECKING:
     from ._experiment import Experiment
 
-__all__ = ["Framework", "RunHolder", "joined_class", "serve_joined_class"]
+__all__ = ["Framework", "RunHolder", "joined_class", "register_if_loaded", "serve_joined_class"]
 
 T = TypeVar("T", bound="RunHolder")
 
@@ -75,13 +76,28 @@ def joined_class(ours: type[T]) -> type[T]:
                 f"{ours.__name__} needs {framework.name}, which cannot be imported ({err}): "
                 f"pip install {framework.install}"
             ) from err
-        if issubclass(ours, base_class):  # a user's subclass that already names the framework's class
+        if base_class in ours.__mro__:  # a user's subclass that already names the framework's class
             return ours
         qualname = framework.qualname if ours is integration else ours.__qualname__
         namespace = {"__module__": ours.__module__, "__qualname__": qualname}
         joined = _joined[ours] = type(ours.__name__, (ours, base_class), namespace)
         _unjoined[joined] = ours
+        register_if_loaded(integration)
     return _joined[ours]
+
+
+def register_if_loaded(ours: type[RunHolder]) -> None:
+    """Make ``ours`` a virtual subclass of its framework's (ABC) base class, if the framework is loaded.
+
+    Configuration tools check a class before making one (LightningCLI's ``class_path`` must name a
+    subclass of ``Logger``); the instances are of the joined class anyway. Importing nothing, this
+    costs a script that never loaded the framework nothing.
+    """
+    module, _, name = _frameworks[ours].base.partition(":")
+    loaded = sys.modules.get(module)
+    register = getattr(getattr(loaded, name, None), "register", None)
+    if callable(register):
+        register(ours)
 
 
 def serve_joined_class(ours: type[RunHolder]) -> Callable[[str], Any]:

@@ -42,7 +42,7 @@ import weakref
 from lab_workbook_core import InvalidValueError, new_tag
 from lab_workbook_core.record import FAILED, INTERRUPTED
 
-from ._integration import Framework, RunHolder, serve_joined_class
+from ._integration import Framework, RunHolder, register_if_loaded, serve_joined_class
 from ._lightning_checkpoints import CheckpointLog
 from ._lightning_media import save_images, save_table
 from ._notices import warn
@@ -366,4 +366,5 @@ def _rank() -> int:
     return int(getattr(rank_zero_only, "rank", 0))
 
 
+register_if_loaded(LabWorkbookLogger)  # LightningCLI's class_path check, when Lightning is already imported
 __getattr__ = serve_joined_class(LabWorkbookLogger)  # the class of the loggers made, for older pickles
