@@ -105,14 +105,14 @@ def test_test_after_a_finished_fit_is_a_new_run_naming_the_fit_as_parent(tmp_pat
     assert repository[tested]["test.csv"]["mse"].notna().all()
 
 
-def test_a_second_fit_after_a_failed_one_continues_the_run_as_its_next_attempt(tmp_path):
-    logger = _logger(tmp_path)
+def test_a_second_fit_after_a_failed_one_continues_the_run_as_its_next_attempt(store_prefix, tmp_path):
+    logger = LabWorkbookLogger(store_prefix, save_dir=tmp_path, spool_dir=tmp_path / "spool")
     with pytest.raises(RuntimeError, match="diverged"):
         _trainer(tmp_path, logger).fit(Tiny(fail_at_step=1), _data())
     failed = logger.version
     _trainer(tmp_path, logger, max_epochs=2).fit(Tiny(), _data())  # the notebook's next cell
     assert logger.version == failed
-    experiment = ExperimentRepository(str(tmp_path / "store"))[failed]
+    experiment = ExperimentRepository(store_prefix)[failed]
     assert experiment.status == "finished"
     assert [attempt.status for attempt in experiment.attempts] == ["failed", "finished"]
     assert list(experiment["train.csv"].index) == [0, 1, 2, 3]
