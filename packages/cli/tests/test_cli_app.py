@@ -6,9 +6,16 @@ from lab_workbook_cli import __version__, app
 import pytest
 
 
-def test_version(runner):
+def test_version_lists_every_installed_package_and_the_formats(runner):
+    import lab_workbook
+    from lab_workbook_core.record import RECORD_FORMAT_VERSION
+
     result = runner.invoke(app, ["--version"])
-    assert (result.exit_code, result.stdout.strip()) == (0, f"lab-workbook {__version__}")
+    lines = [line.split(None, 1) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0
+    assert ["lab-workbook-cli", __version__] in lines
+    assert ["lab-workbook", lab_workbook.__version__] in lines
+    assert dict(lines)["formats"].startswith(f"run record {RECORD_FORMAT_VERSION},")
 
 
 def test_no_arguments_shows_the_commands(runner):

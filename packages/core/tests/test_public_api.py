@@ -23,6 +23,7 @@ def test_all_is_exactly_the_public_names():
         "summary",
         "tags",
         "times",
+        "versions",
     }
     assert set(lab_workbook_core.__all__) == public | {"__version__"}
 

@@ -79,3 +79,12 @@ def test_store_errors_are_not_swallowed_by_the_runs_table(s3_store):
     client.delete_bucket(Bucket=bucket)
     with pytest.raises(StorageError, match="does not exist"):
         wb.runs()
+
+
+def test_show_versions_prints_the_readers_version_and_the_formats_it_reads(capsys):
+    from lab_workbook_core.runs_index import INDEX_FORMAT_VERSION
+
+    lab_workbook.show_versions()
+    lines = [line.split(None, 1) for line in capsys.readouterr().out.splitlines()]
+    assert ["lab-workbook", lab_workbook.__version__] in lines
+    assert f"runs index {INDEX_FORMAT_VERSION}" in dict(lines)["formats"]

@@ -14,9 +14,9 @@ import os
 import sys
 from typing import Annotated
 
+from lab_workbook_core.versions import versions_report
 import typer
 
-from .__about__ import __version__
 from ._commands.cat import cat
 from ._commands.checkout import checkout
 from ._commands.config import config
@@ -49,15 +49,22 @@ app = typer.Typer(
 
 
 def _version(value: bool) -> None:
+    """``--version``: every installed lab-workbook package and the formats they write and read."""
     if value:
-        typer.echo(f"lab-workbook {__version__}")
+        typer.echo(versions_report())
         raise typer.Exit()
 
 
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the versions of every lab-workbook package and the formats they read, and exit.",
+        ),
     ] = False,
 ) -> None:
     """Experiment tracking for PyTorch with no server: browse, fetch and compare runs."""

@@ -19,6 +19,7 @@ import re
 
 __all__ = [
     "ENVIRONMENT_ARTIFACT",
+    "ENVIRONMENT_FORMAT_VERSION",
     "Environment",
     "EnvironmentDiff",
     "Package",
@@ -30,7 +31,10 @@ __all__ = [
 #: The artifact's name; reserved: ``save_*`` refuse it, only the environment capture writes it.
 ENVIRONMENT_ARTIFACT = "Environment.txt"
 
-_HEADER = "# lab-workbook environment, format 1"
+#: The format number its first line names: bumped on incompatible changes only.
+ENVIRONMENT_FORMAT_VERSION = 1
+
+_HEADER = f"# lab-workbook environment, format {ENVIRONMENT_FORMAT_VERSION}"
 _PREAMBLE = (
     "# The interpreter and packages this run used, recorded when it started.",
     "# The package lines are pip requirements (editable and local installs need their source too).",

@@ -43,6 +43,7 @@ from ._querying import duckdb
 from ._repository import ExperimentRepository
 from ._run_rows import RunRows
 from ._store_index import IndexWritten
+from ._versions import show_versions
 
 __all__ = [
     "ArtifactInfo",
@@ -78,6 +79,7 @@ __all__ = [
     "flatten_parameters",
     "highlight_patch",
     "print_patch",
+    "show_versions",
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())

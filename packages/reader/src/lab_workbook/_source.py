@@ -20,15 +20,21 @@ from ._run_index import RECORDS, RunIndex, index_path
 
 __all__ = ["ObjectSource", "store_namespace"]
 
+#: Which rules the disk cache's entries were kept by; part of every entry's name. 2 (reader 0.2.0): only
+#: ``finished`` runs are final. A reader 0.1 kept failed and interrupted runs as final; such a run may
+#: since have been resumed, so a newer reader sharing its cache folder must not reuse those entries.
+CACHE_RULES = 2
+
 
 def store_namespace(config: Config) -> str:
     """A string that identifies a store: the endpoint (for S3-compatible services) and the prefix URL.
 
     ``config.endpoint_url`` is already resolved by core (``AWS_ENDPOINT_URL_S3``, then
-    ``AWS_ENDPOINT_URL``, then the config file's ``endpointUrl``).
+    ``AWS_ENDPOINT_URL``, then the config file's ``endpointUrl``). It starts with :data:`CACHE_RULES`,
+    so entries kept by a reader of other rules are never read (they age out of the cache).
     """
     endpoint = (config.endpoint_url or "") if config.location.scheme == "s3" else ""
-    return f"{endpoint}|{config.location.url}"
+    return f"{CACHE_RULES}|{endpoint}|{config.location.url}"
 
 
 class ObjectSource:
