@@ -90,7 +90,7 @@ def test_metrics_go_to_the_series_of_the_stage_lightning_logged_them_in(tmp_path
     assert list(experiment["test.csv"].columns)[:2] == ["epoch", "mse"]
 
 
-def test_test_after_a_finished_fit_is_a_new_run_naming_the_fit_as_parent(tmp_path):
+def test_test_after_a_finished_fit_is_a_new_run_naming_the_fit_as_parent(tmp_path, caplog):
     logger = _logger(tmp_path)
     trainer = _trainer(tmp_path, logger)
     trainer.fit(Tiny(), _data())
@@ -103,6 +103,7 @@ def test_test_after_a_finished_fit_is_a_new_run_naming_the_fit_as_parent(tmp_pat
     assert repository[tested].status == "finished"
     assert repository[tested].parent.tag == fitted and repository[tested].parent.step == 2
     assert repository[tested]["test.csv"]["mse"].notna().all()
+    assert f"recording in a new run {tested} whose parent is {fitted}" in caplog.text
 
 
 def test_a_second_fit_after_a_failed_one_continues_the_run_as_its_next_attempt(store_prefix, tmp_path):

@@ -229,6 +229,12 @@ class RunHolder:
 
         options = {k: v for k, v in self._options.items() if k not in ("resume", "force", "fork", "step", "tag")}
         run = new_experiment(self._prefix, None, self._description, fork=tag, step=step, **options)
+        from ._notices import warn
+
+        warn(
+            f"run {tag} is finished and never changes: recording in a new run {run.tag} whose parent is {tag} "
+            "(keep_open=True keeps one run open until you close it)"
+        )
         self._ended = None
         _live[run.tag] = run
         return run
