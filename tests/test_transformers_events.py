@@ -183,16 +183,16 @@ def test_checkpoints_saved_by_the_trainer_are_stored_by_step_with_its_save_total
     callback = _callback(tmp_path, save_checkpoints=True)
     _trainer(tmp_path, callback, steps=6, save_strategy="steps", save_steps=1, save_total_limit=2).train()
     (run,) = _runs(tmp_path)
-    assert run.checkpoints("checkpoint").step.tolist() == [5, 6]
+    assert run.checkpoints("checkpoints").step.tolist() == [5, 6]
     trained = _trainer(tmp_path, LabWorkbookCallback(str(tmp_path / "other")), steps=6)
-    trained.model.load_state_dict(run.load_checkpoint("checkpoint", step=6))  # the weights, loadable
+    trained.model.load_state_dict(run.load_checkpoint("checkpoints", step=6))  # the weights, loadable
 
 
 def test_without_save_checkpoints_no_weights_are_stored(tmp_path):
     callback = _callback(tmp_path)
     _trainer(tmp_path, callback, steps=2, save_strategy="steps", save_steps=1).train()
     (run,) = _runs(tmp_path)
-    assert run.checkpoints("checkpoint").empty
+    assert run.checkpoints("checkpoints").empty
 
 
 # -- hyperparameter search (issue 27: one run per trial, like W&B and TensorBoard) ------------------

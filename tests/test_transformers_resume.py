@@ -106,8 +106,8 @@ def test_evaluations_of_both_attempts_are_in_eval_csv(resumed):
 
 def test_checkpoints_of_both_attempts_are_stored_by_step(resumed):
     run = resumed["bert-job-17"]
-    assert run.checkpoints("checkpoint").step.tolist() == [2, 4, 6, 8]
-    weights = run.load_checkpoint("checkpoint")
+    assert run.checkpoints("checkpoints").step.tolist() == [2, 4, 6, 8]
+    weights = run.load_checkpoint("checkpoints")
     assert weights["classifier.weight"].shape == (2, 16)
 
 
@@ -120,4 +120,4 @@ def test_on_the_s3_endpoint_too_the_killed_and_resumed_training_is_one_run(s3_pr
     assert run.status == "finished" and [a.status for a in run.attempts] == ["crashed", "finished"]
     train = run["train.csv"]
     assert train[train["loss"].notna()].index.tolist() == list(range(1, 9))
-    assert run.checkpoints("checkpoint").step.tolist() == [2, 4, 6, 8]
+    assert run.checkpoints("checkpoints").step.tolist() == [2, 4, 6, 8]

@@ -163,7 +163,7 @@ def test_the_trainer_sends_the_same_events_with_the_callback_recording(tmp_path)
     train = run["train.csv"]
     assert train[train["loss"].notna()].index.tolist() == [3, 6]
     assert run["eval.csv"].index.tolist() == [5, 8]
-    assert run.checkpoints("checkpoint").step.tolist() == [3, 6, 8]
+    assert run.checkpoints("checkpoints").step.tolist() == [3, 6, 8]
 
 
 def test_another_callback_can_stop_the_training_it_records(tmp_path):
@@ -212,7 +212,7 @@ def test_an_epoch_save_strategy_stores_one_checkpoint_per_epoch(tmp_path):
     """Keeps test_no_duplicate_save_on_epoch_strategy."""
     trainer = _trainer(tmp_path, [LabWorkbookCallback(save_checkpoints=True)], max_steps=2, save_strategy="epoch")
     trainer.train()
-    assert _only_run(tmp_path).checkpoints("checkpoint").step.tolist() == [2]
+    assert _only_run(tmp_path).checkpoints("checkpoints").step.tolist() == [2]
 
 
 # -- resuming (upstream: StatefulCallbackTest) ------------------------------------------------------

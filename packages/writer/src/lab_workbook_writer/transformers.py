@@ -18,7 +18,7 @@ What is recorded, event by event (docs/integrations.md has the table):
   Trainer gave it (:mod:`~lab_workbook_writer._hf_metrics`), indexed by the global ``step``;
 - ``on_predict``: ``predict()``'s metrics → ``test.csv``;
 - ``on_save``: the rows so far reach local disk (a resumed ``train()`` continues from there), and
-  with ``save_checkpoints=True`` the weights → ``checkpoint/step-<8 digits>.pt``, the newest
+  with ``save_checkpoints=True`` the weights → ``checkpoints/step-<8 digits>.pt``, the newest
   ``save_total_limit`` kept;
 - ``on_train_end``: ``save_model=True``: the weights → ``model.pt``; then the run is closed
   ``finished``, unless ``keep_open=True`` or a hyperparameter search is on (its trial's run closes
@@ -75,7 +75,7 @@ class LabWorkbookCallback(
         resume: ``"auto"`` (with ``tag=``): continue that run if it exists (a requeued job restarting
             with ``trainer.train(resume_from_checkpoint=True)``), start it otherwise; or a tag to continue.
         save_model: save the final weights as ``model.pt`` when training ends.
-        save_checkpoints: save the weights at each Trainer checkpoint as ``checkpoint/step-<N>.pt``,
+        save_checkpoints: save the weights at each Trainer checkpoint as ``checkpoints/step-<N>.pt``,
             keeping the newest ``save_total_limit`` (the Trainer's own setting).
         keep_open: leave the run open when ``train()`` ends, for a following ``evaluate()`` or
             ``predict()``; it is closed by :meth:`close` or when the process exits.
@@ -154,7 +154,7 @@ class LabWorkbookCallback(
         if self._save_checkpoints and model is not None:
             limit = getattr(args, "save_total_limit", None)
             keep = limit if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 1 else None
-            run.save_torch("checkpoint", model.state_dict(), step=int(state.global_step), keep_last=keep)
+            run.save_torch("checkpoints", model.state_dict(), step=int(state.global_step), keep_last=keep)
         run.flush(timeout=0)
 
     def on_train_end(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
