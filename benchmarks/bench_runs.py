@@ -13,7 +13,8 @@ server on 127.0.0.1 in a child process (``moto_endpoint.py``), for each store si
    process that imports boto3, makes a client, lists the run folders and the index folder and GETs
    the index objects, nothing else;
 4. second calls in a new process (the disk cache of the last first call: target <= 1.5 s),
-   alternated with their floor: the same process listing the run folders only;
+   alternated with their floor: the same process sending the same listing requests only; then
+   second calls of a reader accepting the listing kept on disk (``listing_max_age``: no request);
 5. the same first and second calls for ``lab-workbook list --limit 0 --json``.
 
 Each call's time is measured inside the process (from before ``import lab_workbook``: a new process
@@ -24,8 +25,9 @@ close, computed by the writer's own ``lab_workbook_writer._summary``), ``paramet
 100-row ``Training loss.csv``. Building it takes minutes (moto answers a few hundred PUTs a second
 on two cores) and is not timed.
 
-moto's listing scans every key of the bucket for each page it answers (``docs/benchmarks.md``), so
-the listings' floors grow with the square of the store's size here, not on S3.
+moto's listing scans every key of the bucket for each page it answers (``docs/benchmarks.md``), and
+answers one request at a time (one Python process), so the listings' floors grow with the square of
+the store's size here, and ranges sent at once gain little against it; not on S3.
 """
 
 from __future__ import annotations
@@ -61,8 +63,11 @@ def loss_csv(i: int) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def build(client, bucket: str, runs: int, work: Path) -> None:
+def build(client, bucket: str, runs: int, work: Path) -> dict[str, dict]:
+    """The store's objects, written directly; returns each run's record."""
     from lab_workbook_writer._summary import run_summary
+
+    records: dict[str, dict] = {}
 
     def one(i: int) -> None:
         tag = tag_of(i)
@@ -104,9 +109,20 @@ def build(client, bucket: str, runs: int, work: Path) -> None:
         client.put_object(Bucket=bucket, Key=base + "parameters.json", Body=params)
         client.put_object(Bucket=bucket, Key=base + "Training loss.csv", Body=series.encode())
         client.put_object(Bucket=bucket, Key=base + ".lab-workbook/run.json", Body=json.dumps(record).encode())
+        records[tag] = record
 
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(one, range(runs)))
+    return records
+
+
+def put_index(client, bucket: str, records: dict[str, dict]) -> None:
+    """The runs index written directly in the on-store format (core's own encoder): one object of every run."""
+    from lab_workbook_core.record import RunRecord
+    from lab_workbook_core.runs_index import encode_index, new_object_key
+
+    data = encode_index({tag: RunRecord.from_mapping(record) for tag, record in records.items()})
+    client.put_object(Bucket=bucket, Key="experiments/" + new_object_key([]), Body=data)
 
 
 _CHILD = """
@@ -122,8 +138,9 @@ def remember(self, *args, **kwargs):
     made.append(self)
 lab_workbook.ExperimentRepository.__init__ = remember
 what, prefix, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-if what == "runs":
-    table = lab_workbook.ExperimentRepository(prefix).runs(series={"Training loss.csv": "loss"})
+if what in ("runs", "runs-kept"):  # runs-kept: a reader accepting the listing kept on disk (no request)
+    age = 3600 if what == "runs-kept" else None
+    table = lab_workbook.ExperimentRepository(prefix, listing_max_age=age).runs(series={"Training loss.csv": "loss"})
     rows = len(table)
     check = [float(table["loss.last"].iloc[-1]), int(table["params.seed"].iloc[-1])]
 else:
@@ -150,37 +167,67 @@ print(json.dumps({"seconds": seconds, "rows": rows, "requests": requests, "check
 _LISTING = """
 import time
 start = time.perf_counter()
-import json, sys
+import json, os, sys
+from concurrent.futures import ThreadPoolExecutor
 import boto3
-client = boto3.client("s3")
-def listing(prefix, delimiter):
-    pages, token, found = 0, None, []
+from botocore.config import Config
+client = boto3.client("s3", config=Config(max_pool_connections=32))
+bucket, what, tags = sys.argv[1], sys.argv[2], json.loads(open(sys.argv[3]).read())
+base, ranges = "experiments/", int(sys.argv[4])
+pages = 0
+def listing(prefix, delimiter, after=None, through=None, max_pages=None):
+    # the reader's requests: from StartAfter, the prefix narrowed to the range's common part, until past `through`
+    global pages
+    narrowed = prefix
+    if after is not None and through is not None:
+        narrowed = prefix + os.path.commonprefix([after, through])[len(prefix):].split("/", 1)[0]
+    token, found, n = None, [], 0
     while True:
         extra = {"ContinuationToken": token} if token else {}
         extra.update({"Delimiter": delimiter} if delimiter else {})
-        page = client.list_objects_v2(Bucket=sys.argv[1], Prefix=prefix, **extra)
+        extra.update({"StartAfter": after} if after else {})
+        page = client.list_objects_v2(Bucket=bucket, Prefix=narrowed, **extra)
         pages += 1
-        found += [p["Prefix"] for p in page.get("CommonPrefixes", [])] + [o["Key"] for o in page.get("Contents", [])]
-        if not page.get("IsTruncated"):
-            return pages, found
+        n += 1
+        names = [p["Prefix"] for p in page.get("CommonPrefixes", [])] + [o["Key"] for o in page.get("Contents", [])]
+        found += [k for k in names if (after is None or k > after) and (through is None or k <= through)]
+        if not page.get("IsTruncated") or (through is not None and any(k > through for k in names)):
+            return found, None
+        if max_pages and n >= max_pages:
+            return found, max(names)
         token = page["NextContinuationToken"]
-pages, folders = listing("experiments/", "/")
-tags = len([f for f in folders if not f.startswith("experiments/.")])
+def split(cuts, after=None):
+    cuts = sorted(c for c in cuts if after is None or c > after)
+    with ThreadPoolExecutor(16) as pool:
+        parts = pool.map(lambda r: listing(base, "/", r[0], r[1])[0], zip([after, *cuts], [*cuts, None]))
+        return [k for part in parts for k in part]
 gets = 0
-if sys.argv[2] == "index":  # the first call's floor: the index folder too, and every object in it
-    more, keys = listing("experiments/.lab-workbook/index/runs/", None)
-    pages += more
+if what == "index":  # the first call's: a page, the index folder and its objects, the rest in ranges at the index's tags
+    folders, resume = listing(base, "/", max_pages=1)
+    keys, _ = listing(base + ".lab-workbook/index/runs/", None)
     for key in keys:
-        client.get_object(Bucket=sys.argv[1], Key=key)["Body"].read()
+        client.get_object(Bucket=bucket, Key=key)["Body"].read()
         gets += 1
-print(json.dumps({"seconds": time.perf_counter() - start, "pages": pages, "tags": tags, "gets": gets}))
+    if resume:
+        folders += split([base + t for t in tags[::ranges]], resume)
+else:  # the second call's: ranges at the last listing's cut points, at once
+    folders = split([base + t for t in tags[ranges::ranges]])
+count = len([f for f in folders if not f.startswith(base + ".") and f.endswith("/")])
+print(json.dumps({"seconds": time.perf_counter() - start, "pages": pages, "tags": count, "gets": gets}))
 """
 
 
-def listing_floor(bucket: str, what: str = "listing") -> dict:
-    """A floor: a new process that imports boto3, makes a client and lists the runs' folders (``what="index"``:
-    and lists the index folder and GETs every object in it), nothing else."""
-    done = subprocess.run([sys.executable, "-c", _LISTING, bucket, what], capture_output=True, text=True, check=True)
+def listing_floor(bucket: str, tags: Path, what: str = "listing") -> dict:
+    """A floor: a new process that imports boto3, makes a client and sends the reader's listing requests
+    (``what="index"``: and lists the index folder and GETs every object in it), nothing else."""
+    from lab_workbook._run_listing import RANGE_RUNS
+
+    done = subprocess.run(
+        [sys.executable, "-c", _LISTING, bucket, what, str(tags), str(RANGE_RUNS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -207,13 +254,13 @@ def line(name: str, result: dict, target: float | None, extra: str = "") -> None
     )
 
 
-def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool) -> None:
+def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool, built_index: bool) -> None:
     """Everything for one store size: build, limit, the call that writes the index, first and second calls, floors."""
     bucket = BUCKET.format(runs=runs)
     prefix = f"s3://{bucket}/experiments/"
     client.create_bucket(Bucket=bucket)
     with stopwatch() as building:
-        build(client, bucket, runs, work)
+        records = build(client, bucket, runs, work)
     print(f"store: {runs:,} finished runs ({3 * runs:,} objects), built in {building.wall:.0f} s (not timed below)\n")
     raw = None
     if not skip_limit:  # the limit of a call with no index: the same GETs (one record per run), nothing else done
@@ -225,12 +272,18 @@ def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool) -> No
             f"{'limit: one GET per run, bare boto3, 16 threads':<48}{raw:8.2f} s  ({runs / raw:,.0f} GETs/s; {limit.load})\n"
         )
     pages = math.ceil(runs / 1000)
+    tags = work / f"tags-{runs}.json"  # the floors' cut points: the index's tags, as the reader's
+    tags.write_text(json.dumps(sorted(tag_of(i) for i in range(runs))))
     for what, label in (
         ("runs", "wb.runs(series={'Training loss.csv': 'loss'})"),
         ("list", "lab-workbook list --limit 0 --json"),
     ):
         print(label)
-        if what == "runs":  # the first reader after the runs appear: it reads every record, then writes the index
+        check = None
+        if what == "runs" and built_index:
+            put_index(client, bucket, records)
+            print("  (the index written directly in the format: no call that writes it)")
+        elif what == "runs":  # the first reader after the runs appear: it reads every record, then writes the index
             writing = measure(what, prefix, runs, work / f"cache-{runs}-{what}-writing")
             assert writing["rows"] == runs and writing["requests"].get("put") == (1 if runs >= 1000 else None), writing
             if runs < 1000:  # fewer than a reader writes an index for: `lab-workbook index` writes it
@@ -245,14 +298,14 @@ def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool) -> No
         for n in range(repeat):  # first calls, each with a new empty cache, alternated with their floor
             result = measure(what, prefix, runs, work / f"cache-{runs}-{what}-first-{n}")
             assert result["rows"] == runs and not result["requests"].get("put"), result
-            if what == "runs":
+            if what == "runs" and check is not None:
                 assert result["check"] == check, (result["check"], check)
             firsts.append(result)
-            index_floors.append(listing_floor(bucket, "index"))
+            index_floors.append(listing_floor(bucket, tags, "index"))
         seconds, floors = [], []
         for _ in range(repeat):  # second calls (the last first call's cache), alternated with the listing floor
             seconds.append(measure(what, prefix, runs, work / f"cache-{runs}-{what}-first-{repeat - 1}"))
-            floors.append(listing_floor(bucket))
+            floors.append(listing_floor(bucket, tags))
         assert all(f["tags"] == runs for f in floors + index_floors), (floors, index_floors)
         first = {**firsts[-1], "seconds": statistics.median(r["seconds"] for r in firsts)}
         second = {**seconds[-1], "seconds": statistics.median(r["seconds"] for r in seconds)}
@@ -287,6 +340,18 @@ def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool) -> No
             + ", ".join(f"{f['seconds']:.2f}" for f in floors)
             + " s)"
         )
+        if what == "runs":  # a reader accepting the listing the last reader kept: no request at all
+            kept = [
+                measure("runs-kept", prefix, runs, work / f"cache-{runs}-{what}-first-{repeat - 1}")
+                for _ in range(repeat)
+            ]
+            assert all(k["rows"] == runs and not k["requests"] for k in kept), kept
+            line(
+                f"second call, listing_max_age=3600 (median of {repeat})",
+                {**kept[-1], "seconds": statistics.median(k["seconds"] for k in kept)},
+                1.5,
+            )
+            print(f"  {'':<46}each: " + ", ".join(f"{k['seconds']:.2f}" for k in kept) + " s")
     print()
 
 
@@ -303,6 +368,11 @@ def main() -> None:
         "--repeat", type=int, default=3, help="first calls, second calls and floors, alternated (medians)"
     )
     parser.add_argument("--no-limit", action="store_true", help="skip the limit (one bare GET per run)")
+    parser.add_argument(
+        "--built-index",
+        action="store_true",
+        help="write the index directly in the format instead of timing the call that writes it (minutes at 100,000)",
+    )
     args = parser.parse_args()
 
     work = bench_environment("bench-runs", cache=False)  # each call below gets its own cache folder
@@ -314,7 +384,7 @@ def main() -> None:
 
         client = boto3.client("s3", config=Config(max_pool_connections=32))
         for runs in args.runs:
-            one_size(client, runs, work, args.repeat, args.no_limit)
+            one_size(client, runs, work, args.repeat, args.no_limit, args.built_index)
     finally:
         try:
             stop_moto(server)

@@ -228,9 +228,27 @@ def main() -> None:
     parser.add_argument("--screenshot", type=Path, help="save the comparison view as this PNG")
     parser.add_argument("--table-only", action="store_true", help="measure the first table only, not the comparison")
     parser.add_argument("--plain-records", action="store_true", help="records without the writer's summary")
+    parser.add_argument(
+        "--keystroke-only", action="store_true", help="only a keystroke in the filter of a 10,000-run table"
+    )
+    parser.add_argument("--panels-only", action="store_true", help="only the panels of 8 runs x 20 fields")
     args = parser.parse_args()
 
     work = bench_environment("bench-ui")
+    first, warm = panels_bench(work, args.repeat)
+    print(
+        f"panels of {PANEL_RUNS} runs x {PANEL_FIELDS} fields x {PANEL_ROWS:,} points, from opening the page: "
+        f"first {first:.0f} ms, warm {warm:.0f} ms (median of {args.repeat}; target: warm < 2 s)"
+    )
+    if args.panels_only:
+        return
+    median, slowest, left = keystroke_bench(work)
+    print(
+        f"keystroke in the filter of a {KEYSTROKE_RUNS:,}-run table (typing {TYPED!r}, {left} rows left): "
+        f"median {median:.1f} ms, slowest {slowest:.1f} ms (target: median < 100 ms)\n"
+    )
+    if args.keystroke_only:
+        return
     cache = work / "cache"
     server, endpoint = start_moto()
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
@@ -424,6 +442,104 @@ def json_loads_time(prefix: str) -> float:
         json.loads(body)
         times.append(time.perf_counter() - begin)
     return statistics.median(times)
+
+
+KEYSTROKE_RUNS = 10_000
+#: What is typed into the filter box of the 10,000-run table, one keystroke at a time.
+TYPED = "vit-s"
+
+KEYSTROKE = """
+async (text) => {
+  // Each keystroke as the browser delivers one: the box's value grows by a character and an input event
+  // fires; timed by the page's clock to the next frame (the table redrawn and painted).
+  const box = document.getElementById('q');
+  const times = [];
+  for (const ch of text) {
+    const begin = performance.now();
+    box.value += ch;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
+    times.push(performance.now() - begin);
+  }
+  return times;
+}
+"""
+
+
+def keystroke_bench(work: Path) -> tuple[float, float, int]:
+    """A keystroke in the filter of a 10,000-run table (a local store: the page's own work is measured).
+
+    Returns the median and the slowest keystroke in ms, and the rows the last one left.
+    """
+    from lab_workbook_ui import BackgroundServer, create_app
+    from playwright.sync_api import expect, sync_playwright
+
+    folder = work / "keystroke-store"
+    shutil.rmtree(folder, ignore_errors=True)
+    for i in range(KEYSTROKE_RUNS):
+        tag = tag_for(i)
+        (folder / tag / ".lab-workbook").mkdir(parents=True)
+        (folder / tag / "parameters.json").write_bytes(params(i))
+        (folder / tag / ".lab-workbook" / "run.json").write_bytes(record(tag, i))
+    with BackgroundServer(create_app(str(folder), poll_seconds=3600)) as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server.url)
+        expect(page.locator("#count")).to_have_text(f"{KEYSTROKE_RUNS} of {KEYSTROKE_RUNS} runs", timeout=300_000)
+        times = page.evaluate(KEYSTROKE, TYPED)
+        left = int(page.locator("#count").inner_text().split(" ", 1)[0])
+        browser.close()
+    return statistics.median(times), max(times), left
+
+
+PANEL_RUNS = 8
+PANEL_FIELDS = 20
+PANEL_ROWS = 100_000
+
+PANELS_DRAWN = """
+() => {
+  // From the page's navigation start to the frame after every panel was drawn (drawPanels sets data-panels).
+  const box = document.getElementById('panels');
+  return new Promise((done) => {
+    const check = () => (box.dataset.panels ? requestAnimationFrame(() => done(performance.now())) : setTimeout(check, 5));
+    check();
+  });
+}
+"""
+
+
+def panels_bench(work: Path, repeat: int) -> tuple[float, float]:
+    """Panels of 8 runs x 20 fields x 100,000 points (a local store): from opening the page to every
+    panel drawn, the first time (series parsed) and warm (the page opened again: parsed columns from
+    the reader's disk cache). Returns both in ms, warm as the median of ``repeat``."""
+    from lab_workbook_ui import BackgroundServer, create_app
+    from playwright.sync_api import sync_playwright
+
+    folder = work / "panels-store"
+    shutil.rmtree(folder, ignore_errors=True)
+    tags = [tag_for(i) for i in range(PANEL_RUNS)]
+    step = np.arange(PANEL_ROWS)
+    for i, tag in enumerate(tags):
+        (folder / tag / ".lab-workbook").mkdir(parents=True)
+        (folder / tag / "parameters.json").write_bytes(params(i))
+        (folder / tag / ".lab-workbook" / "run.json").write_bytes(record(tag, i, summary=False))
+        rng = np.random.default_rng(i)
+        frame = pd.DataFrame({"step": step})
+        for f in range(PANEL_FIELDS):
+            frame[f"metric{f:02d}"] = np.exp(-step / (5_000 * (1 + f))) + rng.normal(0, 0.01, PANEL_ROWS)
+        frame.to_csv(folder / tag / "train.csv", index=False, lineterminator="\r\n", float_format="%.6g")
+    url_tail = "#/runs?sel=" + ",".join(tags)
+    times = []
+    with BackgroundServer(create_app(str(folder), poll_seconds=3600)) as server, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        for _ in range(repeat + 1):
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server.url + url_tail)
+            times.append(page.evaluate(PANELS_DRAWN))
+            assert page.locator("#panels").get_attribute("data-panels") == str(PANEL_FIELDS)
+            page.close()
+        browser.close()
+    return times[0], statistics.median(times[1:])
 
 
 def report(rows: list, yardstick: list, loads: float, args: argparse.Namespace) -> None:  # type: ignore[type-arg]

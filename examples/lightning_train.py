@@ -2,10 +2,12 @@
 
 One line connects lab-workbook to Lightning: ``Trainer(logger=LabWorkbookLogger(...))``.
 Hyperparameters go to ``hparams.json``, ``self.log`` metrics to ``train.csv`` and ``val.csv``,
-the best and last checkpoints to ``checkpoints/*.pt``; the run is closed ``finished`` at exit.
+the best and last checkpoints to ``checkpoints/step-<N>.pt``; the run is closed ``finished`` when
+``fit()`` returns. With ``--tag`` the script is one line away from a requeued job: run it again
+after a kill and it continues the same run from Lightning's last checkpoint.
 
     pip install lightning
-    python examples/lightning_train.py [--prefix P] [--epochs 3] [--lr 0.1]
+    python examples/lightning_train.py [--prefix P] [--epochs 3] [--lr 0.1] [--tag T --checkpoints DIR]
 """
 
 from __future__ import annotations
@@ -56,19 +58,27 @@ def main() -> None:
     parser.add_argument("--prefix", default=None, help="where experiments live (default: your configuration)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--tag", default=None, help="a stable tag: run again after a kill to continue the run")
+    parser.add_argument("--checkpoints", default=None, help="where Lightning keeps its checkpoints (kept with --tag)")
     args = parser.parse_args()
-    logger = LabWorkbookLogger(args.prefix, description="lightning example", log_model=True)
-    with tempfile.TemporaryDirectory() as checkpoints:
+    with tempfile.TemporaryDirectory() as scratch:
+        save_dir = args.checkpoints or scratch
+        resume = {"tag": args.tag, "resume": "auto"} if args.tag else {}
+        logger = LabWorkbookLogger(
+            args.prefix, description="lightning example", log_model=True, save_dir=save_dir, **resume
+        )
+        checkpoint = lightning.pytorch.callbacks.ModelCheckpoint(monitor="val_loss", save_last=True)
         trainer = lightning.Trainer(
             max_epochs=args.epochs,
             logger=logger,
-            default_root_dir=checkpoints,
+            callbacks=[checkpoint],
+            default_root_dir=save_dir,
             accelerator="cpu",
             devices=1,
             log_every_n_steps=1,
             enable_progress_bar=False,
         )
-        trainer.fit(Classifier(lr=args.lr), blobs(256, 0), blobs(128, 1))
+        trainer.fit(Classifier(lr=args.lr), blobs(256, 0), blobs(128, 1), ckpt_path="last" if args.tag else None)
 
 
 if __name__ == "__main__":

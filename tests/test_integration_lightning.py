@@ -66,12 +66,19 @@ def fitted(tmp_path_factory):
     """One fit + test, shared by the tests that read it back: (repository, tag)."""
     tmp_path = tmp_path_factory.mktemp("lightning")
     prefix = str(tmp_path / "store")
-    logger = LabWorkbookLogger(prefix, description="tiny lightning fit", log_model=True, spool_dir=tmp_path / "spool")
+    logger = LabWorkbookLogger(
+        prefix,
+        description="tiny lightning fit",
+        log_model=True,
+        keep_open=True,
+        save_dir=tmp_path,
+        spool_dir=tmp_path / "spool",
+    )
     checkpoint = lightning.pytorch.callbacks.ModelCheckpoint(monitor="val_loss", save_last=True)
     trainer = _trainer(tmp_path, logger, callbacks=[checkpoint])
     trainer.fit(TinyRegression(), _loader(0), _loader(1))
     trainer.test(trainer.lightning_module, _loader(2))
-    assert logger.experiment.closed is False  # a successful fit leaves the run open for test()
+    assert logger.experiment.closed is False  # keep_open=True: the run stays open for test()
     assert logger.close()
     return ExperimentRepository(prefix), logger.experiment.tag
 
@@ -100,12 +107,14 @@ def test_hyperparameters_are_saved_as_json(fitted):
     assert repository[tag]["hparams.json"] == {"lr": 0.05, "hidden": 4, "fail_at_step": None}
 
 
-def test_the_best_and_last_checkpoints_are_saved_and_load_safely(fitted):
+def test_the_best_and_last_checkpoints_are_stored_by_step_and_load_safely(fitted):
     repository, tag = fitted
     experiment = repository[tag]
-    names = [n for n in experiment.list_artifacts() if n.startswith("checkpoints/")]
-    assert "checkpoints/last.pt" in names and len(names) == 2
-    state = experiment["checkpoints/last.pt"]["state_dict"]
+    checkpoints = experiment.checkpoints("checkpoints")
+    assert checkpoints.step.max() == 8  # the last, after 2 epochs of 4 steps
+    best = experiment["checkpoints.best.json"]
+    assert best["monitor"] == "val_loss" and best["step"] in set(checkpoints.step)
+    state = experiment.load_checkpoint("checkpoints")["state_dict"]
     assert set(state) == {"net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"}
 
 
@@ -117,7 +126,7 @@ def test_the_run_is_finished_with_its_description(fitted):
 
 def test_a_fit_that_raises_is_recorded_failed_with_the_error(tmp_path):
     prefix = str(tmp_path / "store")
-    logger = LabWorkbookLogger(prefix, spool_dir=tmp_path / "spool")
+    logger = LabWorkbookLogger(prefix, save_dir=tmp_path, spool_dir=tmp_path / "spool")
     with pytest.raises(RuntimeError, match="diverged"):
         _trainer(tmp_path, logger).fit(TinyRegression(fail_at_step=3), _loader(0))
     assert logger.experiment.closed
@@ -129,12 +138,12 @@ def test_a_fit_that_raises_is_recorded_failed_with_the_error(tmp_path):
 
 def test_a_failed_fit_is_resumed_by_a_logger_with_resume_auto_as_one_run(tmp_path):
     prefix = str(tmp_path / "store")
-    first = LabWorkbookLogger(prefix, tag="fit-1", resume="auto", spool_dir=tmp_path / "spool")
+    first = LabWorkbookLogger(prefix, tag="fit-1", resume="auto", save_dir=tmp_path, spool_dir=tmp_path / "spool")
     with pytest.raises(RuntimeError, match="diverged"):
         _trainer(tmp_path, first).fit(TinyRegression(fail_at_step=3), _loader(0))
-    second = LabWorkbookLogger(prefix, tag="fit-1", resume="auto", spool_dir=tmp_path / "spool")
+    second = LabWorkbookLogger(prefix, tag="fit-1", resume="auto", save_dir=tmp_path, spool_dir=tmp_path / "spool")
     _trainer(tmp_path, second).fit(TinyRegression(), _loader(0))
-    assert second.close()
+    assert second.experiment.closed  # a successful fit ends the run
     experiment = ExperimentRepository(prefix)["fit-1"]
     assert experiment.status == "finished"
     assert [attempt.status for attempt in experiment.attempts] == ["failed", "finished"]
@@ -172,10 +181,11 @@ def test_log_model_must_be_true_false_or_all(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_example_script_trains_and_the_run_is_finished_when_it_exits(run_example):
+def test_the_example_script_trains_and_the_run_is_finished_with_its_checkpoints(run_example):
     run = run_example("lightning_train.py", "--epochs", "1")
     assert run.status == "finished"
-    assert {"train.csv", "val.csv", "hparams.json"} <= set(run.list_artifacts())
+    assert {"train.csv", "val.csv", "hparams.json", "checkpoints.best.json"} <= set(run.list_artifacts())
+    assert list(run.checkpoints("checkpoints").step) == [8]  # 256 points in batches of 32: one epoch
 
 
 def test_only_global_rank_zero_writes(tmp_path, monkeypatch):

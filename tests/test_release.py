@@ -26,15 +26,24 @@ PACKAGES = {
 UNRELEASED = "## [Unreleased]\n\n### Fixed\n- A fix worth a patch.\n\n"
 
 
+def _without_unreleased(changelog: Path) -> None:
+    """Drop the ``## [Unreleased]`` section: the scratch repository starts just after a release."""
+    body = changelog.read_text()
+    if "## [Unreleased]" in body:
+        start = body.index("## [Unreleased]")
+        changelog.write_text(body[:start] + body[body.index("\n## [", start) + 1 :])
+
+
 @pytest.fixture
 def repo(tmp_path: Path, git) -> Path:
-    """A git repository with this one's five changelogs, versions and pyproject files, committed."""
+    """A git repository with this one's five changelogs (as just released), versions and pyproject files."""
     root = tmp_path / "repo"
     for name, module in PACKAGES.items():
         for relative in ("CHANGELOG.md", "pyproject.toml", f"src/{module}/__about__.py"):
             target = root / "packages" / name / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / "packages" / name / relative, target)
+        _without_unreleased(root / "packages" / name / "CHANGELOG.md")
         (root / "packages" / name / "src" / module / "code.py").write_text("VALUE = 1\n")
     (root / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "releases.toml", root / ".ci" / "releases.toml")

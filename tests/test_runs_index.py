@@ -24,6 +24,7 @@ from lab_workbook_core import concurrent_map
 from lab_workbook_core.keys import run_record_key
 from lab_workbook_core.record import FINISHED, RUNNING
 from lab_workbook_core.runs_index import RUNS_INDEX_PREFIX, WRITE_AFTER, parse_object_key
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -395,3 +396,88 @@ def test_a_row_no_reader_can_trust_costs_only_its_run_a_direct_read(
     table_read = reader.runs()
     assert list(table_read["tag"]) == tags and set(table_read["status"]) == {FINISHED}
     assert requests(reader) == {"list": 2, "get": 2}  # the object, and that one run's record
+
+
+def test_a_long_listing_is_sent_in_ranges_and_still_shows_exactly_the_runs_the_store_has(
+    s3_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a page of run folders the rest is listed in ranges cut at the index's tags, then at the last
+    listing's (kept in the disk cache); cut points are hints: runs deleted or added anywhere since are seen."""
+    tags = build(s3_prefix, 1100)
+    fresh_reader(s3_prefix, tmp_path, monkeypatch, "writer").write_index()
+
+    first = fresh_reader(s3_prefix, tmp_path, monkeypatch, "reader")
+    assert first.tags() == tags
+    # a page, the index folder, its object, then the rest after the page (no indexed tag to cut at past it)
+    assert requests(first) == {"list": 1 + 1 + 1, "get": 1}
+
+    store = StoreBuilder(s3_prefix)
+    store.storage.delete([run_record_key(tags[1050])])  # deleted by hand
+    added = [f"{tags[900]}-b", tags[-1] + "-z", "0-first"]  # inside a range, after the last, before the first
+    for t in added:
+        store.record(t, FINISHED, description="added")
+    again = fresh_reader(s3_prefix, tmp_path, monkeypatch, "reader")  # the same disk cache: the kept cut points
+    assert again.tags() == sorted({*tags, *added} - {tags[1050]})
+    assert requests(again) == {"list": 2}  # two ranges cut at the 900th tag, at once; no index needed
+
+
+def test_rows_made_from_the_index_are_the_rows_made_from_the_records(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of indexed runs is made straight from the index's records (no experiment per run); it must
+    be the very table the same runs' records give, whatever their summaries hold or lack."""
+    store = StoreBuilder(local_prefix)
+    loss = "Training loss.csv"
+    csv = "step,loss,acc\r\n0,2.0,0.1\r\n1,1.5,\r\n"
+    variants = [
+        {"json": {"parameters.json": {"lr": 0.1, "model": {"depth": 8, "kinds": ["a", "b"]}}}},
+        {
+            "json": {"parameters.json": {"lr": 0.2}},
+            "series": {loss: {"rows": 2, "fields": {"loss": {"last": 1.5, "min": 1.5, "max": 2.0}}}},
+        },
+        {"json": {}, "series": {loss: {"rows": 2, "fields": {"loss": {"last": "inf", "min": None, "max": "-inf"}}}}},
+        {"json": {"parameters.json": [1, 2]}, "series": {loss: {"rows": 2, "fields": {"loss": "not numbers"}}}},
+        {"json": {"parameters.json": {"lr": None}}, "series": {}},
+    ]
+    tags = []
+    for i in range(40):
+        t = tag(i)
+        store.put(t, "parameters.json", json.dumps({"lr": i}))
+        store.put(t, loss, csv)
+        artifacts = {"parameters.json": {"size": 9}, loss: {"size": len(csv)}} if i % 7 else {"parameters.json": {}}
+        extra: dict[str, object] = {"summary": variants[i % len(variants)], "artifacts": artifacts}
+        if i % 11 == 3:
+            extra["attempts"] = [{"attempt": 1}, {"attempt": 2}]  # resumed: its series are read
+        if i % 13 == 5:
+            extra["started"] = None
+        store.record(t, FINISHED, description=None if i % 3 else f"run {i}", **extra)
+        tags.append(t)
+    fresh_reader(local_prefix, tmp_path, monkeypatch, "writer").write_index()
+    asked = {"series": {loss: ["loss", "acc"]}, "best": {"loss": "max"}}
+
+    from_index = fresh_reader(local_prefix, tmp_path, monkeypatch, "with-index").runs(**asked)
+    StoreBuilder(local_prefix).storage.delete(index_objects(local_prefix))
+    from_records = fresh_reader(local_prefix, tmp_path, monkeypatch, "from-records").runs(**asked)
+    assert list(from_index["tag"]) == tags
+    pd.testing.assert_frame_equal(from_index, from_records)
+    kept = fresh_reader(local_prefix, tmp_path, monkeypatch, "with-index").runs(**asked)  # its kept rows
+    pd.testing.assert_frame_equal(kept, from_records)
+
+
+def test_a_reader_accepting_a_kept_listing_sends_no_request_and_sees_changes_once_it_lists(
+    store_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tags = build(store_prefix, 40)
+    assert len(fresh_reader(store_prefix, tmp_path, monkeypatch, "mine").runs()) == 40  # lists; rows kept
+    StoreBuilder(store_prefix).storage.delete([run_record_key(tags[5])])
+    added = build(store_prefix, 1, start=40)
+
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-mine"))  # the same machine's cache
+    stale = ExperimentRepository(store_prefix, listing_max_age=3600)
+    assert list(stale.runs()["tag"]) == tags  # the kept listing: the run deleted since is still there
+    assert requests(stale) == {}
+    stale.refresh()
+    assert stale.tags() == sorted({*tags, *added} - {tags[5]})  # a listing made again asks the store
+
+    assert ExperimentRepository(store_prefix, listing_max_age=0).tags() == stale.tags()  # too old: listed
+    assert ExperimentRepository(store_prefix).tags() == stale.tags()  # the default lists

@@ -21,6 +21,7 @@ def test_all_is_exactly_the_public_names():
         "series_csv",
         "storage",
         "summary",
+        "tag_arguments",
         "tags",
         "times",
         "versions",

@@ -10,6 +10,7 @@ from lab_workbook_core import (
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
+    concurrent_map,
     load_config,
     open_storage,
 )
@@ -63,6 +64,40 @@ def test_listing_is_paginated_through(storage):
     for i in range(1005):
         storage.put_bytes(f"T/{i:05d}", b"")
     assert len(storage.list("T/", delimiter=None).objects) == 1005
+
+
+def test_a_listing_cut_into_ranges_anywhere_is_the_whole_listing(storage):
+    """Cut points are hints: any of them, on a folder, between folders or outside, lose and repeat nothing."""
+    for key in ["A/x", "T1/a", "T1/b/c", "T1-b/x", "T15", "T2/y", "T3 é/z", "Z/q"]:
+        storage.put_bytes(key, b".")
+    whole = storage.list("")
+    for cuts in ([], ["T1"], ["T1", "T1-b", "T15", "T2"], ["0", "T1/", "T2/y", "T3", "zz"], ["T1-b/x", "Y"]):
+        split = storage.list_split("", cuts, max_workers=4)
+        assert split.prefixes == whole.prefixes, cuts
+        assert [o.key for o in split.objects] == [o.key for o in whole.objects], cuts
+    after = storage.list_split("", ["T2"], after="T1/")  # after a folder: its name with the delimiter
+    assert after.prefixes == ["T2/", "T3 é/", "Z/"] and [o.key for o in after.objects] == ["T15"]
+    between = storage.list_range("", after="T1", through="T2")  # a tag's folder is after the tag
+    assert sorted(between.prefixes) == ["T1-b/", "T1/"] and [o.key for o in between.objects] == ["T15"]
+
+
+def test_ranges_are_sent_at_once_one_request_each(s3_prefix):
+    storage = open_storage(load_config(s3_prefix))
+    for tag in ["a1", "a2", "b1", "b2", "c1"]:
+        storage.put_bytes(f"{tag}/run", b".")
+    before = storage.requests["list"]
+    assert storage.list_split("", ["a2", "b2"]).prefixes == ["a1/", "a2/", "b1/", "b2/", "c1/"]
+    assert storage.requests["list"] - before == 3
+
+
+def test_a_listing_stopped_after_a_page_says_where_to_resume(s3_prefix):
+    storage = open_storage(load_config(s3_prefix))
+    keys = [f"T/{i:05d}" for i in range(1005)]
+    concurrent_map(lambda key: storage.put_bytes(key, b""), keys, 16)
+    first = storage.list_range("T/", delimiter=None, max_pages=1)
+    assert [o.key for o in first.objects] == keys[:1000] and first.resume_after == keys[999]
+    rest = storage.list_split("T/", keys[1001:1003], after=first.resume_after, delimiter=None)
+    assert [o.key for o in rest.objects] == keys[1000:] and rest.resume_after is None
 
 
 def test_a_listing_truncated_without_a_new_token_is_an_error_not_an_endless_loop(s3_prefix):

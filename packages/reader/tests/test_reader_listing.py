@@ -101,13 +101,18 @@ def test_listing_is_reused_for_indexing_in_a_loop(store):
     assert wb.storage.requests["list"] - before == 1
 
 
-def test_listing_1001_experiments_is_two_pages_and_no_other_request(s3_store):
+def test_listing_1001_experiments_is_two_pages_and_the_index_folder(s3_store):
+    """Past the first page the rest is listed in ranges cut at the runs index's tags: its folder is listed
+    once (none here: the rest is one range); the next reader cuts at the listing kept on disk instead."""
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda i: s3_store.put(f"tag{i:05d}", "a.txt", b""), range(1001)))
     wb = s3_store.repository()
     wb.storage.requests.clear()
     assert len(wb[:]) == 1001
-    assert dict(wb.storage.requests) == {"list": 2}
+    assert dict(wb.storage.requests) == {"list": 3}
+    again = s3_store.repository()
+    assert len(again[:]) == 1001
+    assert dict(again.storage.requests) == {"list": 2}  # two ranges, at once
 
 
 def test_glued_prefix_lists_experiments_glued_to_it(s3_bucket, make_store):

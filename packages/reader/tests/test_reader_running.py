@@ -118,6 +118,15 @@ def test_a_crashed_run_lasted_until_its_last_heartbeat(store):
     assert exp.duration == timedelta(hours=2, minutes=30)
 
 
+def test_a_running_run_lasts_until_its_newest_segment_when_that_is_later_than_its_heartbeat(store):
+    # The heartbeat is 30 s apart; a segment stored since is the newer sign of life (issue 25: not "0s").
+    started = datetime.now(UTC) - timedelta(seconds=20)
+    store.record(TAG, "running", started=started.isoformat(), heartbeat=started.isoformat())
+    store.segment(TAG, "Training loss.csv", 1, HEADER + "1,0.9,2026-01-01T00:00:01Z\n")
+    duration = store.repository()[TAG].duration
+    assert duration is not None and timedelta(seconds=19) < duration < timedelta(seconds=60)
+
+
 def test_a_finished_run_lasted_until_its_end(store):
     store.record(
         TAG,

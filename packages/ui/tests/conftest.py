@@ -118,3 +118,27 @@ def page(browser) -> Iterator:  # type: ignore[no-untyped-def]
     tab.errors = errors  # type: ignore[attr-defined]
     yield tab
     context.close()
+
+
+@pytest.fixture
+def frameworks(run_store: RunStore) -> dict[str, str]:
+    """A Lightning-like and a Hugging Face-like run made with the writer: their parameters saved as
+    those frameworks save them (``hparams.json``, ``training_args.json``), and a series of several
+    fields each, so the dashboard shows them as it shows a real one (``{"lightning": tag, "hf": tag}``)."""
+    from lab_workbook_writer import new_experiment
+
+    tags = {}
+    prefix = run_store.prefix
+    with new_experiment(prefix, description="lightning-like: MLP") as wb:
+        wb.save_json("hparams", {"lr": 0.02, "batch_size": 32, "model": {"hidden": 64}})
+        log = wb.new_time_series_log("metrics", ["step", "train_loss", "val_loss", "val_acc"])
+        for step in range(60):
+            log(step=step, train_loss=1 / (1 + step), val_loss=1.2 / (1 + step), val_acc=step / 60)
+        tags["lightning"] = wb.tag
+    with new_experiment(prefix, description="hf-like: bert") as wb:
+        wb.save_json("training_args", {"learning_rate": 5e-5, "per_device_train_batch_size": 16, "num_train_epochs": 3})
+        log = wb.new_time_series_log("trainer_log", ["step", "loss", "learning_rate", "grad_norm"])
+        for step in range(40):
+            log(step=step, loss=2 / (1 + step), learning_rate=5e-5 * (1 - step / 40), grad_norm=1 + step % 3)
+        tags["hf"] = wb.tag
+    return tags

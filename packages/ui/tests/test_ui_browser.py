@@ -37,31 +37,39 @@ def store_200(run_store):  # type: ignore[no-untyped-def]
 
 
 def rows_shown(page) -> int:  # type: ignore[no-untyped-def]
-    return page.locator("#runs tbody tr").count()
+    return page.locator("#runs tbody tr[data-tag]").count()
 
 
 def test_table_filter_select_compare_and_open_a_run(store_200, serve, page):
     url = serve(store_200.prefix, poll_seconds=1.0)
     page.goto(url)
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     expect(page.locator("#count")).to_have_text("200 of 200 runs")  # after a preview of the newest
-    assert rows_shown(page) == 100  # the first page
-    assert page.locator("#runs tbody tr").first.get_attribute("data-tag") == store_200.tag_for(199)  # newest first
+    expect(page.locator("#page")).to_have_text("page 1 of 2")  # 100 rows a page
+    assert 10 < rows_shown(page) < 60  # only those on screen (and a few more) are in the page
+    page.locator("#table-wrap").evaluate("wrap => wrap.scrollTo(0, wrap.scrollHeight)")
+    expect(page.locator(f'#runs tbody tr[data-tag="{store_200.tag_for(100)}"]')).to_have_count(1)  # the page's last
+    page.locator("#table-wrap").evaluate("wrap => wrap.scrollTo(0, 0)")
+    assert page.locator("#runs tbody tr[data-tag]").first.get_attribute("data-tag") == store_200.tag_for(
+        199
+    )  # newest first
 
     page.fill("#pfilter", "lr=0.01, model.name=vit")
     expect(page.locator("#count")).to_have_text("50 of 200 runs")
-    shown = page.locator("#runs tbody tr").evaluate_all("rows => rows.map(r => r.dataset.tag)")
+    shown = page.locator("#runs tbody tr[data-tag]").evaluate_all("rows => rows.map(r => r.dataset.tag)")
     assert all(int(tag[-7:]) % 4 == 1 for tag in shown)  # lr=0.01 and vit: i % 4 == 1
     assert "p=lr%3D0.01" in page.url  # the filter is in the URL
 
     for row in range(3):
-        page.locator("#runs tbody tr").nth(row).locator("input.select").check()
+        page.locator("#runs tbody tr[data-tag]").nth(row).locator("input.select").check()
     assert page.locator("#selcount").inner_text() == "(3 selected)"
     expect(page.locator("#series")).to_have_value("Training loss.csv")
     page.fill("#fields", "loss")
     page.fill("#legend", "model.depth")
     page.click("#draw")
-    page.wait_for_selector("#plot canvas")
+    # Each tick drew the series' every field already: wait for the drawing of this choice.
+    expect(page.locator("#reduction")).to_contain_text("every point shown (150)")
+    expect(page.locator("#plot .u-legend")).to_contain_text("depth=")
     counts = page.evaluate(COUNT_CURVE_PIXELS, [CURVE_RGB])
     assert all(n > 50 for n in counts), counts  # each of the three curves is drawn
     legend = page.locator("#plot .u-legend").inner_text()
@@ -77,7 +85,7 @@ def test_table_filter_select_compare_and_open_a_run(store_200, serve, page):
     assert second.locator("#selcount").inner_text() == "(3 selected)"
     assert second.input_value("#pfilter") == "lr=0.01, model.name=vit"
 
-    page.locator("#runs tbody tr").first.locator("a").click()
+    page.locator("#runs tbody tr[data-tag]").first.locator("a").click()
     page.wait_for_selector("#artifacts tr")
     assert page.locator("#run-tag").inner_text() == store_200.tag_for(197)
     assert page.locator("#run-status").inner_text() == "finished"
@@ -90,7 +98,7 @@ def test_a_run_written_while_the_page_is_open_appears_and_updates(run_store, ser
     run_store.many(3)
     url = serve(run_store.prefix, poll_seconds=0.3)
     page.goto(url)
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     assert rows_shown(page) == 3
 
     tag = run_store.run(10, status="running", points=5)
@@ -123,7 +131,7 @@ def test_hostile_names_patches_and_descriptions_show_as_text(run_store, serve, p
     other = run_store.run(1, params={"note": "plain"}, extra={"Source.git-patch": "--- a\n+++ b\n"})
     url = serve(run_store.prefix)
     page.goto(url)
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     assert HOSTILE in page.locator("#runs").inner_text()
 
     page.goto(f"{url}#/run/{tag}?diff={other}")
@@ -143,7 +151,7 @@ def test_hostile_names_patches_and_descriptions_show_as_text(run_store, serve, p
     assert page.locator("#viewer").inner_text().strip() == HOSTILE
 
     assert page.evaluate("window.__pwned") is None
-    assert page.locator("script").count() == 2  # uPlot and app.js, nothing injected
+    assert page.locator("script").count() == 3  # uPlot, sweep.js and app.js, nothing injected
     assert page.locator("img").count() == 0
     assert not page.errors
 
@@ -156,7 +164,7 @@ def test_a_token_protected_dashboard_asks_for_its_token(run_store, serve, page):
     assert rows_shown(page) == 0
     page.fill("#token", "s3cret-token")
     page.click("#token-form button")
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     assert rows_shown(page) == 2
 
 
@@ -180,7 +188,7 @@ def test_a_damaged_run_shows_unreadable_with_its_reason_and_healthy_stores_have_
     healthy = run_store.run(0, points=5)
     url = serve(run_store.prefix, poll_seconds=0.3)
     page.goto(url)
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     assert page.locator('#runs th[data-column="problem"]').count() == 0  # nothing to say: no column
 
     damaged = run_store.run(1, points=5)
@@ -205,7 +213,7 @@ def test_the_attempts_column_appears_when_a_run_was_resumed_and_a_forks_page_lin
     parent = run_store.run(0, points=5)
     url = serve(run_store.prefix, poll_seconds=0.3)
     page.goto(url)
-    page.wait_for_selector("#runs tbody tr")
+    page.wait_for_selector("#runs tbody tr[data-tag]")
     assert page.locator('#runs th[data-column="attempts"]').count() == 0  # no run resumed: no column
 
     child = run_store.run(

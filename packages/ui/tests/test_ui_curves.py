@@ -71,3 +71,15 @@ def test_bad_options_are_refused_with_what_to_do(run_store, option):
     tag = run_store.run(0, points=3)
     with pytest.raises(ConfigError, match="must"):
         curves_json(ExperimentRepository(run_store.prefix), [tag], "Training loss.csv", ["loss"], **option)
+
+
+def test_snapped_curves_of_the_panels_share_a_grid_of_two_points_per_pixel_column(run_store):
+    tags = [run_store.run(i, points=5000) for i in range(4)]
+    wb = ExperimentRepository(run_store.prefix)
+    exact = json.loads(curves_json(wb, tags, "Training loss.csv", ["loss", "accuracy"], width=50))
+    snapped = json.loads(curves_json(wb, tags, "Training loss.csv", ["loss", "accuracy"], width=50, snap=True))
+    assert len(snapped["x"]) <= 2 * 50  # two quarter marks per pixel column
+    for before, after in zip(exact["curves"], snapped["curves"], strict=True):
+        kept = [v for v in before["y"] if v is not None]
+        assert [v for v in after["y"] if v is not None] == kept  # the same points, at their column's marks
+        assert max(kept) == max(after["y"][i] for i in range(len(after["y"])) if after["y"][i] is not None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from urllib.parse import quote
 
 from dashboard_http import get_json, request
@@ -126,3 +127,31 @@ def test_a_run_without_pictures_has_no_images_section(run_store, serve, page):
     expect(page.locator("#run-tag")).to_have_text(tag)
     expect(page.locator("#artifacts tr").first).to_be_visible()
     assert page.locator("#images-section").is_hidden()
+
+
+def test_the_images_of_the_selected_runs_are_shown_side_by_side_at_one_step(run_store, serve, page):
+    a = run_store.run(0, points=0, extra={f"samples/step-{s:08d}.png": png(c) for s, c in COLOURS.items()})
+    later = {0: (255, 255, 0), 20: (0, 255, 255)}
+    b = run_store.run(1, points=0, extra={f"samples/step-{s:08d}.png": png(c) for s, c in later.items()})
+    url = serve(run_store.prefix)
+    page.goto(f"{url}#/runs?sel={a},{b}")
+    expect(page.locator("#across-label")).to_have_text("step 20 (3 of 3)")  # the latest step first
+    for tag, colour in ((a, COLOURS[20]), (b, later[20])):
+        img = page.locator(f'#across figure[data-tag="{tag}"] img')
+        expect(img).to_have_attribute("alt", f"samples of {tag}")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
+        assert img.evaluate(PIXEL) == list(colour)
+
+    page.locator("#across-step").fill("1")  # step 10: run b has none, so its step 0 is shown, labelled
+    expect(page.locator("#across-label")).to_have_text("step 10 (2 of 3)")
+    assert "istep=10" in page.url
+    expect(page.locator(f'#across figure[data-tag="{b}"]')).to_have_attribute("data-step", "0")
+    expect(page.locator(f'#across figure[data-tag="{b}"] .note')).to_have_text("step 0")
+    for tag, colour in ((a, COLOURS[10]), (b, later[0])):
+        img = page.locator(f'#across figure[data-tag="{tag}"] img')
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:')", arg=img.element_handle()
+        )
+        expect(img).to_have_attribute("data-loaded", re.compile(r"samples/step-"))
+        assert img.evaluate(PIXEL) == list(colour), tag
+    assert not page.errors

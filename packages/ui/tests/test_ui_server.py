@@ -214,3 +214,43 @@ def test_a_query_parameter_that_is_not_a_number_is_a_clear_400(run_store, serve)
     url = serve(run_store.prefix)
     response, body = request(url, "/api/runs?newest=many")
     assert response.status == 400 and "newest must be a number" in json.loads(body)["error"]
+
+
+def test_a_running_runs_duration_counts_to_its_newest_segment_not_its_heartbeat(run_store, serve):
+    from datetime import UTC, datetime, timedelta
+
+    tag = run_store.tag_for(0)
+    started = (datetime.now(UTC) - timedelta(seconds=20)).isoformat()
+    run_store.record(tag, "running", started=started, heartbeat=started)  # a heartbeat only at the start
+    run_store.segment(tag, "Training loss.csv", 1, "step,loss\r\n0,1.0\r\n")
+    url = serve(run_store.prefix)
+    table = get_json(url, "/api/runs")
+    row = dict(zip(table["columns"], table["rows"][0], strict=True))
+    assert row["status"] == "running" and 19 < row["duration"] < 60
+
+
+def test_a_poll_naming_the_version_it_has_gets_only_what_changed(run_store, serve):
+    from urllib.request import Request, urlopen
+
+    tags = [run_store.run(i, points=0) for i in range(3)]
+    running = run_store.run(3, status="running", points=0)
+    url = serve(run_store.prefix, refresh_seconds=0)
+
+    def poll(known: str = "") -> tuple[str, dict]:
+        with urlopen(Request(url.rstrip("/") + "/api/runs" + (f"?known={known}" if known else ""))) as response:
+            return response.getheader("X-Table-Version"), json.loads(response.read())
+
+    version, whole = poll()
+    assert len(whole["rows"]) == 4
+    same, answer = poll(version)
+    assert same == version and answer == {"version": version, "unchanged": True}
+
+    run_store.record(running, "finished", started=run_store.started(running))
+    new = run_store.run(4, points=0)
+    later, answer = poll(version)
+    assert later != version and answer["columns"] == whole["columns"]
+    assert sorted(row[0] for row in answer["changed"]) == [running, new] and answer["removed"] == []
+    assert "rows" not in answer and tags[0] not in json.dumps(answer)
+
+    _, answer = poll("not-a-version")  # a version the server does not know: the whole table
+    assert len(answer["rows"]) == 5

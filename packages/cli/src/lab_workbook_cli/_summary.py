@@ -24,7 +24,7 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
 
     ``problem`` says why the run record cannot be read (status ``unreadable``), else ``None``.
     ``duration_seconds`` runs to the end, or for a run without an end (running or
-    crashed) to its last heartbeat; ``None`` without a run record. A finished run whose
+    crashed) to the newest thing it wrote (heartbeat or series segment); ``None`` without a run record. A finished run whose
     record carries a summary (written by the writer at close) lists its artifacts in the
     record, so it costs one GET, or none once its record is cached. ``attempts`` counts the
     processes the run lived through (1 unless it was resumed); ``parent`` is ``{"tag", "step"}``

@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 import re
 
-from lab_workbook_core import ExperimentNotFound
-from lab_workbook_core.hints import closest
+from lab_workbook_core.tag_arguments import resolve_tag as _resolve
 import typer
 from typer.core import TyperCommand
 
 __all__ = ["TagCommand", "resolve_tag"]
 
-_SHOWN = 10
 _BACK = re.compile(r"-\d+")
 _MARK = "\x00"  # protects "-1" from the option parser; resolve_tag removes it
 
@@ -38,35 +36,11 @@ class TagCommand(TyperCommand):
 
 
 def resolve_tag(text: str, tags: Sequence[str], where: str = "the store") -> str:
-    """The one tag ``text`` designates among ``tags`` (sorted as strings).
-
-    Args:
-        text: what the user typed.
-        tags: every tag of the store, sorted.
-        where: the store, for messages.
+    """The one tag ``text`` designates among ``tags`` (core's :func:`~lab_workbook_core.tag_arguments.resolve_tag`,
+    once the option parser's protection of ``-N`` is removed).
 
     Raises:
         ExperimentNotFound: no tag matches, or a prefix matches several (the message
             lists them); both are user errors (exit 1).
     """
-    text = text.removeprefix(_MARK)
-    if text == "latest":
-        text = "-1"
-    if text.startswith("-") and text[1:].isdigit():
-        back = int(text[1:])
-        if back == 0:
-            raise ExperimentNotFound("-0 is not a run: use -1 (or latest) for the newest, -2 for the one before")
-        if back > len(tags):
-            raise ExperimentNotFound(f"{text}: {where} holds only {len(tags)} experiment(s)")
-        return tags[-back]
-    if text in tags:
-        return text
-    matches = [t for t in tags if t.startswith(text)] if text else []
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        shown = ", ".join(matches[:_SHOWN]) + (f" (and {len(matches) - _SHOWN} more)" if len(matches) > _SHOWN else "")
-        raise ExperimentNotFound(f"{text!r} is ambiguous: it starts {len(matches)} tags: {shown}; type more of the tag")
-    hint = closest(text, tags)
-    suggestion = f"; did you mean {', '.join(hint)}?" if hint else "; `lab-workbook list` shows the tags"
-    raise ExperimentNotFound(f"no experiment {text!r} in {where}{suggestion}")
+    return _resolve(text.removeprefix(_MARK), tags, where)

@@ -14,7 +14,7 @@ are :mod:`lab_workbook_core.summary`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,6 +55,7 @@ __all__ = [
     "parse_time",
     "record_nonce",
     "record_problems",
+    "run_duration",
 ]
 
 #: The record's ``format`` field: identifies the object.
@@ -338,6 +339,29 @@ class RunRecord:
             f"{name} does not match its run record (SHA-256 {actual[:12]}... stored, {listed[:12]}... recorded): "
             "another writer may have written it (a tag claimed twice on a store without conditional writes)"
         )
+
+
+def run_duration(record: RunRecord, written: Iterable[datetime | None] = ()) -> timedelta | None:
+    """How long a run lasted: to its ``ended``; for a run without an end (running, or crashed
+    without saying so), to the newest thing it wrote.
+
+    The heartbeat alone would say ``0s`` for a run younger than one heartbeat interval (30 s)
+    and lag by as much for every other; the writer's series segments land more often, so the
+    newest of the heartbeat and ``written`` (the times its segments were stored) counts.
+    ``None`` without a readable ``started``, or with nothing to count to.
+
+    Args:
+        record: the run record.
+        written: when each object the run wrote was stored (its segments); ignored once it ended.
+    """
+    started = record.started_at
+    if started is None:
+        return None
+    ended = record.ended_at
+    if ended is not None:
+        return ended - started
+    moments = [m for m in (record.heartbeat_at, *written) if m is not None]
+    return max(moments) - started if moments else None
 
 
 def record_problems(record: Any) -> list[str]:

@@ -27,7 +27,7 @@ from lab_workbook_core import (
 from lab_workbook_core.attempts import Attempt, Parent, attempt_count, record_attempts, record_parent
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import artifact_key, is_reserved, parse_segment_key, run_record_key, segments_prefix
-from lab_workbook_core.record import UNREADABLE, RunRecord
+from lab_workbook_core.record import UNREADABLE, RunRecord, run_duration
 from lab_workbook_core.series_csv import ATTEMPT_FIELD, merge
 
 from ._artifacts import ArtifactInfo, artifacts_of
@@ -239,10 +239,15 @@ class Experiment:
 
     @property
     def duration(self) -> timedelta | None:
-        """How long the run took: to its end, or, while running (or crashed), to its last heartbeat."""
-        started = self.started
-        last = self.ended or self.heartbeat
-        return last - started if started and last else None
+        """How long the run took: to its end, or, while running (or crashed), to the newest thing it
+        wrote: its heartbeat or its last series segment, whichever is later (core's
+        :func:`~lab_workbook_core.record.run_duration`; one listing of the run's folder)."""
+        record = self._read_record()
+        if record is None:
+            return None
+        if record.ended_at is not None or record.started_at is None:
+            return run_duration(record)
+        return run_duration(record, (o.last_modified for o in self._objects(segments_prefix(self.tag))))
 
     @property
     def description(self) -> str | None:

@@ -1,7 +1,8 @@
 """The store's experiments, as ``wb[...]``: the notebook's entry point.
 
 Listing uses one paginated delimiter listing of the prefix (S3 answers 1,000
-folders per page), never a request per experiment, and is trusted for a few
+folders per page; a longer one is sent as ranges at once, :mod:`lab_workbook._run_listing`),
+never a request per experiment, and is trusted for a few
 seconds so that ``wb[...]`` in a loop does not list again and again. Which
 folders are experiments is core's rule (:func:`lab_workbook_core.keys.experiment_tags`:
 never one whose name starts with ``.``).
@@ -22,11 +23,13 @@ from lab_workbook_core import ExperimentNotFound, concurrent_map, load_config, o
 from lab_workbook_core.hints import closest
 from lab_workbook_core.keys import experiment_tags, is_experiment_folder
 from lab_workbook_core.record import FINAL_STATUSES
+from lab_workbook_core.storage import Listing
 
 from ._cache import DEFAULT_CACHE_BYTES, DiskCache, clear_cache
 from ._collection import ExperimentList, ExperimentTuple
 from ._experiment import Experiment
-from ._run_rows import RunRows, RunRowsOptions
+from ._run_listing import kept_listing, list_runs
+from ._run_rows import IndexedRow, RunRows, RunRowsOptions
 from ._source import ObjectSource, store_namespace
 from ._store_index import USE_INDEX_FROM, IndexWritten, StoreIndex
 
@@ -46,6 +49,11 @@ class ExperimentRepository:
         max_workers: how many downloads run at once (``meld_csv``, ``runs``, segments).
         cache_max_bytes: size cap of the disk cache; least recently used objects are evicted.
         refresh_seconds: how long a listing, or the record of a run that is not over, is trusted.
+        listing_max_age: accept the listing of run folders kept in the disk cache by the last
+            reader of this store on this machine, if it is at most this many seconds old, instead
+            of listing the store (a table of 100,000 kept rows then sends no request). Runs
+            added or deleted since are not seen until it is older: a staleness you choose, as a
+            tracking server's cache gives. ``None`` (the default): every reader lists the store.
 
     Attributes:
         config: the effective configuration (``config.sources`` says where the prefix came from).
@@ -60,6 +68,7 @@ class ExperimentRepository:
         max_workers: int = 16,
         cache_max_bytes: int = DEFAULT_CACHE_BYTES,
         refresh_seconds: float = 5.0,
+        listing_max_age: float | None = None,
     ) -> None:
         self.config = load_config(prefix)
         self.storage = open_storage(self.config)
@@ -67,6 +76,8 @@ class ExperimentRepository:
         self._source = ObjectSource(self.storage, disk, max_workers)
         self._index = StoreIndex(self._source, may_write=self.config.index_writes)
         self._refresh = refresh_seconds
+        self._listing_max_age = listing_max_age
+        self._kept_asked = False  # the kept listing is taken once, by the first listing
         self._tags: list[str] | None = None
         self._tag_set: frozenset[str] = frozenset()  # the same, for membership tests in O(1)
         self._listed_at = 0.0
@@ -83,11 +94,26 @@ class ExperimentRepository:
         """Every experiment's tag, sorted (one paginated listing, reused for ``refresh_seconds``)."""
         with self._lock:
             if self._tags is None or time.monotonic() - self._listed_at >= self._refresh:
-                listing = self.storage.list("", delimiter="/")
+                listing = self._kept_listing() or list_runs(
+                    self.storage, self._source.cache, self._indexed_tags, self._source.max_workers
+                )
                 self._tags = experiment_tags(listing.prefixes)
                 self._tag_set = frozenset(self._tags)
                 self._listed_at = time.monotonic()
             return self._tags
+
+    def _kept_listing(self) -> Listing | None:
+        """The listing kept on disk, when this reader accepts one of its age (``listing_max_age``), once:
+        a listing made again (``refresh_seconds`` later, or after :meth:`refresh`) asks the store."""
+        if self._listing_max_age is None or self._kept_asked:
+            return None
+        self._kept_asked = True
+        return kept_listing(self._source.cache, self._listing_max_age)
+
+    def _indexed_tags(self) -> list[str]:
+        """The tags the store's runs index holds (read now if not yet): cut points of a long listing."""
+        self._index.load()
+        return self._index.tags()
 
     def refresh(self) -> None:
         """Forget the remembered listing: the next access lists the store again."""
@@ -277,7 +303,12 @@ class ExperimentRepository:
         return experiments
 
     def finished_rows(
-        self, name: str, tags: Iterable[str], row: Callable[[Experiment], dict[str, Any] | None]
+        self,
+        name: str,
+        tags: Iterable[str],
+        row: Callable[[Experiment], dict[str, Any] | None],
+        *,
+        indexed: IndexedRow | None = None,
     ) -> list[dict[str, Any] | None]:
         """``row(experiment)`` for each of ``tags``, in order, remembered for finished runs.
 
@@ -300,6 +331,9 @@ class ExperimentRepository:
             tags: the runs.
             row: makes one run's row: a dict that JSON can hold, or ``None`` (not remembered,
                 e.g. a run the caller filters out before reading more).
+            indexed: makes a finished run's row straight from its record as the store's runs index
+                holds it (``indexed(tag, decoded record)``: no experiment is made, no request sent;
+                100,000 rows in seconds), or ``None`` for a run to make with ``row`` after all.
 
         Raises:
             ExperimentNotFound: a tag that is not in the store (a kept row is returned only for a
@@ -313,6 +347,11 @@ class ExperimentRepository:
             return []
         listed = self._listed()  # a kept row of a run no longer in the store is not returned
         rows: list[dict[str, Any] | None] = [index.get(tag) if tag in listed else None for tag in tags]
+        if indexed is not None:
+            self._rows_from_index(tags, rows, indexed, listed)
+            for tag, mine in zip(tags, rows, strict=True):
+                if mine is not None and index.get(tag) is None:
+                    index.add(tag, dict(mine))  # a finished run's, made from its indexed record: kept
         missing = self._experiments_of(t for t, r in zip(tags, rows, strict=True) if r is None)
         if len(self._unknown(missing)) >= USE_INDEX_FROM:  # many records to fetch: the runs index may hold them
             self._index.load()
@@ -332,6 +371,19 @@ class ExperimentRepository:
             index.add(tag, dict(mine))
         result = [made[t] if kept is None else kept for t, kept in zip(tags, rows, strict=True)]
         return [dict(r) if r is not None else None for r in result]  # copies: a caller may change its rows
+
+    def _rows_from_index(
+        self, tags: list[str], rows: list[dict[str, Any] | None], indexed: IndexedRow, listed: frozenset[str]
+    ) -> None:
+        """Fill in ``rows`` (``None``: no kept row) with rows made by ``indexed`` from the runs index."""
+        todo = [i for i, r in enumerate(rows) if r is None and tags[i] in listed]
+        if len(todo) < USE_INDEX_FROM and not self._index.loaded:
+            return
+        self._index.load()
+        for i in todo:
+            decoded = self._index.decoded(tags[i])
+            if decoded is not None:
+                rows[i] = indexed(tags[i], decoded)
 
     def run_rows(
         self, name: str, row: Callable[[Experiment], dict[str, Any] | None], **options: Unpack[RunRowsOptions]
@@ -360,6 +412,7 @@ class ExperimentRepository:
             listed: the store's tags, when the caller is getting them already (e.g. a future's
                 ``result`` for :meth:`tags` sent on a thread); default: :meth:`tags`, sent on a
                 thread while the kept rows are read.
+            indexed: makes a finished run's row straight from the runs index (as for :meth:`finished_rows`).
 
         Raises:
             ValueError: ``chunk`` is not a positive number.

@@ -44,7 +44,11 @@ if TYPE_CHECKING:
     from ._experiment import Experiment
     from ._repository import ExperimentRepository
 
-__all__ = ["ATTEMPTS_COLUMN", "FIRST_CHUNK", "RunRows", "RunRowsOptions", "run_started"]
+__all__ = ["ATTEMPTS_COLUMN", "FIRST_CHUNK", "IndexedRow", "RunRows", "RunRowsOptions", "run_started"]
+
+#: A row made straight from a run's record as the store's runs index holds it (decoded JSON), with
+#: no request and no :class:`~lab_workbook.Experiment`; ``None`` to make it the usual way.
+IndexedRow = Callable[[str, Mapping[str, Any]], dict[str, Any] | None]
 
 #: The column of every row: how many attempts the run had (an integer, 1 for a run never resumed).
 ATTEMPTS_COLUMN = "attempts"
@@ -107,6 +111,7 @@ class RunRowsOptions(TypedDict, total=False):
     chunk: int | None
     newest_first: bool
     listed: Callable[[], Sequence[str]] | None
+    indexed: IndexedRow | None
 
 
 class RunRows:
@@ -135,6 +140,7 @@ class RunRows:
         chunk: int | None = FIRST_CHUNK,
         newest_first: bool = True,
         listed: Callable[[], Sequence[str]] | None = None,
+        indexed: IndexedRow | None = None,
     ) -> None:
         if chunk is not None and chunk < 1:
             raise ValueError(f"chunk must be a positive number of runs, or None for every run at once, not {chunk}")
@@ -147,6 +153,7 @@ class RunRows:
         self._chunk = chunk
         self._newest_first = newest_first
         self._listed = listed
+        self._indexed = indexed
 
     def _make(self, exp: Experiment) -> dict[str, Any] | None:
         """The caller's row, for a run that passes the filters (checked first: no more is read otherwise)."""
@@ -177,7 +184,7 @@ class RunRows:
         try:
             while tags:
                 part, tags = tags[:size], tags[size:]
-                made = self._repository.finished_rows(self.name, part, self._make)
+                made = self._repository.finished_rows(self.name, part, self._make, indexed=self._indexed)
                 self.remaining = len(tags)
                 yield [r for r in made if r is not None and self._filter.admits_row(r)]
                 size *= 2  # few thread pools for 10,000 runs; little read past what a small table needs

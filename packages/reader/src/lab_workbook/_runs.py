@@ -34,8 +34,9 @@ import warnings
 
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 from lab_workbook_core.attempts import attempt_count
-from lab_workbook_core.record import UNREADABLE, RunRecord, format_time
-from lab_workbook_core.summary import FieldSummary, thawed_json
+from lab_workbook_core.record import FINISHED, UNREADABLE, RunRecord, format_time, parse_time, record_problems
+from lab_workbook_core.summary import FieldSummary, RunSummary, thawed_json
+from lab_workbook_core.tags import tag_minute
 import pandas as pd
 
 from .__about__ import __version__
@@ -161,11 +162,7 @@ def _row(
             else None
         )
         if summarised is not None and all(f not in summarised or summarised[f] is not None for f, _ in mine):
-            for field, column in mine:
-                numbers = summarised.get(field) or _NO_NUMBERS
-                choose = best.get(field, best.get(column, "min"))
-                row[f"{column}.last"] = numbers.last
-                row[f"{column}.best"] = numbers.max if choose == "max" else numbers.min
+            row.update(_summarised_columns(summarised, mine, best))
             continue
         wanted = [f for f, _ in mine]
         frame = _quietly(lambda artifact=artifact, wanted=wanted: exp.load_series(artifact, wanted), strict)
@@ -177,10 +174,85 @@ def _row(
                 _plain(values.max() if choose == "max" else values.min()) if len(values) else float("nan")
             )
     if params:  # a parameters file of another kind than JSON may hold anything
-        for key, value in row.items():
-            if not isinstance(value, _JSON_SCALARS):
-                row[key] = value if _is_json(value) else str(value)
+        _as_json(row)
     row["problem"] = "; ".join(exp.problems)  # what the loads above noted, and the record's damage
+    return row
+
+
+def _summarised_columns(
+    summarised: Mapping[str, FieldSummary | None], mine: list[tuple[str, str]], best: Mapping[str, str]
+) -> dict[str, Any]:
+    """The ``last`` and ``best`` columns of one series' fields ``(field, column)`` from its summary."""
+    columns: dict[str, Any] = {}
+    for field, column in mine:
+        numbers = summarised.get(field) or _NO_NUMBERS
+        choose = best.get(field, best.get(column, "min"))
+        columns[f"{column}.last"] = numbers.last
+        columns[f"{column}.best"] = numbers.max if choose == "max" else numbers.min
+    return columns
+
+
+def _as_json(row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        if not isinstance(value, _JSON_SCALARS):
+            row[key] = value if _is_json(value) else str(value)
+
+
+def _indexed_row(
+    tag: str,
+    record: Mapping[str, Any],
+    params: str | None,
+    fields: list[tuple[str, str, str]],
+    best: Mapping[str, str],
+) -> dict[str, Any] | None:
+    """The row :func:`_row` makes, straight from a finished run's record as the runs index holds it
+    (decoded JSON): no :class:`RunRecord`, no experiment, no request. 100,000 indexed runs are
+    made this way in seconds where ``_row`` takes a millisecond each.
+
+    ``None`` (make the row with ``_row``) unless the row needs nothing but the record: a valid
+    record (:func:`record_problems`) of a finished run never resumed, whose summary holds the
+    parameters and every series field asked for.
+    """
+    summary, artifacts = record.get("summary"), record.get("artifacts")
+    if (
+        record.get("status") != FINISHED
+        or record.get("tag") not in (None, tag)
+        or not isinstance(summary, Mapping)
+        or not isinstance(artifacts, Mapping)
+        or attempt_count(record) != 1
+        or record_problems(record)
+    ):
+        return None
+    view = RunSummary(summary)  # core's reading of a summary, over the decoded JSON as it is
+    started_at = parse_time(record.get("started"))
+    started = started_at or tag_minute(tag)
+    last = parse_time(record.get("ended")) or parse_time(record.get("heartbeat"))
+    description = record.get("description")
+    row: dict[str, Any] = {
+        "tag": tag,
+        "status": FINISHED,
+        "started": format_time(started) if started is not None else None,
+        "duration": (last - started_at) // _MICROSECOND if started_at and last else None,
+        ATTEMPTS_COLUMN: 1,
+        "description": description,
+        "problem": "",
+    }
+    if params and params in artifacts:
+        values = view.json
+        if params not in values:
+            return None
+        loaded = thawed_json(values[params])
+        if isinstance(loaded, Mapping):
+            row.update(flatten_parameters(loaded, "params"))
+    for artifact in dict.fromkeys(a for a, _, _ in fields):
+        mine = [(f, column) for a, f, column in fields if a == artifact]
+        found = view.series_of(artifact) if artifact in artifacts else None
+        summarised = found.fields if found is not None else ({} if artifact not in artifacts else None)
+        if summarised is None or any(f in summarised and summarised[f] is None for f, _ in mine):
+            return None
+        row.update(_summarised_columns(summarised, mine, best))
+    if params:
+        _as_json(row)
     return row
 
 
@@ -248,6 +320,9 @@ def runs_table(
     def make(exp: Experiment) -> dict[str, Any]:
         return _row(exp, params, fields, choices, strict)
 
+    def indexed(tag: str, record: Mapping[str, Any]) -> dict[str, Any] | None:
+        return _indexed_row(tag, record, params, fields, choices)
+
     chunks = wb.run_rows(
         name,
         make,
@@ -258,6 +333,7 @@ def runs_table(
         chunk=None,  # every run at once: one thread pool
         newest_first=False,  # tag order, so strict=True raises the first damaged run's error
         listed=listed,
+        indexed=indexed,
     )
     rows = [row for chunk in chunks for row in chunk]
     _warn_unreadable(rows)  # rows with a problem are never kept: each table made names them again

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+import json
 import logging
 import threading
+from typing import Any
 import warnings
 
 from lab_workbook_core import (
@@ -95,6 +97,11 @@ class StoreIndex:
         self._parsed: dict[str, RunRecord | None] = {}  # those parsed (None: a row no reader can trust)
         self._unindexed: dict[str, RunRecord] = {}
 
+    @property
+    def loaded(self) -> bool:
+        """Whether :meth:`load` ran (the cover's records are at hand)."""
+        return self._loaded
+
     def load(self) -> None:
         """List the index folder and read the cover (once per repository); offer its records."""
         with self._lock:
@@ -149,6 +156,22 @@ class StoreIndex:
         """Whether the cover holds the run ``tag`` (after :meth:`load`; a row no reader can trust
         counts: its run is read directly, and a rebuild drops the row)."""
         return tag in self._texts or self._parsed.get(tag) is not None
+
+    def decoded(self, tag: str) -> dict[str, Any] | None:
+        """The cover's row for ``tag`` as decoded JSON, not checked (a caller making rows straight from it
+        checks what it uses, as :func:`~lab_workbook_core.record.record_problems` does), or ``None``."""
+        text = self._texts.get(tag)
+        if text is None:
+            return None
+        try:
+            found = json.loads(text)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def tags(self) -> list[str]:
+        """The tags the cover holds, sorted (after :meth:`load`)."""
+        return sorted({*self._texts, *(t for t, r in self._parsed.items() if r is not None)})
 
     def note_read(self, tag: str, record: RunRecord | None) -> None:
         """A run's record just read: indexed by the next write if the run is over and the cover does not hold it."""

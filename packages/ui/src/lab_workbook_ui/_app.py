@@ -5,8 +5,11 @@ Endpoints (every one ``GET``; nothing writes or deletes):
 ==========================================  ==============================================
 ``/``                                       the page (``static/index.html``)
 ``/api/config``                             store, polling interval, parameters artifact
-``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``)
+``/api/runs?series=A.csv:f,...&newest=N``   the runs table (``tables.runs_payload``); ``&known=V``: only
+                                            what changed since version V (``deltas``)
 ``/api/curves?tags=&series=&fields=&x=``    curves of several runs (``curves.curves_json``)
+``/api/fields?tags=T1,T2``                  the series and fields the runs have (``fields.series_fields``)
+``/api/images?tags=T1,T2``                  the image series of several runs (``runs.images_across``)
 ``/api/run/{tag}``                          one run: record, parameters, artifacts
 ``/api/run/{tag}/artifact/{name}``          the artifact's bytes: text and pictures (``image/png``...)
                                             shown, anything else (or ``?download=1``) as a file
@@ -21,6 +24,7 @@ dashboard: 500, its traceback logged (logger ``lab_workbook_ui._app``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import logging
 from pathlib import Path
 import re
@@ -45,7 +49,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ._curves import curves_json
-from ._runs import artifact_bytes, diff_payload, is_text, run_payload
+from ._deltas import TableVersions
+from ._fields import series_fields
+from ._parameters import parameter_sources
+from ._runs import artifact_bytes, diff_payload, images_across, is_text, run_payload
 from ._security import LoopbackHosts, SecurityHeaders, TokenGate, is_loopback
 from ._startup import RepositorySlot, read_ahead
 from ._tables import RunsTables, parse_series_columns
@@ -99,7 +106,7 @@ def create_app(
     repository: ExperimentRepository | None = None,
     host: str = "127.0.0.1",
     token: str | None = None,
-    params: str = "parameters.json",
+    params: str | Sequence[str] | None = None,
     patch: str = "Source.git-patch",
     poll_seconds: float = 5.0,
     refresh_seconds: float | None = None,
@@ -112,7 +119,9 @@ def create_app(
         repository: an open repository to use instead of ``prefix`` (its cache is shared).
         host: the address it will be bound to; on loopback, requests for other host names are refused.
         token: required in the ``X-Lab-Workbook-Token`` header of every API request when set.
-        params: the JSON artifact holding each run's parameters.
+        params: a JSON artifact (or several) holding each run's parameters, read before
+            ``parameters.json``, ``hparams.json`` (Lightning) and ``training_args.json`` (Hugging Face),
+            which are always read (:mod:`lab_workbook_ui._parameters`).
         patch: the code patch artifact compared between runs.
         poll_seconds: how often the page asks again while a run shown is still going.
         refresh_seconds: how long a listing or a running run's record is trusted
@@ -121,7 +130,9 @@ def create_app(
             a thread, while the server already answers and the browser loads the page
             (``lab-workbook ui`` does; see :mod:`lab_workbook_ui._startup`).
     """
-    tables = RunsTables(params)
+    sources = parameter_sources(params)
+    tables = RunsTables(sources)
+    versions = TableVersions()
     if repository is not None:
         slot = RepositorySlot(
             lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None
@@ -137,14 +148,24 @@ def create_app(
 
     def config(request: Request) -> JSONResponse:
         return JSONResponse(
-            {"store": str(slot.get().storage.location), "poll_seconds": poll_seconds, "params": params, "patch": patch}
+            {
+                "store": str(slot.get().storage.location),
+                "poll_seconds": poll_seconds,
+                "params": list(sources),
+                "patch": patch,
+            }
         )
 
     def runs(request: Request) -> Response:
         newest = int(_number(request, "newest", "0", int)) or None
         body = tables.json(slot.get(), parse_series_columns(_text(request, "series")), newest=newest)
         tables.answered.set()
-        return Response(body, media_type="application/json")
+        version = versions.remember(body)
+        known = _text(request, "known")
+        delta = versions.answer(body, known) if known else None
+        return Response(
+            delta if delta is not None else body, media_type="application/json", headers={"X-Table-Version": version}
+        )
 
     def curves(request: Request) -> Response:
         tags = [t for t in _text(request, "tags").split(",") if t]
@@ -163,11 +184,24 @@ def create_app(
             x=_text(request, "x", "index"),
             width=None if width_text == "full" else int(_number(request, "width", "1000", int)),
             smooth=float(_number(request, "smooth", "0", float)),
+            snap=_text(request, "snap") == "1",
         )
         return Response(body, media_type="application/json")
 
+    def fields(request: Request) -> JSONResponse:
+        tags = [t for t in _text(request, "tags").split(",") if t]
+        if not tags:
+            return JSONResponse({"error": "give tags=T1,T2"}, 400)
+        return JSONResponse({"series": series_fields(slot.get(), tags)})
+
+    def images(request: Request) -> JSONResponse:
+        tags = [t for t in _text(request, "tags").split(",") if t]
+        if not tags:
+            return JSONResponse({"error": "give tags=T1,T2"}, 400)
+        return JSONResponse({"series": images_across(slot.get(), tags)})
+
     def run(request: Request) -> JSONResponse:
-        return JSONResponse(run_payload(slot.get(), request.path_params["tag"], params))
+        return JSONResponse(run_payload(slot.get(), request.path_params["tag"], sources))
 
     def artifact(request: Request) -> Response:
         tag, name = request.path_params["tag"], validate_name(request.path_params["name"])
@@ -185,7 +219,7 @@ def create_app(
         before, after = _text(request, "a"), _text(request, "b")
         if not before or not after:
             return JSONResponse({"error": "give a=TAG_A and b=TAG_B"}, 400)
-        return JSONResponse(diff_payload(slot.get(), before, after, params, _text(request, "patch", patch)))
+        return JSONResponse(diff_payload(slot.get(), before, after, sources, _text(request, "patch", patch)))
 
     page = render_page()
 
@@ -197,6 +231,8 @@ def create_app(
         Route("/api/config", config),
         Route("/api/runs", runs),
         Route("/api/curves", curves),
+        Route("/api/fields", fields),
+        Route("/api/images", images),
         Route("/api/run/{tag}", run),
         Route("/api/run/{tag}/artifact/{name:path}", artifact),
         Route("/api/diff", diff),

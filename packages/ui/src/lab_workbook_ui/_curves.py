@@ -69,6 +69,14 @@ def _load(wb: ExperimentRepository, tag: str, artifact: str, fields: Sequence[st
     return frame
 
 
+def _snapped(xs: np.ndarray, lo: float, hi: float, width: int) -> np.ndarray:
+    """Kept points moved to their bucket's quarter marks: the first of a bucket to 1/4, the next to 3/4."""
+    step = (hi - lo) / width
+    buckets = np.clip(((xs - lo) / step).astype(np.int64), 0, width - 1)
+    second = np.r_[False, buckets[1:] == buckets[:-1]]
+    return lo + (buckets + np.where(second, 0.75, 0.25)) * step
+
+
 def _numbers(values: np.ndarray) -> str:
     """A JSON array of floats with ``null`` for NaN (JSON has no NaN), encoded by pandas' C encoder."""
     # pandas-stubs leave out orient="values", which pandas has for a Series (a bare JSON array).
@@ -85,12 +93,17 @@ def curves_json(
     x: str = "index",
     width: int | None = 1000,
     smooth: float = 0.0,
+    snap: bool = False,
 ) -> str:
     """The compare view's data as JSON text: ``{"x": [...], "curves": [{"tag", "field", "y", ...}], ...}``.
 
     Every ``y`` is aligned on the shared ``x`` (``null`` where a curve has no point). No ``fields``
     means every field but ``Date``.
     ``x`` is the series' index field, or with ``x="time"`` its ``Date`` as seconds since 1970.
+    With ``snap`` (the page's small panels), a reduced curve's kept points are placed on their
+    pixel column's quarter marks (the first at 1/4, the second at 3/4: less than a pixel off), so
+    that every curve shares one x grid of two points per pixel column; aligned on the exact union of
+    their x instead, 160 curves of 100,000 points would send 16 million values for 160 x 680 kept.
 
     Raises:
         ConfigError: an unknown x mode, a smoothing weight outside [0, 1), or a width below 1.
@@ -131,7 +144,10 @@ def curves_json(
     kept = []
     for tag, field, xs, ys in raw:
         chosen = np.arange(len(xs)) if width is None else minmax_reduce(xs, ys, lo, hi, width)
-        kept.append((tag, field, xs[chosen], ys[chosen], len(xs)))
+        shown = xs[chosen]
+        if snap and width is not None and len(chosen) < len(xs) and hi > lo:
+            shown = _snapped(shown, lo, hi, width)
+        kept.append((tag, field, shown, ys[chosen], len(xs)))
     shared = np.unique(np.concatenate([k[2] for k in kept])) if kept else np.array([])
     parts = []
     for tag, field, xs, ys, points in kept:

@@ -53,14 +53,18 @@ def serve(
     token: str | None = None,
     open_browser: bool = True,
     poll_seconds: float = 5.0,
+    params: str | None = None,
 ) -> None:
     """Serve the dashboard of the store at ``prefix`` until Ctrl+C.
+
+    ``params`` names a JSON artifact holding parameters, read before the usual ones
+    (``parameters.json``, ``hparams.json``, ``training_args.json``).
 
     Raises:
         ConfigError: a non-loopback ``host`` without ``token``, or a port that cannot be bound.
     """
     warning = check_binding(host, token)
-    app = create_app(prefix, host=host, token=token, poll_seconds=poll_seconds, warm_up=True)
+    app = create_app(prefix, host=host, token=token, poll_seconds=poll_seconds, params=params, warm_up=True)
     sock = _bind(host, port)
     url = _url(host, sock)
     if warning:

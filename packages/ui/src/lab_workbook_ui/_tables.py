@@ -20,10 +20,15 @@ from dataclasses import dataclass
 import json
 import threading
 from typing import TYPE_CHECKING, Any
+import warnings
 
+from lab_workbook import UnreadableRunsWarning
 from lab_workbook_core import ConfigError
 from lab_workbook_core.record import ENDED_STATUSES
 from lab_workbook_core.tags import tag_minute
+import pandas as pd
+
+from ._parameters import SOURCE_COLUMN
 
 if TYPE_CHECKING:
     from lab_workbook import ExperimentRepository
@@ -59,8 +64,44 @@ def _newest_since(wb: ExperimentRepository, newest: int | None) -> Any:
 _SPLIT_START = '{"columns":['
 
 
+def _merged_table(wb: ExperimentRepository, wanted: dict[str, list[str]], sources: Sequence[str], since: Any) -> Any:
+    """The reader's runs table with the parameters of every source merged in (the first source
+    having a parameter gives it), and ``params from``: the sources each run's parameters came from.
+
+    Each source is one :meth:`~lab_workbook.ExperimentRepository.runs` call: a finished run's
+    row is remembered by the reader, so a source costs a dictionary lookup per finished run.
+    """
+    table = None
+    found: list[pd.Series] = []
+    for source in sources:
+        with warnings.catch_warnings():
+            if table is not None:  # the first table warned about the runs that cannot be read
+                warnings.simplefilter("ignore", UnreadableRunsWarning)
+            part = wb.runs(params=source, series=wanted if table is None else {}, since=since)
+        columns = [c for c in part.columns if c.startswith("params.")]
+        if columns:
+            found.append(part[columns].notna().any(axis=1).map({True: source, False: ""}))
+        if table is None:
+            table = part
+            continue
+        part = part.set_index("tag")[columns].reindex(table["tag"])
+        for column in columns:
+            values = part[column].to_numpy()
+            table[column] = table[column].where(table[column].notna(), values) if column in table else values
+    assert table is not None
+    names = pd.concat(found, axis=1) if found else pd.DataFrame(index=table.index)
+    joined = names.apply(lambda row: ", ".join(v for v in row if v), axis=1) if len(names.columns) else ""
+    position = list(table.columns).index("problem") + 1
+    table.insert(position, SOURCE_COLUMN, joined if len(table) else pd.Series(dtype=str))
+    return table
+
+
 def runs_json(
-    wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str, *, newest: int | None = None
+    wb: ExperimentRepository,
+    series: Sequence[tuple[str, str]],
+    params: str | Sequence[str],
+    *,
+    newest: int | None = None,
 ) -> tuple[bytes, bool]:
     """The table of :func:`runs_payload` as JSON bytes, and whether every run in it is over.
 
@@ -71,7 +112,7 @@ def runs_json(
     for artifact, field in series:
         wanted.setdefault(artifact, []).append(field)
     since = _newest_since(wb, newest)
-    table = wb.runs(params=params, series=wanted, since=since)
+    table = _merged_table(wb, wanted, [params] if isinstance(params, str) else params, since)
     over = bool(table["status"].isin(ENDED_STATUSES).all())
     table["duration"] = table["duration"].dt.total_seconds()
     split = table.to_json(orient="split", date_format="iso", index=False, default_handler=str)
@@ -85,9 +126,14 @@ def runs_json(
 
 
 def runs_payload(
-    wb: ExperimentRepository, series: Sequence[tuple[str, str]], params: str, *, newest: int | None = None
+    wb: ExperimentRepository,
+    series: Sequence[tuple[str, str]],
+    params: str | Sequence[str],
+    *,
+    newest: int | None = None,
 ) -> dict[str, Any]:
-    """Every run's row: tag, status, started, duration (s), description, problem, ``params.*``, ``<field>.last/best``.
+    """Every run's row: tag, status, started, duration (s), description, problem, ``params from``,
+    ``params.*`` (merged from every source in ``params``), ``<field>.last/best``.
 
     Args:
         newest: only about this many of the newest runs (``complete`` is then false): the page
@@ -114,7 +160,7 @@ class RunsTables:
     the same table at once build it once (the second waits for the first).
     """
 
-    def __init__(self, params: str) -> None:
+    def __init__(self, params: Sequence[str]) -> None:
         self.params = params
         self._built: dict[tuple[Any, ...], _Built] = {}
         self._locks: dict[tuple[Any, ...], threading.Lock] = {}

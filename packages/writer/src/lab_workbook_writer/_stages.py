@@ -30,3 +30,8 @@ class StageLogs:
         if series is None:
             series = self._series[stage] = experiment.new_time_series_log(stage, save_every=self._save_every)
         series({"step": step, "epoch": epoch, **metrics})
+
+    def drain(self) -> None:
+        """Write the rows logged so far to the spool's disk: a process killed after this loses none of them."""
+        for series in self._series.values():
+            series.drain()

@@ -48,7 +48,17 @@ def ui(
         float,
         typer.Option("--poll", min=0.2, metavar="SECONDS", help="How often the page looks for new and running runs."),
     ] = 5.0,
+    params: Annotated[
+        str | None,
+        unset_option(
+            "--params",
+            metavar="ARTIFACT",
+            help="A JSON artifact holding parameters, read before parameters.json, hparams.json, training_args.json.",
+        ),
+    ] = None,
 ) -> None:
     """Browse, compare and watch runs in a browser: a local, read-only dashboard (Ctrl+C stops it)."""
     dashboard = _dashboard()
-    dashboard.serve(prefix, host=host, port=port, token=token, open_browser=not no_browser, poll_seconds=poll)
+    dashboard.serve(
+        prefix, host=host, port=port, token=token, open_browser=not no_browser, poll_seconds=poll, params=params
+    )

@@ -56,7 +56,7 @@ from ..errors import (
 )
 from ..files import atomic_path
 from ..location import Location
-from .base import Listing, ObjectInfo, Storage
+from .base import Listing, ObjectInfo, Storage, key_in_range
 from .checksums import ChecksumAlgorithm
 
 __all__ = ["S3Storage"]
@@ -262,26 +262,60 @@ class S3Storage(Storage):
             response = self.client.head_object(Bucket=self.bucket, Key=full)
         return ObjectInfo(key, response["ContentLength"], response["ETag"], response.get("LastModified"))
 
+    #: S3 reads only the range asked for (``StartAfter``, and a prefix narrowed to the range's common part).
+    ranged_listing = True
+
     def list(self, prefix: str = "", *, delimiter: str | None = "/") -> Listing:
-        full = self.location.base + prefix
+        return self.list_range(prefix, delimiter=delimiter)
+
+    def list_range(
+        self,
+        prefix: str = "",
+        *,
+        after: str | None = None,
+        through: str | None = None,
+        delimiter: str | None = "/",
+        max_pages: int | None = None,
+    ) -> Listing:
+        """Pages from ``StartAfter=after`` until an entry passes ``through``.
+
+        The request's prefix is narrowed to what ``after`` and ``through`` share (every key
+        between two keys starts with their common part), up to the first delimiter after
+        ``prefix`` so that folders are grouped as a listing of ``prefix`` groups them. A
+        store that reads every key for each page (moto) then does less work per page.
+        """
+        narrowed = prefix
+        if after is not None and through is not None:
+            common = _common_start(after, through)
+            if common.startswith(prefix):
+                rest = common[len(prefix) :]
+                narrowed = prefix + (rest.split(delimiter, 1)[0] if delimiter else rest)
         base_len = len(self.location.base)
         listing = Listing()
-        kwargs = {"Bucket": self.bucket, "Prefix": full}
+        kwargs = {"Bucket": self.bucket, "Prefix": self.location.base + narrowed}
         if delimiter:
             kwargs["Delimiter"] = delimiter
+        if after is not None:
+            kwargs["StartAfter"] = self.location.base + after
         # Pages are followed by hand, not with boto3's paginator: loading the paginator's model
         # walks botocore's data folder (hundreds of directory listings, 0.05-0.6 s in a new process).
         token: str | None = None
+        pages = 0
         while True:
             self._count("list")
+            pages += 1
             with self._translate("list", prefix):
                 page = self.client.list_objects_v2(**kwargs, **({"ContinuationToken": token} if token else {}))
-            listing.prefixes += [p["Prefix"][base_len:] for p in page.get("CommonPrefixes", [])]
-            listing.objects += [
+            folders = [p["Prefix"][base_len:] for p in page.get("CommonPrefixes", [])]
+            objects = [
                 ObjectInfo(o["Key"][base_len:], o["Size"], o["ETag"], o.get("LastModified"))
                 for o in page.get("Contents", [])
             ]
-            if not page.get("IsTruncated"):
+            # A store may roll the keys after StartAfter up into the folder it names: entries <= after are dropped.
+            listing.prefixes += [p for p in folders if key_in_range(p, after, through)]
+            listing.objects += [o for o in objects if key_in_range(o.key, after, through)]
+            passed = through is not None and any(k > through for k in [*folders, *(o.key for o in objects)])
+            if not page.get("IsTruncated") or passed:
                 return listing
             following = page.get("NextContinuationToken")
             if not following or following == token:  # a store that would make this loop forever
@@ -289,6 +323,9 @@ class S3Storage(Storage):
                     f"the store's listing of {self.url(prefix)} says it is truncated but gives "
                     f"no new continuation token; it does not implement ListObjectsV2 paging as S3 does"
                 )
+            if max_pages is not None and pages >= max_pages:
+                listing.resume_after = max([*folders, *(o.key for o in objects)], default=after)
+                return listing
             token = following
 
     def delete(self, keys: Iterable[str]) -> None:
@@ -330,6 +367,16 @@ class S3Storage(Storage):
             self._count("delete")
             with self._translate("delete", full[base:]):
                 self.client.delete_object(Bucket=self.bucket, Key=full)
+
+
+def _common_start(a: str, b: str) -> str:
+    """The characters ``a`` and ``b`` start with (every key between them starts with them too)."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
 
 
 def _add_content_md5(params: dict[str, Any], **_: object) -> None:
