@@ -114,7 +114,8 @@ def _recipes() -> dict[str, str]:
         first = block.splitlines()[0]
         assert first.startswith("# recipe: "), f"every python block of {DOC.name} names its recipe: {first!r}"
         named[first.removeprefix("# recipe: ")] = block
-    return named
+    # Spark's and Dask's recipes are run by the root tests/test_querying_spark.py and test_querying_dask.py.
+    return {name: block for name, block in named.items() if not name.startswith(("spark-", "dask-"))}
 
 
 def _run(prefix: str, *names: str, namespace: dict | None = None) -> dict:
