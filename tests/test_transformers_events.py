@@ -263,3 +263,27 @@ def test_a_deep_copy_records_into_the_experiment_you_gave(tmp_path):
     (run,) = _runs(tmp_path)
     train = run["train.csv"]
     assert train[train["loss"].notna()].index.tolist() == [1, 2]
+
+
+def test_a_subclass_of_the_callback_is_a_trainer_callback_and_records_its_own_extras(tmp_path):
+    import transformers
+
+    class WithLearningRate(LabWorkbookCallback):
+        """What a user adds: one more series of their own, beside the callback's."""
+
+        seen = None
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if self.seen is None:
+                self.seen = self.experiment.new_time_series_log("seen", ["step"])
+            self.seen(step=state.global_step)
+            return super().on_step_end(args, state, control, **kwargs)
+
+    callback = WithLearningRate(str(tmp_path / "store"), spool_dir=tmp_path / "spool")
+    assert isinstance(callback, transformers.TrainerCallback)
+    trainer = _trainer(tmp_path, callback)
+    assert callback in trainer.callback_handler.callbacks  # taken as a callback, not refused or wrapped
+    trainer.train()
+    (run,) = _runs(tmp_path)
+    assert run.status == "finished" and run["seen.csv"].index.tolist() == [1, 2, 3, 4]
+    assert run["train.csv"]["loss"].notna().sum() == 4
