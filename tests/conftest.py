@@ -127,3 +127,15 @@ def run_example(tmp_path: Path) -> Callable[..., Any]:
         return repository[tag]
 
     return run
+
+
+@pytest.fixture
+def spawnable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let processes started with the ``spawn`` method (``ddp_spawn``) unpickle this test's objects.
+
+    Pytest imports a test file as ``tests.test_x`` (``--import-mode=importlib``) without putting the
+    repository on ``sys.path``; a spawned child starts with the parent's ``sys.path`` and imports the
+    module of each class it unpickles, so the repository must be there. ``python -m pytest`` puts the
+    working folder there (which hid this); the ``pytest`` of ``hatch test`` does not.
+    """
+    monkeypatch.syspath_prepend(str(ROOT))

@@ -104,7 +104,7 @@ def test_a_subclass_is_a_lightning_logger_and_fits(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_ddp_spawn_fit_on_two_processes_records_one_run_named_by_the_main_process_version(tmp_path):
+def test_a_ddp_spawn_fit_on_two_processes_records_one_run_named_by_the_main_process_version(tmp_path, spawnable):
     logger = _logger(tmp_path)
     _trainer(tmp_path, logger, strategy="ddp_spawn", devices=2).fit(Tiny(), _data())
     runs = _runs(tmp_path)
@@ -114,7 +114,7 @@ def test_a_ddp_spawn_fit_on_two_processes_records_one_run_named_by_the_main_proc
 
 
 @pytest.mark.slow
-def test_a_run_opened_before_a_ddp_spawn_fit_is_continued_by_the_spawned_rank_zero(tmp_path):
+def test_a_run_opened_before_a_ddp_spawn_fit_is_continued_by_the_spawned_rank_zero(tmp_path, spawnable):
     logger = _logger(tmp_path)
     logger.log_hyperparams({"lr": 0.05})  # the main process opens the run
     _trainer(tmp_path, logger, strategy="ddp_spawn", devices=2).fit(Tiny(), _data())

@@ -140,7 +140,7 @@ class RankZeroLoggerCheck(lightning.Callback):
 
 
 @pytest.mark.slow
-def test_logger_initialization(tmp_path):
+def test_logger_initialization(tmp_path, spawnable):
     """Upstream ``test_logger_initialization``: under ``ddp_spawn`` on 2 CPU processes, rank 0 alone writes."""
     logger = _logger(tmp_path)
     trainer = lightning.Trainer(
