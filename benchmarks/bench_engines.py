@@ -204,6 +204,9 @@ def main() -> None:
     args = parser.parse_args()
     work = bench_environment("bench-engines", cache=False)
     engines = [e.strip() for e in args.engines.split(",")]
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        parser.error(f"unknown engine(s) {', '.join(map(repr, unknown))}: choose among {', '.join(map(repr, ENGINES))}")
     print(f"# {len(os.sched_getaffinity(0))} cores, {load_average()} at the start")
     print("| runs | engine | cold call (s) | CPU (s) | rows | best run | load |")
     print("|---:|---|---:|---:|---:|---|---|")
