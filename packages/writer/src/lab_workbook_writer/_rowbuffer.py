@@ -7,10 +7,13 @@ the final CSV). A line leaves memory only after the write to disk succeeded
 lines wait in memory and the failure is reported at once (and its end too); lines
 still unwritten when the buffer is sealed are lost, and counted.
 
-A row of the fast path waits as its values, ``(layout, values, end)``: formatting them
-(``layout.format % values + end``, the float reprs being most of a row's cost) is done
-here, for the whole batch in one list comprehension, not by the training thread. Any
-other line waits as text, ``(None, text, "")``.
+A row of the fast path waits as its values, ``(form, values, end)`` (``form`` is its
+layout's ``format``): formatting them (``form % values + end``, the float reprs being most
+of a row's cost) is done here, for the whole batch in one list comprehension, not by the
+training thread. Any other line waits as text, ``(None, text, "")``. Every item but a
+header holds only strings and numbers, so the garbage collector stops tracking it: a
+million waiting rows would otherwise make each full collection (of a heap holding torch
+and boto3) walk them.
 
 A new part's header (the fields grew) waits among the lines, ``(HEADER, text, layout)``, in
 order: where it lands on disk is where the part starts, which the buffer reports through
@@ -33,17 +36,17 @@ from ._spoolfile import SpoolFile
 
 __all__ = ["HEADER", "Item", "RowBuffer"]
 
-#: What waits in :attr:`RowBuffer.lines`: ``(layout, values, end)``, ``(None, text, "")`` or ``(HEADER, text, layout)``.
+#: What waits in :attr:`RowBuffer.lines`: ``(form, values, end)``, ``(None, text, "")`` or ``(HEADER, text, layout)``.
 Item = tuple[Any, Any, Any]
 #: The first element of a new part's header waiting among the lines.
 HEADER = object()
 
 
-def _padded(layout: Any, values: Any, end: Any, count: int) -> str:
+def _padded(form: Any, values: Any, end: Any, count: int) -> str:
     """A line of text, or a row under a layout of ``count`` fields (an older layout's row gets empty cells)."""
-    if layout is None:
+    if form is None:
         return str(values)
-    return str(layout.format % values + "," * (count - layout.count) + end)
+    return str(form % values + "," * (count - form.count("%r")) + end)
 
 
 class RowBuffer:
@@ -133,7 +136,7 @@ class RowBuffer:
         if not self.headers_waiting:  # one part: one comprehension, the common case
             form, count = layout.format, layout.count
             return [
-                form % values + end if kind is layout else _padded(kind, values, end, count)
+                form % values + end if kind is form else _padded(kind, values, end, count)
                 for kind, values, end in taken
             ]
         texts = []

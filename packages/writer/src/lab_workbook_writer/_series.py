@@ -3,7 +3,7 @@
 ``log(...)`` is on the training loop's hot path, so it does as little as
 possible. When every field is given and each value is a plain ``int`` or ``float``
 (the common row), it checks the row against the series' current layout (one
-attribute read, no lock) and appends ``(layout, values, Date cell)`` to a ``deque``:
+attribute read, no lock) and appends ``(format, values, Date cell)`` to a ``deque``:
 formatting the numbers (their ``repr``, most of a row's cost) waits for the drain,
 which formats a whole batch at once. Any other row (missing fields, strings, numpy or
 torch scalars, new fields) is formatted at the call, under the series' *layout lock*
@@ -183,7 +183,7 @@ class TimeSeriesLog:
                     raise self._closed_error()
                 if _time() >= self._date_until:
                     self._next_date()
-                item = (layout, values, self._date_line)
+                item = (layout.format, values, self._date_line)
                 self._append(item)
         if self._sealed:
             self._raced_seal(item)
