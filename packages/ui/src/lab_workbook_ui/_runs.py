@@ -26,7 +26,7 @@ from lab_workbook_core.record import format_time
 from lab_workbook_core.tag_arguments import resolve_tag
 
 if TYPE_CHECKING:
-    from lab_workbook import Environment, Experiment, ExperimentRepository
+    from lab_workbook import Experiment, ExperimentRepository
     from lab_workbook_core.attempts import Attempt
 
 __all__ = ["artifact_bytes", "diff_payload", "find_run", "images_across", "images_of", "is_text", "run_payload"]
@@ -192,24 +192,6 @@ def artifact_bytes(wb: ExperimentRepository, tag: str, name: str) -> bytes:
     return wb.experiment(tag).read_bytes(name)
 
 
-def _environment_line(a: Experiment, b: Experiment) -> str | None:
-    """How the two runs' environments differ, in the words of ``lab-workbook diff``'s environment line;
-    ``None`` when neither recorded one."""
-    found: list[Environment | None] = []
-    for exp in (a, b):
-        try:
-            found.append(exp.environment())
-        except ArtifactNotFound:
-            found.append(None)
-    before, after = found
-    if before is None and after is None:
-        return None
-    if before is None or after is None:
-        return f"recorded only for {b.tag if before is None else a.tag}"
-    summary: str = before.diff(after).summary()
-    return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
-
-
 def diff_payload(
     wb: ExperimentRepository, before: str, after: str, params: Sequence[str], patch: str
 ) -> dict[str, Any]:
@@ -231,7 +213,7 @@ def diff_payload(
         "parameters": rows,
         "commits": list(changes.commits),
         "parameters_artifact": chosen,
-        "environment": _environment_line(a, b),
+        "environment": changes.environment,
         "environment_artifact": ENVIRONMENT_ARTIFACT,
         "patch_artifact": patch,
         "patch": changes.patch,
