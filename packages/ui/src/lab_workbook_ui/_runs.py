@@ -17,8 +17,7 @@ from collections.abc import Sequence
 import math
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook import flatten_parameters
-from lab_workbook._kinds import kind_of
+from lab_workbook import artifact_kind, flatten_parameters
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
 from lab_workbook_core.keys import parse_image_step, picture_type
@@ -70,7 +69,7 @@ def images_across(wb: ExperimentRepository, tags: list[str]) -> list[dict[str, A
 
 def is_text(name: str) -> bool:
     """Whether the page offers to view the artifact as text (by its name's ending, as the reader loads it)."""
-    return kind_of(name) in TEXT_KINDS
+    return artifact_kind(name) in TEXT_KINDS
 
 
 def _json_safe(value: Any) -> Any:
@@ -165,7 +164,9 @@ def run_payload(wb: ExperimentRepository, tag: str, params: Sequence[str]) -> di
     parameters, sources, problem = _sources(exp, params)
     listed = exp.artifacts()
     names = [a.name for a in listed]
-    artifacts = [{"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in listed]
+    artifacts = [
+        {"name": a.name, "size": a.size, "kind": artifact_kind(a.name), "text": is_text(a.name)} for a in listed
+    ]
     payload: dict[str, Any] = _json_safe(
         {
             "tag": exp.tag,
