@@ -43,73 +43,24 @@ import statistics
 import subprocess
 import sys
 
+from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import RunRecord
 from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
+from synthetic_runs import run_objects, tag_of  # benchmarks/synthetic_runs.py
 from timing import bench_environment, load_average, stopwatch  # benchmarks/timing.py
 
 BUCKET = "bench-runs-{runs}"  # one bucket per store size
-ROWS = 100
 SERIES = {"Training loss.csv": "loss"}
 
 
-def tag_of(i: int) -> str:
-    minute = 202601010000 + (i // 60) * 100 + i % 60  # a valid minute per run, in order
-    return f"{minute}-bench{i:05d}"
-
-
-def loss_csv(i: int) -> str:
-    lines = ["step,loss,gradNorm,Date"]
-    for step in range(ROWS):
-        loss = 2.0 * math.exp(-step / 30) + (i % 97) / 1000
-        lines.append(f"{step},{loss!r},{1.0 / (step + 1)!r},2026-01-01T00:{step // 60:02d}:{step % 60:02d}.000Z")
-    return "\r\n".join(lines) + "\r\n"
-
-
-def build(client, bucket: str, runs: int, work: Path) -> dict[str, dict]:
-    """The store's objects, written directly; returns each run's record."""
-    from lab_workbook_writer._summary import run_summary
-
-    records: dict[str, dict] = {}
+def build(client, bucket: str, runs: int, work: Path) -> dict[str, RunRecord]:
+    """The store's objects, written directly (``synthetic_runs``); returns each run's record."""
+    records: dict[str, RunRecord] = {}
 
     def one(i: int) -> None:
-        tag = tag_of(i)
-        params = json.dumps({"learningRate": 0.1 / (1 + i % 10), "model": {"depth": 8 + i % 4}, "seed": i}).encode()
-        series = loss_csv(i)
-        local = work / f"series-{i}.csv"
-        local.write_text(series, newline="")
-        summary = run_summary({"parameters.json": params}, [("Training loss.csv", local, ["step", "loss", "gradNorm"])])
-        local.unlink()
-        record = {
-            "format": "lab-workbook/run",
-            "format_version": 1,
-            "tag": tag,
-            "status": "finished",
-            "started": "2026-01-01T00:00:00.000000Z",
-            "ended": "2026-01-01T01:00:00.000000Z",
-            "heartbeat": "2026-01-01T01:00:00.000000Z",
-            "heartbeat_interval": 30,
-            "description": f"sweep {i}",
-            "error": None,
-            "host": "gpu-box",
-            "user": "me",
-            "pid": 1,
-            "argv": ["train.py"],
-            "cwd": "/home/me",
-            "python": "3.11.7",
-            "torch": "2.13.0",
-            "cuda_devices": [],
-            "git_commit": None,
-            "env": {},
-            "writer_version": "0.1.0",
-            "artifacts": {
-                "parameters.json": {"size": len(params), "sha256": "0" * 64},
-                "Training loss.csv": {"size": len(series), "sha256": "0" * 64},
-            },
-            "summary": summary,
-        }
-        base = f"experiments/{tag}/"
-        client.put_object(Bucket=bucket, Key=base + "parameters.json", Body=params)
-        client.put_object(Bucket=bucket, Key=base + "Training loss.csv", Body=series.encode())
-        client.put_object(Bucket=bucket, Key=base + ".lab-workbook/run.json", Body=json.dumps(record).encode())
+        tag, record, objects = run_objects(i, work)
+        for key, data in objects.items():
+            client.put_object(Bucket=bucket, Key="experiments/" + key, Body=data)
         records[tag] = record
 
     with ThreadPoolExecutor(16) as pool:
@@ -117,12 +68,11 @@ def build(client, bucket: str, runs: int, work: Path) -> dict[str, dict]:
     return records
 
 
-def put_index(client, bucket: str, records: dict[str, dict]) -> None:
+def put_index(client, bucket: str, records: dict[str, RunRecord]) -> None:
     """The runs index written directly in the on-store format (core's own encoder): one object of every run."""
-    from lab_workbook_core.record import RunRecord
     from lab_workbook_core.runs_index import encode_index, new_object_key
 
-    data = encode_index({tag: RunRecord.from_mapping(record) for tag, record in records.items()})
+    data = encode_index(records)
     client.put_object(Bucket=bucket, Key="experiments/" + new_object_key([]), Body=data)
 
 
@@ -270,7 +220,7 @@ def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool, built
     print(f"store: {runs:,} finished runs ({3 * runs:,} objects), built in {building.wall:.0f} s (not timed below)\n")
     raw = None
     if not skip_limit:  # the limit of a call with no index: the same GETs (one record per run), nothing else done
-        keys = [f"experiments/{tag_of(i)}/.lab-workbook/run.json" for i in range(runs)]
+        keys = ["experiments/" + run_record_key(tag_of(i)) for i in range(runs)]
         with stopwatch() as limit, ThreadPoolExecutor(16) as pool:
             list(pool.map(lambda key: client.get_object(Bucket=bucket, Key=key)["Body"].read(), keys))
         raw = limit.wall
