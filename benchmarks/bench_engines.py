@@ -27,76 +27,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 from pathlib import Path
 import subprocess
 import sys
 
+from synthetic_runs import run_objects  # benchmarks/synthetic_runs.py
 from timing import bench_environment, load_average  # benchmarks/timing.py
 
-ROWS = 100
 DOC = Path(__file__).resolve().parents[1] / "docs" / "querying.md"
 
 
-def tag_of(i: int) -> str:
-    minute = 202601010000 + (i // 60) * 100 + i % 60  # a valid minute per run, in order
-    return f"{minute}-bench{i:05d}"
-
-
-def loss_csv(i: int) -> str:
-    lines = ["step,loss,gradNorm,Date"]
-    for step in range(ROWS):
-        loss = 2.0 * math.exp(-step / 30) + (i % 97) / 1000 + i / 1e7
-        lines.append(f"{step},{loss!r},{1.0 / (step + 1)!r},2026-01-01T00:{step // 60:02d}:{step % 60:02d}.000Z")
-    return "\r\n".join(lines) + "\r\n"
-
-
 def build(root: Path, runs: int, work: Path) -> None:
-    """``runs`` finished runs under ``root``, written as the writer leaves them."""
-    from lab_workbook_writer._summary import run_summary
-
+    """``runs`` finished runs under ``root``, written as the writer leaves them (``synthetic_runs``)."""
     for i in range(runs):
-        tag = tag_of(i)
-        folder = root / tag
-        (folder / ".lab-workbook").mkdir(parents=True)
-        params = json.dumps({"learningRate": 0.1 / (1 + i % 10), "model": {"depth": 8 + i % 4}, "seed": i}).encode()
-        series = loss_csv(i)
-        (folder / "parameters.json").write_bytes(params)
-        (folder / "Training loss.csv").write_text(series, newline="")
-        summary = run_summary(
-            {"parameters.json": params},
-            [("Training loss.csv", folder / "Training loss.csv", ["step", "loss", "gradNorm"])],
-        )
-        record = {
-            "format": "lab-workbook/run",
-            "format_version": 1,
-            "tag": tag,
-            "status": "finished",
-            "started": "2026-01-01T00:00:00.000000Z",
-            "ended": "2026-01-01T01:00:00.000000Z",
-            "heartbeat": "2026-01-01T01:00:00.000000Z",
-            "heartbeat_interval": 30,
-            "description": f"sweep {i}",
-            "error": None,
-            "host": "gpu-box",
-            "user": "me",
-            "pid": 1,
-            "argv": ["train.py"],
-            "cwd": "/home/me",
-            "python": "3.11.7",
-            "torch": "2.13.0",
-            "cuda_devices": [],
-            "git_commit": None,
-            "env": {},
-            "writer_version": "0.1.0",
-            "artifacts": {
-                "parameters.json": {"size": len(params), "sha256": "0" * 64},
-                "Training loss.csv": {"size": len(series), "sha256": "0" * 64},
-            },
-            "summary": summary,
-        }
-        (folder / ".lab-workbook" / "run.json").write_text(json.dumps(record))
+        for key, data in run_objects(i, work)[2].items():
+            path = root / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
 
 # Each child prints {"seconds", "rows", "best"}: seconds from before its imports to the table in hand.

@@ -14,7 +14,8 @@ server on 127.0.0.1 in a child process (``moto_endpoint.py``), for each store si
    the index objects, nothing else;
 4. second calls in a new process (the disk cache of the last first call: target <= 1.5 s),
    alternated with their floor: the same process sending the same listing requests only; then
-   second calls of a reader accepting the listing kept on disk (``listing_max_age``: no request);
+   second calls of a reader accepting the listing kept on disk (``LAB_WORKBOOK_LISTING_MAX_AGE=3600``,
+   the config file's ``listingMaxAge``: no request);
 5. the same first and second calls for ``lab-workbook list --limit 0 --json``.
 
 Each call's time is measured inside the process (from before ``import lab_workbook``: a new process
@@ -42,73 +43,24 @@ import statistics
 import subprocess
 import sys
 
+from lab_workbook_core.keys import run_record_key
+from lab_workbook_core.record import RunRecord
 from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
+from synthetic_runs import run_objects, tag_of  # benchmarks/synthetic_runs.py
 from timing import bench_environment, load_average, stopwatch  # benchmarks/timing.py
 
 BUCKET = "bench-runs-{runs}"  # one bucket per store size
-ROWS = 100
 SERIES = {"Training loss.csv": "loss"}
 
 
-def tag_of(i: int) -> str:
-    minute = 202601010000 + (i // 60) * 100 + i % 60  # a valid minute per run, in order
-    return f"{minute}-bench{i:05d}"
-
-
-def loss_csv(i: int) -> str:
-    lines = ["step,loss,gradNorm,Date"]
-    for step in range(ROWS):
-        loss = 2.0 * math.exp(-step / 30) + (i % 97) / 1000
-        lines.append(f"{step},{loss!r},{1.0 / (step + 1)!r},2026-01-01T00:{step // 60:02d}:{step % 60:02d}.000Z")
-    return "\r\n".join(lines) + "\r\n"
-
-
-def build(client, bucket: str, runs: int, work: Path) -> dict[str, dict]:
-    """The store's objects, written directly; returns each run's record."""
-    from lab_workbook_writer._summary import run_summary
-
-    records: dict[str, dict] = {}
+def build(client, bucket: str, runs: int, work: Path) -> dict[str, RunRecord]:
+    """The store's objects, written directly (``synthetic_runs``); returns each run's record."""
+    records: dict[str, RunRecord] = {}
 
     def one(i: int) -> None:
-        tag = tag_of(i)
-        params = json.dumps({"learningRate": 0.1 / (1 + i % 10), "model": {"depth": 8 + i % 4}, "seed": i}).encode()
-        series = loss_csv(i)
-        local = work / f"series-{i}.csv"
-        local.write_text(series, newline="")
-        summary = run_summary({"parameters.json": params}, [("Training loss.csv", local, ["step", "loss", "gradNorm"])])
-        local.unlink()
-        record = {
-            "format": "lab-workbook/run",
-            "format_version": 1,
-            "tag": tag,
-            "status": "finished",
-            "started": "2026-01-01T00:00:00.000000Z",
-            "ended": "2026-01-01T01:00:00.000000Z",
-            "heartbeat": "2026-01-01T01:00:00.000000Z",
-            "heartbeat_interval": 30,
-            "description": f"sweep {i}",
-            "error": None,
-            "host": "gpu-box",
-            "user": "me",
-            "pid": 1,
-            "argv": ["train.py"],
-            "cwd": "/home/me",
-            "python": "3.11.7",
-            "torch": "2.13.0",
-            "cuda_devices": [],
-            "git_commit": None,
-            "env": {},
-            "writer_version": "0.1.0",
-            "artifacts": {
-                "parameters.json": {"size": len(params), "sha256": "0" * 64},
-                "Training loss.csv": {"size": len(series), "sha256": "0" * 64},
-            },
-            "summary": summary,
-        }
-        base = f"experiments/{tag}/"
-        client.put_object(Bucket=bucket, Key=base + "parameters.json", Body=params)
-        client.put_object(Bucket=bucket, Key=base + "Training loss.csv", Body=series.encode())
-        client.put_object(Bucket=bucket, Key=base + ".lab-workbook/run.json", Body=json.dumps(record).encode())
+        tag, record, objects = run_objects(i, work)
+        for key, data in objects.items():
+            client.put_object(Bucket=bucket, Key="experiments/" + key, Body=data)
         records[tag] = record
 
     with ThreadPoolExecutor(16) as pool:
@@ -116,12 +68,11 @@ def build(client, bucket: str, runs: int, work: Path) -> dict[str, dict]:
     return records
 
 
-def put_index(client, bucket: str, records: dict[str, dict]) -> None:
+def put_index(client, bucket: str, records: dict[str, RunRecord]) -> None:
     """The runs index written directly in the on-store format (core's own encoder): one object of every run."""
-    from lab_workbook_core.record import RunRecord
     from lab_workbook_core.runs_index import encode_index, new_object_key
 
-    data = encode_index({tag: RunRecord.from_mapping(record) for tag, record in records.items()})
+    data = encode_index(records)
     client.put_object(Bucket=bucket, Key="experiments/" + new_object_key([]), Body=data)
 
 
@@ -138,9 +89,8 @@ def remember(self, *args, **kwargs):
     made.append(self)
 lab_workbook.ExperimentRepository.__init__ = remember
 what, prefix, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-if what in ("runs", "runs-kept"):  # runs-kept: a reader accepting the listing kept on disk (no request)
-    age = 3600 if what == "runs-kept" else None
-    table = lab_workbook.ExperimentRepository(prefix, listing_max_age=age).runs(series={"Training loss.csv": "loss"})
+if what in ("runs", "runs-kept"):  # -kept: LAB_WORKBOOK_LISTING_MAX_AGE is set (the listing kept on disk)
+    table = lab_workbook.ExperimentRepository(prefix).runs(series={"Training loss.csv": "loss"})
     rows = len(table)
     check = [float(table["loss.last"].iloc[-1]), int(table["params.seed"].iloc[-1])]
 else:
@@ -232,8 +182,14 @@ def listing_floor(bucket: str, tags: Path, what: str = "listing") -> dict:
 
 
 def measure(what: str, prefix: str, runs: int, cache: Path) -> dict:
-    """One call in a fresh process with the disk cache ``cache``: its time (inside the process), rows, requests."""
+    """One call in a fresh process with the disk cache ``cache``: its time (inside the process), rows, requests.
+
+    ``what`` ending in ``-kept``: the process accepts the listing kept on disk if at most an hour old
+    (``LAB_WORKBOOK_LISTING_MAX_AGE=3600``, as a lab's config file's ``listingMaxAge`` would say).
+    """
     env = {**os.environ, "LAB_WORKBOOK_CACHE_DIR": str(cache)}
+    if what.endswith("-kept"):
+        env["LAB_WORKBOOK_LISTING_MAX_AGE"] = "3600"
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, what, prefix, str(runs)], capture_output=True, text=True, check=False, env=env
     )
@@ -264,7 +220,7 @@ def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool, built
     print(f"store: {runs:,} finished runs ({3 * runs:,} objects), built in {building.wall:.0f} s (not timed below)\n")
     raw = None
     if not skip_limit:  # the limit of a call with no index: the same GETs (one record per run), nothing else done
-        keys = [f"experiments/{tag_of(i)}/.lab-workbook/run.json" for i in range(runs)]
+        keys = ["experiments/" + run_record_key(tag_of(i)) for i in range(runs)]
         with stopwatch() as limit, ThreadPoolExecutor(16) as pool:
             list(pool.map(lambda key: client.get_object(Bucket=bucket, Key=key)["Body"].read(), keys))
         raw = limit.wall
@@ -340,18 +296,18 @@ def one_size(client, runs: int, work: Path, repeat: int, skip_limit: bool, built
             + ", ".join(f"{f['seconds']:.2f}" for f in floors)
             + " s)"
         )
-        if what == "runs":  # a reader accepting the listing the last reader kept: no request at all
-            kept = [
-                measure("runs-kept", prefix, runs, work / f"cache-{runs}-{what}-first-{repeat - 1}")
-                for _ in range(repeat)
-            ]
-            assert all(k["rows"] == runs and not k["requests"] for k in kept), kept
-            line(
-                f"second call, listing_max_age=3600 (median of {repeat})",
-                {**kept[-1], "seconds": statistics.median(k["seconds"] for k in kept)},
-                1.5,
-            )
-            print(f"  {'':<46}each: " + ", ".join(f"{k['seconds']:.2f}" for k in kept) + " s")
+        # a reader accepting the listing the last reader kept: no request at all
+        kept = [
+            measure(f"{what}-kept", prefix, runs, work / f"cache-{runs}-{what}-first-{repeat - 1}")
+            for _ in range(repeat)
+        ]
+        assert all(k["rows"] == runs and not k["requests"] for k in kept), kept
+        line(
+            f"second call, listingMaxAge=3600 (median of {repeat})",
+            {**kept[-1], "seconds": statistics.median(k["seconds"] for k in kept)},
+            1.5,
+        )
+        print(f"  {'':<46}each: " + ", ".join(f"{k['seconds']:.2f}" for k in kept) + " s")
     print()
 
 

@@ -19,7 +19,12 @@ playwright, against moto's S3 server in a child process (``benchmarks/moto_endpo
    documented per-pixel min/max reduction and with every point; the baseline is the reader's
    ``load_series`` of the 8 series in the same cache state.
 
-Targets: warm table < 1 s, warm comparison < 2 s.
+Printed first, on local stores: panels of 8 runs x 20 fields x 100,000 points from opening the page to
+every panel drawn (first, warm in the same dashboard, and in a second dashboard on the warm disk
+cache; ``--panels-only`` stops there), and a keystroke in the filter of a 10,000-run table, timed by
+the page's clock (``--keystroke-only`` stops there).
+
+Targets: warm table < 1 s, warm comparison < 2 s, warm panels < 2 s, keystroke median < 100 ms.
 ``--screenshot PATH`` also saves the comparison view as a PNG (the README's ``docs/images/ui-compare.png``).
 ``--table-only`` skips the comparison. Runs' records hold the summary the writer puts in them at
 close (its parameters, computed by the writer's own code); ``--plain-records`` leaves it out, as
@@ -46,7 +51,7 @@ import time
 from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
 import numpy as np
 import pandas as pd
-from timing import bench_environment  # benchmarks/timing.py
+from timing import bench_environment, load_average  # benchmarks/timing.py
 
 sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # tests/headless_chromium.py, as the UI tests
 from headless_chromium import launch_chromium
@@ -235,10 +240,11 @@ def main() -> None:
     args = parser.parse_args()
 
     work = bench_environment("bench-ui")
-    first, warm = panels_bench(work, args.repeat)
+    first, warm, new_server = panels_bench(work, args.repeat)
     print(
         f"panels of {PANEL_RUNS} runs x {PANEL_FIELDS} fields x {PANEL_ROWS:,} points, from opening the page: "
-        f"first {first:.0f} ms, warm {warm:.0f} ms (median of {args.repeat}; target: warm < 2 s)"
+        f"first {first:.0f} ms, warm {warm:.0f} ms (median of {args.repeat}; target: warm < 2 s), "
+        f"a second dashboard on the warm disk cache {new_server:.0f} ms; {load_average()}"
     )
     if args.panels_only:
         return
@@ -508,10 +514,13 @@ PANELS_DRAWN = """
 """
 
 
-def panels_bench(work: Path, repeat: int) -> tuple[float, float]:
+def panels_bench(work: Path, repeat: int) -> tuple[float, float, float]:
     """Panels of 8 runs x 20 fields x 100,000 points (a local store): from opening the page to every
-    panel drawn, the first time (series parsed) and warm (the page opened again: parsed columns from
-    the reader's disk cache). Returns both in ms, warm as the median of ``repeat``."""
+    panel drawn, the first time (series parsed), warm (the page opened again in the same dashboard:
+    the runs have ended, so it keeps its curves and fields answers) and in a second dashboard (a new
+    application and repository in this process) on the warm disk cache: parsed columns from the
+    reader's disk cache, answers made again.
+    Returns the three in ms, warm as the median of ``repeat``."""
     from lab_workbook_ui import BackgroundServer, create_app
     from playwright.sync_api import sync_playwright
 
@@ -530,16 +539,23 @@ def panels_bench(work: Path, repeat: int) -> tuple[float, float]:
         frame.to_csv(folder / tag / "train.csv", index=False, lineterminator="\r\n", float_format="%.6g")
     url_tail = "#/runs?sel=" + ",".join(tags)
     times = []
-    with BackgroundServer(create_app(str(folder), poll_seconds=3600)) as server, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        for _ in range(repeat + 1):
+
+        def opened(server: BackgroundServer) -> float:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server.url + url_tail)
-            times.append(page.evaluate(PANELS_DRAWN))
+            drawn = float(page.evaluate(PANELS_DRAWN))
             assert page.locator("#panels").get_attribute("data-panels") == str(PANEL_FIELDS)
             page.close()
+            return drawn
+
+        with BackgroundServer(create_app(str(folder), poll_seconds=3600)) as server:
+            times = [opened(server) for _ in range(repeat + 1)]
+        with BackgroundServer(create_app(str(folder), poll_seconds=3600)) as server:
+            new_server = opened(server)
         browser.close()
-    return times[0], statistics.median(times[1:])
+    return times[0], statistics.median(times[1:]), new_server
 
 
 def report(rows: list, yardstick: list, loads: float, args: argparse.Namespace) -> None:  # type: ignore[type-arg]

@@ -100,10 +100,11 @@ def write_store(prefix: str) -> EngineStore:
     return store
 
 
-def local_spark() -> Any:
+def local_spark(warehouse: Path | None = None) -> Any:
     """A SparkSession on this machine only: two cores, no UI, the driver on 127.0.0.1, few shuffle partitions.
 
     The recipes' ``getOrCreate()`` then finds it. The caller stops it (one JVM start per test file).
+    ``warehouse``: the catalog's folder, for a recipe that makes a table (default ``./spark-warehouse``).
     """
     from pyspark.sql import SparkSession
 
@@ -114,6 +115,7 @@ def local_spark() -> Any:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.warehouse.dir", str(warehouse or "spark-warehouse"))
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")

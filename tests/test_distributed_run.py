@@ -1,6 +1,7 @@
 """Several processes of one run: a real 2-process torch.distributed (gloo) job on 127.0.0.1."""
 
 import os
+from pathlib import Path
 import socket
 import subprocess
 import sys
@@ -48,11 +49,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefix, torch):
-    store_prefix = s3_prefix  # the create-only claims and the run record on a real S3 API
-    script = tmp_path / "rank.py"
-    script.write_text(RANK_SCRIPT)
+def _two_ranks(script: Path, args: list[str], tmp_path: Path) -> list[tuple[int, str, str]]:
+    """Run ``script`` as ranks 0 and 1 of a gloo job on 127.0.0.1: each rank's exit code, stdout and stderr."""
     env = {
         **os.environ,
         "MASTER_ADDR": "127.0.0.1",
@@ -63,7 +61,7 @@ def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefi
     }
     ranks = [
         subprocess.Popen(
-            [sys.executable, str(script), store_prefix],
+            [sys.executable, str(script), *args],
             env={**env, "RANK": str(rank)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -73,9 +71,18 @@ def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefi
         for rank in (0, 1)
     ]
     outputs = [process.communicate(timeout=240) for process in ranks]
-    for process, (_, err) in zip(ranks, outputs, strict=True):
-        assert process.returncode == 0, err[-3000:]
-    tags = {line.split()[1] for out, _ in outputs for line in out.splitlines() if line.startswith("TAG ")}
+    return [(process.returncode, out, err) for process, (out, err) in zip(ranks, outputs, strict=True)]
+
+
+@pytest.mark.slow
+def test_two_gloo_ranks_record_one_run_each_in_its_own_folder(tmp_path, s3_prefix, torch):
+    store_prefix = s3_prefix  # the create-only claims and the run record on a real S3 API
+    script = tmp_path / "rank.py"
+    script.write_text(RANK_SCRIPT)
+    outputs = _two_ranks(script, [store_prefix], tmp_path)
+    for code, _, err in outputs:
+        assert code == 0, err[-3000:]
+    tags = {line.split()[1] for _, out, _ in outputs for line in out.splitlines() if line.startswith("TAG ")}
     assert len(tags) == 1  # both ranks wrote to one run
     experiment = ExperimentRepository(store_prefix)[tags.pop()]
     assert experiment.status == "finished" and experiment.description == "two ranks"
@@ -218,26 +225,7 @@ def test_a_two_rank_gloo_job_killed_and_requeued_is_one_run_with_both_ranks_cont
     tag = "202612070000-glooResume"
 
     def job(first_step: int) -> list[tuple[int, str, str]]:
-        env = {
-            **os.environ,
-            "MASTER_ADDR": "127.0.0.1",
-            "MASTER_PORT": str(_free_port()),
-            "WORLD_SIZE": "2",
-            "LAB_WORKBOOK_SPOOL_DIR": str(tmp_path / "spool"),
-            "GLOO_SOCKET_IFNAME": "lo",
-        }
-        ranks = [
-            subprocess.Popen(
-                [sys.executable, str(script), s3_prefix, tag, str(first_step)],
-                env={**env, "RANK": str(rank)},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                cwd=tmp_path,
-            )
-            for rank in (0, 1)
-        ]
-        return [(p.wait(timeout=240), *p.communicate()) for p in ranks]
+        return _two_ranks(script, [s3_prefix, tag, str(first_step)], tmp_path)
 
     first = job(0)
     assert first[0][0] == 9 and first[1][0] == 0, first[1][2][-3000:]

@@ -13,63 +13,21 @@ from lab_workbook_writer.lightning import LabWorkbookLogger
 import pytest
 
 lightning = pytest.importorskip("lightning", reason="lightning needs torch, installed on Python 3.11 only (hatch.toml)")
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-
-class Tiny(lightning.LightningModule):
-    def __init__(self, fail_at_step: int | None = None) -> None:
-        super().__init__()
-        self.fail_at_step = fail_at_step
-        self.net = nn.Linear(3, 1)
-
-    def training_step(self, batch, batch_idx):
-        if self.global_step == self.fail_at_step:
-            raise RuntimeError("diverged")
-        x, y = batch
-        loss = nn.functional.mse_loss(self.net(x), y)
-        self.log("loss", loss)
-        return loss
-
-    def validation_step(self, batch, batch_idx):
-        x, y = batch
-        self.log("loss", nn.functional.mse_loss(self.net(x), y))  # the same name: the stage decides
-
-    def test_step(self, batch, batch_idx):
-        x, y = batch
-        self.log("mse", nn.functional.mse_loss(self.net(x), y))
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=0.05)
-
-
-def _data() -> torch.utils.data.DataLoader:
-    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
-    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True)), batch_size=8)
-
-
-def _trainer(tmp_path, logger, **kwargs) -> lightning.Trainer:
-    options = dict(max_epochs=1, accelerator="cpu", devices=1, log_every_n_steps=1, default_root_dir=tmp_path)
-    options.update(enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
-    return lightning.Trainer(logger=logger, **{**options, **kwargs})
-
-
-def _logger(tmp_path, **kwargs) -> LabWorkbookLogger:
-    return LabWorkbookLogger(str(tmp_path / "store"), save_dir=tmp_path, spool_dir=tmp_path / "spool", **kwargs)
+from lightning_parts import Tiny, quiet_trainer, store_logger, tiny_data  # noqa: E402
 
 
 def test_a_successful_fit_records_the_run_finished_when_it_returns(tmp_path):
-    logger = _logger(tmp_path)
-    _trainer(tmp_path, logger).fit(Tiny(), _data())
+    logger = store_logger(tmp_path)
+    quiet_trainer(tmp_path, logger).fit(Tiny(), tiny_data())
     assert logger.experiment.closed
     assert ExperimentRepository(str(tmp_path / "store"))[logger.version].status == "finished"
 
 
 def test_keep_open_leaves_the_run_running_for_test_and_close_finishes_it(tmp_path):
-    logger = _logger(tmp_path, keep_open=True)
-    trainer = _trainer(tmp_path, logger)
-    trainer.fit(Tiny(), _data(), _data())
-    trainer.test(trainer.lightning_module, _data())
+    logger = store_logger(tmp_path, keep_open=True)
+    trainer = quiet_trainer(tmp_path, logger)
+    trainer.fit(Tiny(), tiny_data(), tiny_data())
+    trainer.test(trainer.lightning_module, tiny_data())
     repository = ExperimentRepository(str(tmp_path / "store"))
     assert repository[logger.version].status == "running"
     assert logger.close()
@@ -79,10 +37,10 @@ def test_keep_open_leaves_the_run_running_for_test_and_close_finishes_it(tmp_pat
 
 
 def test_metrics_go_to_the_series_of_the_stage_lightning_logged_them_in(tmp_path):
-    logger = _logger(tmp_path, keep_open=True)
-    trainer = _trainer(tmp_path, logger)
-    trainer.fit(Tiny(), _data(), _data())
-    trainer.test(trainer.lightning_module, _data())
+    logger = store_logger(tmp_path, keep_open=True)
+    trainer = quiet_trainer(tmp_path, logger)
+    trainer.fit(Tiny(), tiny_data(), tiny_data())
+    trainer.test(trainer.lightning_module, tiny_data())
     logger.close()
     experiment = ExperimentRepository(str(tmp_path / "store"))[logger.version]
     assert list(experiment["train.csv"].index) == [0, 1]  # "loss" of the training steps
@@ -91,11 +49,11 @@ def test_metrics_go_to_the_series_of_the_stage_lightning_logged_them_in(tmp_path
 
 
 def test_test_after_a_finished_fit_is_a_new_run_naming_the_fit_as_parent(tmp_path, caplog):
-    logger = _logger(tmp_path)
-    trainer = _trainer(tmp_path, logger)
-    trainer.fit(Tiny(), _data())
+    logger = store_logger(tmp_path)
+    trainer = quiet_trainer(tmp_path, logger)
+    trainer.fit(Tiny(), tiny_data())
     fitted = logger.version
-    trainer.test(trainer.lightning_module, _data())
+    trainer.test(trainer.lightning_module, tiny_data())
     tested = logger.version
     repository = ExperimentRepository(str(tmp_path / "store"))
     assert tested != fitted and repository[fitted].status == "finished"
@@ -109,9 +67,9 @@ def test_test_after_a_finished_fit_is_a_new_run_naming_the_fit_as_parent(tmp_pat
 def test_a_second_fit_after_a_failed_one_continues_the_run_as_its_next_attempt(store_prefix, tmp_path):
     logger = LabWorkbookLogger(store_prefix, save_dir=tmp_path, spool_dir=tmp_path / "spool")
     with pytest.raises(RuntimeError, match="diverged"):
-        _trainer(tmp_path, logger).fit(Tiny(fail_at_step=1), _data())
+        quiet_trainer(tmp_path, logger).fit(Tiny(fail_at_step=1), tiny_data())
     failed = logger.version
-    _trainer(tmp_path, logger, max_epochs=2).fit(Tiny(), _data())  # the notebook's next cell
+    quiet_trainer(tmp_path, logger, max_epochs=2).fit(Tiny(), tiny_data())  # the notebook's next cell
     assert logger.version == failed
     experiment = ExperimentRepository(store_prefix)[failed]
     assert experiment.status == "finished"
@@ -120,7 +78,7 @@ def test_a_second_fit_after_a_failed_one_continues_the_run_as_its_next_attempt(s
 
 
 def test_close_then_log_starts_a_new_run_and_never_writes_the_finished_one(tmp_path):
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     logger.log_metrics({"loss": 1.0}, step=0)
     first = logger.version
     assert logger.close()
@@ -132,12 +90,12 @@ def test_close_then_log_starts_a_new_run_and_never_writes_the_finished_one(tmp_p
 
 
 def test_a_slurm_requeue_leaves_the_run_interrupted_for_the_requeued_job_to_resume(tmp_path):
-    logger = _logger(tmp_path, tag="slurm-42", resume="auto")
+    logger = store_logger(tmp_path, tag="slurm-42", resume="auto")
     logger.log_metrics({"loss": 1.0}, step=0)
     logger.finalize("finished")  # Lightning's SIGUSR1 handler, just before it requeues the job
     repository = ExperimentRepository(str(tmp_path / "store"))
     assert repository["slurm-42"].status == "interrupted"
-    requeued = _logger(tmp_path, tag="slurm-42", resume="auto")
+    requeued = store_logger(tmp_path, tag="slurm-42", resume="auto")
     requeued.log_metrics({"loss": 0.5}, step=1)
     requeued.close()
     assert [a.status for a in ExperimentRepository(str(tmp_path / "store"))["slurm-42"].attempts] == [
@@ -151,7 +109,7 @@ def test_an_experiment_given_to_the_logger_is_left_open_for_its_owner(tmp_path):
 
     with new_experiment(str(tmp_path / "store"), spool_dir=tmp_path / "spool") as wb:
         logger = LabWorkbookLogger(experiment=wb, save_dir=tmp_path)
-        _trainer(tmp_path, logger).fit(Tiny(), _data())
+        quiet_trainer(tmp_path, logger).fit(Tiny(), tiny_data())
         assert not wb.closed
     assert ExperimentRepository(str(tmp_path / "store"))[wb.tag].status == "finished"
 
@@ -164,15 +122,13 @@ def test_a_tuner_run_before_the_fit_is_part_of_the_fits_run(tmp_path, tuner_meth
             self.lr, self.batch_size = lr, batch_size
 
         def train_dataloader(self):
-            x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
-            dataset = torch.utils.data.TensorDataset(x, x.sum(1, keepdim=True))
-            return torch.utils.data.DataLoader(dataset, batch_size=self.batch_size)
+            return tiny_data(self.batch_size)
 
         def val_dataloader(self):
             return self.train_dataloader()
 
-    logger = _logger(tmp_path)
-    trainer = _trainer(tmp_path, logger)
+    logger = store_logger(tmp_path)
+    trainer = quiet_trainer(tmp_path, logger)
     model = Tunable()
     tuner = lightning.pytorch.tuner.Tuner(trainer)
     if tuner_method == "lr_find":

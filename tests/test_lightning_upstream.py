@@ -11,7 +11,6 @@ from __future__ import annotations
 from argparse import Namespace
 import pickle
 
-from lab_workbook import ExperimentRepository
 from lab_workbook_writer import Experiment
 from lab_workbook_writer.lightning import LabWorkbookLogger
 import pytest
@@ -19,16 +18,9 @@ import pytest
 lightning = pytest.importorskip("lightning", reason="lightning needs torch, installed on Python 3.11 only (hatch.toml)")
 from lightning.pytorch.demos.boring_classes import BoringDataModule, BoringModel  # noqa: E402
 from lightning.pytorch.loggers.logger import DummyExperiment  # noqa: E402
+from lightning_parts import store_logger, store_runs  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
-
-def _logger(tmp_path, cls=LabWorkbookLogger, **kwargs):
-    return cls(str(tmp_path / "store"), save_dir=tmp_path, spool_dir=tmp_path / "spool", **kwargs)
-
-
-def _runs(tmp_path) -> ExperimentRepository:
-    return ExperimentRepository(str(tmp_path / "store"))
 
 
 def _quiet(**kwargs):
@@ -65,7 +57,7 @@ def test_loggers_fit_test_all(tmp_path):
         def on_test_epoch_end(self):
             self.log("test_loss", torch.tensor(2))
 
-    logger = _logger(tmp_path, _HistoryLogger, keep_open=True)
+    logger = store_logger(tmp_path, _HistoryLogger, keep_open=True)
     trainer = lightning.Trainer(
         max_epochs=1,
         logger=logger,
@@ -83,14 +75,14 @@ def test_loggers_fit_test_all(tmp_path):
         (1, ["epoch", "test_loss"]),
     ]
     logger.close()
-    run = _runs(tmp_path)[logger.version]
+    run = store_runs(tmp_path)[logger.version]
     assert list(run["train.csv"].index) == [0] and list(run["val.csv"].index) == [0]
     assert run["test.csv"].loc[1, "test_loss"] == 2
 
 
 def test_loggers_pickle_all(tmp_path):
     """Upstream ``test_loggers_pickle_all``: a used logger, and a trainer holding it, pickle; the copy logs."""
-    logger = _logger(tmp_path, keep_open=True)
+    logger = store_logger(tmp_path, keep_open=True)
     _ = logger.experiment
     logger.log_metrics({"a": 1})
     logger.save()
@@ -101,7 +93,7 @@ def test_loggers_pickle_all(tmp_path):
     assert trainer2.logger.name == logger.name
     assert trainer2.logger.save_dir == logger.save_dir
     assert logger.close()
-    assert _runs(tmp_path)[logger.version]["train.csv"][["a", "acc"]].count().tolist() == [1, 1]
+    assert store_runs(tmp_path)[logger.version]["train.csv"][["a", "acc"]].count().tolist() == [1, 1]
 
 
 @pytest.mark.parametrize("tuner_method", ["lr_find", "scale_batch_size"])
@@ -114,7 +106,7 @@ def test_logger_reset_correctly(tmp_path, tuner_method):
             self.save_hyperparameters()
 
     model = CustomModel()
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     trainer = lightning.Trainer(default_root_dir=tmp_path, max_epochs=1, logger=logger, **_quiet())
     tuner = lightning.pytorch.tuner.Tuner(trainer)
     getattr(tuner, tuner_method)(model, **({"max_trials": 2} if tuner_method == "scale_batch_size" else {}))
@@ -142,7 +134,7 @@ class RankZeroLoggerCheck(lightning.Callback):
 @pytest.mark.slow
 def test_logger_initialization(tmp_path, spawnable):
     """Upstream ``test_logger_initialization``: under ``ddp_spawn`` on 2 CPU processes, rank 0 alone writes."""
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     trainer = lightning.Trainer(
         logger=logger,
         default_root_dir=tmp_path,
@@ -153,20 +145,20 @@ def test_logger_initialization(tmp_path, spawnable):
         **_quiet(),
     )
     trainer.fit(BoringModel())
-    assert _runs(tmp_path).tags() == [logger.version]
+    assert store_runs(tmp_path).tags() == [logger.version]
 
 
 def test_logger_with_prefix_all(tmp_path):
     """Upstream ``test_logger_with_prefix_all``: the metric-key prefix joins with ``-`` (ours is ``metric_prefix``)."""
-    logger = _logger(tmp_path, metric_prefix="tmp")
+    logger = store_logger(tmp_path, metric_prefix="tmp")
     logger.log_metrics({"test": 1.0}, step=0)
     logger.close()
-    assert _runs(tmp_path)[logger.version]["train.csv"].loc[0, "tmp-test"] == 1.0
+    assert store_runs(tmp_path)[logger.version]["train.csv"].loc[0, "tmp-test"] == 1.0
 
 
 def test_logger_default_name(tmp_path):
     """Upstream ``test_logger_default_name`` expects ``lightning_logs``: ours is ``lab-workbook`` (docs say why)."""
-    assert _logger(tmp_path).name == "lab-workbook"
+    assert store_logger(tmp_path).name == "lab-workbook"
 
 
 # -- test_logger.py ------------------------------------------------------------------------
@@ -196,24 +188,24 @@ class _LoggingModel(BoringModel):
 
 def test_custom_logger(tmp_path):
     """Upstream ``test_custom_logger``: metrics logged, told of the checkpoint, finalized with ``success``."""
-    logger = _logger(tmp_path, _CheckpointNoted)
+    logger = store_logger(tmp_path, _CheckpointNoted)
     trainer = lightning.Trainer(max_steps=2, log_every_n_steps=1, logger=logger, default_root_dir=tmp_path, **_quiet())
     trainer.fit(_LoggingModel())
     assert trainer.state.finished
     assert logger.after_save_checkpoint_called and logger.finalized_status == "success"
-    run = _runs(tmp_path)[logger.version]
+    run = store_runs(tmp_path)[logger.version]
     assert run.status == "finished" and len(run["train.csv"]) == 2
 
 
 def test_multiple_loggers(tmp_path):
     """Upstream ``test_multiple_loggers``: two loggers of one trainer each record their run."""
-    first, second = _logger(tmp_path), _logger(tmp_path)
+    first, second = store_logger(tmp_path), store_logger(tmp_path)
     trainer = lightning.Trainer(
         max_steps=2, log_every_n_steps=1, logger=[first, second], default_root_dir=tmp_path, **_quiet()
     )
     trainer.fit(_LoggingModel())
     assert trainer.state.finished
-    runs = _runs(tmp_path)
+    runs = store_runs(tmp_path)
     for logger in (first, second):
         run = runs[logger.version]
         assert run.status == "finished" and len(run["train.csv"]) == 2
@@ -222,7 +214,7 @@ def test_multiple_loggers(tmp_path):
 
 def test_multiple_loggers_pickle(tmp_path):
     """Upstream ``test_multiple_loggers_pickle``: a trainer with two loggers pickles; each copy logs."""
-    first, second = _logger(tmp_path, keep_open=True), _logger(tmp_path, keep_open=True)
+    first, second = store_logger(tmp_path, keep_open=True), store_logger(tmp_path, keep_open=True)
     trainer = lightning.Trainer(logger=[first, second], default_root_dir=tmp_path, **_quiet())
     trainer2 = pickle.loads(pickle.dumps(trainer))
     for logger in trainer2.loggers:
@@ -232,7 +224,7 @@ def test_multiple_loggers_pickle(tmp_path):
     for logger in trainer2.loggers:
         logger.close()
     for tag in tags:
-        assert _runs(tmp_path)[tag]["train.csv"].loc[0, "acc"] == 1.0
+        assert store_runs(tmp_path)[tag]["train.csv"].loc[0, "acc"] == 1.0
 
 
 def test_adding_step_key(tmp_path):
@@ -249,7 +241,7 @@ def test_adding_step_key(tmp_path):
             self.logged_step += 1
             self.log_dict({"step": float(self.logged_step), "val_acc": self.logged_step / 10})
 
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     trainer = lightning.Trainer(
         max_epochs=3,
         logger=logger,
@@ -260,7 +252,7 @@ def test_adding_step_key(tmp_path):
         **_quiet(),
     )
     trainer.fit(CustomModel())
-    run = _runs(tmp_path)[logger.version]
+    run = store_runs(tmp_path)[logger.version]
     assert list(run["val.csv"].index) == [1, 3, 5]
     assert run["val.csv"]["val_acc"].tolist() == pytest.approx([0.1, 0.3, 0.5])
     assert run["train.csv"].dropna(subset=["train_acc"]).index.tolist() == [2, 4, 6]
@@ -272,7 +264,7 @@ def test_dummylogger_noop_method_calls(tmp_path, monkeypatch):
     from lightning.fabric.utilities.rank_zero import rank_zero_only
 
     monkeypatch.setattr(rank_zero_only, "rank", 1)
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     logger.log_hyperparams({"lr": 1}, {"m": 2})
     logger.log_metrics({"loss": 1.0}, 2)
     logger.log_image("samples", [torch.zeros(3, 4, 4)])
@@ -285,7 +277,7 @@ def test_dummylogger_noop_method_calls(tmp_path, monkeypatch):
 
 def test_np_sanitization(tmp_path):
     """Upstream ``test_np_sanitization``: numpy scalars stored as Python values, complex ones as text."""
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     logger.log_hyperparams(
         Namespace(
             **{
@@ -302,7 +294,7 @@ def test_np_sanitization(tmp_path):
         )
     )
     logger.close()
-    assert _runs(tmp_path)[logger.version]["hparams.json"] == {
+    assert store_runs(tmp_path)[logger.version]["hparams.json"] == {
         "np.bool_": True,
         "np.byte": 2,
         "np.intc": 3,
@@ -324,7 +316,7 @@ def test_log_hyperparams_being_called(tmp_path, log_them):
             super().__init__()
             self.save_hyperparameters(logger=log_them)
 
-    logger = _logger(tmp_path)
+    logger = store_logger(tmp_path)
     trainer = lightning.Trainer(
         default_root_dir=tmp_path,
         max_epochs=1,
@@ -335,7 +327,7 @@ def test_log_hyperparams_being_called(tmp_path, log_them):
         **_quiet(),
     )
     trainer.fit(TestModel("pytorch", "lightning"))
-    artifacts = _runs(tmp_path)[logger.version].list_artifacts()
+    artifacts = store_runs(tmp_path)[logger.version].list_artifacts()
     assert ("hparams.json" in artifacts) is log_them
 
 
@@ -354,7 +346,7 @@ def test_log_hyperparams_key_collision(tmp_path):
             self.save_hyperparameters(hparams)
 
     def fit(model_params, data_params):
-        logger = _logger(tmp_path)
+        logger = store_logger(tmp_path)
         trainer = lightning.Trainer(
             default_root_dir=tmp_path,
             logger=logger,
@@ -370,10 +362,10 @@ def test_log_hyperparams_key_collision(tmp_path):
 
     same = {"1": 1, "2": 2, "three": 3.0}
     logger = fit(same, dict(same))
-    assert _runs(tmp_path)[logger.version]["hparams.json"] == same
+    assert store_runs(tmp_path)[logger.version]["hparams.json"] == same
     with pytest.raises(RuntimeError, match="Error while merging hparams"):
         fit(same, {**same, "1": 0})
-    failed = [run for run in _runs(tmp_path) if run.status == "failed"]
+    failed = [run for run in store_runs(tmp_path) if run.status == "failed"]
     assert len(failed) == 1 and "Error while merging hparams" in failed[0].info["error"]["message"]
 
 
@@ -386,7 +378,7 @@ def test_scan_checkpoints(tmp_path, save_top_k):
         path = tmp_path / "ckpt" / f"{step}.ckpt"
         torch.save({"global_step": step, "state_dict": {}}, path)
         callback.best_k_models[str(path)] = torch.tensor(float(step))
-    logger = _logger(tmp_path, log_model="all")
+    logger = store_logger(tmp_path, log_model="all")
     logger.after_save_checkpoint(callback)
     logger.experiment.flush()
     stored = logger.experiment.storage.requests
@@ -394,6 +386,6 @@ def test_scan_checkpoints(tmp_path, save_top_k):
     logger.experiment.flush()
     assert logger.experiment.storage.requests == stored
     logger.close()
-    run = _runs(tmp_path)[logger.version]
+    run = store_runs(tmp_path)[logger.version]
     steps = run.checkpoints("checkpoints").step.tolist() if save_top_k else []
     assert sorted(steps) == list(range(save_top_k))

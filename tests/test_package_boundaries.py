@@ -67,7 +67,9 @@ def test_names_imported_from_another_package_are_in_its_all(package):
         is_module = (
             importlib.util.find_spec(f"{module_name}.{name}") is not None if hasattr(module, "__path__") else False
         )
-        if name.startswith("_") or not (name in public or is_module):
+        if any(part.startswith("_") for part in module_name.split(".")[1:]):
+            problems.append(f"{where}: {module_name} is a private module of another package: import from its top")
+        elif name.startswith("_") or not (name in public or is_module):
             problems.append(f"{where}: {module_name}.{name} is not in {module_name}.__all__")
     assert not problems, "\n".join(problems)
 

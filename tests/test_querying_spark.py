@@ -28,8 +28,8 @@ S3_STORE = '"s3a://my-bucket/experiments/"'
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    session = local_spark()
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    session = local_spark(tmp_path_factory.mktemp("spark-warehouse"))  # the table recipe's catalog folder
     yield session
     session.stop()
 
@@ -54,7 +54,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineStore]:
 def recipes(spark: Any, store: EngineStore) -> dict[str, Any]:
     """Every Spark recipe run once, in order, on the store as a URL (``file:///...``, as ``s3a://...`` is)."""
     url = Path(store.prefix).as_uri() + "/"
-    names = ("spark-s3", "spark-views", "spark-last-loss", "spark-running", "spark-runs-index")
+    names = (
+        "spark-s3",
+        "spark-views",
+        "spark-last-loss",
+        "spark-running",
+        "spark-runs-index",
+        "spark-runs-index-table",
+    )
     return run_recipes(*names, scope={}, replace={S3_STORE: repr(url)})
 
 
@@ -117,6 +124,47 @@ def test_the_runs_index_recipe_gives_parameters_and_last_loss_without_a_series_f
     assert _by_tag(indexed, "learningRate") == store.learning_rate
     got = _by_tag(indexed, "last_loss")
     assert all(_same(got[tag], store.last_loss[tag]) for tag in store.finished), got
+
+
+def test_the_runs_index_table_recipe_gives_the_runs_the_view_gives(recipes, store):
+    table, view = recipes["indexed_table"], recipes["indexed"]
+    assert table["tag"].tolist() == store.finished
+    for column in ("status", "started", "ended", "description"):
+        assert table[column].tolist() == view[column].tolist()
+
+
+def test_the_runs_index_table_sees_a_rebuilt_index_after_its_repair(spark, tmp_path, monkeypatch):
+    """A table of the catalog keeps the partitions it found: the recipe's repair shows a new generation
+    (``lab-workbook index --rebuild`` deleted the older one's objects)."""
+    from lab_workbook import ExperimentRepository
+    from lab_workbook_writer import new_experiment
+
+    monkeypatch.setenv("LAB_WORKBOOK_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    prefix = str(tmp_path / "store") + "/"
+    tags = [f"20260103000{i}-table{i:05d}" for i in range(3)]
+
+    def run(tag: str) -> None:
+        with new_experiment(prefix, tag=tag, capture_environment=False) as wb:
+            wb.save_json("parameters", {"learningRate": 0.1})
+
+    def table() -> list[str]:
+        replace = {'"/data/experiments/"': repr(prefix)}
+        return run_recipes("spark-session", "spark-runs-index-table", scope={}, replace=replace)["indexed_table"][
+            "tag"
+        ].tolist()
+
+    spark.sql("DROP TABLE IF EXISTS lab_runs_index")  # the module's table names another store
+    try:
+        for tag in tags[:2]:
+            run(tag)
+        ExperimentRepository(prefix, cache=False).write_index()
+        assert table() == tags[:2]
+        run(tags[2])
+        assert ExperimentRepository(prefix, cache=False).write_index(rebuild=True).replaced == 1
+        assert table() == tags
+    finally:
+        spark.sql("DROP TABLE IF EXISTS lab_runs_index")  # an external table: its files stay
 
 
 def test_the_session_recipe_reads_a_store_given_as_a_plain_path(spark, store):

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import warnings
 
-from builders import StoreBuilder
+from builders import StoreBuilder, run_record
 from lab_workbook import ExperimentRepository, RunsIndexWarning
 from lab_workbook_cli import app
 from lab_workbook_core import concurrent_map
@@ -481,3 +481,74 @@ def test_a_reader_accepting_a_kept_listing_sends_no_request_and_sees_changes_onc
 
     assert ExperimentRepository(store_prefix, listing_max_age=0).tags() == stale.tags()  # too old: listed
     assert ExperimentRepository(store_prefix).tags() == stale.tags()  # the default lists
+
+
+def cli_list(
+    prefix: str, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[list[dict[str, object]], ExperimentRepository]:
+    """``lab-workbook list --json ARGS``: its rows, and the repository it read them with (to count its requests)."""
+    from lab_workbook_cli import _store
+
+    made: list[ExperimentRepository] = []
+    opener = _store.open_repository
+
+    def remember(prefix: str | None) -> ExperimentRepository:
+        made.append(opener(prefix))
+        return made[-1]
+
+    monkeypatch.setattr("lab_workbook_cli._commands.list.open_repository", remember)
+    result = CliRunner().invoke(app, ["list", "--json", *args, "--prefix", prefix])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), made[-1]
+
+
+@pytest.mark.parametrize("limit", ["0", "20"])
+def test_list_over_an_indexed_store_sends_no_request_per_run(
+    s3_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    tags = build(s3_prefix, 300)
+    fresh_reader(s3_prefix, tmp_path, monkeypatch, "writer").write_index()
+
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-cli"))  # a new machine's `list`
+    rows, wb = cli_list(s3_prefix, monkeypatch, "--limit", limit)
+    assert [row["tag"] for row in rows] == tags[::-1][: int(limit) or None]
+    assert {row["status"] for row in rows} == {FINISHED} and {row["artifacts"] for row in rows} == {1}
+    # the listing of run folders, the index folder's, and its one object: no record, no run folder listed
+    assert requests(wb) == {"list": 2, "get": 1}
+
+
+def test_list_rows_made_from_the_index_are_the_rows_made_from_the_records(
+    local_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``list``'s rows of indexed runs are made straight from the index's records; they must be the rows
+    the same runs' records give, whatever the records hold or lack."""
+    store = StoreBuilder(local_prefix)
+    tags = []
+    for i in range(40):
+        t = tag(i)
+        record = run_record(t, FINISHED, description=f"run {i}", summary=SUMMARY)
+        record["artifacts"] = {f"a{n}.json": {} for n in range(i % 4)}
+        if i % 5 == 1:
+            record["parent"] = {"tag": tag(0), "step": i}
+        if i % 7 == 2:
+            record["attempts"] = [{"attempt": 1}, {"attempt": 2, "status": FINISHED}]
+        if i % 9 == 3:
+            record["started"] = record["ended"] = None
+        if i % 11 == 4:
+            del record["ended"]  # a finished run without an end: its duration counts to what it wrote last
+        if i % 13 == 5:
+            record["description"] = None
+        store.storage.put_bytes(run_record_key(t), json.dumps(record).encode())
+        tags.append(t)
+    fresh_reader(local_prefix, tmp_path, monkeypatch, "writer").write_index()
+
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-with-index"))
+    from_index, _ = cli_list(local_prefix, monkeypatch, "--limit", "0")
+    kept, _ = cli_list(local_prefix, monkeypatch, "--limit", "0")  # the rows kept on disk by the first
+    StoreBuilder(local_prefix).storage.delete(index_objects(local_prefix))
+    monkeypatch.setenv("LAB_WORKBOOK_CACHE_DIR", str(tmp_path / "cache-from-records"))
+    from_records, wb = cli_list(local_prefix, monkeypatch, "--limit", "0")
+    assert requests(wb)["get"] == 40  # read from the records indeed
+    assert [row["tag"] for row in from_index] == tags[::-1]
+    assert from_index == from_records
+    assert kept == from_records

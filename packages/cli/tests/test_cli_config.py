@@ -117,3 +117,23 @@ def test_shows_whether_readers_write_the_runs_index_and_why(runner, monkeypatch)
     assert "index_writes" in result.stdout and "environment variable LAB_WORKBOOK_INDEX_WRITES" in result.stdout
     data = json.loads(runner.invoke(app, ["config", "--json"]).stdout)
     assert data["index_writes"] is False
+
+
+def test_shows_the_accepted_age_of_a_kept_listing_and_why(runner, monkeypatch):
+    monkeypatch.setenv("LAB_WORKBOOK_LISTING_MAX_AGE", "90")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    assert "listing_max_age" in result.stdout and "90 s" in result.stdout
+    assert "environment variable LAB_WORKBOOK_LISTING_MAX_AGE" in result.stdout
+    assert json.loads(runner.invoke(app, ["config", "--json"]).stdout)["listing_max_age"] == 90.0
+    monkeypatch.delenv("LAB_WORKBOOK_LISTING_MAX_AGE")
+    assert json.loads(runner.invoke(app, ["config", "--json"]).stdout)["listing_max_age"] is None
+    assert "listing_max_age  none" in runner.invoke(app, ["config"]).stdout
+
+
+def test_a_listing_max_age_that_is_not_seconds_is_an_error_naming_the_variable(runner, monkeypatch):
+    monkeypatch.setenv("LAB_WORKBOOK_LISTING_MAX_AGE", "a minute")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code != 0
+    assert "LAB_WORKBOOK_LISTING_MAX_AGE must be a number of seconds" in result.output
+    assert "Traceback" not in result.output

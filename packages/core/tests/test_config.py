@@ -106,3 +106,29 @@ def test_index_writes_setting_comes_from_the_config_file_or_the_environment(tmp_
     assert load_config(environ={"LAB_WORKBOOK_CONFIG": str(tmp_path / "none")}).index_writes
     with pytest.raises(ConfigError, match="LAB_WORKBOOK_INDEX_WRITES must be on or off"):
         load_config(environ={"LAB_WORKBOOK_CONFIG": str(config), "LAB_WORKBOOK_INDEX_WRITES": "sometimes"})
+
+
+def test_listing_max_age_comes_from_the_config_file_or_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.write_text("bucketPrefix = /data/experiments/\nlistingMaxAge = 60\n")
+    from_file = load_config(environ={"LAB_WORKBOOK_CONFIG": str(config)})
+    assert from_file.listing_max_age == 60.0
+    assert from_file.sources["listing_max_age"] == f"{config} line 2"
+    from_env = load_config(environ={"LAB_WORKBOOK_CONFIG": str(config), "LAB_WORKBOOK_LISTING_MAX_AGE": "0.5"})
+    assert from_env.listing_max_age == 0.5
+    assert from_env.sources["listing_max_age"] == "environment variable LAB_WORKBOOK_LISTING_MAX_AGE"
+    assert load_config(environ={"LAB_WORKBOOK_CONFIG": str(tmp_path / "none")}).listing_max_age is None
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf", "60s"])
+def test_a_listing_max_age_that_is_not_seconds_is_an_error_naming_the_line(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "config"
+    config.write_text(f"bucketPrefix = /data/experiments/\n\nlistingMaxAge = {value}\n")
+    with pytest.raises(ConfigError, match=rf"{config}, line 3: listingMaxAge must be a number of seconds"):
+        load_config(environ={"LAB_WORKBOOK_CONFIG": str(config)})
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_a_listing_max_age_variable_that_is_not_seconds_is_an_error_naming_it(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="LAB_WORKBOOK_LISTING_MAX_AGE must be a number of seconds"):
+        load_config(environ={"LAB_WORKBOOK_CONFIG": str(tmp_path / "none"), "LAB_WORKBOOK_LISTING_MAX_AGE": value})

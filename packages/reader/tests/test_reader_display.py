@@ -189,3 +189,24 @@ def test_print_patch_says_when_the_patch_is_empty():
     out = io.StringIO()
     print_patch("", file=out)
     assert "empty" in out.getvalue()
+
+
+def test_diff_carries_one_environment_line_for_the_cli_and_the_dashboard(store):
+    from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT, Environment, Package
+
+    def env(torch: str) -> str:
+        return Environment.of({"python": "3.11.9"}, [Package("torch", torch), Package("numpy", "2.1.0")]).render()
+
+    _two(store)
+    wb = store.repository()
+    assert wb[TAG_A].diff(wb[TAG_B]).environment is None  # neither run recorded one
+    assert "Environment:" not in str(wb[TAG_A].diff(wb[TAG_B]))
+
+    third, fourth = "202601010002-showCCCCCC", "202601010003-showDDDDDD"
+    store.finished(third, {ENVIRONMENT_ARTIFACT: env("2.13.0")})
+    assert wb[TAG_A].diff(wb[third]).environment == f"recorded only for {third}"
+    store.finished(fourth, {ENVIRONMENT_ARTIFACT: env("2.12.0")})
+    diff = wb[third].diff(wb[fourth])
+    assert diff.environment == f"1 package differs (1 downgraded) (lab-workbook env {third} --diff {fourth})"
+    assert f"Environment: {diff.environment}" in str(diff) and "Environment: 1 package differs" in diff._repr_html_()
+    assert wb[third].diff(wb[third]).environment == "identical"

@@ -155,3 +155,33 @@ def test_read_records_does_not_list_again_when_the_listing_is_old(s3_store):
     for tag in tags:  # as `lab-workbook list` reads chunk after chunk
         wb.read_records([tag])
     assert dict(wb.storage.requests) == {"get": 3}
+
+
+def test_the_configured_listing_max_age_spares_a_later_reader_the_listing(s3_store, monkeypatch):
+    """``LAB_WORKBOOK_LISTING_MAX_AGE`` (or ``listingMaxAge``) is the repository's ``listing_max_age``
+    when none is given: the second table in the process takes the listing the first one kept."""
+    for tag in TAGS:
+        s3_store.finished(tag, {"parameters.json": "{}"})
+    monkeypatch.setenv("LAB_WORKBOOK_LISTING_MAX_AGE", "3600")
+    first = s3_store.repository()
+    assert list(first.runs()["tag"]) == TAGS
+    assert first.storage.requests["list"] >= 1
+
+    second = s3_store.repository()
+    assert list(second.runs()["tag"]) == TAGS
+    assert second.storage.requests["list"] == 0
+    assert sum(second.storage.requests.values()) == 0  # the finished runs' rows are kept too
+
+    monkeypatch.delenv("LAB_WORKBOOK_LISTING_MAX_AGE")
+    unset = s3_store.repository()
+    assert unset.tags() == TAGS
+    assert unset.storage.requests["list"] == 1  # without the setting every reader lists
+
+
+def test_an_explicit_zero_listing_max_age_lists_whatever_the_configuration_says(s3_store, monkeypatch):
+    _three(s3_store)
+    monkeypatch.setenv("LAB_WORKBOOK_LISTING_MAX_AGE", "3600")
+    assert s3_store.repository().tags() == TAGS  # keeps its listing
+    explicit = s3_store.repository(listing_max_age=0)
+    assert explicit.tags() == TAGS
+    assert explicit.storage.requests["list"] == 1

@@ -11,7 +11,7 @@ PATCH = (
     f"-lr = 0.1\n+lr = 0.01  # {HOSTILE}\n"
 )
 
-# The curve colours the page draws with (COLOURS in app.js), as RGB.
+# The curve colours the page draws with (COLOURS in static/app.js), as RGB.
 CURVE_RGB = [(0x1F, 0x77, 0xB4), (0xD6, 0x27, 0x28), (0x2C, 0xA0, 0x2C)]
 
 COUNT_CURVE_PIXELS = """
@@ -150,7 +150,8 @@ def test_hostile_names_patches_and_descriptions_show_as_text(run_store, serve, p
     assert page.locator("#viewer").inner_text().strip() == HOSTILE
 
     assert page.evaluate("window.__pwned") is None
-    assert page.locator("script").count() == 3  # uPlot, sweep.js and app.js, nothing injected
+    # uPlot, sweep.js, table.js, panels.js, runpage.js and app.js, nothing injected
+    assert page.locator("script").count() == 6
     assert page.locator("img").count() == 0
     assert not page.errors
 

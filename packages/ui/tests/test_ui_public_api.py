@@ -1,9 +1,13 @@
 """The package's public surface is deliberate, and importing it starts nothing."""
 
 from importlib.resources import files
+import re
 
 import lab_workbook_ui
 from probes import python_output
+
+# The page's own scripts, in the order index.html loads them.
+PAGE_SCRIPTS = ("sweep.js", "table.js", "panels.js", "runpage.js", "app.js")
 
 
 def test_all_is_exactly_the_public_names():
@@ -14,15 +18,19 @@ def test_all_is_exactly_the_public_names():
 def test_package_is_typed_and_ships_its_page_and_vendored_plot_library():
     package = files("lab_workbook_ui")
     assert package.joinpath("py.typed").is_file()
-    for name in ("index.html", "app.js", "style.css", "vendor/uPlot.iife.min.js", "vendor/uPlot.LICENSE"):
+    for name in ("index.html", "style.css", *PAGE_SCRIPTS, "vendor/uPlot.iife.min.js", "vendor/uPlot.LICENSE"):
         assert package.joinpath("static", name).is_file(), name
 
 
-def test_the_page_loads_nothing_from_elsewhere():
-    page = files("lab_workbook_ui").joinpath("static", "index.html").read_text()
-    script = files("lab_workbook_ui").joinpath("static", "app.js").read_text()
+def test_the_page_loads_its_own_scripts_in_order_and_nothing_from_elsewhere():
+    static = files("lab_workbook_ui").joinpath("static")
+    page = static.joinpath("index.html").read_text()
     assert "http://" not in page and "https://" not in page
-    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
+    loaded = re.findall(r'<script src="/static/([^"]+)"', page)
+    assert loaded == ["vendor/uPlot.iife.min.js", *PAGE_SCRIPTS]  # app.js last: it starts the page
+    for name in PAGE_SCRIPTS:
+        script = static.joinpath(name).read_text()
+        assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script, name
 
 
 def test_importing_reads_no_config_and_imports_no_torch():

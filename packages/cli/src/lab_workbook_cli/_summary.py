@@ -7,16 +7,19 @@ are the ``--json`` contract (ISO 8601 UTC strings, durations in seconds).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook_core.attempts import attempt_count
+from lab_workbook_core.attempts import attempt_count, record_parent
+from lab_workbook_core.record import FINISHED, record_problems
+from lab_workbook_core.times import parse_time
 
 from ._output import iso
 
 if TYPE_CHECKING:
     from lab_workbook import Experiment
 
-__all__ = ["run_summary"]
+__all__ = ["indexed_summary", "run_summary"]
 
 
 def run_summary(exp: Experiment) -> dict[str, Any]:
@@ -47,4 +50,41 @@ def run_summary(exp: Experiment) -> dict[str, Any]:
         "parent": {"tag": parent.tag, "step": parent.step} if parent is not None else None,
         "description": exp.description,
         "artifacts": count,
+    }
+
+
+def indexed_summary(tag: str, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """:func:`run_summary`'s dict, straight from a finished run's record as the store's runs index holds
+    it (decoded JSON): no experiment, no request, no typed record, so ``list --limit 0`` over 100,000
+    indexed runs costs a dictionary per run.
+
+    ``None`` (make it with :func:`run_summary`) unless the record alone answers every key as
+    :func:`run_summary` would: a valid record (core's :func:`~lab_workbook_core.record.record_problems`)
+    of this run, finished, with a summary and its complete ``artifacts``, and an ``ended`` when it
+    has a ``started`` (without one, the reader's duration lists the run's series segments).
+    """
+    artifacts = record.get("artifacts")
+    if (
+        record.get("status") != FINISHED
+        or record.get("tag") not in (None, tag)
+        or not isinstance(record.get("summary"), Mapping)
+        or not isinstance(artifacts, Mapping)
+        or record_problems(record)
+    ):
+        return None
+    started, ended = parse_time(record.get("started")), parse_time(record.get("ended"))
+    if started is not None and ended is None:
+        return None
+    parent = record_parent(record)
+    return {
+        "tag": tag,
+        "status": FINISHED,
+        "problem": None,
+        "started": iso(started),
+        "ended": iso(ended),
+        "duration_seconds": (ended - started).total_seconds() if started is not None and ended is not None else None,
+        "attempts": attempt_count(record),
+        "parent": {"tag": parent.tag, "step": parent.step} if parent is not None else None,
+        "description": record.get("description"),
+        "artifacts": len(artifacts),
     }

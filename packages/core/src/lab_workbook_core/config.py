@@ -14,11 +14,16 @@ The file keeps the original tool's format byte for byte::
     region = eu-central-1
     addressingStyle = path
     checksumMode = when_required
+    indexWrites = off
+    listingMaxAge = 60
 
 ``region``, ``addressingStyle`` and ``checksumMode`` are for S3-compatible stores
 (MinIO, Ceph RGW, B2, R2): see docs/reliability.md, "Stores". With a custom endpoint
 the checksum mode defaults to ``when_required``, because many of those stores reject
-the flexible-checksum headers boto3 >= 1.36 sends by default.
+the flexible-checksum headers boto3 >= 1.36 sends by default. ``indexWrites`` and
+``listingMaxAge`` are the reader's (:class:`Config`'s ``index_writes`` and ``listing_max_age``);
+the environment variables ``LAB_WORKBOOK_INDEX_WRITES`` and ``LAB_WORKBOOK_LISTING_MAX_AGE`` win
+over them.
 
 Keys are case-insensitive, ``=`` or ``:`` separate key and value, and whitespace
 around them is ignored.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+import math
 import os
 from pathlib import Path
 
@@ -40,6 +46,7 @@ from .location import Location, parse_prefix
 __all__ = [
     "CONFIG_KEYS",
     "INDEX_WRITES_VARIABLE",
+    "LISTING_MAX_AGE_VARIABLE",
     "Config",
     "cache_dir",
     "config_file_path",
@@ -58,8 +65,17 @@ CONFIG_KEYS = {
     "addressingstyle": "S3 addressing: auto, path or virtual",
     "checksummode": "when_supported or when_required (flexible checksums; default when_required on custom endpoints)",
     "indexwrites": "on or off: whether readers write runs index objects (off: only `lab-workbook index` writes)",
+    "listingmaxage": "seconds: readers take the listing of run folders kept on this machine if at most this old",
 }
-_KEY_NAMES = ("bucketPrefix", "endpointUrl", "region", "addressingStyle", "checksumMode", "indexWrites")
+_KEY_NAMES = (
+    "bucketPrefix",
+    "endpointUrl",
+    "region",
+    "addressingStyle",
+    "checksumMode",
+    "indexWrites",
+    "listingMaxAge",
+)
 _CHOICES = {
     "addressingstyle": ("auto", "path", "virtual"),
     "checksummode": ("when_supported", "when_required"),
@@ -67,15 +83,29 @@ _CHOICES = {
 }
 #: The environment variable that turns readers' index writes on or off (wins over ``indexWrites``).
 INDEX_WRITES_VARIABLE = "LAB_WORKBOOK_INDEX_WRITES"
+#: The environment variable that sets readers' accepted age of a kept listing (wins over ``listingMaxAge``).
+LISTING_MAX_AGE_VARIABLE = "LAB_WORKBOOK_LISTING_MAX_AGE"
 _APP = "lab-workbook"
 
 
 def _not_a_choice(key: str, value: str) -> str | None:
-    """Why ``value`` cannot be ``key``'s setting (a key with a fixed set of choices), or None if it can."""
+    """Why ``value`` cannot be ``key``'s setting (a key with a fixed set of choices, or a number of
+    seconds), or None if it can."""
     choices = _CHOICES.get(key.lower())
     if choices and value.lower() not in choices:
         return f"{key} must be one of {', '.join(choices)}, got {value!r}"
+    if key.lower() == "listingmaxage" and _seconds(value) is None:
+        return f"{key} must be a number of seconds, 0 or more (e.g. 60), got {value!r}"
     return None
+
+
+def _seconds(value: str) -> float | None:
+    """``value`` as a finite number of seconds, 0 or more, or None if it is not one."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 @dataclass(frozen=True)
@@ -97,6 +127,10 @@ class Config:
         index_writes: readers may write runs index objects (``docs/format.md``, "The runs
             index"); ``False`` (``indexWrites = off``, ``LAB_WORKBOOK_INDEX_WRITES=off``) leaves
             that to ``lab-workbook index``.
+        listing_max_age: seconds (``listingMaxAge = 60``, ``LAB_WORKBOOK_LISTING_MAX_AGE=60``):
+            a reader takes the listing of run folders the last reader of this store on this
+            machine kept, if it is at most this old, instead of listing the store (runs added or
+            deleted since are not seen until then); ``None``: every reader lists the store.
     """
 
     prefix: str
@@ -108,6 +142,7 @@ class Config:
     checksum_mode: str | None = None
     user_retries: bool = False
     index_writes: bool = True
+    listing_max_age: float | None = None
 
     @property
     def location(self) -> Location:
@@ -222,6 +257,13 @@ def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[s
     writes = _first(env, file_values, sources, "index_writes", (INDEX_WRITES_VARIABLE,), "indexwrites", path)
     if writes is not None and writes.lower() not in _CHOICES["indexwrites"]:
         raise ConfigError(f"{INDEX_WRITES_VARIABLE} must be on or off, got {writes!r}")
+    age = _first(env, file_values, sources, "listing_max_age", (LISTING_MAX_AGE_VARIABLE,), "listingmaxage", path)
+    max_age = _seconds(age) if age is not None else None
+    if age is not None and max_age is None:  # the file's value was checked with its line: the variable's
+        raise ConfigError(
+            f"{LISTING_MAX_AGE_VARIABLE} must be a number of seconds, 0 or more (e.g. 60), got {age!r}; "
+            "unset it to list the store on every new reader"
+        )
     return Config(
         prefix=chosen,
         endpoint_url=endpoint,
@@ -232,6 +274,7 @@ def load_config(prefix: str | os.PathLike[str] | None = None, environ: Mapping[s
         checksum_mode=checksum and checksum.lower(),
         user_retries=bool(env.get("AWS_MAX_ATTEMPTS") or env.get("AWS_RETRY_MODE")),
         index_writes=writes is None or writes.lower() == "on",
+        listing_max_age=max_age,
     )
 
 

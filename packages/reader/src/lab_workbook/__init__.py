@@ -36,6 +36,7 @@ from ._collection import ExperimentList, ExperimentTuple
 from ._diff import ExperimentDiff
 from ._experiment import Experiment
 from ._images import LazyImage
+from ._kinds import artifact_kind
 from ._parameters import flatten_parameters
 from ._patches import highlight_patch, print_patch
 from ._problems import RunsIndexWarning, UnreadableRunsWarning
@@ -74,6 +75,7 @@ __all__ = [
     "StorageError",
     "UnreadableRunsWarning",
     "__version__",
+    "artifact_kind",
     "clear_cache",
     "duckdb",
     "flatten_parameters",

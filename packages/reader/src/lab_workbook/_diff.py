@@ -19,6 +19,7 @@ from ._patches import highlight_patch
 
 if TYPE_CHECKING:  # pandas is imported when a diff is made: `import lab_workbook` stays quick
     from lab_workbook_core.attempts import Parent
+    from lab_workbook_core.environment import Environment
     import pandas as pd
 
     from ._experiment import Experiment
@@ -38,6 +39,23 @@ def _load(exp: Experiment, name: str, default: Any) -> Any:
         return exp.load(name)
     except ArtifactNotFound:
         return default
+
+
+def _environment_line(a: Experiment, b: Experiment) -> str | None:
+    """How the two runs' environments differ, in one line; ``None`` when neither recorded one."""
+    found: list[Environment | None] = []
+    for exp in (a, b):
+        try:
+            found.append(exp.environment())
+        except ArtifactNotFound:
+            found.append(None)
+    before, after = found
+    if before is None and after is None:
+        return None
+    if before is None or after is None:
+        return f"recorded only for {b.tag if before is None else a.tag}"
+    summary = before.diff(after).summary()
+    return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
 
 
 def _forked(tag: str, parent: Parent) -> str:
@@ -70,6 +88,9 @@ class ExperimentDiff:
         parameters: every flattened parameter of either run, sorted by name, whether it
             differs or not (what ``lab-workbook diff --all`` shows).
         parents: the run each was forked from (``new_experiment(fork=TAG, step=N)``), or ``None``.
+        environment: one line on how the recorded environments differ (``"identical"``, what
+            changed with the command that shows it in full, or which run alone recorded one);
+            ``None`` when neither run recorded its environment. The CLI and the dashboard print it.
     """
 
     before: str
@@ -79,6 +100,7 @@ class ExperimentDiff:
     commits: tuple[str | None, str | None]
     parameters: tuple[ParameterValues, ...] = ()
     parents: tuple[Parent | None, Parent | None] = (None, None)
+    environment: str | None = None
 
     def lineage(self) -> list[str]:
         """How the two runs descend from others, one sentence each: ``B was forked from A at step 20000``.
@@ -124,7 +146,8 @@ class ExperimentDiff:
             record_a.git_commit if record_a is not None else None,
             record_b.git_commit if record_b is not None else None,
         )
-        return cls(a.tag, b.tag, table, unified, commits, tuple(values), (a.parent, b.parent))
+        parents = (a.parent, b.parent)
+        return cls(a.tag, b.tag, table, unified, commits, tuple(values), parents, _environment_line(a, b))
 
     def __str__(self) -> str:
         lines = self.lineage()
@@ -132,6 +155,8 @@ class ExperimentDiff:
         lines.append(self.params.to_string() if len(self.params) else "  (none)")
         if self.commits[0] != self.commits[1]:
             lines.append(f"Commits: {self.commits[0]} -> {self.commits[1]}")
+        if self.environment is not None:
+            lines.append(f"Environment: {self.environment}")
         lines.append("Code patches compared:")
         lines.append(highlight_patch(self.patch).rstrip("\n") if self.patch else "  (identical)")
         return "\n".join(lines)
@@ -144,4 +169,6 @@ class ExperimentDiff:
         code = highlight_patch(self.patch, html=True) if self.patch else "<p>(the code patches are identical)</p>"
         title = f"<p><b>{escape(self.before)}</b> → <b>{escape(self.after)}</b></p>"
         title += "".join(f"<p>{escape(line)}</p>" for line in self.lineage())
+        if self.environment is not None:
+            title += f"<p>Environment: {escape(self.environment)}</p>"
         return title + "<h4>Parameters</h4>" + params + "<h4>Code patches compared</h4>" + code

@@ -33,7 +33,7 @@ from lab_workbook_core.series_csv import ATTEMPT_FIELD, merge
 from ._artifacts import ArtifactInfo, artifacts_of
 from ._attempt_rows import AttemptsChoice, check_attempts_choice
 from ._cache_writes import WRITER
-from ._kinds import kind_of, load_bytes
+from ._kinds import artifact_kind, load_bytes
 from ._problems import PARSE, RECORD, SHA256, RunProblems
 from ._records import status_of
 from ._source import ObjectSource
@@ -332,7 +332,7 @@ class Experiment:
             ValueError: ``attempts`` is neither ``"latest"`` nor ``"all"``.
         """
         check_attempts_choice(attempts)
-        if kind_of(name) == "csv":
+        if artifact_kind(name) == "csv":
             return self.load_series(name, attempts=attempts)
         with self._noting(name):
             return load_bytes(name, self.read_bytes(name), f"{self.tag}/{name}")
@@ -405,7 +405,7 @@ class Experiment:
             try:
                 data = self._source.fetch(key, final=final)
             except ObjectNotFound:
-                if kind_of(name) != "csv":
+                if artifact_kind(name) != "csv":
                     break
             else:
                 if final:
@@ -437,7 +437,7 @@ class Experiment:
                 self._source.storage.download(artifact_key(self.tag, name), Path(dest), progress=progress)
                 return
             except ObjectNotFound:
-                if kind_of(name) != "csv":
+                if artifact_kind(name) != "csv":
                     raise self._not_found(name) from None
         data = self.read_bytes(name)  # segments (or the series, merged meanwhile)
         write_atomic(dest, data)
@@ -450,7 +450,7 @@ class Experiment:
         The final CSV may be an earlier attempt's, older than the segments the current one writes
         (``docs/format.md``, *Attempts*). An ordinary run reads its final CSV first: no extra listing.
         """
-        return kind_of(name) == "csv" and attempt_count(self._read_record()) > 1
+        return artifact_kind(name) == "csv" and attempt_count(self._read_record()) > 1
 
     def _from_segments(self, name: str) -> bytes | None:
         found = []

@@ -18,15 +18,17 @@ from lab_workbook_core.keys import PICTURE_TYPES
 
 from ._images import load_image
 
-__all__ = ["TEXT_ENDINGS", "kind_of", "load_bytes"]
+__all__ = ["TEXT_ENDINGS", "artifact_kind", "load_bytes"]
 
 #: Endings loaded as ``str``.
 TEXT_ENDINGS = (".git-patch", ".git-current-commit", ".git-untracked", ".txt", ".log", ".md")
 _PICTURE_ENDINGS = tuple(PICTURE_TYPES)  # loaded as PIL images
 
 
-def kind_of(name: str) -> str:
-    """``"json"``, ``"csv"``, ``"torch"``, ``"text"``, ``"image"``, ``"t7"`` or ``"bytes"``."""
+def artifact_kind(name: str) -> str:
+    """How ``exp[name]`` loads an artifact, chosen by its name's ending: ``"json"``, ``"csv"``,
+    ``"torch"``, ``"text"``, ``"image"``, ``"t7"`` or ``"bytes"`` (tools that show artifacts, as the
+    dashboard does, pick a viewer by it)."""
     lowered = name.lower()
     if lowered.endswith(".json"):
         return "json"
@@ -55,7 +57,7 @@ def load_bytes(name: str, data: bytes, where: str) -> Any:
         CorruptArtifactError: the content is not what its name says.
         MissingDependencyError: a ``.pt`` without torch installed.
     """
-    kind = kind_of(name)
+    kind = artifact_kind(name)
     if kind == "json":
         return parse_json(data, where)
     if kind == "csv":

@@ -53,7 +53,9 @@ class ExperimentRepository:
             reader of this store on this machine, if it is at most this many seconds old, instead
             of listing the store (a table of 100,000 kept rows then sends no request). Runs
             added or deleted since are not seen until it is older: a staleness you choose, as a
-            tracking server's cache gives. ``None`` (the default): every reader lists the store.
+            tracking server's cache gives. ``None`` (the default): the configuration's
+            (``listingMaxAge`` in the config file, ``LAB_WORKBOOK_LISTING_MAX_AGE``), and without
+            one every reader lists the store; ``0`` lists the store whatever the configuration says.
 
     Attributes:
         config: the effective configuration (``config.sources`` says where the prefix came from).
@@ -76,7 +78,7 @@ class ExperimentRepository:
         self._source = ObjectSource(self.storage, disk, max_workers)
         self._index = StoreIndex(self._source, may_write=self.config.index_writes)
         self._refresh = refresh_seconds
-        self._listing_max_age = listing_max_age
+        self._listing_max_age = self.config.listing_max_age if listing_max_age is None else listing_max_age
         self._kept_asked = False  # the kept listing is taken once, by the first listing
         self._tags: list[str] | None = None
         self._tag_set: frozenset[str] = frozenset()  # the same, for membership tests in O(1)
@@ -105,7 +107,7 @@ class ExperimentRepository:
     def _kept_listing(self) -> Listing | None:
         """The listing kept on disk, when this reader accepts one of its age (``listing_max_age``), once:
         a listing made again (``refresh_seconds`` later, or after :meth:`refresh`) asks the store."""
-        if self._listing_max_age is None or self._kept_asked:
+        if not self._listing_max_age or self._kept_asked:  # None or 0: list the store
             return None
         self._kept_asked = True
         return kept_listing(self._source.cache, self._listing_max_age)

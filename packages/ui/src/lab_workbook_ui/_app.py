@@ -25,6 +25,7 @@ dashboard: 500, its traceback logged (logger ``lab_workbook_ui._app``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+import json
 import logging
 from pathlib import Path
 import re
@@ -48,6 +49,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ._answers import FinishedAnswers
 from ._curves import curves_json
 from ._deltas import TableVersions
 from ._fields import series_fields
@@ -133,6 +135,7 @@ def create_app(
     sources = parameter_sources(params)
     tables = RunsTables(sources)
     versions = TableVersions()
+    answers = FinishedAnswers()
     if repository is not None:
         slot = RepositorySlot(
             lambda: repository, background=False, then=read_ahead(tables, PREVIEW_RUNS) if warm_up else None
@@ -176,23 +179,32 @@ def create_app(
                 {"error": "give tags=T1,T2 and series=ARTIFACT.csv (and fields=F1,F2, default all)"}, 400
             )
         width_text = _text(request, "width", "1000")
-        body = curves_json(
-            slot.get(),
+        wb = slot.get()
+        name = validate_name(artifact)
+        x = _text(request, "x", "index")
+        width = None if width_text == "full" else int(_number(request, "width", "1000", int))
+        smooth = float(_number(request, "smooth", "0", float))
+        snap = _text(request, "snap") == "1"
+        body = answers.get(
+            wb,
             tags,
-            validate_name(artifact),
-            fields,
-            x=_text(request, "x", "index"),
-            width=None if width_text == "full" else int(_number(request, "width", "1000", int)),
-            smooth=float(_number(request, "smooth", "0", float)),
-            snap=_text(request, "snap") == "1",
+            ("curves", tuple(tags), name, tuple(fields), x, width, smooth, snap),
+            lambda: curves_json(wb, tags, name, fields, x=x, width=width, smooth=smooth, snap=snap),
         )
         return Response(body, media_type="application/json")
 
-    def fields(request: Request) -> JSONResponse:
+    def fields(request: Request) -> Response:
         tags = [t for t in _text(request, "tags").split(",") if t]
         if not tags:
             return JSONResponse({"error": "give tags=T1,T2"}, 400)
-        return JSONResponse({"series": series_fields(slot.get(), tags)})
+        wb = slot.get()
+        body = answers.get(
+            wb,
+            tags,
+            ("fields", tuple(tags)),
+            lambda: json.dumps({"series": series_fields(wb, tags)}, ensure_ascii=False, separators=(",", ":")),
+        )
+        return Response(body, media_type="application/json")
 
     def images(request: Request) -> JSONResponse:
         tags = [t for t in _text(request, "tags").split(",") if t]

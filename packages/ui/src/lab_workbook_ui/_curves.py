@@ -39,12 +39,23 @@ def minmax_reduce(x: np.ndarray, y: np.ndarray, lo: float, hi: float, width: int
     """
     if len(x) <= width:
         return np.arange(len(x))
+    return _extremes(y, _buckets(x, lo, hi, width))
+
+
+def _buckets(x: np.ndarray, lo: float, hi: float, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each non-empty bucket starts in ``x``, its length, and each point's bucket: shared by
+    every field of a run (one x column), so computed once per run, not once per field."""
     span = hi - lo
     buckets = np.zeros(len(x), dtype=np.int64) if span <= 0 else ((x - lo) / span * width).astype(np.int64)
     np.clip(buckets, 0, width - 1, out=buckets)
     starts = np.flatnonzero(np.r_[True, buckets[1:] != buckets[:-1]])
     counts = np.diff(np.r_[starts, len(x)])
-    group = np.repeat(np.arange(len(starts)), counts)
+    return starts, counts, np.repeat(np.arange(len(starts)), counts)
+
+
+def _extremes(y: np.ndarray, buckets: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """Indices of the first point reaching each bucket's minimum and maximum, in order."""
+    starts, counts, group = buckets
     kept = []
     for extreme in (np.minimum, np.maximum):
         hits = np.flatnonzero(y == np.repeat(extreme.reduceat(y, starts), counts))
@@ -67,6 +78,40 @@ def _load(wb: ExperimentRepository, tag: str, artifact: str, fields: Sequence[st
     except ArtifactNotFound:
         return None
     return frame
+
+
+def _curves_of(
+    tag: str, frame: pd.DataFrame, fields: Sequence[str], xs: np.ndarray, smooth: float
+) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """Each field of one run's series as ``(tag, field, x, y)``, without NaN, sorted by x.
+
+    The fields of a run share one x column: when it is sorted and a field has no NaN (the usual
+    case), the field's curve uses that column itself, so later steps can tell its fields share it.
+    """
+    valid = ~np.isnan(xs)
+    ascending = bool(np.all(xs[valid][1:] >= xs[valid][:-1]))
+    whole = xs[valid] if ascending else xs
+    found: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+    for field in fields or [c for c in frame.columns if c != "Date"]:
+        if field not in frame.columns:
+            continue
+        column = frame[field]
+        ys = (
+            column.to_numpy(dtype=float)
+            if column.dtype.kind == "f"
+            else pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        )
+        ys = _smooth(ys, smooth)
+        keep = valid & ~np.isnan(ys)
+        if ascending and keep.all():
+            found.append((tag, field, whole, ys))
+            continue
+        if ascending and np.array_equal(keep, valid):
+            found.append((tag, field, whole, ys[keep]))
+            continue
+        order = np.argsort(xs[keep], kind="stable")
+        found.append((tag, field, xs[keep][order], ys[keep][order]))
+    return found
 
 
 def _snapped(xs: np.ndarray, lo: float, hi: float, width: int) -> np.ndarray:
@@ -132,18 +177,18 @@ def curves_json(
             )
         else:
             xs = pd.to_numeric(pd.Series(frame.index), errors="coerce").to_numpy(dtype=float)
-        for field in fields or [c for c in frame.columns if c != "Date"]:
-            if field not in frame.columns:
-                continue
-            ys = _smooth(pd.to_numeric(frame[field], errors="coerce").to_numpy(dtype=float), smooth)
-            keep = ~(np.isnan(xs) | np.isnan(ys))
-            order = np.argsort(xs[keep], kind="stable")
-            raw.append((tag, field, xs[keep][order], ys[keep][order]))
+        raw.extend(_curves_of(tag, frame, fields, xs, smooth))
     lo = min((c[2][0] for c in raw if len(c[2])), default=0.0)
     hi = max((c[2][-1] for c in raw if len(c[2])), default=0.0)
     kept = []
+    shared_buckets: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # by x column (one per run)
     for tag, field, xs, ys in raw:
-        chosen = np.arange(len(xs)) if width is None else minmax_reduce(xs, ys, lo, hi, width)
+        if width is None or len(xs) <= width:
+            chosen = np.arange(len(xs))
+        else:
+            if id(xs) not in shared_buckets:
+                shared_buckets[id(xs)] = _buckets(xs, lo, hi, width)
+            chosen = _extremes(ys, shared_buckets[id(xs)])
         shown = xs[chosen]
         if snap and width is not None and len(chosen) < len(xs) and hi > lo:
             shown = _snapped(shown, lo, hi, width)

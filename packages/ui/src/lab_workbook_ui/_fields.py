@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook._kinds import kind_of
+from lab_workbook import artifact_kind
 from lab_workbook_core import LabWorkbookError
 from lab_workbook_core.series_csv import RESERVED_FIELDS
 
@@ -38,7 +38,7 @@ def _of_series(exp: Experiment) -> dict[str, tuple[str | None, list[str]]]:
     """``{series: (index, fields)}`` read from the series themselves (a run still going)."""
     found = {}
     for artifact in exp.artifacts():
-        if kind_of(artifact.name) != "csv":
+        if artifact_kind(artifact.name) != "csv":
             continue
         try:
             frame = exp.load_series(artifact.name)

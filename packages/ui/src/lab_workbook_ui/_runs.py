@@ -17,8 +17,7 @@ from collections.abc import Sequence
 import math
 from typing import TYPE_CHECKING, Any
 
-from lab_workbook import flatten_parameters
-from lab_workbook._kinds import kind_of
+from lab_workbook import artifact_kind, flatten_parameters
 from lab_workbook_core import ArtifactNotFound, CorruptArtifactError
 from lab_workbook_core.environment import ENVIRONMENT_ARTIFACT
 from lab_workbook_core.keys import parse_image_step, picture_type
@@ -26,7 +25,7 @@ from lab_workbook_core.record import format_time
 from lab_workbook_core.tag_arguments import resolve_tag
 
 if TYPE_CHECKING:
-    from lab_workbook import Environment, Experiment, ExperimentRepository
+    from lab_workbook import Experiment, ExperimentRepository
     from lab_workbook_core.attempts import Attempt
 
 __all__ = ["artifact_bytes", "diff_payload", "find_run", "images_across", "images_of", "is_text", "run_payload"]
@@ -70,7 +69,7 @@ def images_across(wb: ExperimentRepository, tags: list[str]) -> list[dict[str, A
 
 def is_text(name: str) -> bool:
     """Whether the page offers to view the artifact as text (by its name's ending, as the reader loads it)."""
-    return kind_of(name) in TEXT_KINDS
+    return artifact_kind(name) in TEXT_KINDS
 
 
 def _json_safe(value: Any) -> Any:
@@ -165,7 +164,9 @@ def run_payload(wb: ExperimentRepository, tag: str, params: Sequence[str]) -> di
     parameters, sources, problem = _sources(exp, params)
     listed = exp.artifacts()
     names = [a.name for a in listed]
-    artifacts = [{"name": a.name, "size": a.size, "kind": kind_of(a.name), "text": is_text(a.name)} for a in listed]
+    artifacts = [
+        {"name": a.name, "size": a.size, "kind": artifact_kind(a.name), "text": is_text(a.name)} for a in listed
+    ]
     payload: dict[str, Any] = _json_safe(
         {
             "tag": exp.tag,
@@ -192,24 +193,6 @@ def artifact_bytes(wb: ExperimentRepository, tag: str, name: str) -> bytes:
     return wb.experiment(tag).read_bytes(name)
 
 
-def _environment_line(a: Experiment, b: Experiment) -> str | None:
-    """How the two runs' environments differ, in the words of ``lab-workbook diff``'s environment line;
-    ``None`` when neither recorded one."""
-    found: list[Environment | None] = []
-    for exp in (a, b):
-        try:
-            found.append(exp.environment())
-        except ArtifactNotFound:
-            found.append(None)
-    before, after = found
-    if before is None and after is None:
-        return None
-    if before is None or after is None:
-        return f"recorded only for {b.tag if before is None else a.tag}"
-    summary: str = before.diff(after).summary()
-    return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
-
-
 def diff_payload(
     wb: ExperimentRepository, before: str, after: str, params: Sequence[str], patch: str
 ) -> dict[str, Any]:
@@ -231,7 +214,7 @@ def diff_payload(
         "parameters": rows,
         "commits": list(changes.commits),
         "parameters_artifact": chosen,
-        "environment": _environment_line(a, b),
+        "environment": changes.environment,
         "environment_artifact": ENVIRONMENT_ARTIFACT,
         "patch_artifact": patch,
         "patch": changes.patch,

@@ -83,6 +83,7 @@ def _as_dict(cfg: Config) -> dict[str, object]:
         "addressing_style": cfg.addressing_style,
         "checksum_mode": cfg.checksum_mode,
         "index_writes": cfg.index_writes,
+        "listing_max_age": cfg.listing_max_age,
         "sources": dict(cfg.sources),
         "config_file": str(path) if path else None,
         "config_file_exists": bool(path and Path(path).is_file()),
@@ -102,6 +103,8 @@ def _print(cfg: Config) -> None:
             table.add_row(name, value or "boto3 default", cfg.sources.get(name, "-"))
     writes = "on" if cfg.index_writes else "off"
     table.add_row("index_writes", writes, cfg.sources.get("index_writes", "built-in default"))
+    age = f"{cfg.listing_max_age:g} s" if cfg.listing_max_age else "none"
+    table.add_row("listing_max_age", age, cfg.sources.get("listing_max_age", "built-in default"))
     path = cfg.config_file
     state = "exists" if path and Path(path).is_file() else "not found"
     table.add_row("config file", str(path), state)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
-from lab_workbook_core import ArtifactNotFound
 from rich.text import Text
 import typer
 
@@ -22,10 +21,9 @@ from .._output import make_table, print_json, print_table, stdout_console
 from .._store import find_experiment, open_repository
 
 if TYPE_CHECKING:
-    from lab_workbook import Environment, Experiment
     from lab_workbook_core.attempts import Parent
 
-__all__ = ["diff", "environment_change"]
+__all__ = ["diff"]
 
 
 def diff(
@@ -46,7 +44,7 @@ def diff(
     a, b = find_experiment(wb, tag_a), find_experiment(wb, tag_b)
     changes = a.diff(b, params=params, patch=patch)
     rows = [p._asdict() for p in changes.parameters]  # every parameter of either run, compared once
-    environment = environment_change(a, b)
+    environment = changes.environment
     if not all_params:
         rows = [r for r in rows if r["differs"]]
     if json:
@@ -63,23 +61,6 @@ def diff(
         )
         return
     _print(a.tag, b.tag, rows, changes, all_params, patch, environment)
-
-
-def environment_change(a: Experiment, b: Experiment) -> str | None:
-    """One line on how the two runs' environments differ; ``None`` when neither recorded one."""
-    found: list[Environment | None] = []
-    for exp in (a, b):
-        try:
-            found.append(exp.environment())
-        except ArtifactNotFound:
-            found.append(None)
-    before, after = found
-    if before is None and after is None:
-        return None
-    if before is None or after is None:
-        return f"recorded only for {b.tag if before is None else a.tag}"
-    summary = before.diff(after).summary()
-    return summary if summary == "identical" else f"{summary} (lab-workbook env {a.tag} --diff {b.tag})"
 
 
 def _print(

@@ -8,7 +8,10 @@ makes nine thread pools, not 313. A finished run's row never changes: it is kept
 cache (:meth:`~lab_workbook.ExperimentRepository.finished_rows`), so a later ``list``, in any
 process, reads it from one local file with neither a request nor a thread. Runs are in tag
 order, the reader's order: generated tags sort by start time to the millisecond. A generated
-tag encodes its start minute, so ``--since`` skips older runs without any request.
+tag encodes its start minute, so ``--since`` skips older runs without any request. Over a store with
+a runs index (``docs/format.md``), the rows of the finished runs it holds are made straight from the
+index's records (:func:`~lab_workbook_cli._summary.indexed_summary`), as ``wb.runs()`` makes its rows:
+no request and no experiment per run.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from ..__about__ import __version__
 from .._options import JsonOption, PrefixOption
 from .._output import human_duration, make_table, print_json_records, print_table, short_time, stdout_console
 from .._store import open_repository
-from .._summary import run_summary
+from .._summary import indexed_summary, run_summary
 
 __all__ = ["list_runs"]
 
@@ -72,7 +75,8 @@ def list_runs(
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"{status!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
     wb = open_repository(prefix)
-    chunks = wb.run_rows(_ROWS, run_summary, since=since, status=status)  # a naive --since is UTC
+    # a naive --since is UTC; indexed runs' rows come straight from the runs index's records
+    chunks = wb.run_rows(_ROWS, run_summary, since=since, status=status, indexed=indexed_summary)
     rows: list[dict[str, Any]] = []
     for chunk in chunks:  # newest first; finished runs' rows on disk: no request
         rows += chunk
