@@ -31,6 +31,7 @@ import csv
 import io
 import os
 from pathlib import Path
+import statistics
 import sys
 import tempfile
 import time
@@ -54,16 +55,31 @@ def percentile(samples: list[int], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000  # microseconds
 
 
-def baseline(count: int, folder: Path) -> list[int]:
+def baseline(count: int, folder: Path, cpu: list[float] | None = None) -> list[int]:
+    """Nanoseconds of each ``writerow``; appends the process's CPU seconds per row (flushed to the OS) to ``cpu``."""
+    started = time.process_time()
     with open(folder / "baseline.csv", "w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["epoch", "loss", "gradientNorm"])
-        return timed_calls(lambda i: writer.writerow([i * 1e-3, 2.302585 / (i + 1), 1.5 + i * 1e-6]), count)
+        samples = timed_calls(lambda i: writer.writerow([i * 1e-3, 2.302585 / (i + 1), 1.5 + i * 1e-6]), count)
+    if cpu is not None:
+        cpu.append((time.process_time() - started) / count)
+    return samples
 
 
-def logging(wb, name: str, count: int) -> list[int]:
+def logging(wb, name: str, count: int, cpu: list[float] | None = None) -> list[int]:
+    """Nanoseconds of each log() call; with ``cpu``, the process's CPU seconds per row until the store has them all.
+
+    The CPU time is every thread's (the ticker's drain, which formats the rows, and the uploads
+    of segments too), from the first call until ``flush()`` returns: what the rows cost in all.
+    """
     log = wb.new_time_series_log(name, ["epoch", "loss", "gradientNorm"], save_every=100)
-    return timed_calls(lambda i: log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6), count)
+    started = time.process_time()
+    samples = timed_calls(lambda i: log(epoch=i * 1e-3, loss=2.302585 / (i + 1), gradientNorm=1.5 + i * 1e-6), count)
+    if cpu is not None:
+        assert log.flush(timeout=600), "the rows did not reach the store"
+        cpu.append((time.process_time() - started) / count)
+    return samples
 
 
 def logging_with_images(wb, name: str, count: int, every: int, batch) -> tuple[list[int], list[int]]:
@@ -165,9 +181,11 @@ def main() -> None:
             capture_environment=capture_environment,
         )
         base, fast_log, slow_log, grow_log, sampled_log = [], [], [], [], []
+        base_cpu: list[float] = []
+        fast_cpu: list[float] = []
         for round_ in range(args.rounds):
-            base += baseline(args.calls, folder)
-            fast_log += logging(fast, f"fast {round_}", args.calls)
+            base += baseline(args.calls, folder, base_cpu)
+            fast_log += logging(fast, f"fast {round_}", args.calls, fast_cpu)
             slow_log += logging(slow, f"slow {round_}", args.calls)
             grow_log += growing(grown, f"grow {round_}", args.calls)
             sampled_log += logging(sampled, f"sampled {round_}", args.calls)
@@ -230,6 +248,11 @@ def main() -> None:
     print(f"{'log(), fields grow (3, then 4), store fast':44}{g50:>8.2f}us{g99:>8.2f}us{g50 / b50:>13.2f}")
     print(f"{'log(3 fields), system metrics every 1 s':44}{m50:>8.2f}us{m99:>8.2f}us{m50 / b50:>13.2f}")
     print(f"p99 with the slow store / p99 with the fast store: {s99 / f99:.2f}")
+    bc, fc = statistics.median(base_cpu) * 1e6, statistics.median(fast_cpu) * 1e6
+    print(
+        f"total process CPU per row (every thread, median of {args.rounds} rounds): csv.writer {bc:.2f}us, "
+        f"log() with the store fast {fc:.2f}us until flush() returned = {fc / bc:.2f}x"
+    )
     p50, p99 = percentile(plain_log, 0.5), percentile(plain_log, 0.99)
     i50, i99 = percentile(image_log, 0.5), percentile(image_log, 0.99)
     print(f"{'log(3 fields), same loop, no pictures':44}{p50:>8.2f}us{p99:>8.2f}us{p50 / b50:>13.2f}")

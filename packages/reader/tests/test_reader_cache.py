@@ -164,6 +164,35 @@ def test_an_entry_is_served_before_it_reaches_the_disk_and_is_there_after(tmp_pa
     assert written == [1] and writer.pending(tmp_path / "a") is None
 
 
+def test_while_held_an_entry_waits_for_the_block_to_end_and_is_still_served(tmp_path):
+    import threading
+    import time
+
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
+
+    writer, written = CacheWriter(), threading.Event()
+    entry = PendingEntry(b"data", None, True, written.set)
+    with writer.held():
+        writer.submit(tmp_path / "a", entry)
+        time.sleep(0.2)  # time enough for the writer thread to write it, were it not held
+        assert not written.is_set() and writer.pending(tmp_path / "a") is entry
+    assert written.wait(5)
+    writer.flush()
+    assert writer.pending(tmp_path / "a") is None
+
+
+def test_a_flush_inside_a_held_block_writes_what_is_queued(tmp_path):
+    import threading
+
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
+
+    writer, written = CacheWriter(), threading.Event()
+    with writer.held():
+        writer.submit(tmp_path / "a", PendingEntry(b"data", None, True, written.set))
+        writer.flush()
+        assert written.is_set()
+
+
 def test_past_the_cap_a_put_writes_its_own_entry_instead_of_waiting_for_the_writer_thread(tmp_path):
     import threading
 

@@ -64,6 +64,24 @@ def test_what_pyarrow_reads_differently_is_left_to_pandas(name):
     assert arrow_frame(data, header, header, "Date" in header) is None
 
 
+@pytest.mark.parametrize("marker", MISSING_MARKERS)
+@pytest.mark.parametrize("column", ["x", "n", "Date"])
+def test_every_missing_marker_is_missing_in_a_number_or_time_column(marker, column):
+    # The fast path first reads with the empty cell as the only marker; any other marker must still
+    # give exactly pandas' frame (NaN, or NaT), whether pyarrow reads it as a number ("nan") or not.
+    rows = [
+        ["1", "0.5", "1", "2016-02-14T23:41:04Z"],
+        ["2", "1.5", "2", "2016-02-14T23:41:05Z"],
+        ["3", "2.5", "3", "2016-02-14T23:41:06Z"],
+    ]
+    rows[1][["step", "x", "n", "Date"].index(column)] = marker
+    data = ("step,x,n,Date\n" + "".join(",".join(row) + "\n" for row in rows)).encode()
+    expected = parse_with_pandas(data, "t/s.csv", None, True)
+    got = parse_series(data, "t/s.csv")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert pd.isna(got[column].iloc[1])
+
+
 def test_the_missing_markers_are_pandas_defaults_and_nil():
     from pandas._libs.parsers import STR_NA_VALUES
 

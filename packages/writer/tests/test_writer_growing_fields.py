@@ -106,6 +106,42 @@ def test_a_row_logged_while_another_thread_adds_fields_is_written_under_the_head
     assert all(r["Date"].endswith("Z") for r in rows)
 
 
+def test_a_fast_row_checked_just_before_another_thread_adds_fields_lands_whole_with_an_empty_new_cell(store):
+    """log()'s fast path reads the fields without a lock: a row checked against the old ones may follow the new header."""
+    from collections.abc import Mapping
+
+    with new_experiment(store.prefix) as wb:
+        log = wb.new_time_series_log("metrics", ["step", "loss"])
+        log(step=0, loss=1.0)
+        adder = threading.Thread(target=log.add_fields, args=("lr",))
+
+        class AddsFieldsWhileRead(Mapping):
+            """A row of plain numbers (the fast path) whose reading lets the other thread add a field."""
+
+            def __init__(self, row):
+                self.row = row
+
+            def __getitem__(self, name):
+                if not adder.is_alive() and adder.ident is None:
+                    adder.start()
+                    adder.join(timeout=30)  # the new header is queued before this row
+                return self.row[name]
+
+            def __iter__(self):
+                return iter(self.row)
+
+            def __len__(self):
+                return len(self.row)
+
+        log(AddsFieldsWhileRead({"step": 1, "loss": 0.5}))
+        assert log.fields == ("step", "loss", "lr")
+        log(step=2, loss=0.25, lr=0.1)
+    rows = store.rows(wb.tag, "metrics.csv")
+    assert list(rows[0]) == ["step", "loss", "lr", "Date"]
+    assert [(r["step"], r["loss"], r["lr"]) for r in rows] == [("0", "1.0", ""), ("1", "0.5", ""), ("2", "0.25", "0.1")]
+    assert all(r["Date"].endswith("Z") for r in rows)
+
+
 def test_an_explicit_field_list_still_refuses_an_unknown_field_and_says_how_to_add_it(tmp_path):
     with new_experiment(tmp_path / "store") as wb:
         log = wb.new_time_series_log("metrics", ["epoch", "loss"])

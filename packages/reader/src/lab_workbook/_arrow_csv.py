@@ -69,6 +69,24 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
     first_line = data[: end if end >= 0 else len(data)].rstrip(b"\r").decode("utf-8-sig", errors="replace")
     if first_line.split(",") != list(header) or len(set(header)) != len(header):
         return None  # names pandas renames ("Unnamed: 1" for an empty one, "a.1" for a repeated one)
+    # Most series hold no missing marker but the empty cell (the writer writes nothing else), and
+    # pyarrow checks every cell against every marker: with the empty cell alone it parses in about
+    # half the time. A cell holding another marker ("nil", "NA"...) makes its column text or fails
+    # a time's conversion, and the file is read again with every marker. The markers pyarrow reads
+    # as numbers ("nan", "-nan"...) are NaN either way, as they are to pandas.
+    for markers in ([""], list(MISSING_MARKERS)):
+        converted = _converted(data, columns, dates, markers)
+        if converted is not None:
+            break
+    else:
+        return None
+    index = pd.Index(converted[0], name=columns[0])
+    fields = pd.Index(list(columns[1:]), dtype=None if len(columns) > 1 else object)
+    return pd.DataFrame(dict(zip(columns[1:], converted[1:], strict=True)), index=index, columns=fields, copy=False)
+
+
+def _converted(data: bytes, columns: Sequence[str], dates: bool, markers: list[str]) -> list[Any] | None:
+    """The columns read by pyarrow with ``markers`` missing, each as pandas would hold it, or ``None``."""
     import pyarrow as pa  # a dependency of the reader; imported here so `import lab_workbook` stays light
     from pyarrow import csv
 
@@ -77,7 +95,7 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
             pa.py_buffer(data),
             convert_options=csv.ConvertOptions(
                 include_columns=list(columns),
-                null_values=list(MISSING_MARKERS),
+                null_values=markers,
                 strings_can_be_null=True,
                 true_values=_TRUE,
                 false_values=_FALSE,
@@ -87,7 +105,7 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
             ),
         )
     except (pa.ArrowException, ValueError, UnicodeError):
-        return None  # ragged rows, bad bytes...: pandas decides (and names the problem)
+        return None  # ragged rows, bad bytes, a marker the first pass did not know...: read again
     if table.num_rows == 0 or table.column_names != list(columns):
         return None
     converted = []
@@ -96,9 +114,7 @@ def arrow_frame(data: bytes, header: Sequence[str], columns: Sequence[str], date
         if column is None:
             return None
         converted.append(column)
-    index = pd.Index(converted[0], name=columns[0])
-    fields = pd.Index(list(columns[1:]), dtype=None if len(columns) > 1 else object)
-    return pd.DataFrame(dict(zip(columns[1:], converted[1:], strict=True)), index=index, columns=fields, copy=False)
+    return converted
 
 
 def _number_column(values: Any, data: bytes) -> np.ndarray | None:

@@ -32,6 +32,7 @@ from lab_workbook_core.series_csv import ATTEMPT_FIELD, merge
 
 from ._artifacts import ArtifactInfo, artifacts_of
 from ._attempt_rows import AttemptsChoice, check_attempts_choice
+from ._cache_writes import WRITER
 from ._kinds import artifact_kind, load_bytes
 from ._problems import PARSE, RECORD, SHA256, RunProblems
 from ._records import status_of
@@ -378,8 +379,9 @@ class Experiment:
             if frame is not None:
                 return frame
         where = f"{self.tag}/{name}"
-        data = self.read_bytes(name)
-        frame = parse_series(data, where, usecols=None if fields is None else [*fields, *earlier])
+        with WRITER.held():  # the cache's writes wait for the parse, which wants every core
+            data = self.read_bytes(name)
+            frame = parse_series(data, where, usecols=None if fields is None else [*fields, *earlier])
         if cache is not None and (encoded := encode_frame(frame, read_header(data, where)[1:])) is not None:
             cache.put(parsed_key, encoded, etag=None, final=True)
         return _only(frame, fields)

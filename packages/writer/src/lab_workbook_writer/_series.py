@@ -1,15 +1,21 @@
-"""Time series: a row is formatted and queued in memory; a drain appends rows to a local CSV file.
+"""Time series: a row's values are queued in memory; a drain formats them and appends them to a local CSV file.
 
 ``log(...)`` is on the training loop's hot path, so it does as little as
-possible: it formats the row (one ``%r`` format when every value is a plain
-number, ``csv.writer`` otherwise) and appends the line to a ``deque``. Checking,
-formatting and appending happen under the series' *layout lock* (uncontended but
-for :meth:`TimeSeriesLog.add_fields`, which takes it too), so a row is always
-queued under the header it was checked against, even while another thread adds
-fields; the lock never waits for the disk or the store. Lines are *drained* into the series' local file (the
-spool's ``series/<n>.csv``, which becomes the final CSV) by the experiment's
-ticker every ``flush_seconds / 2`` at most, by each segment upload, and by the
-training thread itself only when many lines are waiting, so memory stays bounded.
+possible. When every field is given and each value is a plain ``int`` or ``float``
+(the common row), it checks the row against the series' current layout (one
+attribute read, no lock) and appends ``(format, values, Date cell)`` to a ``deque``:
+formatting the numbers (their ``repr``, most of a row's cost) waits for the drain,
+which formats a whole batch at once. Any other row (missing fields, strings, numpy or
+torch scalars, new fields) is formatted at the call, under the series' *layout lock*
+(taken by :meth:`TimeSeriesLog.add_fields` too), so it is queued under the header it
+was checked against. A fast row checked against the layout just before another thread
+added fields may land after the new header: it is written there with empty cells for
+the new fields (:mod:`lab_workbook_writer._rowbuffer`), as the merge under the last
+header would place it anyway. Neither path waits for the disk or the store. Rows are
+*drained* into the series' local file (the spool's ``series/<n>.csv``, which becomes
+the final CSV) by the experiment's ticker every ``flush_seconds / 2`` at most, by each
+segment upload, and by the training thread itself only when many rows are waiting, so
+memory stays bounded.
 
 The series is made of parts along those seams: encoding a row
 (:mod:`lab_workbook_writer._rows`), buffering lines to the spool
@@ -45,7 +51,7 @@ from lab_workbook_core.series_csv import split_parts
 
 from ._fieldsets import Layout, Parts, check_new_fields, merge_parts
 from ._forks import forked_child_message, seal_in_forked_children
-from ._rowbuffer import RowBuffer
+from ._rowbuffer import Item, RowBuffer
 from ._rows import NUMBERS, csv_line, date_line, row_cells, unknown_fields_error
 from ._segments import Cut, Segment, SegmentCutter, SegmentSource
 
@@ -104,7 +110,12 @@ class TimeSeriesLog:
             self._parts.place(len(prior), self.header)
         label = f"series {name!r} of experiment {tag}"
         self._buffer = RowBuffer(
-            path, prior + self.header, label=label, on_header=self._place, on_spool_error=on_spool_error
+            path,
+            prior + self.header,
+            layout=self._current,
+            label=label,
+            on_header=self._place,
+            on_spool_error=on_spool_error,
         )
         self._lines = self._buffer.lines
         self._append = self._lines.append
@@ -131,8 +142,8 @@ class TimeSeriesLog:
         return Layout(fields, attempt=self._attempt)
 
     def _use(self, layout: Layout) -> None:
-        self.fields, self.header = layout.fields, layout.header
-        self._known, self._count, self._getter, self._format = layout.known, layout.count, layout.getter, layout.format
+        self.fields, self.header, self._known = layout.fields, layout.header, layout.known
+        self._current = layout  # read by log() without a lock: rows carry the layout they were checked against
 
     @property
     def rows(self) -> int:
@@ -159,26 +170,33 @@ class TimeSeriesLog:
                     f"series {self.name!r}: log keyword arguments or a dict, got {type(row).__name__}"
                 )
             fields = {**row, **fields} if fields else row  # type: ignore[assignment]
-        with self._layout_lock:  # the row is queued under the header it was checked against
-            try:  # the fast path: every field given, each a plain int or float
-                values = self._getter(fields)
-            except (KeyError, TypeError):
-                line = self._general_line(fields)
+        layout = self._current
+        try:  # the fast path: every field given, each a plain int or float; formatted by the drain
+            values = layout.getter(fields)
+        except (KeyError, TypeError):
+            item = self._general_item(fields)
+        else:
+            if len(fields) != layout.count or not NUMBERS.issuperset(map(type, values)):
+                item = self._general_item(fields)
             else:
-                if len(fields) != self._count or not NUMBERS.issuperset(map(type, values)):
-                    line = self._general_line(fields)
-                else:
-                    if self._sealed:
-                        raise self._closed_error()
-                    if _time() >= self._date_until:
-                        self._next_date()
-                    line = self._format % values + self._date_line
-            self._append(line)
+                if self._sealed:
+                    raise self._closed_error()
+                if _time() >= self._date_until:
+                    self._next_date()
+                item = (layout.format, values, self._date_line)
+                self._append(item)
         if self._sealed:
-            self._raced_seal(line)
+            self._raced_seal(item)
         self._rows += 1
         if self._rows >= self._trigger_at:
             self._triggered()
+
+    def _general_item(self, fields: Mapping[str, Any]) -> Item:
+        """Any row but the fast path's, formatted and queued under the layout lock (queued under its header)."""
+        with self._layout_lock:
+            item: Item = (None, self._general_line(fields), "")
+            self._append(item)
+        return item
 
     def _general_line(self, fields: Mapping[str, Any]) -> str:
         """Missing fields, strings (quoted by ``csv``), booleans, numpy or torch scalars (layout lock held)."""
@@ -225,10 +243,11 @@ class TimeSeriesLog:
                 # the current part has no rows: its header is replaced, not followed
                 if self._file.rewind(start, layout.header):
                     self._place(start, layout.header)
+                    buffer.layout = layout
                 else:
-                    buffer.queue_header(layout.header)
+                    buffer.queue_header(layout.header, layout)
             else:
-                buffer.queue_header(layout.header)
+                buffer.queue_header(layout.header, layout)
             self._use(layout)
 
     def _place(self, start: int, header: bytes) -> None:
@@ -251,15 +270,15 @@ class TimeSeriesLog:
         line, self._date_until = date_line(_time())
         self._date_line = self._attempt_prefix + line
 
-    def _raced_seal(self, line: str) -> None:
-        """The series was sealed while ``line`` was being logged: keep it if the seal took it, else refuse it.
+    def _raced_seal(self, item: Item) -> None:
+        """The series was sealed while ``item`` was being logged: keep it if the seal took it, else refuse it.
 
-        ``seal()`` sets ``_sealed`` before its last drain, so a line appended before
-        ``_sealed`` was seen False is always drained. A line that is still waiting once
+        ``seal()`` sets ``_sealed`` before its last drain, so a row appended before
+        ``_sealed`` was seen False is always drained. A row that is still waiting once
         the seal is over never will be: it is taken back and the caller told.
         """
         with self._file_lock:  # waits for seal() to finish
-            if not self._buffer.take_back(line):  # an equal line still waiting is as good as this one
+            if not self._buffer.take_back(item):  # an equal row still waiting is as good as this one
                 return  # the seal wrote it
         raise self._closed_error()
 
