@@ -1,13 +1,18 @@
-"""Cold and warm loads of one finished series from a local store, against ``pandas.read_csv(path)``.
+"""Cold and warm loads of one finished series, against ``pandas.read_csv``, on a local store and on S3.
 
-Prints, in one run (``python benchmarks/bench_load.py``), the median of ``--repeat`` calls of:
+Prints, in one run (``python benchmarks/bench_load.py [--store local|s3|both]``), for each store the
+median of ``--repeat`` calls of:
 
-1. ``pandas.read_csv(path)`` of the series file, no options (the baseline of issue 26);
-2. ``ExperimentRepository(store)[tag][name]`` with an empty disk cache (a fresh cache folder per
-   call): the run record, the read, the parse, the index, ``Date`` as datetimes;
-3. the same with the cache filled by an earlier load (a fresh repository per call);
+1. the baseline: on the local store ``pandas.read_csv(path)`` of the series file, no options; on the
+   S3 endpoint one GET of the same object (a boto3 client made beforehand) and ``pandas.read_csv`` of
+   its bytes, no options (the baselines of issue 26);
+2. ``wb[tag][name]`` with an empty disk cache (a fresh cache folder and a fresh repository per call,
+   made untimed, as a notebook makes it once): the tag check, the run record, the read or download,
+   the parse, the index, ``Date`` as datetimes;
+3. the same with the cache filled by an earlier load;
 
 and the ratios of 2 and 3 to 1. Baseline and loads alternate, so the machine's drift hits both.
+The S3 endpoint is moto's server in a child process on 127.0.0.1 (``moto_endpoint.py``).
 The reader writes its cache on a background thread: each cold call is followed, untimed, by a
 wait until the cache is complete, so no call pays for the previous one's writes; "cache
 complete" says how long after the call returned that lasted. CPU seconds of the process (all
@@ -20,18 +25,21 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+import io
 import json
 import os
 from pathlib import Path
 import statistics
 import time
 
+from moto_endpoint import start_moto, stop_moto  # benchmarks/moto_endpoint.py
 import numpy as np
 import pandas as pd
 from timing import bench_environment, load_average  # benchmarks/timing.py
 
 TAG = "201602122217-benchload00"
 NAME = "Training.csv"
+BUCKET = "bench-load"
 
 
 def series_bytes(rows: int) -> bytes:
@@ -71,30 +79,25 @@ def finished_run(store: Path, data: bytes) -> Path:
     return run / NAME
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=7, help="calls per measurement (median is shown)")
-    args = parser.parse_args()
+def compare(
+    label: str,
+    baseline: Callable[[], object],
+    baseline_label: str,
+    loader: Callable[[Path], Callable[[], object]],
+    caches: Path,
+    repeat: int,
+) -> None:
+    """Alternate ``baseline()`` and cold and warm loads; print the medians and the ratios.
 
-    work = bench_environment("bench-load", cache=False)
-    from lab_workbook import ExperimentRepository
+    ``loader(cache)`` makes a repository with its disk cache in the folder ``cache`` (untimed:
+    a notebook makes it once) and returns the load to time.
+    """
     from lab_workbook._cache import wait_for_cache_writes
 
-    store = work / "store"
-    path = finished_run(store, series_bytes(args.rows))
-    caches = work / "caches"
-
-    def repository(cache: Path) -> ExperimentRepository:
-        os.environ["LAB_WORKBOOK_CACHE_DIR"] = str(cache)
-        return ExperimentRepository(str(store))
-
-    # One untimed call of each first: imports (pyarrow, pandas' parsers) are not what is measured.
-    pd.read_csv(path)
-    expected = pd.read_csv(path, index_col=0, parse_dates=["Date"]).shape
+    # One untimed call of each first: imports (pyarrow, pandas' parsers, boto3) are not what is measured.
+    baseline()
     warm_cache = caches / "warm"
-    shape = repository(warm_cache)[TAG][NAME].shape
-    assert shape == expected, (shape, expected)
+    loader(warm_cache)()
     wait_for_cache_writes()
 
     plain, plain_cpu, cold, cold_cpu, settle, settle_cpu, warm, warm_cpu = [], [], [], [], [], [], [], []
@@ -106,31 +109,97 @@ def main() -> None:
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
 
-    for round_ in range(args.repeat):
-        measure(lambda: pd.read_csv(path), plain, plain_cpu)
-        cold_wb = repository(caches / f"cold-{round_}")  # an empty cache folder
-        measure(lambda: cold_wb[TAG][NAME], cold, cold_cpu)  # noqa: B023 (called at once)
+    for round_ in range(repeat):
+        measure(baseline, plain, plain_cpu)
+        measure(loader(caches / f"cold-{round_}"), cold, cold_cpu)  # an empty cache folder
         measure(wait_for_cache_writes, settle, settle_cpu)
-        warm_wb = repository(warm_cache)
-        measure(lambda: warm_wb[TAG][NAME], warm, warm_cpu)  # noqa: B023 (called at once)
+        measure(loader(warm_cache), warm, warm_cpu)
 
     base, base_cpu = statistics.median(plain), statistics.median(plain_cpu)
-    size = path.stat().st_size
-    print(f"series: {args.rows:,} rows x 6 fields, {size / 1e6:.1f} MB; median of {args.repeat}; {load_average()}")
-    print(f"{'pandas.read_csv(path) (baseline)':<40}{base * 1000:8.1f} ms  {base_cpu * 1000:8.1f} ms CPU")
-    for label, wall, cpu, target in (
-        ("load, cold cache (local store)", cold, cold_cpu, "target <= 1.0x"),
-        ("load, warm cache (local store)", warm, warm_cpu, "was about 0.1x"),
+    print(f"{label}: median of {repeat}; {load_average()}")
+    print(f"{baseline_label + ' (baseline)':<44}{base * 1000:8.1f} ms  {base_cpu * 1000:8.1f} ms CPU")
+    for name, wall, cpu, target in (
+        ("load, cold cache", cold, cold_cpu, "target <= 1.0x"),
+        ("load, warm cache", warm, warm_cpu, "was about 0.1x"),
     ):
         w, c = statistics.median(wall), statistics.median(cpu)
         print(
-            f"{label:<40}{w * 1000:8.1f} ms  {c * 1000:8.1f} ms CPU  {w / base:5.2f}x wall  {c / base_cpu:5.2f}x CPU  ({target})"
+            f"{name:<44}{w * 1000:8.1f} ms  {c * 1000:8.1f} ms CPU  {w / base:5.2f}x wall  {c / base_cpu:5.2f}x CPU  ({target})"
         )
     total_cpu = statistics.median([a + b for a, b in zip(cold_cpu, settle_cpu, strict=True)])
     print(
-        f"{'  cache complete after a cold load':<40}{statistics.median(settle) * 1000:8.1f} ms more; "
-        f"cold load and its cache writes: {total_cpu * 1000:.1f} ms CPU, {total_cpu / base_cpu:.2f}x"
+        f"{'  cache complete after a cold load':<44}{statistics.median(settle) * 1000:8.1f} ms more; "
+        f"cold load and its cache writes: {total_cpu * 1000:.1f} ms CPU, {total_cpu / base_cpu:.2f}x\n"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7, help="calls per measurement (median is shown)")
+    parser.add_argument("--store", choices=["local", "s3", "both"], default="both")
+    args = parser.parse_args()
+
+    work = bench_environment("bench-load", cache=False)
+    from lab_workbook import ExperimentRepository
+
+    data = series_bytes(args.rows)
+    store = work / "store"
+    path = finished_run(store, data)
+    expected = pd.read_csv(path, index_col=0, parse_dates=["Date"]).shape
+    print(f"series: {args.rows:,} rows x 6 fields, {len(data) / 1e6:.1f} MB\n")
+
+    def loader(prefix: str) -> Callable[[Path], Callable[[], object]]:
+        def prepare(cache: Path) -> Callable[[], object]:
+            os.environ["LAB_WORKBOOK_CACHE_DIR"] = str(cache)
+            wb = ExperimentRepository(prefix)  # a fresh repository (its S3 client made here, untimed)
+
+            def load() -> object:  # timed: the tag check, the run record, the series
+                frame = wb[TAG][NAME]
+                assert frame.shape == expected, (frame.shape, expected)
+                return frame
+
+            return load
+
+        return prepare
+
+    if args.store in ("local", "both"):
+        compare(
+            "local store",
+            lambda: pd.read_csv(path),
+            "pandas.read_csv(path)",
+            loader(str(store)),
+            work / "caches-local",
+            args.repeat,
+        )
+    if args.store in ("s3", "both"):
+        server, endpoint = start_moto()
+        try:
+            os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
+            import boto3
+
+            client = boto3.client("s3")
+            client.create_bucket(Bucket=BUCKET)
+            for file in (path, path.parent / ".lab-workbook" / "run.json"):
+                client.put_object(
+                    Bucket=BUCKET, Key=f"store/{file.relative_to(store).as_posix()}", Body=file.read_bytes()
+                )
+            key = f"store/{TAG}/{NAME}"
+
+            def download_and_parse() -> object:
+                # the same bytes over the same HTTP endpoint, then pandas.read_csv with no options
+                return pd.read_csv(io.BytesIO(client.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
+
+            compare(
+                "S3 endpoint (moto server in a child process, 127.0.0.1)",
+                download_and_parse,
+                "GET + pandas.read_csv(bytes)",
+                loader(f"s3://{BUCKET}/store/"),
+                work / "caches-s3",
+                args.repeat,
+            )
+        finally:
+            stop_moto(server)
 
 
 if __name__ == "__main__":

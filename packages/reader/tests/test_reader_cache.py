@@ -284,3 +284,24 @@ def test_a_bug_in_a_cache_write_is_not_swallowed(tmp_path):
         threading.excepthook = previous
     assert [type(e) for e in seen] == [TypeError]
     assert writer.pending(tmp_path / "a") is None
+
+
+def test_a_hold_keeps_back_at_most_max_held_bytes_and_the_writer_writes_past_them(tmp_path):
+    """A meld holds for its whole length: its entries must reach the disk meanwhile, not pile up."""
+    import threading
+    import time
+
+    from lab_workbook._cache_writes import CacheWriter, PendingEntry
+
+    writer, small, large = CacheWriter(max_held_bytes=100), threading.Event(), threading.Event()
+    with writer.held():
+        writer.submit(tmp_path / "a", PendingEntry(b"x" * 60, None, True, small.set))
+        time.sleep(0.2)  # time enough for the writer thread to write it, were it not held
+        assert not small.is_set()  # under the limit: held
+        writer.submit(tmp_path / "b", PendingEntry(b"y" * 60, None, True, large.set))
+        assert small.wait(5)  # past it: the oldest is written while the block still runs...
+        time.sleep(0.2)
+        assert not large.is_set() and writer.pending(tmp_path / "b") is not None  # ...down to the limit
+    assert large.wait(5)
+    writer.flush()
+    assert writer.pending(tmp_path / "a") is None and writer.pending(tmp_path / "b") is None

@@ -29,10 +29,12 @@ import logging
 from pathlib import Path
 import threading
 
-__all__ = ["MAX_PENDING_BYTES", "WRITER", "CacheWriter", "PendingEntry"]
+__all__ = ["MAX_HELD_BYTES", "MAX_PENDING_BYTES", "WRITER", "CacheWriter", "PendingEntry"]
 
 #: Bytes of entries that may wait for the disk at once (then ``put`` waits).
 MAX_PENDING_BYTES = 256 * 1024**2
+#: Bytes of entries a hold (:meth:`CacheWriter.held`) keeps waiting; past them the writer writes.
+MAX_HELD_BYTES = 64 * 1024**2
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +52,9 @@ class PendingEntry:
 class CacheWriter:
     """Writes entries on one background thread, in the order they were handed over."""
 
-    def __init__(self, max_pending_bytes: int = MAX_PENDING_BYTES) -> None:
+    def __init__(self, max_pending_bytes: int = MAX_PENDING_BYTES, max_held_bytes: int = MAX_HELD_BYTES) -> None:
         self.max_pending_bytes = max_pending_bytes
+        self.max_held_bytes = max_held_bytes
         self._pending: OrderedDict[Path, PendingEntry] = OrderedDict()
         self._bytes = 0
         self._changed = threading.Condition()
@@ -112,6 +115,8 @@ class CacheWriter:
         old = self._pending.pop(path, None)
         self._bytes += len(entry.data) - (len(old.data) if old is not None else 0)
         self._pending[path] = entry
+        if self._bytes > self.max_held_bytes:
+            self._changed.notify_all()  # a writer paused by a hold: too much waits, write
         if self._thread is None:
             self._thread = threading.Thread(target=self._drain, name="lab-workbook-cache-writer")
             self._thread.start()
@@ -129,7 +134,7 @@ class CacheWriter:
     def _drain_queue(self) -> None:
         while True:
             with self._changed:
-                while self._holds and not self._waiters and self._pending:
+                while self._holds and not self._waiters and self._pending and self._bytes <= self.max_held_bytes:
                     self._changed.wait()
                 if not self._pending:
                     self._thread = None
@@ -170,7 +175,11 @@ class CacheWriter:
         written meanwhile, the entry takes a core from the parse (on two cores the load took
         1.4 times as long). Held, the entry waits for the parse, and the load returns first.
         An entry being written when the block starts is finished; :meth:`flush` and a caller
-        waiting for room in the queue lift the hold while they wait.
+        waiting for room in the queue lift the hold while they wait, and so do more than
+        :attr:`max_held_bytes` waiting: a meld of 32 runs holds for its whole length (one of
+        its 16 loads is always parsing), and its entries would otherwise pile up to the
+        queue's cap and then be written by the meld's own threads, and the rest after it
+        returned (0.4 s more).
         """
         with self._changed:
             self._holds += 1
