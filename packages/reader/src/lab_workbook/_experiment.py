@@ -8,6 +8,7 @@ downloaded; those of a running one are revalidated with their ETag.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 import mmap
@@ -36,7 +37,7 @@ from ._cache_writes import WRITER
 from ._kinds import artifact_kind, load_bytes
 from ._problems import PARSE, RECORD, SHA256, RunProblems
 from ._records import status_of
-from ._source import ObjectSource
+from ._source import ObjectSource, Requested
 
 if TYPE_CHECKING:  # pandas is imported by the calls that make frames: `import lab_workbook` stays quick
     import os
@@ -141,6 +142,21 @@ class Experiment:
             return None
         self._problems.clear(RECORD, PARSE)
         return record
+
+    def exists(self) -> bool:
+        """Whether the store holds this experiment now: one request (two for a run with no record).
+
+        A run whose record is not at hand has it read (and kept, for the loads that follow): a
+        record that is there, even a damaged one, proves the run. A run whose record is known (a
+        finished run read before, kept in the cache: it may have been deleted since) or that has
+        none (the original tool's runs) is looked for by one listing of its folder.
+        """
+        if not self._record_known():
+            record = self._read_record()
+            if record is not None or self._problems.get(RECORD, PARSE) is not None:
+                return True
+        listed = self._source.storage.list(f"{self.tag}/", delimiter="/")
+        return bool(listed.objects or listed.prefixes)
 
     def _fresh(self) -> bool:
         return time.monotonic() - self._record_at < self._refresh
@@ -366,8 +382,10 @@ class Experiment:
         from ._frames import decode_frame, encode_frame, stored_fields  # pandas: imported by the first load
         from ._series import parse_series, read_header
 
+        key = artifact_key(self.tag, validate_name(name))
+        early = None if is_reserved(name) or self._record_known() else self._request_early(key)
         cache = self._source.cache if self._over() else None
-        parsed_key = f"{artifact_key(self.tag, validate_name(name))}\x00frame"
+        parsed_key = f"{key}\x00frame"
         earlier: list[str] = []  # fields parsed before, kept in the cache entry with the new ones
         if cache is not None and (stored := cache.map(parsed_key)) is not None:
             try:
@@ -380,11 +398,37 @@ class Experiment:
                 return frame
         where = f"{self.tag}/{name}"
         with WRITER.held():  # the cache's writes wait for the parse, which wants every core
-            data = self.read_bytes(name)
+            data = self._read_bytes(name, early)
             frame = parse_series(data, where, usecols=None if fields is None else [*fields, *earlier])
         if cache is not None and (encoded := encode_frame(frame, read_header(data, where)[1:])) is not None:
             cache.put(parsed_key, encoded, etag=None, final=True)
         return _only(frame, fields)
+
+    def _record_known(self) -> bool:
+        """Whether the run record is at hand without a request: read and still trusted, in the
+        runs index, or kept final in the disk cache."""
+        if self._read and (self._final or self._fresh()):
+            return True
+        index = self._source.records
+        if not self._read and index is not None and index.get(self.tag) is not None:
+            return True
+        cache = self._source.cache
+        entry = cache.get(run_record_key(self.tag)) if cache is not None else None
+        return entry is not None and entry.final
+
+    def _request_early(self, key: str) -> Future[Requested]:
+        """The object's GET, sent on its own thread now, while this one reads the run record.
+
+        The record decides what the bytes are (a finished run's, kept final in the cache and
+        checked against its sha256; a resumed run's older CSV, passed over for its segments), so
+        the answer is only settled by :meth:`_read_bytes` once the record is in hand: a cold load
+        waits for one round trip instead of two.
+        """
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-workbook-get")
+        try:
+            return pool.submit(self._source.request, key)
+        finally:
+            pool.shutdown(wait=False)  # the GET runs on; the thread ends with it
 
     def read_bytes(self, name: str) -> bytes:
         """The artifact's raw bytes (a series still in segments is assembled).
@@ -392,6 +436,10 @@ class Experiment:
         Raises:
             ArtifactNotFound: listing what the experiment holds and the closest names.
         """
+        return self._read_bytes(name, None)
+
+    def _read_bytes(self, name: str, early: Future[Requested] | None) -> bytes:
+        """:meth:`read_bytes`, with the object's answer already asked for by :meth:`_request_early`."""
         validate_name(name)
         if is_reserved(name):
             raise self._not_found(name)
@@ -403,7 +451,11 @@ class Experiment:
                 return assembled
         for _attempt in range(2):  # the writer may merge (and delete) segments between our two reads
             try:
-                data = self._source.fetch(key, final=final)
+                if early is not None:  # the first read only: the second must see the store anew
+                    requested, early = early, None
+                    data = self._source.settle(requested.result(), final=final)
+                else:
+                    data = self._source.fetch(key, final=final)
             except ObjectNotFound:
                 if artifact_kind(name) != "csv":
                     break

@@ -133,7 +133,7 @@ class ExperimentRepository:
             known = self._experiments.get(tag)
         if known is not None:
             return known
-        if not is_experiment_folder(tag) or (tag not in self._tag_set and not self._exists(tag)):
+        if not is_experiment_folder(tag) or (tag not in self._tag_set and (known := self._probe(tag)) is None):
             self.refresh()
             candidates = self.tags()
             hint = closest(tag, candidates)
@@ -142,11 +142,19 @@ class ExperimentRepository:
                 f"no experiment {tag!r} in {self.storage.location}.{maybe} "
                 f"There are {len(candidates)} experiments; list them with wb[:] or `lab-workbook list`."
             )
-        return self._handle(tag)
+        return self._handle(tag) if known is None else known
 
-    def _exists(self, tag: str) -> bool:
-        probe = self.storage.list(f"{tag}/", delimiter="/")
-        return bool(probe.objects or probe.prefixes)
+    def _probe(self, tag: str) -> Experiment | None:
+        """The experiment ``tag`` if the store holds it, else ``None``.
+
+        One request (:meth:`Experiment.exists`): a cold run's record, which stays in the handle, so
+        the load that usually follows (``wb[tag]["x.csv"]``) does not ask for it again.
+        """
+        probe = Experiment(self._source, tag, refresh_seconds=self._refresh)
+        if not probe.exists():
+            return None
+        with self._lock:
+            return self._experiments.setdefault(tag, probe)
 
     def _handle(self, tag: str) -> Experiment:
         with self._lock:

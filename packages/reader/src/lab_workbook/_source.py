@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import atexit
 from collections.abc import Iterable
+from dataclasses import dataclass
 import threading
 import weakref
 
 from lab_workbook_core import Config, Storage, concurrent_map
 
-from ._cache import DiskCache
+from ._cache import CacheEntry, DiskCache
 from ._run_index import RECORDS, RunIndex, index_path
 
-__all__ = ["ObjectSource", "store_namespace"]
+__all__ = ["ObjectSource", "Requested", "store_namespace"]
 
 #: Which rules the disk cache's entries were kept by; part of every entry's name. 2 (reader 0.2.0): only
 #: ``finished`` runs are final. A reader 0.1 kept failed and interrupted runs as final; such a run may
@@ -35,6 +36,23 @@ def store_namespace(config: Config) -> str:
     """
     endpoint = (config.endpoint_url or "") if config.location.scheme == "s3" else ""
     return f"{CACHE_RULES}|{endpoint}|{config.location.url}"
+
+
+@dataclass(frozen=True)
+class Requested:
+    """What :meth:`ObjectSource.request` got: the cached entry it found and the store's answer.
+
+    Attributes:
+        key: the object's key.
+        entry: the cached copy (``None``: none); a final one was not asked for again.
+        data: the bytes downloaded; ``None`` when the cached copy stands (unchanged, or final).
+        etag: the object's ETag (the cached copy's when nothing was downloaded).
+    """
+
+    key: str
+    entry: CacheEntry | None
+    data: bytes | None
+    etag: str | None
 
 
 class ObjectSource:
@@ -83,6 +101,42 @@ class ObjectSource:
         """Drop what every index holds in memory (the cache folder was cleared)."""
         for index in self._indexes():
             index.forget()
+
+    def request(self, key: str) -> Requested:
+        """The store's half of :meth:`fetch`, before it is known whether the object is final.
+
+        Sent while the run record is read (on another thread: it keeps nothing, so it is safe
+        on any thread); :meth:`settle` then keeps the bytes as that record decides. A final
+        cached copy is only ever kept for a finished run, so it is not asked for again here.
+
+        Raises:
+            ObjectNotFound: nothing is stored under ``key``.
+        """
+        if self.cache is None:
+            return Requested(key, None, self.storage.get_bytes(key), None)
+        entry = self.cache.get(key)
+        if entry is not None and entry.final:
+            return Requested(key, entry, None, entry.etag)
+        data, etag = self.storage.get_if_changed(key, entry.etag if entry is not None else None)
+        return Requested(key, entry, data, etag)
+
+    def settle(self, requested: Requested, *, final: bool) -> bytes:
+        """What :meth:`fetch` of ``requested.key`` returns, from the answer :meth:`request` got."""
+        entry, data, etag = requested.entry, requested.data, requested.etag
+        if self.cache is None:
+            assert data is not None
+            return data
+        if entry is not None and entry.final and data is None:  # not asked for: see request
+            if final:
+                return entry.data
+            return self.fetch(requested.key, final=False)  # a final copy of a run not over: revalidate it, as fetch
+        if data is None and entry is not None:  # unchanged since it was cached
+            if final:
+                self.cache.put(requested.key, entry.data, etag=etag, final=True)
+            return entry.data
+        assert data is not None
+        self.cache.put(requested.key, data, etag=etag, final=final)
+        return data
 
     def fetch(self, key: str, *, final: bool) -> bytes:
         """The object's content.
