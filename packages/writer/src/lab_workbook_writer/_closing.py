@@ -152,9 +152,9 @@ class Closing:
             if segments:
                 cleanup.append((series.group, segments))
         self._state.lost_rows = {s.name: s.lost_rows for s in self._state.series.values() if s.lost_rows}
+        known = len(self._state.uploader.lost)  # before the reason: one given up meanwhile is then recorded below
         if self._state.lost_anything():
             status, reason = FAILED, self._loss_reason()
-        known = len(self._state.uploader.lost)
         self._state.queue_record(barrier=True, status=status, ended=format_time(), error=reason, summary=summary)
         final = self._state.uploader.last_seq()
         for group, segments in cleanup:  # after the final record, so they never delay it
